@@ -1,0 +1,34 @@
+# The two commands a new user runs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO   ?= demo-out
+
+.PHONY: demo test bench lint system clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[test,bench]"
+	touch $(STAMP)
+
+# System packages (headless Chromium, CJK fonts): installed with apt-get when run as root,
+# otherwise reported; tests that need them then skip loudly (or fail under REDLINE_STRICT=1).
+system:
+	@sh tests/system-packages.sh
+
+demo: $(STAMP) system
+	$(BIN)/python -m redline.demo_run --out $(DEMO)
+
+test: $(STAMP) system
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check redline layers spatial maps tests bench
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache

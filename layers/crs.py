@@ -1,0 +1,254 @@
+"""Coordinate reference systems used in Chinese planning data, and placing data that has none.
+
+EPSG codes follow the domain reference: CGCS2000 (4490 geographic; 3-degree Gauss-Krüger zones
+with zone-prefixed eastings 4513-4533, without prefix 4534-4554; 6-degree 4491-4501 / 4502-4512),
+Xi'an 1980 (4610; 2349-2369 / 2370-2390; 2327-2337 / 2338-2348) and Beijing 1954
+(4214; 2401-2421 / 2422-2442; 6-degree 21413-21423 / 21473-21483).
+
+Example
+-------
+>>> gk_epsg("cgcs2000", 3, zone=38, prefixed=True)
+4526
+>>> sniff_crs(38401000.0, 38401100.0, 4140000.0, 4140100.0).epsg
+4526
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyproj
+
+from layers.errors import InputError
+
+DATUMS = ("cgcs2000", "xian1980", "beijing1954")
+
+GEOGRAPHIC = {"cgcs2000": 4490, "xian1980": 4610, "beijing1954": 4214}
+# (first EPSG code, first zone) per (datum, zone width, prefixed)
+_GK_TABLE = {
+    ("cgcs2000", 3, True): (4513, 25),
+    ("cgcs2000", 3, False): (4534, 25),
+    ("cgcs2000", 6, True): (4491, 13),
+    ("cgcs2000", 6, False): (4502, 13),
+    ("xian1980", 3, True): (2349, 25),
+    ("xian1980", 3, False): (2370, 25),
+    ("xian1980", 6, True): (2327, 13),
+    ("xian1980", 6, False): (2338, 13),
+    ("beijing1954", 3, True): (2401, 25),
+    ("beijing1954", 3, False): (2422, 25),
+    ("beijing1954", 6, True): (21413, 13),
+    ("beijing1954", 6, False): (21473, 13),
+}
+ZONES = {3: range(25, 46), 6: range(13, 24)}
+
+DATUM_ALIASES = {
+    "cgcs2000": ["2000国家大地坐标系", "国家2000", "cgcs2000", "cgcs 2000", "2000坐标系", "cgcs_2000", "2000"],
+    "xian1980": ["80国家大地坐标系", "1980西安坐标系", "西安80", "西安1980", "xian80", "xian1980", "xian 1980", "1980"],
+    "beijing1954": ["1954北京坐标系", "北京54", "北京1954", "beijing54", "beijing1954", "beijing 1954", "1954"],
+    "wgs84": ["wgs84", "wgs-84", "wgs 84", "wgs84坐标系"],
+}
+
+DATUM_LABELS = {"cgcs2000": "2000国家大地坐标系", "xian1980": "1980西安坐标系",
+                "beijing1954": "1954北京坐标系", "wgs84": "WGS84坐标系"}
+
+
+@dataclass
+class CrsGuess:
+    """A CRS and how it was determined (``source``: 'file', 'header', 'coordinates', 'user')."""
+
+    epsg: int | None
+    source: str
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def crs(self) -> pyproj.CRS | None:
+        return None if self.epsg is None else pyproj.CRS.from_epsg(self.epsg)
+
+    @property
+    def name(self) -> str | None:
+        return None if self.epsg is None else self.crs.name
+
+    def as_dict(self) -> dict:
+        return {"epsg": self.epsg, "name": self.name, "source": self.source}
+
+
+def parse_datum(text: str | None) -> str | None:
+    """Map a datum label as written in files (``2000国家大地坐标系``, ``CGCS2000``, ...) to an id."""
+    if not text:
+        return None
+    t = text.strip().lower().replace("（", "(").replace("）", ")")
+    for datum, aliases in DATUM_ALIASES.items():
+        for a in aliases:
+            if len(a) > 4 and a in t:
+                return datum
+    for datum, aliases in DATUM_ALIASES.items():
+        if any(t == a for a in aliases):
+            return datum
+    if "2000" in t:
+        return "cgcs2000"
+    if "西安" in t or "80" in t:
+        return "xian1980"
+    if "北京" in t or "54" in t:
+        return "beijing1954"
+    return None
+
+
+def central_meridian(zone: int, width: int) -> int:
+    """Central meridian (degrees east) of a Gauss-Krüger zone: 3N for 3-degree, 6N-3 for 6-degree."""
+    return 3 * zone if width == 3 else 6 * zone - 3
+
+
+def zone_of_meridian(cm: float, width: int) -> int:
+    """Zone number whose central meridian is ``cm``."""
+    return round(cm / 3) if width == 3 else round((cm + 3) / 6)
+
+
+def gk_epsg(datum: str, width: int, *, zone: int, prefixed: bool) -> int:
+    """EPSG code of a Gauss-Krüger zone.
+
+    Examples
+    --------
+    >>> gk_epsg("cgcs2000", 3, zone=37, prefixed=False)
+    4546
+    >>> gk_epsg("xian1980", 3, zone=37, prefixed=False)
+    2382
+    """
+    if datum == "wgs84":
+        datum = "cgcs2000"
+    key = (datum, width, prefixed)
+    if key not in _GK_TABLE:
+        raise InputError(f"no Gauss-Krüger zones known for datum {datum!r} and zone width {width}")
+    if zone not in ZONES[width]:
+        raise InputError(f"{width}-degree zone {zone} is not a zone that covers China "
+                         f"({ZONES[width].start}-{ZONES[width].stop - 1})")
+    first, first_zone = _GK_TABLE[key]
+    return first + zone - first_zone
+
+
+def describe_gk(epsg: int) -> dict | None:
+    """Inverse of :func:`gk_epsg`: ``{"datum", "width", "zone", "prefixed", "cm"}`` or None."""
+    for (datum, width, prefixed), (first, first_zone) in _GK_TABLE.items():
+        n = len(ZONES[width])
+        if first <= epsg < first + n:
+            zone = first_zone + epsg - first
+            return {"datum": datum, "width": width, "zone": zone, "prefixed": prefixed,
+                    "cm": central_meridian(zone, width)}
+    return None
+
+
+def datum_of(crs: pyproj.CRS | None) -> str | None:
+    """'cgcs2000', 'xian1980', 'beijing1954', 'wgs84' or None for other datums."""
+    if crs is None:
+        return None
+    name = (crs.geodetic_crs.name if crs.geodetic_crs else crs.name).lower()
+    if "2000" in name and ("china" in name or "cgcs" in name):
+        return "cgcs2000"
+    if "xian" in name or "xi'an" in name:
+        return "xian1980"
+    if "beijing" in name:
+        return "beijing1954"
+    if "wgs" in name and "84" in name:
+        return "wgs84"
+    return None
+
+
+def is_prefixed_easting(x: float) -> bool:
+    return 13_000_000 <= x < 46_000_000
+
+
+def sniff_crs(xmin: float, xmax: float, ymin: float, ymax: float, *, datum: str | None = None,
+              zone: int | None = None, width: int | None = None, what: str = "the data") -> CrsGuess:
+    """Place data that has no CRS by the magnitude of its coordinates.
+
+    ``x`` is the easting (or longitude), ``y`` the northing (or latitude).
+
+    - longitudes 73-136 and latitudes 3-54: CGCS2000 geographic (EPSG:4490)
+    - 8-digit eastings: the Gauss-Krüger zone from the prefix (3-degree zones 25-45, 6-degree 13-23)
+    - 6-digit eastings: the zone must be given (``zone``, ``width``), otherwise an error asks for ``--crs``
+
+    Raises
+    ------
+    InputError
+        When the coordinates fit no Chinese zone, or the zone cannot be known.
+
+    Examples
+    --------
+    >>> sniff_crs(111.2, 111.9, 37.1, 37.8).epsg
+    4490
+    >>> sniff_crs(498000, 498750, 4160000, 4160550, datum="xian1980", zone=37, width=3).epsg
+    2382
+    """
+    datum = datum or "cgcs2000"
+    warnings: list[str] = []
+    if datum == "wgs84":
+        warnings.append("WGS84 coordinates are taken as CGCS2000 (they differ by centimetres to a metre)")
+        datum = "cgcs2000"
+    if datum in ("xian1980", "beijing1954"):
+        warnings.append(f"{DATUM_LABELS[datum]} data is kept in its datum: it is never converted to CGCS2000 "
+                        "without transformation parameters you supply")
+    if 73 <= xmin and xmax <= 136 and 3 <= ymin and ymax <= 54:
+        return CrsGuess(GEOGRAPHIC[datum], "coordinates",
+                        warnings + [f"no CRS in {what}: longitude/latitude ranges place it in "
+                                    f"{DATUM_LABELS[datum]} geographic coordinates"])
+    if not (1_000_000 <= ymin and ymax <= 6_000_000):
+        raise InputError(f"coordinates of {what} fit no Chinese zone: northings {ymin:.0f}-{ymax:.0f} "
+                         "are not 7-digit Gauss-Krüger northings; give the CRS with --crs")
+    if is_prefixed_easting(xmin) and is_prefixed_easting(xmax):
+        pmin, pmax = int(xmin // 1_000_000), int(xmax // 1_000_000)
+        if pmin != pmax:
+            raise InputError(f"eastings of {what} carry different zone prefixes ({pmin} and {pmax})")
+        prefix_width = 3 if pmin in ZONES[3] else 6 if pmin in ZONES[6] else None
+        if prefix_width is None:
+            raise InputError(f"easting prefix {pmin} of {what} is no Gauss-Krüger zone of China "
+                             "(3-degree 25-45, 6-degree 13-23)")
+        if width is not None and width != prefix_width:
+            warnings.append(f"zone width {width}° stated, but the easting prefix {pmin} is a {prefix_width}° zone: "
+                            f"using the prefix")
+        if zone is not None and zone != pmin:
+            warnings.append(f"zone {zone} stated, but the eastings carry prefix {pmin}: using the prefix")
+        epsg = gk_epsg(datum, prefix_width, zone=pmin, prefixed=True)
+        return CrsGuess(epsg, "coordinates", warnings + [
+            f"no CRS in {what}: the easting prefix {pmin} places it in {pyproj.CRS.from_epsg(epsg).name}"])
+    if 100_000 <= xmin and xmax <= 900_000:
+        if zone is None:
+            raise InputError(f"no CRS in {what} and its eastings ({xmin:.0f}-{xmax:.0f}) carry no zone prefix: "
+                             "the zone cannot be known; give the CRS with --crs (e.g. --crs EPSG:4546)")
+        if width is None:
+            width = 3 if zone in ZONES[3] else 6
+        epsg = gk_epsg(datum, width, zone=zone, prefixed=False)
+        return CrsGuess(epsg, "header", warnings)
+    raise InputError(f"coordinates of {what} fit no Chinese zone: eastings {xmin:.0f}-{xmax:.0f}, "
+                     f"northings {ymin:.0f}-{ymax:.0f}; give the CRS with --crs")
+
+
+def parse_crs(text: str | int) -> pyproj.CRS:
+    """A CRS from what a user types: ``4526``, ``EPSG:4526``, a WKT or PROJ string."""
+    try:
+        if isinstance(text, int) or str(text).strip().isdigit():
+            return pyproj.CRS.from_epsg(int(text))
+        return pyproj.CRS.from_user_input(str(text).strip())
+    except pyproj.exceptions.CRSError as exc:
+        raise InputError(f"unknown CRS {text!r}: {exc}") from None
+
+
+def epsg_of(crs: pyproj.CRS | None) -> int | None:
+    """The EPSG code of a CRS, also for ESRI-style WKT of the Chinese zones."""
+    if crs is None:
+        return None
+    code = crs.to_epsg(min_confidence=70)
+    if code is not None:
+        return code
+    try:
+        ids = crs.list_authority(min_confidence=70)
+    except Exception:  # pragma: no cover - older pyproj
+        ids = []
+    for match in ids:
+        if match.auth_name == "EPSG":
+            return int(match.code)
+    return None
+
+
+def utm_like_gk_for(lon: float, *, width: int = 3, datum: str = "cgcs2000", prefixed: bool = True) -> int:
+    """The Gauss-Krüger zone (EPSG) whose central meridian is nearest ``lon``."""
+    zone = zone_of_meridian(lon, width)
+    return gk_epsg(datum, width, zone=zone, prefixed=prefixed)

@@ -1,0 +1,915 @@
+"""国土TXT: the land-parcel coordinate exchange text (勘测定界界址点坐标 / 建设项目用地红线坐标).
+
+A file has a header section ``[属性描述]`` (key=value lines: 坐标系, 几度分带, 带号, ...) and a section
+``[地块坐标]`` holding, per parcel, one parcel line ending with ``@`` and its point lines
+``点号,圈号,X,Y`` (X the northing, Y the easting, in the surveying convention)::
+
+    [属性描述]
+    坐标系=2000国家大地坐标系
+    几度分带=3
+    带号=38
+    [地块坐标]
+    5,1.0000,S1,示例地块,面,,,,@
+    J1,1,4140000.000,38401000.000
+    J2,1,4140100.000,38401000.000
+    J3,1,4140100.000,38401100.000
+    J4,1,4140000.000,38401100.000
+    J1,1,4140000.000,38401000.000
+
+:func:`read_guotu` returns one row per parcel in the file's own Gauss-Krüger CRS (x = easting,
+y = northing); rings are classified by containment (outer ring, hole, separate part, island in a hole),
+never by their number or orientation. :func:`write_guotu` writes any polygon layer as a CGCS2000 3-degree
+zone file (prefixed eastings, areas in 公顷, CRLF, GBK by default). :func:`is_guotu` sniffs a file.
+
+Example
+-------
+>>> import os, tempfile
+>>> import geopandas as gpd
+>>> from shapely.geometry import box
+>>> site = gpd.GeoDataFrame({"name": ["示例地块"]}, geometry=[box(38401000, 4140000, 38401100, 4140100)],
+...                         crs=4526)
+>>> path = os.path.join(tempfile.mkdtemp(), "site.txt")
+>>> _ = write_guotu(site, path, date="2026-11-20")
+>>> back = read_guotu(path)
+>>> row = back.iloc[0]
+>>> row["name"], int(row["rings"]), float(row["declared_area"]), back.crs.to_epsg()
+('示例地块', 1, 1.0, 4526)
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as _dt
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from layers.crs import (
+    DATUM_LABELS,
+    GEOGRAPHIC,
+    ZONES,
+    datum_of,
+    describe_gk,
+    epsg_of,
+    gk_epsg,
+    parse_crs,
+    parse_datum,
+    zone_of_meridian,
+)
+from layers.errors import InputError, UsageError
+from layers.outputs import atomic_path, now_iso
+
+__all__ = ["STANDARD_FIELDS", "is_guotu", "read_guotu", "write_guotu"]
+
+#: Fields of a parcel line in the standard order (the last field ``@`` is not counted).
+STANDARD_FIELDS = ("界址点数", "地块面积", "地块编号", "地块名称", "记录图形属性", "图幅号", "地块用途", "地类编码")
+
+#: Texts that some tools write instead of an empty field (the field's pinyin initials).
+PLACEHOLDERS = frozenset({"JZDS", "DKMJ", "DKBH", "DKMC", "JLTXSX", "TXSX", "TFH", "DKYT", "DLBM", "BZ"})
+
+_SECTION = re.compile(r"^[\[【［]\s*(.*?)\s*[\]】］]$")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_GEOMETRY_KINDS = {"面": "polygon", "线": "line", "点": "point"}
+_CLOSE_TOL = 1e-6  # metres: a point this close to the ring's first point closes the ring
+_SNIFF_BYTES = 4096
+
+
+# --------------------------------------------------------------------------------------------- sniffing
+
+def is_guotu(path: str | os.PathLike) -> bool:
+    """Whether ``path`` looks like a 国土TXT file: its first 4 KB name the section 地块坐标 or 属性描述.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.txt")
+    >>> _ = open(path, "w", encoding="gbk").write("[属性描述]\\r\\n坐标系=2000国家大地坐标系\\r\\n")
+    >>> is_guotu(path)
+    True
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_SNIFF_BYTES)
+    except OSError:
+        return False
+    markers = ("地块坐标", "属性描述")
+    return any(m.encode(enc) in head for m in markers for enc in ("utf-8", "gbk", "utf-16-le", "utf-16-be"))
+
+
+# --------------------------------------------------------------------------------------------- reading
+
+@dataclass
+class _Parcel:
+    line: int
+    fields: list[str]
+    names: list[str] = field(default_factory=list)
+    rings: list[str] = field(default_factory=list)
+    a: list[float] = field(default_factory=list)  # third field (northing in the standard order)
+    b: list[float] = field(default_factory=list)  # fourth field (easting in the standard order)
+    lines: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Parsed:
+    header: dict[str, str]
+    sections: dict[str, dict[str, str]]
+    parcels: list[_Parcel]
+    warnings: list[str]
+
+
+def read_guotu(path: str | os.PathLike, *, encoding: str | None = None,
+               crs: str | int | pyproj.CRS | None = None) -> gpd.GeoDataFrame:
+    """Read a 国土TXT coordinate file: one row per parcel, in the file's own CRS.
+
+    Parameters
+    ----------
+    path : path of the file.
+    encoding : text encoding; detected when None (UTF-8 with or without BOM, UTF-16 with BOM, GBK/GB18030).
+    crs : the CRS of the coordinates (EPSG code, ``"EPSG:4526"``, WKT); by default it is derived from the
+        header (坐标系, 几度分带, 带号) and the zone prefix of the eastings.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``index`` (1-based parcel order), ``line`` (line number of the parcel line), ``id``
+        (地块编号), ``name`` (地块名称), ``rings``, ``parts``, ``holes``, ``ring_roles`` (one role per ring in
+        file order: ``outer``, ``part``, ``hole``, ``island``), ``points`` (point lines), ``declared_area``
+        (float, None when empty or not a number; unit as written: 公顷 officially, m² in some files),
+        ``declared_area_text``, the raw parcel fields (standard names, extras ``字段9``...; placeholders
+        such as ``DKMC`` become None) and ``geometry`` (x = easting, y = northing). ``attrs["redline"]``
+        holds ``path``, ``format`` (``guotu-txt``), ``encoding`` (``value``, ``source``), ``crs``
+        (``epsg``, ``name``, ``source``), ``header`` (the [属性描述] keys as written), ``sections`` (other
+        sections), ``precision`` (精度 in metres or None), ``swapped`` and ``warnings``.
+
+    Raises
+    ------
+    InputError
+        For a missing, empty, binary or malformed file, naming the line at fault.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "hole.txt")
+    >>> lines = ["[属性描述]", "坐标系=2000国家大地坐标系", "几度分带=6", "带号=19", "[地块坐标]",
+    ...          "10,2.8000,1,带孔地块,面,,,,@",
+    ...          "J1,1,4151000,19512000", "J2,1,4151150,19512000", "J3,1,4151150,19512200",
+    ...          "J4,1,4151000,19512200", "J1,1,4151000,19512000",
+    ...          "J5,2,4151050,19512100", "J6,2,4151090,19512100", "J7,2,4151090,19512050",
+    ...          "J8,2,4151050,19512050", "J5,2,4151050,19512100"]
+    >>> _ = open(path, "w", encoding="gbk").write("\\r\\n".join(lines))
+    >>> gdf = read_guotu(path)
+    >>> gdf.crs.to_epsg(), gdf.loc[0, "ring_roles"], float(gdf.area.iloc[0])
+    (4497, 'outer,hole', 28000.0)
+    """
+    path = str(path)
+    data = _read_bytes(path)
+    text, enc_value, enc_source = _decode(data, path, encoding)
+    parsed = _parse(text, path)
+    warnings = parsed.warnings
+
+    a = np.array([v for p in parsed.parcels for v in p.a], dtype=float)
+    b = np.array([v for p in parsed.parcels for v in p.b], dtype=float)
+    lines = np.array([n for p in parsed.parcels for n in p.lines], dtype=int)
+    swapped = _columns_swapped(a, b, lines, path)
+    easting, northing = (a, b) if swapped else (b, a)
+    if swapped:
+        warnings.append("columns swapped: the third field of the point lines holds the eastings and the fourth "
+                        f"the northings (e.g. line {lines[0]}: {a[0]:.3f}, {b[0]:.3f}); read as easting, northing")
+
+    crs_guess = _place(parsed.header, easting, northing, lines, crs, path, warnings)
+
+    rows = []
+    start = 0
+    for i, parcel in enumerate(parsed.parcels, start=1):
+        n = len(parcel.a)
+        rows.append(_parcel_row(i, parcel, easting[start:start + n], northing[start:start + n], path, warnings))
+        start += n
+
+    gdf = _frame(rows, crs_guess["epsg_crs"])
+    gdf.attrs["redline"] = {
+        "path": path,
+        "format": "guotu-txt",
+        "encoding": {"value": enc_value, "source": enc_source},
+        "crs": {k: crs_guess[k] for k in ("epsg", "name", "source")},
+        "header": parsed.header,
+        "sections": parsed.sections,
+        "precision": _header_precision(parsed.header, warnings),
+        "swapped": bool(swapped),
+        "warnings": warnings,
+    }
+    return gdf
+
+
+def _header_precision(header: dict[str, str], warnings: list[str]) -> float | None:
+    """精度 in metres: written as a step (``0.001``) or as a number of decimals (``3``). Also warns about
+    转换参数 that are filled in: they are kept in the header, never applied."""
+    params = header.get("转换参数", "").replace("，", ",")
+    if params.strip(", "):
+        warnings.append(f"转换参数={params} given: the parameters are kept in the header but not applied")
+    text = header.get("精度", "").strip()
+    if not text:
+        return None
+    if not _NUMBER.match(text):
+        warnings.append(f"精度={text!r} is not a number: ignored")
+        return None
+    value = float(text)
+    if value >= 1 and value.is_integer() and value <= 6:
+        return 10.0 ** -value
+    return value
+
+
+def _read_bytes(path: str) -> bytes:
+    p = Path(path)
+    if not p.exists():
+        raise InputError("file not found", path=path)
+    if p.is_dir():
+        raise InputError("is a directory, not a 国土TXT file", path=path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}", path=path) from None
+    if not data:
+        raise InputError("the file is empty (0 bytes)", path=path)
+    return data
+
+
+def _decode(data: bytes, path: str, encoding: str | None) -> tuple[str, str, str]:
+    """Text, encoding name and how it was known ('user', 'bom', 'detected')."""
+    if encoding:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            raise UsageError(f"unknown encoding {encoding!r}") from None
+        if name == "utf-8" and data.startswith(codecs.BOM_UTF8):
+            name = "utf-8-sig"
+        try:
+            return data.decode(name), encoding, "user"
+        except UnicodeDecodeError as exc:
+            line = data[:exc.start].count(b"\n") + 1
+            raise InputError(f"the bytes are not valid {encoding} ({exc.reason}); "
+                             "leave the encoding out to detect it", path=path, line=line) from None
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig", "bom"
+        except UnicodeDecodeError as exc:
+            line = data[:exc.start + 3].count(b"\n") + 1
+            raise InputError("the file starts with a UTF-8 byte-order mark but is not valid UTF-8",
+                             path=path, line=line) from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16", "bom"
+        except UnicodeDecodeError:
+            raise InputError("the file starts with a UTF-16 byte-order mark but is not valid UTF-16",
+                             path=path) from None
+    if b"\x00" in data:
+        raise InputError("binary data (NUL bytes), not a 国土TXT text file", path=path,
+                         line=data[:data.index(b"\x00")].count(b"\n") + 1)
+    for name in ("utf-8", "gbk", "gb18030"):
+        try:
+            return data.decode(name), name, "detected"
+        except UnicodeDecodeError as exc:
+            if name == "gb18030":
+                line = data[:exc.start].count(b"\n") + 1
+                raise InputError("not a text file in UTF-8 or GBK/GB18030 (undecodable bytes); "
+                                 "not a 国土TXT file", path=path, line=line) from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _parse(text: str, path: str) -> _Parsed:
+    """Split the text into header sections and parcels; every malformed line raises InputError."""
+    if not text.strip():
+        raise InputError("the file contains no text", path=path)
+    sections: dict[str, dict[str, str]] = {}
+    parcels: list[_Parcel] = []
+    warnings: list[str] = []
+    section: str | None = None
+    coord_line: int | None = None
+    extra_point_fields = empty_ring_number = False
+    for lineno, raw in enumerate(_LINE_BREAK.split(text), start=1):
+        line = raw.strip().lstrip("\ufeff")
+        if not line:
+            continue
+        m = _SECTION.match(line)
+        if m:
+            section = re.sub(r"\s+", "", m.group(1))
+            if "地块坐标" in section:
+                section = "地块坐标"
+                if coord_line is not None:
+                    raise InputError("a second [地块坐标] section", path=path, line=lineno)
+                coord_line = lineno
+            else:
+                if "属性描述" in section:
+                    section = "属性描述"
+                sections.setdefault(section, {})
+            continue
+        if section != "地块坐标":
+            key, eq, value = line.partition("=")
+            if not eq:
+                where = f"[{section}]" if section else "the text before the first section"
+                warnings.append(f"line {lineno} in {where} is not key=value: ignored ({line[:40]!r})")
+                continue
+            sections.setdefault(section or "", {})[key.strip()] = value.strip()
+            continue
+
+        fields = [f.strip() for f in line.split(",")]
+        if line.endswith("@"):
+            fields[-1] = fields[-1][:-1].strip()
+            if fields[-1] == "":
+                fields.pop()
+            parcels.append(_Parcel(line=lineno, fields=fields))
+            continue
+        while fields and fields[-1] == "":
+            fields.pop()
+        if len(fields) > 4 and (fields[4] in _GEOMETRY_KINDS or any(f in _GEOMETRY_KINDS for f in fields)):
+            raise InputError("parcel line does not end with ',@' (界址点数,地块面积,地块编号,地块名称,"
+                             "记录图形属性,图幅号,地块用途,地类编码,@)", path=path, line=lineno)
+        if len(fields) < 4:
+            raise InputError(f"malformed point line {line[:60]!r}: expected 点号,圈号,X,Y "
+                             f"but found {len(fields)} field(s)", path=path, line=lineno)
+        for value, what in ((fields[2], "X (northing)"), (fields[3], "Y (easting)")):
+            if not _NUMBER.match(value):
+                raise InputError(f"non-numeric coordinate {value!r} for {what} in point line {line[:60]!r}",
+                                 path=path, line=lineno)
+        if not parcels:
+            raise InputError("point line before any parcel line (a parcel line ends with ',@')",
+                             path=path, line=lineno)
+        if len(fields) > 4 and not extra_point_fields:
+            extra_point_fields = True
+            warnings.append(f"point lines with more than 4 fields (first at line {lineno}): "
+                            "fields after 点号,圈号,X,Y ignored")
+        parcel = parcels[-1]
+        ring = fields[1]
+        if ring == "":
+            ring = parcel.rings[-1] if parcel.rings else "1"
+            if not empty_ring_number:
+                empty_ring_number = True
+                warnings.append(f"point lines with an empty 圈号 (first at line {lineno}): taken as the ring of "
+                                "the point before (ring 1 at the start of a parcel)")
+        parcel.names.append(fields[0])
+        parcel.rings.append(ring)
+        parcel.a.append(float(fields[2]))
+        parcel.b.append(float(fields[3]))
+        parcel.lines.append(lineno)
+
+    if coord_line is None:
+        raise InputError("no [地块坐标] section: not a 国土TXT coordinate file", path=path)
+    if not parcels:
+        raise InputError("the [地块坐标] section holds no parcel line (a parcel line ends with ',@')",
+                         path=path, line=coord_line)
+    for parcel in parcels:
+        if not parcel.a:
+            raise InputError("parcel line without point lines", path=path, line=parcel.line)
+
+    header = dict(sections.get("属性描述", {}))
+    for name, values in sections.items():  # keys written in other sections fill gaps
+        if name != "属性描述":
+            for k, v in values.items():
+                header.setdefault(k, v)
+    return _Parsed(header=header, sections={k: v for k, v in sections.items() if k != "属性描述"},
+                   parcels=parcels, warnings=warnings)
+
+
+def _northing_like(v: np.ndarray) -> np.ndarray:
+    return ((v >= 1_000_000) & (v < 10_000_000)) | ((v >= 3) & (v <= 54))
+
+
+def _easting_like(v: np.ndarray) -> np.ndarray:
+    return ((v >= 13_000_000) & (v < 46_000_000)) | ((v > 60) & (v < 1_000_000))
+
+
+def _columns_swapped(a: np.ndarray, b: np.ndarray, lines: np.ndarray, path: str) -> bool:
+    """Whether the point lines hold easting before northing, judged by the magnitude of the numbers.
+
+    Northings are 7-digit in China; eastings 6-digit (or 8-digit with the zone prefix). Geographic
+    coordinates (latitude before longitude) are judged the same way. When the numbers do not tell
+    (e.g. both 6-digit), the standard order is kept.
+    """
+    standard = _northing_like(a) & _easting_like(b) & ~(_northing_like(b) & _easting_like(a))
+    swapped = _northing_like(b) & _easting_like(a) & ~(_northing_like(a) & _easting_like(b))
+    if standard.all():
+        return False
+    if swapped.all():
+        return True
+    if standard.any() and swapped.any():
+        minority = swapped if standard.sum() >= swapped.sum() else standard
+        k = int(np.argmax(minority))
+        raise InputError(f"point line has its coordinates in the other order than most lines "
+                         f"({a[k]:.3f}, {b[k]:.3f}): northing and easting mixed up", path=path, line=int(lines[k]))
+    return False
+
+
+def _place(header: dict[str, str], easting: np.ndarray, northing: np.ndarray, lines: np.ndarray,
+           crs, path: str, warnings: list[str]) -> dict:
+    """The CRS of the coordinates: ``{"epsg", "name", "source", "epsg_crs"}``."""
+    prefixed = (easting >= 13_000_000) & (easting < 46_000_000)  # as layers.crs.is_prefixed_easting
+    if crs is not None:
+        try:
+            user = parse_crs(crs)
+        except InputError as exc:
+            raise UsageError(exc.reason) from None
+        epsg = epsg_of(user)
+        info = describe_gk(epsg) if epsg else None
+        if info is not None:
+            if info["prefixed"] and not prefixed.all():
+                warnings.append(f"--crs EPSG:{epsg} expects zone-prefixed eastings, but the file's are not")
+            elif not info["prefixed"] and prefixed.any():
+                warnings.append(f"--crs EPSG:{epsg} expects eastings without a zone prefix, but the file's "
+                                f"carry prefix {int(easting[0] // 1_000_000)}")
+            elif info["prefixed"] and int(easting[0] // 1_000_000) != info["zone"]:
+                warnings.append(f"--crs EPSG:{epsg} is zone {info['zone']}, but the eastings carry prefix "
+                                f"{int(easting[0] // 1_000_000)}")
+        return {"epsg": epsg, "name": user.name, "source": "user", "epsg_crs": user}
+
+    datum_text = header.get("坐标系", "").strip()
+    datum = parse_datum(datum_text)
+    if not datum_text:
+        warnings.append("no 坐标系 in the header: taken as 2000国家大地坐标系 (CGCS2000)")
+        datum = "cgcs2000"
+    elif datum is None:
+        warnings.append(f"unknown 坐标系 {datum_text!r}: taken as 2000国家大地坐标系 (CGCS2000)")
+        datum = "cgcs2000"
+    elif datum == "wgs84":
+        warnings.append("WGS84 coordinates are taken as CGCS2000 (they differ by centimetres to a metre)")
+        datum = "cgcs2000"
+    elif datum in ("xian1980", "beijing1954"):
+        warnings.append(f"the file is in {DATUM_LABELS[datum]}: kept in that datum, not converted to CGCS2000 "
+                        "(the transformation parameters are not public; supply them to convert)")
+
+    width = _header_width(header, warnings)
+    zone = _header_zone(header, width, warnings)
+
+    def done(epsg: int, source: str) -> dict:
+        c = pyproj.CRS.from_epsg(epsg)
+        return {"epsg": epsg, "name": c.name, "source": source, "epsg_crs": c}
+
+    if ((easting >= 73) & (easting <= 136) & (northing >= 3) & (northing <= 54)).all():
+        warnings.append("the coordinates are longitude/latitude degrees, not Gauss-Krüger metres")
+        return done(GEOGRAPHIC[datum], "coordinates")
+    bad = ~((northing > 0) & (northing < 10_000_000))
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise InputError(f"northing {northing[k]:.3f} is no Gauss-Krüger northing of China", path=path,
+                         line=int(lines[k]))
+    try:
+        if prefixed.any():
+            if not prefixed.all():
+                k = int(np.argmax(~prefixed))
+                raise InputError(f"easting {easting[k]:.3f} has no zone prefix, unlike the others",
+                                 path=path, line=int(lines[k]))
+            prefixes = np.unique(easting // 1_000_000).astype(int)
+            if len(prefixes) > 1:
+                k = int(np.argmax(easting // 1_000_000 != prefixes[0]))
+                raise InputError(f"eastings carry different zone prefixes ({', '.join(map(str, prefixes))})",
+                                 path=path, line=int(lines[k]))
+            p = int(prefixes[0])
+            p_width = 3 if p in ZONES[3] else 6 if p in ZONES[6] else None
+            if p_width is None:
+                raise InputError(f"easting prefix {p} is no Gauss-Krüger zone of China "
+                                 "(3-degree 25-45, 6-degree 13-23)", path=path, line=int(lines[0]))
+            if width is not None and width != p_width:
+                warnings.append(f"几度分带={width} stated, but the easting prefix {p} is a {p_width}-degree zone: "
+                                "using the prefix")
+            source = "header"
+            if zone is None:
+                warnings.append(f"no 带号 in the header: zone {p} taken from the easting prefix")
+                source = "coordinates"
+            elif zone != p:
+                warnings.append(f"带号={zone} contradicts the easting prefix {p}: using the prefix (zone {p})")
+                source = "coordinates"
+            return done(gk_epsg(datum, p_width, zone=p, prefixed=True), source)
+        if not ((easting > 0) & (easting < 1_000_000)).all():
+            k = int(np.argmax(~((easting > 0) & (easting < 1_000_000))))
+            raise InputError(f"easting {easting[k]:.3f} is no Gauss-Krüger easting of China", path=path,
+                             line=int(lines[k]))
+        if zone is None:
+            raise InputError("the eastings carry no zone prefix and the header gives no 带号: the zone cannot be "
+                             "known; give the CRS with --crs (e.g. --crs EPSG:4546 for CGCS2000 3-degree "
+                             "zone 37 without prefix)", path=path)
+        if width is None:
+            width = 3 if zone in ZONES[3] else 6
+        return done(gk_epsg(datum, width, zone=zone, prefixed=False), "header")
+    except InputError as exc:
+        if exc.path is None:
+            raise InputError(exc.reason, path=path) from None
+        raise
+
+
+def _header_width(header: dict[str, str], warnings: list[str]) -> int | None:
+    for key in ("几度分带", "分带", "分带方式", "投影分带"):
+        text = header.get(key, "").strip()
+        if text:
+            m = re.search(r"\d+", text)
+            if m and int(m.group()) in (3, 6):
+                return int(m.group())
+            warnings.append(f"{key}={text!r} is neither 3 nor 6: ignored")
+    return None
+
+
+def _header_zone(header: dict[str, str], width: int | None, warnings: list[str]) -> int | None:
+    text = header.get("带号", "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        warnings.append(f"带号={text!r} is not a zone number: ignored")
+        return None
+    zone = int(text)
+    if zone in ZONES[3] or zone in ZONES[6]:
+        return zone
+    if 72 <= zone <= 135:  # some tools write the central meridian
+        z = zone_of_meridian(zone, width or 3)
+        warnings.append(f"带号={zone} is a central meridian, not a zone number: zone {z} used")
+        return z
+    warnings.append(f"带号={zone} is no Gauss-Krüger zone of China: ignored")
+    return None
+
+
+def _clean_field(value: str, column: str) -> str | None:
+    v = value.strip()
+    if not v or v.upper() in PLACEHOLDERS or v == column:
+        return None
+    return v
+
+
+def _field_names(n: int) -> list[str]:
+    return [STANDARD_FIELDS[i] if i < len(STANDARD_FIELDS) else f"字段{i + 1}" for i in range(n)]
+
+
+def _parcel_row(index: int, parcel: _Parcel, easting: np.ndarray, northing: np.ndarray, path: str,
+                warnings: list[str]) -> dict:
+    names = _field_names(len(parcel.fields))
+    raw = {name: _clean_field(v, name) for name, v in zip(names, parcel.fields, strict=True)}
+    label = f"parcel {index} (line {parcel.line})"
+
+    kind_text = raw.get("记录图形属性")
+    if kind_text not in _GEOMETRY_KINDS:
+        found = [f for f in parcel.fields if f.strip() in _GEOMETRY_KINDS]
+        if found:
+            kind_text = found[0].strip()
+            warnings.append(f"{label}: 记录图形属性 {kind_text!r} found outside its usual place (field 5)")
+        else:
+            if kind_text is not None:
+                warnings.append(f"{label}: 记录图形属性 {kind_text!r} is not 面/线/点: read as 面")
+            kind_text = "面"
+    kind = _GEOMETRY_KINDS[kind_text]
+
+    area_text = (parcel.fields[1].strip() if len(parcel.fields) > 1 else "")
+    declared = None
+    if area_text and _NUMBER.match(area_text):
+        declared = float(area_text)
+    elif not area_text:
+        warnings.append(f"{label}: 地块面积 is empty")
+    else:
+        warnings.append(f"{label}: 地块面积 {area_text!r} is not a number")
+
+    rings = _split_rings(parcel, easting, northing)
+    labels = [r.label for r in rings]
+    for shared in sorted({x for x in labels if labels.count(x) > 1}):
+        warnings.append(f"{label}: 圈号 {shared} holds {labels.count(shared)} rings (its points return to the "
+                        "ring's first point and go on): read as separate rings")
+    if kind == "polygon":
+        geom, n_parts, n_holes, roles = _polygon(rings, label, path, warnings)
+    elif kind == "line":
+        geom, n_parts, n_holes, roles = _lines(rings, path)
+    else:
+        pts = shapely.points(np.column_stack([easting, northing]))
+        geom = pts[0] if len(pts) == 1 else shapely.multipoints(pts)
+        n_parts, n_holes, roles = len(pts), 0, ["points"] * len(rings)
+
+    n_points = len(parcel.a)
+    closings = sum(r.explicit_close for r in rings)
+    count_text = parcel.fields[0].strip() if parcel.fields else ""
+    if count_text.isdigit():
+        declared_points = int(count_text)
+        if declared_points not in (n_points, n_points - closings, n_points + sum(not r.explicit_close
+                                                                                   for r in rings)):
+            warnings.append(f"{label}: 界址点数={declared_points} but {n_points} point lines follow "
+                            f"({n_points - closings} without closing points)")
+    elif count_text:
+        warnings.append(f"{label}: 界址点数 {count_text!r} is not a number")
+
+    row = {
+        "index": index,
+        "line": parcel.line,
+        "id": raw.get("地块编号"),
+        "name": raw.get("地块名称"),
+        "rings": len(rings),
+        "parts": n_parts,
+        "holes": n_holes,
+        "ring_roles": ",".join(roles),
+        "points": n_points,
+        "declared_area": declared,
+        "declared_area_text": area_text,
+    }
+    row.update(raw)
+    row["geometry"] = geom
+    return row
+
+
+@dataclass
+class _Ring:
+    label: str
+    coords: np.ndarray  # (n, 2) easting, northing, closed for polygons
+    first_line: int
+    explicit_close: bool
+
+
+def _split_rings(parcel: _Parcel, easting: np.ndarray, northing: np.ndarray) -> list[_Ring]:
+    """Group the points by 圈号 (in order of first appearance); a group whose points return to the ring's
+    first point and then go on holds several rings."""
+    order: dict[str, list[int]] = {}
+    for k, label in enumerate(parcel.rings):
+        order.setdefault(label, []).append(k)
+    xy = np.column_stack([easting, northing])
+    rings: list[_Ring] = []
+    for label, idx in order.items():
+        start = 0
+        for j in range(len(idx)):
+            if j - start >= 3 and np.abs(xy[idx[j]] - xy[idx[start]]).max() <= _CLOSE_TOL:
+                rings.append(_Ring(label, xy[idx[start:j + 1]], parcel.lines[idx[start]], True))
+                start = j + 1
+        if start < len(idx):
+            rings.append(_Ring(label, xy[idx[start:]], parcel.lines[idx[start]], False))
+    return rings
+
+
+def _polygon(rings: list[_Ring], label: str, path: str, warnings: list[str]):
+    """Polygon or MultiPolygon from rings classified by containment (not by 圈号 or orientation)."""
+    for r in rings:
+        distinct = len(np.unique(r.coords, axis=0))
+        if distinct < 3:
+            raise InputError(f"ring {r.label} of the parcel has {distinct} distinct point(s); a ring needs at "
+                             "least 3", path=path, line=r.first_line)
+        if not r.explicit_close:
+            r.coords = np.vstack([r.coords, r.coords[:1]])
+            warnings.append(f"{label}: ring {r.label} is not closed (its last point differs from its first): "
+                            "closed")
+    coords = np.vstack([r.coords for r in rings])
+    index = np.repeat(np.arange(len(rings)), [len(r.coords) for r in rings])
+    polys = shapely.polygons(shapely.linearrings(coords, indices=index))
+    area = shapely.area(polys)
+    n = len(polys)
+
+    # inside[j, i]: ring i lies inside ring j (equal rings: the later one inside the earlier)
+    inside = shapely.covers(polys[:, None], polys[None, :])
+    larger = (area[:, None] > area[None, :]) | ((area[:, None] == area[None, :])
+                                                & (np.arange(n)[:, None] < np.arange(n)[None, :]))
+    inside &= larger
+    np.fill_diagonal(inside, False)
+    depth = inside.sum(axis=0)
+    crossing = shapely.overlaps(polys[:, None], polys[None, :])
+    if crossing.any():
+        i, j = np.argwhere(np.triu(crossing))[0]
+        warnings.append(f"{label}: rings {rings[i].label} and {rings[j].label} cross each other: the "
+                        "geometry is invalid")
+    for k in np.flatnonzero(~shapely.is_valid(polys)):
+        reason = shapely.is_valid_reason(polys[k])
+        collinear = shapely.area(shapely.convex_hull(polys[k])) == 0
+        what = "has zero area (its points are collinear)" if collinear else f"crosses or touches itself ({reason})"
+        warnings.append(f"{label}: ring {rings[k].label} {what}: the geometry is invalid")
+
+    shells = np.flatnonzero(depth % 2 == 0)
+    holes_of = {int(s): [] for s in shells}
+    for h in np.flatnonzero(depth % 2 == 1):
+        containers = np.flatnonzero(inside[:, h])
+        parent = int(containers[np.argmax(depth[containers])])
+        holes_of[parent].append(rings[h].coords)
+    parts = [shapely.Polygon(rings[s].coords, holes_of[int(s)]) for s in shells]
+
+    top = np.flatnonzero(depth == 0)
+    outer = int(top[np.argmax(area[top])])
+    roles = ["outer" if k == outer else "part" if d == 0 else "hole" if d % 2 else "island"
+             for k, d in enumerate(depth)]
+    geom = parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+    return geom, len(parts), int((depth % 2 == 1).sum()), roles
+
+
+def _lines(rings: list[_Ring], path: str):
+    for r in rings:
+        if len(np.unique(r.coords, axis=0)) < 2:
+            raise InputError(f"line {r.label} of the parcel has fewer than 2 distinct points", path=path,
+                             line=r.first_line)
+    lines = [shapely.LineString(r.coords) for r in rings]
+    geom = lines[0] if len(lines) == 1 else shapely.MultiLineString(lines)
+    return geom, len(lines), 0, ["line"] * len(rings)
+
+
+def _frame(rows: list[dict], crs) -> gpd.GeoDataFrame:
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns and k != "geometry")
+    numeric = {"index", "line", "rings", "parts", "holes", "points"}
+    # text columns keep None for empty fields (object dtype, not pandas' NaN-holding string dtype)
+    df = pd.DataFrame({c: pd.Series([row.get(c) for row in rows], dtype=None if c in numeric else object)
+                       for c in columns})
+    declared = [row["declared_area"] for row in rows]
+    df["declared_area"] = pd.Series(declared, dtype=object if None in declared else float)
+    return gpd.GeoDataFrame(df, geometry=[row["geometry"] for row in rows], crs=crs)
+
+
+# --------------------------------------------------------------------------------------------- writing
+
+_ENCODINGS = {"gbk": "gbk", "gb2312": "gbk", "gb18030": "gb18030", "utf-8": "utf-8", "utf8": "utf-8",
+              "utf-8-sig": "utf-8-sig", "utf_8": "utf-8", "utf_8_sig": "utf-8-sig"}
+
+
+def write_guotu(gdf: gpd.GeoDataFrame, path: str | os.PathLike, *, zone: int | None = None,
+                encoding: str = "gbk", producer: str = "", date: str | _dt.date | None = None,
+                datum: str = "cgcs2000") -> dict:
+    """Write a polygon layer as a 国土TXT file in a 3-degree Gauss-Krüger zone with prefixed eastings.
+
+    The layer is reprojected to the zone (``zone``, or the one whose central meridian is nearest the
+    centre of the data). Each feature becomes a parcel: 地块编号 from column ``id`` (or ``code``, else the row
+    number), 地块名称 from ``name``, 地块用途 from ``type`` (or ``地块用途``), 图幅号 and 地类编码 from columns of
+    those names. Rings are closed, outer rings clockwise and holes counter-clockwise as seen on a north-up
+    map; points are named J1..Jn per parcel (a closing point repeats its ring's first name) and 界址点数
+    counts every point line. 地块面积 is the planar Gauss-Krüger area (outer rings minus holes) in 公顷 with 4
+    decimals; coordinates have 3 decimals. Lines end with CRLF. The file is written whole or not at all.
+
+    Parameters
+    ----------
+    gdf : polygon layer with a CRS.
+    path : output file.
+    zone : 3-degree zone number (25-45); chosen from the data when None.
+    encoding : ``"gbk"`` (default), ``"gb18030"``, ``"utf-8"`` or ``"utf-8-sig"``.
+    producer, date : 数据产生单位 and 数据产生日期 (default today).
+    datum : ``"cgcs2000"`` (default), ``"xian1980"`` or ``"beijing1954"``; the layer must already be in
+        that datum (datums are never converted here).
+
+    Returns
+    -------
+    dict
+        ``{"path", "epsg", "zone", "parcels", "points", "warnings"}``.
+
+    Raises
+    ------
+    InputError
+        Empty layer, no CRS, non-polygon or empty geometries, a datum conversion, text not encodable.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoDataFrame({"id": ["A1"]}, geometry=[box(111.0, 37.0, 111.001, 37.001)], crs=4490)
+    >>> out = write_guotu(g, os.path.join(tempfile.mkdtemp(), "a.txt"), date="2026-11-20")
+    >>> out["epsg"], out["zone"], out["parcels"]
+    (4525, 37, 1)
+    """
+    enc = _ENCODINGS.get(encoding.lower().replace(" ", ""))
+    if enc is None:
+        raise UsageError(f"cannot write 国土TXT in encoding {encoding!r}: use gbk, gb18030 or utf-8")
+    datum_id = parse_datum(datum)
+    if datum_id not in ("cgcs2000", "xian1980", "beijing1954"):
+        raise UsageError(f"cannot write 国土TXT in datum {datum!r}: use cgcs2000, xian1980 or beijing1954")
+    if len(gdf) == 0:
+        raise InputError("nothing to write: the layer has no features")
+    if gdf.crs is None:
+        raise InputError("the layer has no CRS: set it before writing a 国土TXT file")
+    warnings: list[str] = []
+    source_datum = datum_of(gdf.crs)
+    if source_datum in ("xian1980", "beijing1954", "cgcs2000") and source_datum != datum_id \
+            and {source_datum, datum_id} != {"cgcs2000"}:
+        raise InputError(f"the layer is in {DATUM_LABELS[source_datum]} and would have to be converted to "
+                         f"{DATUM_LABELS[datum_id]}: the parameters are not public, so redline does not convert "
+                         f"datums; write with datum={source_datum!r} or convert the layer first")
+    if source_datum == "wgs84" and datum_id == "cgcs2000":
+        warnings.append("WGS84 coordinates written as CGCS2000 (they differ by centimetres to a metre)")
+    elif source_datum is None:
+        warnings.append(f"the layer's datum ({gdf.crs.name}) is not a Chinese datum: reprojected with PROJ")
+
+    geoms = gdf.geometry.array
+    missing = np.asarray(gdf.geometry.isna() | gdf.geometry.is_empty)
+    if missing.any():
+        raise InputError("empty or missing geometry", feature=int(np.argmax(missing)) + 1)
+    not_polygon = ~np.isin(shapely.get_type_id(np.asarray(geoms)), [3, 6])
+    if not_polygon.any():
+        k = int(np.argmax(not_polygon))
+        raise InputError(f"国土TXT parcels must be polygons; this feature is a {gdf.geom_type.iloc[k]}",
+                         feature=k + 1)
+
+    if zone is None:
+        zone = _zone_of(gdf)
+    elif int(zone) not in ZONES[3]:
+        raise UsageError(f"zone {zone} is not a 3-degree Gauss-Krüger zone of China (25-45)")
+    zone = int(zone)
+    target = gk_epsg(datum_id, 3, zone=zone, prefixed=True)
+    projected = gdf.geometry if epsg_of(gdf.crs) == target else gdf.geometry.to_crs(target)
+    polys = shapely.orient_polygons(shapely.force_2d(np.asarray(projected.array)), exterior_cw=True)
+
+    parts, part_feature = shapely.get_parts(polys, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    coords = np.round(coords, 3)
+    # drop points that rounding made repeat the previous one
+    repeat = np.zeros(len(coords), dtype=bool)
+    repeat[1:] = (coord_ring[1:] == coord_ring[:-1]) & (coords[1:] == coords[:-1]).all(axis=1)
+    coords, coord_ring = coords[~repeat], coord_ring[~repeat]
+    ring_sizes = np.bincount(coord_ring, minlength=len(rings))
+    ring_feature = part_feature[ring_part]
+    if (ring_sizes < 4).any():
+        k = int(np.argmax(ring_sizes < 4))
+        raise InputError("a ring has fewer than 3 distinct points at millimetre precision",
+                         feature=int(ring_feature[k]) + 1)
+    is_exterior = np.r_[True, ring_part[1:] != ring_part[:-1]]
+    starts = np.r_[0, np.cumsum(ring_sizes)[:-1]]
+    local = coords - coords[starts][coord_ring]  # each ring relative to its first point: products of
+    x, y = local[:, 0], local[:, 1]              # 8-digit eastings and 7-digit northings lose centimetres
+    nxt = np.r_[np.arange(1, len(coords)), 0]
+    cross = x * y[nxt] - x[nxt] * y
+    cross[np.r_[starts[1:] - 1, len(coords) - 1]] = 0.0  # the closing point ends its ring
+    ring_area = np.abs(np.add.reduceat(cross, starts)) / 2.0
+    signed = np.where(is_exterior, ring_area, -ring_area)
+    feature_area = np.bincount(ring_feature, weights=signed, minlength=len(gdf))
+
+    attrs = _attribute_texts(gdf)
+    codec = "utf-8" if enc == "utf-8-sig" else enc  # the BOM goes once, at the start
+    chunks = [codecs.BOM_UTF8 if enc == "utf-8-sig" else b"",
+              _encode(_header_text(producer, date, datum_id, zone), codec, None)]
+    ring_of_feature = np.split(np.arange(len(rings)), np.flatnonzero(np.diff(ring_feature)) + 1)
+    total_points = 0
+    for f, ring_ids in enumerate(ring_of_feature):
+        lines = []
+        n = 0
+        for ring_no, r in enumerate(ring_ids, start=1):
+            pts = coords[starts[r]:starts[r] + ring_sizes[r]]
+            names = [f"J{n + k + 1}" for k in range(len(pts) - 1)]
+            names.append(names[0])
+            n += len(pts) - 1
+            lines.extend(f"{nm},{ring_no},{yy:.3f},{xx:.3f}" for nm, (xx, yy) in zip(names, pts, strict=True))
+        pid, pname, use, sheet, code = attrs[f]
+        parcel_line = f"{len(lines)},{feature_area[f] / 10_000:.4f},{pid},{pname},面,{sheet},{use},{code},@"
+        total_points += len(lines)
+        chunks.append(_encode("\r\n".join([parcel_line, *lines]) + "\r\n", codec, f + 1))
+
+    data = b"".join(chunks)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+    return {"path": str(path), "epsg": target, "zone": zone, "parcels": len(gdf), "points": total_points,
+            "warnings": warnings}
+
+
+def _zone_of(gdf: gpd.GeoDataFrame) -> int:
+    """The 3-degree zone whose central meridian is nearest the centre of the layer's extent."""
+    xmin, ymin, xmax, ymax = gdf.total_bounds
+    geographic = gdf.crs.geodetic_crs
+    lon, _ = pyproj.Transformer.from_crs(gdf.crs, geographic, always_xy=True).transform(
+        (xmin + xmax) / 2, (ymin + ymax) / 2)
+    if not math.isfinite(lon):
+        raise InputError("cannot place the layer: its centre has no longitude")
+    zone = zone_of_meridian(lon, 3)
+    if zone not in ZONES[3]:
+        raise InputError(f"the layer's centre (longitude {lon:.3f}) lies outside China's 3-degree zones 25-45; "
+                         "give the zone")
+    return zone
+
+
+def _text(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = re.sub(r"[\r\n\t]+", " ", str(value)).strip()
+    return text.replace(",", "，").replace("@", "＠")
+
+
+def _attribute_texts(gdf: gpd.GeoDataFrame) -> list[tuple[str, str, str, str, str]]:
+    """(地块编号, 地块名称, 地块用途, 图幅号, 地类编码) per feature."""
+    def column(*names: str) -> list[str]:
+        for name in names:
+            if name in gdf.columns:
+                return [_text(v) for v in gdf[name]]
+        return [""] * len(gdf)
+
+    ids = column("id", "code", "地块编号")
+    ids = [v or str(k) for k, v in enumerate(ids, start=1)]
+    return list(zip(ids, column("name", "地块名称"), column("type", "地块用途"), column("图幅号"),
+                    column("地类编码"), strict=True))
+
+
+def _header_text(producer: str, date, datum: str, zone: int) -> str:
+    if date is None:
+        date = now_iso()[:10]
+    elif isinstance(date, _dt.date):
+        date = date.isoformat()
+    lines = ["[属性描述]", "格式版本号=1.01版本", f"数据产生单位={_text(producer)}", f"数据产生日期={_text(date)}",
+             f"坐标系={DATUM_LABELS[datum]}", "几度分带=3", "投影类型=高斯克吕格", "计量单位=米", f"带号={zone}",
+             "精度=0.001", "转换参数=,,,,,,", "[地块坐标]"]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _encode(text: str, encoding: str, feature: int | None) -> bytes:
+    try:
+        return text.encode(encoding)
+    except UnicodeEncodeError as exc:
+        ch = exc.object[exc.start]
+        where = "the header" if feature is None else "this feature"
+        raise InputError(f"the character {ch!r} in {where} cannot be written in {encoding}; write with "
+                         "encoding 'utf-8' or 'gb18030'", feature=feature) from None

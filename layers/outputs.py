@@ -1,0 +1,155 @@
+"""Writing outputs whole or not at all, and the provenance block every output carries.
+
+Example
+-------
+>>> import tempfile, os
+>>> d = tempfile.mkdtemp()
+>>> with atomic_path(os.path.join(d, "a.txt")) as tmp:
+...     _ = open(tmp, "w").write("done")
+>>> open(os.path.join(d, "a.txt")).read()
+'done'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+
+
+def tool_version() -> str:
+    """The installed version of the redline distribution."""
+    try:
+        return metadata.version("redline")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
+def now_iso() -> str:
+    """Creation time: local time with offset, to the second. ``SOURCE_DATE_EPOCH`` fixes it."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return _dt.datetime.fromtimestamp(int(epoch), _dt.UTC).isoformat(timespec="seconds")
+    return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def file_record(path: str | os.PathLike, *, vintage: str | None = None, source: str | None = None) -> dict:
+    """``{"path", "size", "sha256", "vintage", "source"}`` for one input file; a Shapefile's sidecars are
+    hashed with it (``parts``)."""
+    p = Path(path)
+    rec: dict = {"path": str(p), "size": None, "sha256": None, "vintage": vintage, "source": source}
+    if p.is_file():
+        rec["size"] = p.stat().st_size
+        rec["sha256"] = sha256_file(p)
+        if p.suffix.lower() == ".shp":
+            parts = []
+            for ext in (".shx", ".dbf", ".prj", ".cpg"):
+                for cand in (p.with_suffix(ext), p.with_suffix(ext.upper())):
+                    if cand.is_file():
+                        parts.append({"path": str(cand), "size": cand.stat().st_size,
+                                      "sha256": sha256_file(cand)})
+                        break
+            rec["parts"] = parts
+    elif p.is_dir():  # a File Geodatabase: hash its files in name order
+        h = hashlib.sha256()
+        size = 0
+        for f in sorted(q for q in p.rglob("*") if q.is_file()):
+            h.update(f.name.encode())
+            h.update(sha256_file(f).encode())
+            size += f.stat().st_size
+        rec["size"] = size
+        rec["sha256"] = h.hexdigest()
+    return rec
+
+
+def provenance(inputs: list[dict] | None = None, **extra) -> dict:
+    """The provenance block: tool version, creation time, inputs (see :func:`file_record`), and extras
+    such as ``area_method`` or ``rules_version``."""
+    block = {"tool": "redline", "tool_version": tool_version(), "created": now_iso(),
+             "inputs": list(inputs or [])}
+    block.update(extra)
+    return block
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[str]:
+    """Yield a temporary path beside ``path``; move it into place only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part" + path.suffix, dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)  # writers such as GDAL want to create the file themselves
+    try:
+        yield tmp
+        if os.path.isdir(tmp):
+            if path.exists():
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+            os.replace(tmp, path)
+        else:
+            os.replace(tmp, path)
+    finally:
+        if os.path.isdir(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_text(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> None:
+    """Write text whole or not at all."""
+    with atomic_path(path) as tmp, open(tmp, "w", encoding=encoding, newline="") as f:
+        f.write(text)
+
+
+def write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+
+
+def to_json(obj) -> str:
+    """JSON as redline writes it: UTF-8 text (not escaped), 2-space indent, NaN as null."""
+    return json.dumps(_clean(obj), ensure_ascii=False, indent=2)
+
+
+def _clean(obj):
+    import math
+
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating, float)):
+        f = float(obj)
+        return None if math.isnan(f) or math.isinf(f) else f
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    if obj is not None and not isinstance(obj, (str, int, bool)):
+        try:
+            import pandas as pd
+
+            if pd.isna(obj):
+                return None
+        except (TypeError, ValueError):
+            pass
+        return str(obj)
+    return obj

@@ -1,0 +1,181 @@
+"""The project file ``redline.toml``: a region's layers, their kinds and field mappings, rules, map settings.
+
+Format
+------
+.. code-block:: toml
+
+    [region]
+    name = "示范县"
+    boundary = "county"          # layer id of the county boundary (denominator of shares)
+    townships = "townships"      # layer id of the township layer (breakdowns)
+    crs = "EPSG:4527"            # analysis CRS (optional: taken from the boundary layer)
+    fictional = false
+
+    [layers.red_line]            # one table per layer; the key is the layer id
+    kind = "red_line"            # a kind from layers/data/kinds.toml
+    path = "data/red_line.gpkg"  # relative to the project file
+    layer = "red_line"           # layer inside a GeoPackage / File Geodatabase (optional)
+    source = "示范县自然资源局"    # data provenance: who made it
+    date = "2026-06-30"          # and its vintage
+    fields = { name = "HXMC" }   # canonical attribute = field in the data (overrides the kind's defaults)
+    encoding = "gbk"             # optional, for shapefiles without .cpg
+
+    [rules]
+    files = ["rules/local.toml"] # extra rule files, relative to the project file
+    [[rules.distance]]           # buffer rules (see spatial/data/rules.toml for the fields)
+    id = "fen_river_1km"
+    ...
+
+    [map]
+    title = "示范县生态保护红线分布图"
+    producer = "示范县自然资源局"
+    approval_number = ""          # 审图号, only when the base map has one
+    layout = "structure.toml"     # structure diagram layout
+    [map.styles.red_line]         # style overrides per layer id or kind
+
+Example
+-------
+>>> p = Project.from_dict({"layers": {"rl": {"kind": "red_line", "path": "rl.gpkg"}}}, base="/tmp")
+>>> p.layers["rl"].kind, str(p.layers["rl"].path)
+('red_line', '/tmp/rl.gpkg')
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from layers.errors import InputError, UsageError
+from layers.kinds import KIND_IDS, is_control_kind
+
+PROJECT_FILE = "redline.toml"
+
+
+@dataclass
+class LayerSpec:
+    """One layer of a project."""
+
+    id: str
+    kind: str
+    path: Path
+    layer: str | None = None
+    source: str | None = None
+    date: str | None = None
+    fields: dict = field(default_factory=dict)
+    encoding: str | None = None
+    label: str | None = None
+
+    @property
+    def vintage(self) -> str | None:
+        return self.date
+
+
+@dataclass
+class Project:
+    """A parsed ``redline.toml``."""
+
+    path: Path | None
+    base: Path
+    region: dict
+    layers: dict[str, LayerSpec]
+    rules: dict
+    map: dict
+    raw: dict
+
+    @classmethod
+    def from_dict(cls, data: dict, base: str | os.PathLike = ".", path: str | os.PathLike | None = None
+                  ) -> Project:
+        base = Path(base)
+        where = str(path) if path else "project"
+        layers: dict[str, LayerSpec] = {}
+        for lid, spec in (data.get("layers") or {}).items():
+            if not isinstance(spec, dict):
+                raise InputError(f"[layers.{lid}] must be a table", path=where)
+            kind = spec.get("kind")
+            if kind not in KIND_IDS:
+                raise InputError(f"[layers.{lid}] kind {kind!r} is not a layer kind; valid kinds: "
+                                 f"{', '.join(KIND_IDS)}", path=where)
+            if not spec.get("path"):
+                raise InputError(f"[layers.{lid}] has no path", path=where)
+            p = Path(spec["path"])
+            layers[lid] = LayerSpec(
+                id=lid, kind=kind, path=p if p.is_absolute() else base / p, layer=spec.get("layer"),
+                source=spec.get("source"), date=None if spec.get("date") is None else str(spec.get("date")),
+                fields=dict(spec.get("fields") or {}), encoding=spec.get("encoding"), label=spec.get("label"))
+        region = dict(data.get("region") or {})
+        for role in ("boundary", "townships"):
+            ref = region.get(role)
+            if ref is not None and ref not in layers:
+                raise InputError(f"[region] {role} = {ref!r} names no layer of the project "
+                                 f"(layers: {', '.join(layers) or 'none'})", path=where)
+        return cls(path=Path(path) if path else None, base=base, region=region, layers=layers,
+                   rules=dict(data.get("rules") or {}), map=dict(data.get("map") or {}), raw=data)
+
+    @property
+    def name(self) -> str:
+        return self.region.get("name") or (self.base.name if self.path else "")
+
+    @property
+    def fictional(self) -> bool:
+        return bool(self.region.get("fictional", False))
+
+    def resolve(self, relpath: str | os.PathLike) -> Path:
+        p = Path(relpath)
+        return p if p.is_absolute() else self.base / p
+
+    def boundary_id(self) -> str | None:
+        if self.region.get("boundary"):
+            return self.region["boundary"]
+        ids = [lid for lid, s in self.layers.items() if s.kind == "boundary"]
+        return ids[0] if ids else None
+
+    def townships_id(self) -> str | None:
+        return self.region.get("townships")
+
+    def control_layers(self) -> list[LayerSpec]:
+        """Every layer a site is checked against: all but boundaries, sites, roads and towns."""
+        return [s for s in self.layers.values() if is_control_kind(s.kind)]
+
+    def layer(self, ref: str) -> LayerSpec:
+        """A layer by id, or by kind when exactly one layer has that kind."""
+        if ref in self.layers:
+            return self.layers[ref]
+        by_kind = [s for s in self.layers.values() if s.kind == ref]
+        if len(by_kind) == 1:
+            return by_kind[0]
+        raise UsageError(f"the project has no layer {ref!r} (layers: {', '.join(self.layers)})")
+
+
+def load_project(path: str | os.PathLike | None = None) -> Project:
+    """Read a project file; with no path, ``redline.toml`` in the current folder.
+
+    Raises
+    ------
+    InputError
+        Missing file, TOML syntax error (with its line), or a layer entry that is not valid.
+    """
+    p = Path(path) if path else Path.cwd() / PROJECT_FILE
+    if p.is_dir():
+        p = p / PROJECT_FILE
+    if not p.is_file():
+        raise InputError("project file not found" + ("" if path else " in the current folder (give --project)"),
+                         path=str(p))
+    try:
+        with open(p, "rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not a valid TOML project file: {exc}", path=str(p)) from None
+    except UnicodeDecodeError:
+        raise InputError("project file is not UTF-8 text", path=str(p)) from None
+    return Project.from_dict(data, base=p.parent.resolve(), path=p)
+
+
+def find_project(path: str | os.PathLike | None) -> Project | None:
+    """The project named by ``--project``, else ``redline.toml`` in the current folder, else None."""
+    if path:
+        return load_project(path)
+    if (Path.cwd() / PROJECT_FILE).is_file():
+        return load_project(Path.cwd() / PROJECT_FILE)
+    return None

@@ -1,0 +1,1 @@
+"""Rendering: offline web maps, plan structure diagrams, print maps, styles."""

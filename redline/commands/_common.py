@@ -1,0 +1,56 @@
+"""Shared CLI plumbing: error handling, JSON printing, progress."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from layers.errors import EXIT_USAGE, RedlineError
+from layers.outputs import to_json
+
+
+def handle_errors(func):
+    """Turn expected faults (:class:`layers.errors.RedlineError`) into one line on stderr and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except RedlineError as exc:
+            click.echo(f"redline: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.ClickException:
+            raise
+        except KeyboardInterrupt:
+            click.echo("redline: interrupted", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def echo_json(obj) -> None:
+    """Print exactly one JSON object on stdout."""
+    click.echo(to_json(obj))
+
+
+def warn(message: str, quiet: bool = False) -> None:
+    if not quiet:
+        click.echo(f"redline: warning: {message}", err=True)
+
+
+def progress_enabled(quiet: bool) -> bool:
+    """Progress bars only on a terminal and without --quiet."""
+    return not quiet and sys.stderr.isatty()
+
+
+def usage_error(message: str):
+    click.echo(f"redline: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress or warnings on stderr.")
+project_option = click.option("--project", "project_path", type=click.Path(dir_okay=True),
+                              help="Project file (default: redline.toml in the current folder).")
