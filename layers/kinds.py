@@ -118,7 +118,7 @@ def map_attributes(gdf: gpd.GeoDataFrame, kind: str, overrides: dict | None = No
                 out[attr] = None
         elif field != attr:
             out[attr] = gdf[field]
-    for attr, wanted in overrides.items():
+    for attr in overrides:
         warnings.append(f"field mapping names {attr!r}, which is not an attribute of kind {kind}")
     if "zone" in out.columns:
         out["zone"] = out["zone"].map(normalise_zone)

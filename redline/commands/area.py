@@ -1,0 +1,117 @@
+"""``redline area LAYER``: dissolved area, share of the boundary, breakdown, with rounded tables that add up."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from layers.errors import UsageError
+from layers.outputs import file_record, provenance
+from layers.project import find_project
+from layers.readers import read_layer, read_project_layer
+from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
+from spatial.shares import area_shares
+from spatial.units import from_m2, largest_remainder_round, parse_unit, unit_label
+from spatial.xlsx import write_table_xlsx
+
+
+def load_layer(ref: str, project):
+    """A layer by path, or by id/kind of the project."""
+    if os.path.exists(ref):
+        return read_layer(ref), file_record(ref)
+    if project is None:
+        raise UsageError(f"{ref!r} is neither a file nor a layer of a project (no redline.toml here; "
+                         "give --project)")
+    gdf = read_project_layer(project, ref)
+    spec = project.layer(ref)
+    return gdf, file_record(spec.path, vintage=spec.date, source=spec.source)
+
+
+def area_table(result: dict, unit: str, decimals: int) -> tuple[list[list], bool]:
+    """Rows of ``[key, area in unit, share %]`` rounded so that they add up to the rounded total."""
+    values = [from_m2(r["area_m2"], unit) for r in result["rows"]]
+    total = from_m2(result["total_m2"], unit)
+    adjusted = False
+    if values and abs(sum(values) - total) <= 1e-6 * max(total, 1):
+        values, adjusted = largest_remainder_round(values, decimals, total=round(total, decimals))
+    else:
+        values = [round(v, decimals) for v in values]
+    rows = [[r["key"], v, None if r["share_pct"] is None else round(r["share_pct"], 2)]
+            for r, v in zip(result["rows"], values, strict=True)]
+    return rows, adjusted
+
+
+@click.command()
+@click.argument("layer")
+@click.option("--within", "within", help="Boundary (path or project layer id); default: the project's boundary.")
+@click.option("--by", "by", help="Break down by this attribute of the layer.")
+@click.option("--by-zones", "by_zones", help="Break down by these polygons (path or layer id), e.g. townships.")
+@click.option("--zone-field", default="name", show_default=True, help="Name field of --by-zones.")
+@click.option("--unit", default="ha", show_default=True, help="m2, ha (公顷), km2 (平方千米), mu (亩), 万亩.")
+@click.option("--decimals", default=4, show_default=True, type=int, help="Decimals of the table.")
+@click.option("--planar", is_flag=True, help="Planar area in the layer's projected CRS instead of ellipsoidal.")
+@click.option("--xlsx", "xlsx", type=click.Path(), help="Also write the table as an Excel file.")
+@project_option
+@json_option
+@quiet_option
+@handle_errors
+def command(layer, within, by, by_zones, zone_field, unit, decimals, planar, xlsx, project_path, as_json, quiet):
+    """Area of a layer (overlaps counted once), its share of a boundary, and a breakdown.
+
+    Example: redline area red_line --by-zones townships --unit ha
+    """
+    if by and by_zones:
+        raise UsageError("give --by or --by-zones, not both")
+    unit = parse_unit(unit)
+    project = find_project(project_path)
+    gdf, rec = load_layer(layer, project)
+    inputs = [rec]
+    boundary = zones = None
+    if within is None and project is not None and project.boundary_id():
+        within = project.boundary_id()
+    if within:
+        boundary, brec = load_layer(within, project)
+        inputs.append(brec)
+    if by_zones:
+        zones, zrec = load_layer(by_zones if not (project and by_zones in project.layers) else by_zones, project)
+        inputs.append(zrec)
+    result = area_shares(gdf, boundary, by=by, zones=zones, zone_field=zone_field,
+                         method="planar" if planar else "ellipsoidal")
+    result["warnings"] = gdf.attrs["redline"]["warnings"] + result["warnings"]
+    rows, adjusted = area_table(result, unit, decimals)
+    result.update({"layer": layer, "unit": unit, "unit_label": unit_label(unit),
+                   "total": round(from_m2(result["total_m2"], unit), decimals),
+                   "rounded_rows": rows, "rounding_adjusted": adjusted,
+                   "provenance": provenance(inputs, area_method=result["method"]["method"])})
+    if adjusted:
+        result["warnings"].append(f"rounded rows adjusted to add up to the rounded total (平差, largest remainder, "
+                                  f"{decimals} decimals)")
+    if xlsx:
+        header = ["分类 key", f"面积 ({unit_label(unit)})", "占比 (%)"]
+        write_table_xlsx(xlsx, "面积统计", header, rows + [["合计 total", result["total"],
+                         None if result["share_pct"] is None else round(result["share_pct"], 2)]],
+                         notes=[f"方法 method: {result['method']['description']}"]
+                         + [f"警告 warning: {w}" for w in result["warnings"]])
+    if as_json:
+        echo_json(result)
+        return
+    for w in result["warnings"]:
+        warn(w, quiet)
+    lab = unit_label(unit)
+    click.echo(f"图层 layer: {layer}   方法: {result['method']['description']}")
+    click.echo(f"总面积（去重后）: {result['total']:.{decimals}f} {lab}")
+    click.echo(f"重叠去除: {from_m2(result['overlap_removed_m2'], unit):.{decimals}f} {lab};  "
+               f"边界外: {from_m2(result['outside_boundary_m2'], unit):.{decimals}f} {lab}")
+    if result["boundary_m2"]:
+        click.echo(f"边界面积: {from_m2(result['boundary_m2'], unit):.{decimals}f} {lab};  "
+                   f"占比: {result['share_pct']:.2f} %")
+    if rows:
+        width = max(len(str(r[0])) for r in rows) + 2
+        click.echo(f"{'分类':<{width}}{'面积 (' + lab + ')':>18}{'占比 %':>10}")
+        for key, val, share in rows:
+            click.echo(f"{key:<{width}}{val:>18.{decimals}f}{'' if share is None else f'{share:.2f}':>10}")
+        click.echo(f"{'合计':<{width}}{result['total']:>18.{decimals}f}"
+                   f"{'' if result['share_pct'] is None else format(result['share_pct'], '.2f'):>10}")
+        if adjusted:
+            click.echo("（表中数值已平差，使分项之和等于合计）")

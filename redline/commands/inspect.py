@@ -1,0 +1,48 @@
+"""``redline inspect PATH``: how a file reads, its CRS, validity, extent and areas."""
+
+from __future__ import annotations
+
+import click
+
+from redline.commands._common import echo_json, handle_errors, json_option
+from spatial.inspect import inspect_file
+
+
+@click.command()
+@click.argument("path", type=click.Path())
+@click.option("--layer", help="Layer of a GeoPackage, File Geodatabase or KML.")
+@click.option("--encoding", help="Attribute encoding (overrides .cpg and detection), e.g. gbk.")
+@click.option("--crs", help="CRS to assume when the file has none, e.g. EPSG:4527.")
+@json_option
+@handle_errors
+def command(path, layer, encoding, crs, as_json):
+    """Describe a planning layer or 国土TXT file.
+
+    Example: redline inspect 生态保护红线.shp --json
+    """
+    r = inspect_file(path, layer, encoding=encoding, crs=crs)
+    if as_json:
+        echo_json(r)
+        return
+    area = r["area_m2"]
+    lines = [
+        f"文件 file:        {r['path']}",
+        f"格式 format:      {r['format']}" + (f" (layer {r['layer']})" if r.get("layer") else ""),
+        f"编码 encoding:    {r['encoding']['value']}  ({r['encoding']['source']})",
+        f"坐标系 CRS:       EPSG:{r['crs']['epsg']} {r['crs']['name']}  ({r['crs']['source']})",
+        f"要素 features:    {r['features']}  {', '.join(r['geometry_types'])}",
+        f"无效 invalid:     {r['invalid']}",
+        f"范围 lon/lat:     {r['bounds_lonlat']}",
+    ]
+    if area["ellipsoidal"] is not None:
+        lines.append(f"椭球面积:         {area['ellipsoidal']:.2f} m² = {area['ellipsoidal'] / 1e4:.4f} 公顷")
+    if area["planar"] is not None:
+        lines.append(f"平面面积:         {area['planar']:.2f} m² = {area['planar'] / 1e4:.4f} 公顷")
+    for p in r.get("parcels", []):
+        lines.append(f"  地块 {p['index']} {p['id'] or ''} {p['name'] or ''}: 圈 {p['rings']} 部分 {p['parts']} "
+                     f"洞 {p['holes']}; 申报 {p['declared_area']} ({p['declared_unit']}); 平面 "
+                     f"{p['area_m2_planar']:.2f} m², 椭球 {p['area_m2_ellipsoidal']:.2f} m²; "
+                     f"申报面积符合: {p['declared_matches']}")
+    for w in r["warnings"]:
+        lines.append(f"警告 warning: {w}")
+    click.echo("\n".join(lines))
