@@ -173,7 +173,8 @@ def shoelace(x: np.ndarray, y: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """
     if len(lengths) == 0:
         return np.zeros(0)
-    term = (x[:-1] - x[1:]) * (y[:-1] + y[1:])
+    y0 = float(y[0])  # a shift of y leaves the sum unchanged but keeps the products small
+    term = (x[:-1] - x[1:]) * ((y[:-1] - y0) + (y[1:] - y0))
     starts = np.r_[0, np.cumsum(lengths)[:-1]]
     ends = starts + lengths - 1  # the pair that runs from a ring's last vertex into the next ring
     term[ends[:-1]] = 0.0
