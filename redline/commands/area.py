@@ -48,7 +48,7 @@ def area_table(result: dict, unit: str, decimals: int) -> tuple[list[list], bool
 @click.option("--by", "by", help="Break down by this attribute of the layer.")
 @click.option("--by-zones", "by_zones", help="Break down by these polygons (path or layer id), e.g. townships.")
 @click.option("--zone-field", default="name", show_default=True, help="Name field of --by-zones.")
-@click.option("--unit", default="ha", show_default=True, help="m2, ha (公顷), km2 (平方千米), mu (亩), 万亩.")
+@click.option("--unit", default="ha", show_default=True, help="m2, ha (公顷), km2 (平方千米), mu (亩), 10k_mu (万亩); Chinese names work too.")
 @click.option("--decimals", default=4, show_default=True, type=int, help="Decimals of the table.")
 @click.option("--planar", is_flag=True, help="Planar area in the layer's projected CRS instead of ellipsoidal.")
 @click.option("--xlsx", "xlsx", type=click.Path(), help="Also write the table as an Excel file.")
