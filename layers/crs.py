@@ -15,11 +15,12 @@ Example
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pyproj
 
-from layers.errors import InputError
+from layers.errors import InputError, UsageError
 
 DATUMS = ("cgcs2000", "xian1980", "beijing1954")
 
@@ -222,13 +223,68 @@ def sniff_crs(xmin: float, xmax: float, ymin: float, ymax: float, *, datum: str 
 
 
 def parse_crs(text: str | int) -> pyproj.CRS:
-    """A CRS from what a user types: ``4526``, ``EPSG:4526``, a WKT or PROJ string."""
+    """A CRS from what a user types: ``4526``, ``EPSG:4526``, a WKT or PROJ string.
+
+    Raises
+    ------
+    UsageError
+        A CRS PROJ does not know (a usage error: the user typed it).
+    """
     try:
         if isinstance(text, int) or str(text).strip().isdigit():
             return pyproj.CRS.from_epsg(int(text))
         return pyproj.CRS.from_user_input(str(text).strip())
     except pyproj.exceptions.CRSError as exc:
-        raise InputError(f"unknown CRS {text!r}: {exc}") from None
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise UsageError(f"unknown CRS {text!r}" + (f": {detail}" if detail else "")) from None
+
+
+def parse_towgs84(text: str | list | tuple) -> list[float]:
+    """Seven datum-transformation parameters ``dx,dy,dz,rx,ry,rz,ds`` (as in 国土TXT's 转换参数).
+
+    Full-width commas and spaces are accepted. Units as PROJ's ``+towgs84``: metres, arc-seconds, ppm.
+
+    Raises
+    ------
+    UsageError
+        Not seven numbers.
+
+    Examples
+    --------
+    >>> parse_towgs84("15.8, -154.4，-82.3,0,0,0,0")
+    [15.8, -154.4, -82.3, 0.0, 0.0, 0.0, 0.0]
+    """
+    items = list(text) if isinstance(text, (list, tuple)) else \
+        str(text).replace("，", ",").replace(";", ",").split(",")
+    try:
+        values = [float(str(v).strip()) for v in items]
+    except ValueError:
+        raise UsageError(f"--towgs84 {text!r}: the 7 parameters dx,dy,dz,rx,ry,rz,ds must be numbers") from None
+    if len(values) != 7 or not all(math.isfinite(v) for v in values):
+        raise UsageError(f"--towgs84 {text!r}: give 7 numbers dx,dy,dz,rx,ry,rz,ds (metres, arc-seconds, ppm), "
+                         f"not {len(values)}")
+    return values
+
+
+def cgcs2000_counterpart(crs: pyproj.CRS | None) -> int | None:
+    """The CGCS2000 CRS (EPSG) matching a Xi'an 1980 / Beijing 1954 one: same zone width, zone and prefix
+    style, or EPSG:4490 for geographic coordinates. None when the CRS is no such zone.
+
+    Examples
+    --------
+    >>> cgcs2000_counterpart(pyproj.CRS.from_epsg(2382))   # Xi'an 1980 3-degree CM 111°E
+    4546
+    >>> cgcs2000_counterpart(pyproj.CRS.from_epsg(2401))   # Beijing 1954 3-degree zone 25
+    4513
+    """
+    if crs is None or datum_of(crs) not in ("xian1980", "beijing1954"):
+        return None
+    if crs.is_geographic:
+        return GEOGRAPHIC["cgcs2000"]
+    info = describe_gk(epsg_of(crs) or 0)
+    if info is None or info["datum"] not in ("xian1980", "beijing1954"):
+        return None
+    return gk_epsg("cgcs2000", info["width"], zone=info["zone"], prefixed=info["prefixed"])
 
 
 def epsg_of(crs: pyproj.CRS | None) -> int | None:

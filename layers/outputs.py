@@ -51,7 +51,7 @@ def sha256_file(path: str | os.PathLike) -> str:
 def file_record(path: str | os.PathLike, *, vintage: str | None = None, source: str | None = None) -> dict:
     """``{"path", "size", "sha256", "vintage", "source"}`` for one input file; a Shapefile's sidecars are
     hashed with it (``parts``)."""
-    p = Path(path)
+    p = Path(path).absolute()
     rec: dict = {"path": str(p), "size": None, "sha256": None, "vintage": vintage, "source": source}
     if p.is_file():
         rec["size"] = p.stat().st_size

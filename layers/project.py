@@ -43,6 +43,7 @@ Example
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +91,9 @@ class Project:
         base = Path(base)
         where = str(path) if path else "project"
         layers: dict[str, LayerSpec] = {}
+        for key in ("layers", "region", "rules", "map"):
+            if not isinstance(data.get(key) or {}, dict):
+                raise InputError(f"{key} must be a table ([{key}] or [{key}.<id>]), not {data[key]!r}", path=where)
         for lid, spec in (data.get("layers") or {}).items():
             if not isinstance(spec, dict):
                 raise InputError(f"[layers.{lid}] must be a table", path=where)
@@ -99,11 +103,17 @@ class Project:
                                  f"{', '.join(KIND_IDS)}", path=where)
             if not spec.get("path"):
                 raise InputError(f"[layers.{lid}] has no path", path=where)
+            if not isinstance(spec["path"], str):
+                raise InputError(f"[layers.{lid}] path must be a text string, not {spec['path']!r}", path=where)
+            fields = spec.get("fields") or {}
+            if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
+                raise InputError(f"[layers.{lid}] fields must be a table of canonical attribute = \"field name\" "
+                                 f"(e.g. fields = {{ name = \"HXMC\" }}), not {fields!r}", path=where)
             p = Path(spec["path"])
             layers[lid] = LayerSpec(
                 id=lid, kind=kind, path=p if p.is_absolute() else base / p, layer=spec.get("layer"),
                 source=spec.get("source"), date=None if spec.get("date") is None else str(spec.get("date")),
-                fields=dict(spec.get("fields") or {}), encoding=spec.get("encoding"), label=spec.get("label"))
+                fields=dict(fields), encoding=spec.get("encoding"), label=spec.get("label"))
         region = dict(data.get("region") or {})
         for role in ("boundary", "townships"):
             ref = region.get(role)
@@ -166,7 +176,13 @@ def load_project(path: str | os.PathLike | None = None) -> Project:
         with open(p, "rb") as f:
             data = tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not a valid TOML project file: {exc}", path=str(p)) from None
+        text = str(exc)
+        m = re.search(r"\(at line (\d+), column (\d+)\)", text)
+        line = getattr(exc, "lineno", None) or (int(m.group(1)) if m else None)
+        reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", text)
+        if m:
+            reason += f" (column {m.group(2)})"
+        raise InputError(f"not a valid TOML project file: {reason}", path=str(p), line=line) from None
     except UnicodeDecodeError:
         raise InputError("project file is not UTF-8 text", path=str(p)) from None
     return Project.from_dict(data, base=p.parent.resolve(), path=p)

@@ -28,9 +28,15 @@ def read_provenance(path: str | os.PathLike) -> dict:
         block = data.get("provenance") if isinstance(data, dict) else None
     except ValueError:
         m = _HTML_BLOCK.search(text)
-        block = json.loads(m.group(1).replace("<\\/", "</")) if m else None
+        try:
+            block = json.loads(m.group(1).replace("<\\/", "</")) if m else None
+        except ValueError as exc:
+            raise InputError(f"the embedded provenance block is not valid JSON ({exc})", path=str(p)) from None
     if not isinstance(block, dict) or "inputs" not in block:
         raise InputError("no redline provenance block in this file", path=str(p))
+    if not isinstance(block["inputs"], list) or not all(isinstance(r, dict) and r.get("path")
+                                                         for r in block["inputs"]):
+        raise InputError("the provenance block's inputs are not a list of {path, sha256} records", path=str(p))
     return block
 
 

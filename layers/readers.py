@@ -19,6 +19,7 @@ Example
 
 from __future__ import annotations
 
+import codecs
 import os
 import struct
 import warnings as _warnings
@@ -28,10 +29,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
 import shapely
 
-from layers.crs import epsg_of, parse_crs, sniff_crs
-from layers.errors import InputError
+from layers.crs import cgcs2000_counterpart, datum_of, epsg_of, parse_crs, parse_towgs84, sniff_crs
+from layers.errors import InputError, UsageError
 from layers.kinds import map_attributes
 
 FORMATS = {
@@ -74,25 +76,27 @@ def detect_format(path: str | os.PathLike) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- encodings
-def _dbf_text_bytes(dbf: Path, limit: int = 4 << 20) -> tuple[bytes, int]:
-    """The bytes of a .dbf's character fields (up to ``limit``), and its language-driver id byte."""
+def _dbf_text_bytes(dbf: Path, limit: int = 4 << 20) -> tuple[list[bytes], bytes, int]:
+    """A .dbf's field names, the bytes of its character fields (up to ``limit``), and its language-driver
+    id byte. Field names count: a GBK table may have Chinese field names and only ASCII values."""
     with open(dbf, "rb") as f:
         head = f.read(32)
         if len(head) < 32:
             raise InputError("the .dbf attribute table is truncated (shorter than its header)", path=str(dbf))
         nrec, hlen, rlen = struct.unpack("<IHH", head[4:12])
         ldid = head[29]
-        fields = []
+        fields, names = [], []
         desc = f.read(max(hlen - 32, 0))
         for i in range(0, len(desc) - 31, 32):
             d = desc[i:i + 32]
             if d[0] == 0x0D:
                 break
             fields.append((d[11:12], d[16]))
+            names.append(d[:11].split(b"\x00", 1)[0])
         f.seek(hlen)
         data = f.read(min(nrec * rlen, limit))
     if not fields or rlen == 0:
-        return b"", ldid
+        return names, b"", ldid
     # keep only the character (C) fields of each record
     offsets, pos = [], 1
     for ftype, flen in fields:
@@ -102,7 +106,18 @@ def _dbf_text_bytes(dbf: Path, limit: int = 4 << 20) -> tuple[bytes, int]:
     n = len(data) // rlen
     rec = np.frombuffer(data[: n * rlen], dtype=np.uint8).reshape(n, rlen) if n else np.zeros((0, rlen), np.uint8)
     chunks = [rec[:, o:o + w].tobytes() for o, w in offsets]
-    return b" ".join(chunks), ldid
+    return names, b" ".join(chunks), ldid
+
+
+def _decodes(names: list[bytes], values: bytes, encoding: str) -> bool:
+    """Whether field names and values decode in ``encoding`` (a name cut at 11 bytes may end mid-character)."""
+    try:
+        values.decode(encoding)
+        for name in names:
+            codecs.getincrementaldecoder(encoding)().decode(name, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 # Language driver ids that name a Chinese code page (ArcGIS writes 0x4D for 936).
@@ -112,14 +127,26 @@ _LDID_CHINESE = {0x4D: "gbk", 0x7A: "gbk"}
 def detect_dbf_encoding(shp: str | os.PathLike) -> tuple[str, str]:
     """The encoding of a Shapefile's attribute table, and how it was determined.
 
-    A ``.cpg`` is honoured; otherwise the text bytes are decoded: pure ASCII → ``utf-8``; valid UTF-8
-    → ``utf-8``; otherwise valid GB18030 → ``gbk`` (the GBK superset is used for decoding).
+    A ``.cpg`` is honoured; otherwise the field names and text values are decoded: pure ASCII → ``utf-8``;
+    valid UTF-8 → ``utf-8``; otherwise valid GB18030 → ``gbk`` (the GBK superset is used for decoding).
 
     Returns
     -------
     (encoding, source)
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pyogrio, os, tempfile
+    >>> from shapely.geometry import Point
+    >>> path = os.path.join(tempfile.mkdtemp(), "towns.shp")
+    >>> pyogrio.write_dataframe(gpd.GeoDataFrame({"MC": ["孝义"]}, geometry=[Point(111.8, 37.1)], crs=4490),
+    ...                         path, encoding="GBK")
+    >>> os.remove(path[:-4] + ".cpg")
+    >>> detect_dbf_encoding(path)
+    ('gbk', 'no .cpg; attribute text is not UTF-8 but decodes as GBK/GB18030')
     """
     shp = Path(shp)
+    bad_cpg = ""
     for ext in (".cpg", ".CPG"):
         cpg = shp.with_suffix(ext)
         if cpg.is_file():
@@ -127,25 +154,24 @@ def detect_dbf_encoding(shp: str | os.PathLike) -> tuple[str, str]:
             enc = _normalise_encoding(text)
             if enc:
                 return enc, f".cpg file says {text!r}"
+            bad_cpg = f" (the .cpg says {text!r}, which names no encoding)"
+            break
     dbf = _sidecar(shp, ".dbf")
     if dbf is None:
         return "utf-8", "no .dbf"
-    raw, ldid = _dbf_text_bytes(dbf)
-    if not any(b >= 0x80 for b in raw[:1 << 20]):
-        return "utf-8", "no .cpg; attribute text is plain ASCII"
-    try:
-        raw.decode("utf-8")
-        return "utf-8", "no .cpg; attribute text decodes as UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        raw.decode("gb18030")
-        why = "no .cpg; attribute text is not UTF-8 but decodes as GBK/GB18030"
+    names, values, ldid = _dbf_text_bytes(dbf)
+    why = "no usable .cpg" + bad_cpg if bad_cpg else "no .cpg"
+    raw = np.frombuffer(b"".join(names) + values[:1 << 20], dtype=np.uint8)
+    if not len(raw) or raw.max() < 0x80:
+        return "utf-8", f"{why}; attribute text is plain ASCII"
+    if _decodes(names, values, "utf-8"):
+        return "utf-8", f"{why}; attribute text decodes as UTF-8"
+    if _decodes(names, values, "gb18030"):
+        why += "; attribute text is not UTF-8 but decodes as GBK/GB18030"
         if ldid in _LDID_CHINESE:
             why += f" (and the .dbf language driver 0x{ldid:02X} says code page 936)"
         return "gbk", why
-    except UnicodeDecodeError:
-        return "latin-1", "no .cpg; attribute text is neither UTF-8 nor GBK: read as Latin-1, check it"
+    return "latin-1", f"{why}; attribute text is neither UTF-8 nor GBK: read as Latin-1, check it"
 
 
 def _normalise_encoding(text: str) -> str | None:
@@ -174,7 +200,7 @@ def _sidecar(shp: Path, ext: str) -> Path | None:
 # ------------------------------------------------------------------------------------------------ reading
 def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encoding: str | None = None,
                crs: str | int | None = None, kind: str | None = None, fields: dict | None = None,
-               repair: bool = False) -> gpd.GeoDataFrame:
+               repair: bool = False, towgs84: str | None = None) -> gpd.GeoDataFrame:
     """Read a planning layer.
 
     Parameters
@@ -183,26 +209,44 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
         A Shapefile, GeoPackage, GeoJSON, KML, File Geodatabase (``.gdb`` folder), GeoParquet, CSV of points
         (columns longitude/latitude or lon/lat or x/y, or 经度/纬度), or 国土TXT file.
     layer : str or int, optional
-        Layer of a multi-layer source (GeoPackage, File Geodatabase, KML).
+        Layer of a multi-layer source (GeoPackage, File Geodatabase, KML). Without it the first layer with
+        geometry is read, and a warning names the others.
     encoding : str, optional
-        Attribute encoding, overriding ``.cpg`` and detection.
+        Attribute encoding, overriding ``.cpg`` and detection (Shapefile, CSV, 国土TXT).
     crs : str or int, optional
         CRS to assume when the file has none (or to override a wrong one).
     kind : str, optional
-        Layer kind: adds its canonical attribute columns (see :func:`layers.kinds.map_attributes`).
+        Layer kind: adds its canonical attribute columns (see :func:`layers.kinds.map_attributes`). A layer
+        that mixes geometry types (polygons and points, say) where the kind needs one is an error.
     fields : dict, optional
         Field mapping overrides ``{canonical: source field}``.
     repair : bool
         Repair invalid geometries with ``shapely.make_valid``; the change is reported in warnings.
+    towgs84 : str, optional
+        Seven transformation parameters ``"dx,dy,dz,rx,ry,rz,ds"`` (metres, arc-seconds, ppm; PROJ's
+        ``+towgs84`` position-vector convention; as in 国土TXT's 转换参数) for a Xi'an 1980 or Beijing 1954
+        layer: the layer is converted to CGCS2000 in the Gauss-Krüger zone with the same central meridian
+        (EPSG:4490 for geographic data), and a warning says so. Without them such a layer is kept in its
+        datum, with a warning.
 
     Returns
     -------
     GeoDataFrame
         With ``attrs["redline"]``: ``path``, ``format``, ``layer``, ``encoding`` ``{"value","source"}``,
-        ``crs`` ``{"epsg","name","source"}``, ``invalid`` ``{"count","reasons"}``, ``repair``, ``warnings``.
+        ``crs`` ``{"epsg","name","source"}``, ``invalid`` ``{"count","reasons"}``, ``repair``,
+        ``transformation`` (None, or what ``towgs84`` did), ``warnings``.
+
+    Raises
+    ------
+    InputError
+        Missing, empty, truncated or unreadable file, coordinates that cannot be placed.
+    UsageError
+        Unknown encoding or CRS, malformed ``towgs84`` or ``towgs84`` for a layer not in an older datum.
     """
     path = Path(path)
     fmt = detect_format(path)
+    if encoding:
+        _check_encoding(encoding)
     warns: list[str] = []
     enc_info = {"value": None, "source": "not applicable"}
 
@@ -215,10 +259,12 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
         gdf = read_guotu(path, encoding=encoding, crs=crs)
         meta = dict(gdf.attrs.get("redline", {}))
         warns += list(meta.get("warnings", []))
-        enc_info = meta.get("encoding", enc_info)
+        enc_info = _explain_text_encoding(meta.get("encoding", enc_info))
         crs_info = meta.get("crs", {"epsg": epsg_of(gdf.crs), "name": gdf.crs.name if gdf.crs else None,
                                     "source": "header"})
         extra = {k: v for k, v in meta.items() if k not in ("warnings", "encoding", "crs")}
+        if crs is not None:
+            crs_info = {"epsg": epsg_of(gdf.crs), "name": gdf.crs.name, "source": "given with --crs"}
     else:
         extra = {}
         if fmt == "ESRI Shapefile":
@@ -228,15 +274,22 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
             else:
                 value, why = detect_dbf_encoding(path)
                 enc_info = {"value": value, "source": why}
-        elif fmt in ("GPKG", "GeoJSON", "OpenFileGDB", "KML", "GeoParquet", "FlatGeobuf", "CSV"):
+        elif fmt != "CSV":
             enc_info = {"value": "utf-8", "source": f"{fmt} text is UTF-8 by specification"}
             if encoding:
-                enc_info = {"value": encoding, "source": "given with --encoding"}
-        gdf = _read_vector(path, fmt, layer, enc_info["value"] if fmt in ("ESRI Shapefile", "CSV") else None)
-        crs_info, crs_warns = _settle_crs(gdf, path, crs)
+                warns.append(f"--encoding {encoding} ignored: {fmt} text is UTF-8 by specification")
+        gdf, layer, layer_warns = _read_vector(path, fmt, layer, enc_info["value"] if fmt == "ESRI Shapefile"
+                                               else encoding)
+        warns += layer_warns
+        if fmt == "CSV":
+            enc_info = gdf.attrs.pop("encoding")
+        crs_info, crs_warns = _settle_crs(gdf, path, crs, quiet_datum=towgs84 is not None)
         warns += crs_warns
-    if crs is not None and fmt == "guotu-txt":
-        crs_info = {"epsg": epsg_of(gdf.crs), "name": gdf.crs.name, "source": "given with --crs"}
+
+    transformation = None
+    if towgs84 is not None:
+        gdf, crs_info, transformation = convert_old_datum(gdf, towgs84, path=path, crs_info=crs_info)
+        warns = [w for w in warns if not _is_datum_kept_warning(w)] + [transformation["note"]]
 
     invalid = invalid_report(gdf)
     repair_info = None
@@ -255,13 +308,71 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
 
     mapping = None
     if kind is not None:
+        warns += check_geometry_kind(gdf, kind, path=path)
         gdf, mapping, map_warns = map_attributes(gdf, kind, fields)
         warns += map_warns
     gdf.attrs["redline"] = {
         "path": str(path), "format": fmt, "layer": layer, "encoding": enc_info, "crs": crs_info,
-        "invalid": invalid, "repair": repair_info, "kind": kind, "fields": mapping, "warnings": warns, **extra,
+        "invalid": invalid, "repair": repair_info, "transformation": transformation, "kind": kind,
+        "fields": mapping, "warnings": warns, **extra,
     }
     return gdf
+
+
+def _check_encoding(encoding: str) -> None:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise UsageError(f"unknown encoding {encoding!r} (use e.g. gbk, gb18030, utf-8)") from None
+
+
+def _explain_text_encoding(info: dict) -> dict:
+    """Spell out how a text file's encoding was known (国土TXT says 'user', 'bom' or 'detected')."""
+    value, source = info.get("value"), info.get("source")
+    why = {"user": "given with --encoding",
+           "bom": "the file starts with a byte-order mark",
+           "detected": f"no byte-order mark; the text decodes as {value}"
+                       + (" (not as UTF-8)" if value in ("gbk", "gb18030") else "")}
+    return {"value": value, "source": why.get(source, source)}
+
+
+# Geometry families: a layer of a kind needs one of them.
+_FAMILY = {"Polygon": "polygon", "MultiPolygon": "polygon", "LineString": "line", "MultiLineString": "line",
+           "LinearRing": "line", "Point": "point", "MultiPoint": "point", "GeometryCollection": "collection"}
+
+
+def geometry_families(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Per feature ``polygon``, ``line``, ``point``, ``collection``, or None (missing or empty)."""
+    types = gdf.geometry.geom_type.to_numpy(dtype=object)
+    blank = np.asarray(gdf.geometry.isna() | gdf.geometry.is_empty)
+    fam = np.array([_FAMILY.get(t) for t in types], dtype=object)
+    fam[blank] = None
+    return fam
+
+
+def check_geometry_kind(gdf: gpd.GeoDataFrame, kind: str, *, path=None) -> list[str]:
+    """Check that a layer of ``kind`` has the one geometry type the kind needs.
+
+    Mixed types (polygons and points, say) raise :class:`InputError` naming the first feature of the minority
+    type; a layer wholly of another type than the kind's gets a warning.
+    """
+    from layers.kinds import kind_info
+
+    need = kind_info(kind).get("geometry", "any")
+    if need == "any" or len(gdf) == 0:
+        return []
+    fam = geometry_families(gdf)
+    present = [f for f in dict.fromkeys(fam) if f is not None]
+    if len(present) > 1 or "collection" in present:
+        keep = need if need in present else present[0]
+        bad = np.flatnonzero((fam != keep) & (fam != None))  # noqa: E711 - elementwise on an object array
+        k = int(bad[0])
+        raise InputError(f"mixed geometry types where a {kind} layer needs {need}s only: "
+                         f"{len(bad)} feature(s) are not {keep}s, the first is a {gdf.geom_type.iloc[k]}",
+                         path=str(path) if path else None, feature=k)
+    if present and present[0] != need:
+        return [f"a {kind} layer should hold {need}s, but this one holds {present[0]}s"]
+    return []
 
 
 def _check_shapefile(path: Path) -> None:
@@ -285,22 +396,29 @@ def _check_shapefile(path: Path) -> None:
                          path=str(path))
 
 
-def _read_vector(path: Path, fmt: str, layer, encoding: str | None) -> gpd.GeoDataFrame:
+def _read_vector(path: Path, fmt: str, layer, encoding: str | None) -> tuple[gpd.GeoDataFrame, object, list[str]]:
+    """The layer, the name of the layer read, and warnings (e.g. which other layers the source holds)."""
+    warns: list[str] = []
     if fmt == "GeoParquet":
         try:
-            return gpd.read_parquet(path)
+            return gpd.read_parquet(path), layer, warns
         except Exception as exc:  # pyarrow raises many kinds
             raise InputError(f"cannot read GeoParquet: {_short(exc)}", path=str(path)) from None
     if fmt == "CSV":
-        return _read_points_csv(path, encoding)
-    if layer is None:
+        return _read_points_csv(path, encoding), layer, warns
+    if layer is None and fmt != "ESRI Shapefile":
         try:
-            names = [n for n, _ in pyogrio.list_layers(path)]
+            listed = [(str(n), g) for n, g in pyogrio.list_layers(path)]
         except Exception as exc:
             raise InputError(f"cannot open as {fmt}: {_short(exc)}", path=str(path)) from None
-        if not names:
+        if not listed:
             raise InputError(f"{fmt} source holds no layer", path=str(path))
-        layer = names[0] if len(names) == 1 or fmt not in ("GPKG", "OpenFileGDB") else _first_spatial(path, names)
+        spatial = [n for n, g in listed if g is not None]
+        layer = spatial[0] if spatial else listed[0][0]
+        others = [n for n, _ in listed if n != layer]
+        if others:
+            warns.append(f"{fmt} source holds {len(listed)} layers; read {layer!r} (choose with --layer: "
+                         f"{', '.join(repr(n) for n in others)})")
     kwargs = {"layer": layer}
     if encoding and fmt == "ESRI Shapefile":
         kwargs["encoding"] = "gb18030" if encoding.lower() in ("gbk", "gb2312", "cp936", "936") else encoding
@@ -312,37 +430,45 @@ def _read_vector(path: Path, fmt: str, layer, encoding: str | None) -> gpd.GeoDa
         raise InputError(f"no layer {layer!r} ({_short(exc)})", path=str(path)) from None
     except (pyogrio.errors.DataSourceError, pyogrio.errors.FieldError, pyogrio.errors.GeometryError) as exc:
         raise InputError(f"cannot read as {fmt}: {_short(exc)}", path=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"attribute text is not valid {encoding or 'UTF-8'} ({exc.reason}); give the right "
+                         "one with --encoding", path=str(path)) from None
     except Exception as exc:  # Arrow conversion, GDAL internals on truncated files
         raise InputError(f"cannot read as {fmt} (file damaged or truncated?): {_short(exc)}",
                          path=str(path)) from None
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
-        raise InputError("layer has no geometry column", path=str(path))
+        raise InputError(f"layer {layer!r} has no geometry column" if layer is not None
+                         else "layer has no geometry column", path=str(path))
     _check_coordinates(gdf, path)
-    return gdf
-
-
-def _first_spatial(path: Path, names: list[str]) -> str:
-    for name, gtype in pyogrio.list_layers(path):
-        if gtype is not None:
-            return name
-    return names[0]
+    return gdf, layer, warns
 
 
 def _read_points_csv(path: Path, encoding: str | None) -> gpd.GeoDataFrame:
-    enc = encoding
+    """Points from a CSV with coordinate columns; ``attrs["encoding"]`` says how the text was decoded."""
     raw = path.read_bytes()
-    if enc is None:
-        for cand in ("utf-8-sig", "gb18030"):
+    if encoding:
+        enc, why = encoding, "given with --encoding"
+    elif raw.startswith(codecs.BOM_UTF8):
+        enc, why = "utf-8-sig", "the file starts with a UTF-8 byte-order mark"
+    else:
+        enc, why = "latin-1", "the text is neither UTF-8 nor GBK/GB18030: read as Latin-1, check it"
+        for cand, reason in (("utf-8", "no byte-order mark; the text decodes as UTF-8"),
+                             ("gb18030", "no byte-order mark; the text is not UTF-8 but decodes as GBK/GB18030")):
             try:
                 raw.decode(cand)
-                enc = cand
-                break
             except UnicodeDecodeError:
                 continue
+            enc, why = cand, reason
+            break
+    try:
+        text = raw.decode(enc)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the text is not valid {enc} ({exc.reason})", path=str(path),
+                         line=raw[:exc.start].count(b"\n") + 1) from None
     try:
         import io
 
-        df = pd.read_csv(io.StringIO(raw.decode(enc or "utf-8", errors="strict")))
+        df = pd.read_csv(io.StringIO(text))
     except Exception as exc:
         raise InputError(f"cannot read CSV: {_short(exc)}", path=str(path)) from None
     cols = {str(c).strip().lower(): c for c in df.columns}
@@ -356,6 +482,7 @@ def _read_points_csv(path: Path, encoding: str | None) -> gpd.GeoDataFrame:
                 raise InputError(f"non-numeric or missing coordinate in {xname}/{yname}",
                                  path=str(path), line=int(bad[0]) + 2)
             gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y))
+            gdf.attrs["encoding"] = {"value": "gbk" if enc == "gb18030" else enc, "source": why}
             return gdf
     raise InputError("CSV of points needs longitude/latitude (or lon/lat, 经度/纬度, x/y) columns; found "
                      + ", ".join(map(str, df.columns)), path=str(path))
@@ -370,24 +497,22 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, path: Path) -> None:
         raise InputError("NaN or infinite coordinate", path=str(path), feature=int(idx))
 
 
-def _settle_crs(gdf: gpd.GeoDataFrame, path: Path, crs) -> tuple[dict, list[str]]:
+def _settle_crs(gdf: gpd.GeoDataFrame, path: Path, crs, *, quiet_datum: bool = False) -> tuple[dict, list[str]]:
     warns: list[str] = []
     if crs is not None:
         user = parse_crs(crs)
         if gdf.crs is not None and not gdf.crs.equals(user):
             warns.append(f"the file says {gdf.crs.name}; using {user.name} as given with --crs")
         gdf.set_crs(user, allow_override=True, inplace=True)
+        if datum_of(user) in ("xian1980", "beijing1954") and not quiet_datum:
+            warns.append(_datum_kept_warning(user))
         return {"epsg": epsg_of(user), "name": user.name, "source": "given with --crs"}, warns
     if gdf.crs is not None:
         epsg = epsg_of(gdf.crs)
         if epsg is not None and epsg != gdf.crs.to_epsg():
             gdf.set_crs(epsg, allow_override=True, inplace=True)
-        from layers.crs import datum_of
-
-        datum = datum_of(gdf.crs)
-        if datum in ("xian1980", "beijing1954"):
-            warns.append(f"{gdf.crs.name}: an older datum, kept as is (never converted to CGCS2000 silently; "
-                         "supply transformation parameters to convert)")
+        if datum_of(gdf.crs) in ("xian1980", "beijing1954") and not quiet_datum:
+            warns.append(_datum_kept_warning(gdf.crs))
         return {"epsg": epsg, "name": gdf.crs.name, "source": "file"}, warns
     if len(gdf) == 0 or gdf.geometry.is_empty.all():
         return {"epsg": None, "name": None, "source": "none"}, ["no CRS and no coordinates to place the layer by"]
@@ -395,6 +520,85 @@ def _settle_crs(gdf: gpd.GeoDataFrame, path: Path, crs) -> tuple[dict, list[str]
     guess = sniff_crs(xmin, xmax, ymin, ymax, what=str(path))
     gdf.set_crs(guess.epsg, inplace=True)
     return guess.as_dict(), guess.warnings
+
+
+def _datum_kept_warning(crs) -> str:
+    return (f"{crs.name}: an older datum, kept as is (never converted to CGCS2000 silently; "
+            "supply the 7 transformation parameters with --towgs84 to convert)")
+
+
+def _is_datum_kept_warning(text: str) -> bool:
+    """The warnings (of this module and of layers.guotu) that say an older datum was kept as is."""
+    return "an older datum, kept as is" in text or "not converted to CGCS2000" in text
+
+
+def convert_old_datum(gdf: gpd.GeoDataFrame, towgs84: str, *, path=None, crs_info: dict | None = None
+                      ) -> tuple[gpd.GeoDataFrame, dict, dict]:
+    """Convert a Xi'an 1980 / Beijing 1954 layer to CGCS2000 with user-supplied Helmert parameters.
+
+    The source CRS is the layer's PROJ definition plus ``+towgs84=<7 parameters>`` (position-vector
+    convention: metres, arc-seconds, ppm); the target is the CGCS2000 Gauss-Krüger zone with the same
+    central meridian, zone width and prefix style (EPSG:4490 for geographic data), taken as coincident with
+    WGS84. The datums' own parameters are not public, so nothing is converted without them.
+
+    Returns
+    -------
+    (GeoDataFrame, crs_info, transformation)
+        The converted layer, its ``{"epsg", "name", "source"}`` and ``{"from_epsg", "from_name", "to_epsg",
+        "towgs84", "note"}``.
+
+    Raises
+    ------
+    UsageError
+        Malformed parameters, or a layer that is not in Xi'an 1980 / Beijing 1954.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> g = gpd.GeoDataFrame(geometry=[Point(498000, 4160000)], crs=2382)   # Xi'an 1980, CM 111°E
+    >>> out, info, _ = convert_old_datum(g, "0,0,0,0,0,0,0")
+    >>> info["epsg"]                                                        # CGCS2000, CM 111°E
+    4546
+    """
+    where = str(path) if path is not None else None
+    params = parse_towgs84(towgs84)
+    datum = datum_of(gdf.crs)
+    if datum not in ("xian1980", "beijing1954"):
+        raise UsageError("--towgs84 converts Xi'an 1980 or Beijing 1954 layers; this layer is in "
+                         f"{gdf.crs.name if gdf.crs is not None else 'no known CRS'}", path=where)
+    target = cgcs2000_counterpart(gdf.crs)
+    if target is None:
+        raise UsageError(f"{gdf.crs.name} is no Xi'an 1980 / Beijing 1954 zone redline knows: give the layer's "
+                         "CRS as an EPSG code with --crs", path=where)
+    text = ",".join(f"{v:.10g}" for v in params)
+    src = pyproj.CRS.from_proj4(_proj4(gdf.crs) + f" +towgs84={text}")
+    dst_crs = pyproj.CRS.from_epsg(target)
+    dst = pyproj.CRS.from_proj4(_proj4(dst_crs) + " +towgs84=0,0,0,0,0,0,0")
+    transformer = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+
+    def fn(xy: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    out = gdf.copy()
+    out[out.geometry.name] = gpd.GeoSeries(shapely.transform(np.asarray(gdf.geometry.values), fn),
+                                           index=gdf.index, crs=dst_crs)
+    out = out.set_crs(dst_crs, allow_override=True)
+    was = (crs_info or {}).get("source", "file")
+    note = (f"converted from {gdf.crs.name} to {dst_crs.name} (EPSG:{target}) with the transformation "
+            f"parameters given (towgs84={text})")
+    info = {"epsg": target, "name": dst_crs.name,
+            "source": f"{was}: {gdf.crs.name}, converted with the given transformation parameters"}
+    return out, info, {"from_epsg": epsg_of(gdf.crs), "from_name": gdf.crs.name, "to_epsg": target,
+                       "towgs84": params, "note": note}
+
+
+def _proj4(crs: pyproj.CRS) -> str:
+    """The PROJ string of a CRS without ``+type=crs`` or any ``+towgs84``."""
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore", UserWarning)
+        text = crs.to_proj4()
+    return " ".join(t for t in text.split() if not t.startswith(("+type=", "+towgs84=")))
 
 
 def invalid_report(gdf: gpd.GeoDataFrame) -> dict:
@@ -417,7 +621,7 @@ def repair_geometries(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict]:
     before = float(shapely.area(geoms[bad]).sum())
     fixed = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
     # keep the polygonal part of a polygon layer
-    poly = shapely.get_type_id(geoms[bad]) >= 3
+    poly = np.isin(shapely.get_type_id(geoms[bad]), (3, 6))
     if poly.any():
         fixed[poly] = [_polygonal(g) for g in fixed[poly]]
     out = gdf.copy()
@@ -464,36 +668,56 @@ def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str | 
                 encoding: str | None = None, zone: int | None = None) -> Path:
     """Write a layer whole or not at all; the format follows the extension (``.txt`` is 国土TXT).
 
-    Shapefiles are written with a ``.cpg`` naming their encoding (UTF-8 unless ``encoding`` is given).
+    Shapefiles are written with a ``.cpg`` naming their encoding (UTF-8 unless ``encoding`` is given); a
+    Shapefile holds one geometry type, and a 国土TXT file only polygons: other input raises
+    :class:`InputError` naming the output and the first feature at fault.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoDataFrame({"名称": ["甲"]}, geometry=[box(111.0, 37.0, 111.01, 37.01)], crs=4490)
+    >>> out = write_layer(g, os.path.join(tempfile.mkdtemp(), "甲.gpkg"))
+    >>> read_layer(out)["名称"].tolist()
+    ['甲']
     """
     from layers.outputs import atomic_path
 
     path = Path(path)
     ext = path.suffix.lower()
+    if ext not in WRITE_DRIVERS and ext not in (".txt", ".parquet", ".geoparquet"):
+        raise UsageError(f"cannot write format {ext or '(no extension)'!r}; redline writes "
+                         f"{', '.join(sorted(set(WRITE_DRIVERS) | {'.txt', '.parquet'}))}", path=str(path))
+    if encoding:
+        _check_encoding(encoding)
     data = gdf.drop(columns=[c for c in gdf.columns if c != gdf.geometry.name
                              and gdf[c].map(lambda v: isinstance(v, (list, dict))).any()])
     if ext == ".txt":
         from layers.guotu import write_guotu
 
-        write_guotu(data, path, zone=zone, encoding=encoding or "gbk")
+        try:
+            datum = datum_of(data.crs) if datum_of(data.crs) in ("xian1980", "beijing1954") else "cgcs2000"
+            write_guotu(data, path, zone=zone, encoding=encoding or "gbk", datum=datum)
+        except InputError as exc:
+            if exc.path is None:
+                raise InputError(exc.reason, path=str(path), line=exc.line, feature=exc.feature) from None
+            raise
         return path
     if ext in (".parquet", ".geoparquet"):
         with atomic_path(path) as tmp:
             data.to_parquet(tmp)
         return path
-    if ext not in WRITE_DRIVERS:
-        raise InputError(f"cannot write format {ext!r}; redline writes "
-                         f"{', '.join(sorted(set(WRITE_DRIVERS) | {'.txt', '.parquet'}))}", path=str(path))
     driver = WRITE_DRIVERS[ext]
     kwargs = {}
     if driver == "ESRI Shapefile":
+        _check_one_family(data, path)
         kwargs["encoding"] = encoding or "UTF-8"
         if path.exists():
             raise InputError("output Shapefile exists; remove it first or write another name", path=str(path))
         tmpdir = path.parent / f".{path.stem}.part"
         tmpdir.mkdir(parents=True, exist_ok=True)
         try:
-            pyogrio.write_dataframe(data, tmpdir / path.name, driver=driver, **kwargs)
+            _write(data, tmpdir / path.name, path, driver=driver, **kwargs)
             for f in tmpdir.iterdir():
                 os.replace(f, path.parent / f.name)
         finally:
@@ -501,8 +725,33 @@ def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str | 
                 f.unlink()
             tmpdir.rmdir()
         return path
+    if driver == "FlatGeobuf":
+        kwargs["SPATIAL_INDEX"] = "NO"  # the index reorders features; keep the input's order (feature numbers)
     if driver == "KML" and data.crs is not None and epsg_of(data.crs) != 4326:
         data = data.to_crs(4326)
     with atomic_path(path) as tmp:
-        pyogrio.write_dataframe(data, tmp, layer=layer or path.stem, driver=driver, **kwargs)
+        _write(data, tmp, path, layer=layer or path.stem, driver=driver, **kwargs)
     return path
+
+
+def _check_one_family(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    """A Shapefile holds one geometry type: raise naming the first feature of another type."""
+    fam = geometry_families(gdf)
+    present = [f for f in dict.fromkeys(fam) if f is not None]
+    if len(present) < 2 and "collection" not in present:
+        return
+    first = present[0] if present[0] != "collection" else present[-1]
+    k = int(np.flatnonzero((fam != first) & (fam != None))[0])  # noqa: E711 - elementwise
+    types = " and ".join(dict.fromkeys(t for t in gdf.geom_type.dropna() if t))
+    raise InputError(f"mixed geometry types ({types}) but a Shapefile holds one type: feature {k} is a "
+                     f"{gdf.geom_type.iloc[k]}; write a GeoPackage instead", path=str(path))
+
+
+def _write(data: gpd.GeoDataFrame, target, path: Path, **kwargs) -> None:
+    """``pyogrio.write_dataframe`` with its failures turned into one-line InputErrors naming ``path``."""
+    try:
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore", UserWarning)
+            pyogrio.write_dataframe(data, target, **kwargs)
+    except Exception as exc:  # GDAL errors come in many classes
+        raise InputError(f"cannot write {kwargs.get('driver', 'the layer')}: {_short(exc)}", path=str(path)) from None

@@ -3,8 +3,8 @@ for 国土TXT files each parcel's declared area against the computed planar and 
 
 Example
 -------
->>> declared_unit_and_match(2.8, "2.8000", planar_m2=28000.0, ellipsoidal_m2=27999.9)
-('ha', 'planar', 'declared in 公顷 (inferred: 2.8000 × 10000 is within 0.001 % of the computed area)')
+>>> declared_unit_and_match(2.8, "2.8000", planar_m2=28000.1, ellipsoidal_m2=27998.9)
+('ha', 'planar', 'declared in 公顷 (inferred: 2.8000 × 10000 is within 0.000357 % of the computed area)')
 """
 
 from __future__ import annotations
@@ -68,9 +68,13 @@ def declared_unit_and_match(declared: float | None, text: str | None, *, planar_
 
 
 def inspect_file(path: str | os.PathLike, layer: str | None = None, *, encoding: str | None = None,
-                 crs: str | None = None) -> dict:
-    """The ``inspect`` report of a file (see ``redline inspect --json``)."""
-    gdf = read_layer(path, layer, encoding=encoding, crs=crs)
+                 crs: str | None = None, towgs84: str | None = None) -> dict:
+    """The ``inspect`` report of a file (see ``redline inspect --json``).
+
+    ``towgs84``: transformation parameters that convert a Xi'an 1980 / Beijing 1954 layer to CGCS2000
+    before it is described (see :func:`layers.readers.read_layer`).
+    """
+    gdf = read_layer(path, layer, encoding=encoding, crs=crs, towgs84=towgs84)
     meta = gdf.attrs["redline"]
     warnings = list(meta.get("warnings", []))
     geoms = np.asarray(gdf.geometry.values, dtype=object)
@@ -82,6 +86,8 @@ def inspect_file(path: str | os.PathLike, layer: str | None = None, *, encoding:
         "invalid_reasons": meta["invalid"]["reasons"], "fields": [c for c in gdf.columns if c != gdf.geometry.name],
         "bounds_lonlat": None, "area_m2": {"ellipsoidal": None, "planar": None}, "warnings": warnings,
     }
+    if meta.get("transformation"):
+        report["transformation"] = meta["transformation"]
     if gdf.crs is not None and len(gdf) and not gdf.geometry.is_empty.all():
         ll = gdf.to_crs(gdf.crs.geodetic_crs) if not gdf.crs.is_geographic else gdf
         report["bounds_lonlat"] = [round(float(v), 7) for v in ll.total_bounds]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import click
 
-from layers.crs import parse_crs
+from layers.crs import datum_of, parse_crs
+from layers.errors import InputError, UsageError
 from layers.readers import read_layer, write_layer
 from redline.commands._common import handle_errors, quiet_option, warn
+
+OLD_DATUMS = ("xian1980", "beijing1954")
 
 
 @click.command()
@@ -18,18 +21,28 @@ from redline.commands._common import handle_errors, quiet_option, warn
 @click.option("--encoding", help="Encoding of the input's attributes (e.g. gbk).")
 @click.option("--out-encoding", help="Encoding of the output (国土TXT: gbk (default) or utf-8; Shapefile: .cpg).")
 @click.option("--zone", type=int, help="国土TXT output: 3-degree zone (default: from the data).")
+@click.option("--towgs84", metavar="DX,DY,DZ,RX,RY,RZ,DS",
+              help="Convert a Xi'an 1980 / Beijing 1954 input to CGCS2000 with these 7 parameters "
+                   "(metres, arc-seconds, ppm; as 国土TXT 转换参数).")
+@click.option("--repair", is_flag=True, help="Repair invalid geometries (make_valid); the change is reported.")
 @quiet_option
 @handle_errors
-def command(src, dst, layer, to_crs, crs, encoding, out_encoding, zone, quiet):
+def command(src, dst, layer, to_crs, crs, encoding, out_encoding, zone, towgs84, repair, quiet):
     """Convert a layer: Shapefile, GeoPackage, GeoJSON, KML, FileGDB, GeoParquet, FlatGeobuf, 国土TXT.
 
     Example: redline convert 项目红线.txt 项目红线.gpkg --to-crs EPSG:4490
     """
-    gdf = read_layer(src, layer, encoding=encoding, crs=crs)
+    gdf = read_layer(src, layer, encoding=encoding, crs=crs, towgs84=towgs84, repair=repair)
     for w in gdf.attrs["redline"]["warnings"]:
         warn(w, quiet)
     if to_crs:
-        gdf = gdf.to_crs(parse_crs(to_crs))
+        target = parse_crs(to_crs)
+        if gdf.crs is None:
+            raise InputError("the input has no CRS to reproject from; give it with --crs", path=src)
+        if towgs84 is None and datum_of(gdf.crs) in OLD_DATUMS and datum_of(target) not in OLD_DATUMS:
+            raise UsageError(f"--to-crs would convert {gdf.crs.name} to {target.name} without transformation "
+                             "parameters, which redline never does silently; give them with --towgs84")
+        gdf = gdf.to_crs(target)
     write_layer(gdf, dst, encoding=out_encoding, zone=zone)
     if not quiet:
         click.echo(f"wrote {dst}: {len(gdf)} features", err=True)

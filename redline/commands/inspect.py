@@ -13,14 +13,17 @@ from spatial.inspect import inspect_file
 @click.option("--layer", help="Layer of a GeoPackage, File Geodatabase or KML.")
 @click.option("--encoding", help="Attribute encoding (overrides .cpg and detection), e.g. gbk.")
 @click.option("--crs", help="CRS to assume when the file has none, e.g. EPSG:4527.")
+@click.option("--towgs84", metavar="DX,DY,DZ,RX,RY,RZ,DS",
+              help="Convert a Xi'an 1980 / Beijing 1954 layer to CGCS2000 with these 7 parameters "
+                   "(metres, arc-seconds, ppm; as 国土TXT 转换参数).")
 @json_option
 @handle_errors
-def command(path, layer, encoding, crs, as_json):
+def command(path, layer, encoding, crs, towgs84, as_json):
     """Describe a planning layer or 国土TXT file.
 
     Example: redline inspect 生态保护红线.shp --json
     """
-    r = inspect_file(path, layer, encoding=encoding, crs=crs)
+    r = inspect_file(path, layer, encoding=encoding, crs=crs, towgs84=towgs84)
     if as_json:
         echo_json(r)
         return
@@ -29,7 +32,8 @@ def command(path, layer, encoding, crs, as_json):
         f"文件 file:        {r['path']}",
         f"格式 format:      {r['format']}" + (f" (layer {r['layer']})" if r.get("layer") else ""),
         f"编码 encoding:    {r['encoding']['value']}  ({r['encoding']['source']})",
-        f"坐标系 CRS:       EPSG:{r['crs']['epsg']} {r['crs']['name']}  ({r['crs']['source']})",
+        f"坐标系 CRS:       {'EPSG:' + str(r['crs']['epsg']) if r['crs']['epsg'] else '(no EPSG code)'} "
+        f"{r['crs']['name'] or ''}  ({r['crs']['source']})",
         f"要素 features:    {r['features']}  {', '.join(r['geometry_types'])}",
         f"无效 invalid:     {r['invalid']}",
         f"范围 lon/lat:     {r['bounds_lonlat']}",
