@@ -1,0 +1,331 @@
+"""Preparing layers for display: simplification fit for the zoom range, rounding, a size budget, GCJ-02.
+
+Display copies only: analysis data is never simplified, rounded or shifted.
+
+* Polygon layers that form a coverage (townships, control units, zones) are simplified with
+  ``shapely.coverage_simplify``, so neighbours keep sharing their edges (no slivers or gaps appear
+  between them); near-coverages (neighbours whose shared edges do not share every vertex, as in data
+  traced from rasters) are cleaned with ``shapely.coverage_clean`` first; other layers are simplified
+  with topology-preserving Douglas-Peucker (``shapely.simplify``).
+* The tolerance follows the map's zoom range: half a screen pixel at the zoom three levels below the one
+  that fits the whole extent in about 1,000 pixels (a county of 60 km: about 4 m).
+* Coordinates are rounded to the decimals that resolution needs (5 decimals of a degree, about 1 m, for
+  a county).
+* Beyond the budget (bytes of GeoJSON, vertices), the tolerance is doubled up to four times; then the
+  largest layers are left out, each with a note the map shows.
+
+Example
+-------
+>>> import shapely
+>>> a, b = shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)
+>>> out, method = simplify_geometries(np.array([a, b], dtype=object), 1.0)
+>>> method
+'coverage'
+>>> display_tolerance((0, 0, 60_000, 50_000))
+3.75
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers.kinds import kind_info
+from maps.gcj02 import shift_geometries
+from maps.sources import MapLayer
+from maps.styles import LayerStyle
+
+MAX_TEXT = 400      # characters of an attribute value shown in a popup
+MAX_RAW_FIELDS = 8  # raw (unmapped) fields shown in a popup
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Display budget of a web map: GeoJSON bytes and vertices over all layers.
+
+    The defaults keep a county's map under 10 MB of HTML (Leaflet itself is about 0.2 MB) and its first
+    draw in headless Chromium under 1.5 s on a 2-core machine: 150,000 display vertices draw in about
+    0.8 s there when it is idle, and under 1.5 s when it is busy (see ``bench/bench_map.py``).
+    """
+
+    max_bytes: int = 8_000_000
+    max_vertices: int = 150_000
+    max_doublings: int = 4
+
+
+@dataclass
+class DisplayLayer:
+    """A layer ready for the web map: lon/lat display geometries and popup properties as GeoJSON."""
+
+    id: str
+    kind: str
+    title: str
+    style: LayerStyle
+    fields: list[tuple[str, str]]       # (property key, Chinese label) shown in popups
+    style_keys: list[str]               # style keys present (legend)
+    geojson: str | None                 # None when left out
+    vertices_in: int
+    vertices_out: int
+    tolerance_m: float
+    method: str
+    note: str | None = None
+    source: str | None = None
+    date: str | None = None
+    bounds: tuple[float, float, float, float] | None = None  # lon/lat of the display geometries
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def dropped(self) -> bool:
+        return self.geojson is None
+
+
+def count_vertices(geoms) -> int:
+    """Number of coordinates of the geometries (vectorised)."""
+    arr = np.asarray(geoms, dtype=object)
+    return int(shapely.get_num_coordinates(arr).sum()) if arr.size else 0
+
+
+def display_tolerance(bounds, *, width_px: int = 1000, detail_zooms: int = 3, pixel_fraction: float = 0.5
+                      ) -> float:
+    """Simplification tolerance in metres for a map of ``bounds`` (metric ``xmin, ymin, xmax, ymax``).
+
+    The whole extent fits ``width_px`` pixels at the opening zoom; ``detail_zooms`` levels deeper a pixel is
+    ``2**detail_zooms`` times smaller; the tolerance is ``pixel_fraction`` of that pixel.
+    """
+    xmin, ymin, xmax, ymax = bounds
+    extent = max(xmax - xmin, ymax - ymin, 1.0)
+    return extent / width_px / 2**detail_zooms * pixel_fraction
+
+
+def decimals_for(tolerance_m: float) -> int:
+    """Decimals of a degree that keep rounding below half the tolerance (between 5 and 7)."""
+    deg = max(tolerance_m, 1e-6) / 111_320.0 / 2
+    return int(min(7, max(5, math.ceil(-math.log10(deg)))))
+
+
+def _is_coverage(polys: np.ndarray) -> bool:
+    if len(polys) < 2:
+        return True
+    try:
+        return bool(shapely.coverage_is_valid(polys))
+    except shapely.errors.GEOSException:
+        return False
+
+
+def _near_coverage(polys: np.ndarray, tolerance: float) -> np.ndarray | None:
+    """``polys`` made an exact coverage with ``shapely.coverage_clean`` when they nearly are one (edges
+    that do not share vertices, slivers of overlap): accepted only if no polygon's area moves by more than
+    its perimeter times the display tolerance (its edges move less than the tolerance on average). Layers
+    whose polygons really overlap (nested protected areas) return None."""
+    if len(polys) < 2 or not hasattr(shapely, "coverage_clean"):
+        return None
+    try:
+        cleaned = shapely.coverage_clean(polys)
+    except (shapely.errors.GEOSException, ValueError):
+        return None
+    if len(cleaned) != len(polys) or shapely.is_empty(cleaned).any() or not _is_coverage(cleaned):
+        return None
+    moved = np.abs(shapely.area(cleaned) - shapely.area(polys))
+    if (moved > shapely.length(polys) * tolerance).any():
+        return None
+    return cleaned
+
+
+def simplify_geometries(geoms, tolerance: float) -> tuple[np.ndarray, str]:
+    """Simplified copies of ``geoms`` (metric coordinates); returns ``(geometries, method)``.
+
+    Polygons forming a valid coverage: ``coverage_simplify`` (edges stay shared); polygons that nearly
+    form one: cleaned first (:func:`_near_coverage`, ``"coverage-cleaned"``); other polygons and lines:
+    topology-preserving ``simplify``; points unchanged. ``method`` is ``"coverage"``,
+    ``"coverage-cleaned"``, ``"topology"``, ``"mixed"`` or ``"none"``.
+    """
+    arr = np.asarray(geoms, dtype=object).copy()
+    if tolerance <= 0 or not arr.size:
+        return arr, "none"
+    types = shapely.get_type_id(arr)
+    poly = (types == 3) | (types == 6)
+    line = (types == 1) | (types == 2) | (types == 5)
+    methods = set()
+    if poly.any():
+        polys = arr[poly]
+        if _is_coverage(polys):
+            arr[poly] = shapely.coverage_simplify(polys, tolerance)
+            methods.add("coverage")
+        else:
+            cleaned = _near_coverage(polys, tolerance)
+            if cleaned is not None:
+                arr[poly] = shapely.coverage_simplify(cleaned, tolerance)
+                methods.add("coverage-cleaned")
+            else:
+                arr[poly] = shapely.simplify(polys, tolerance, preserve_topology=True)
+                methods.add("topology")
+    if line.any():
+        arr[line] = shapely.simplify(arr[line], tolerance, preserve_topology=True)
+        methods.add("topology")
+    other = ~(poly | line)
+    if other.any() and (types[other] == 7).any():  # geometry collections
+        gc = other & (types == 7)
+        arr[gc] = shapely.simplify(arr[gc], tolerance, preserve_topology=True)
+        methods.add("topology")
+    if not methods:
+        return arr, "none"
+    return arr, methods.pop() if len(methods) == 1 else "mixed"
+
+
+def round_geometries(geoms, decimals: int) -> np.ndarray:
+    """Geometries with every coordinate rounded to ``decimals`` (vectorised)."""
+    return shapely.transform(np.asarray(geoms, dtype=object), lambda xy: np.round(xy, decimals))
+
+
+def popup_fields(gdf: gpd.GeoDataFrame, kind: str, field_labels: dict[str, str]) -> list[tuple[str, str]]:
+    """``(column, Chinese label)`` of the attributes a popup shows: the kind's canonical attributes that
+    have a value somewhere, then up to :data:`MAX_RAW_FIELDS` of the layer's own fields not mapped."""
+    info = kind_info(kind)
+    canonical = list(info["attributes"])
+    mapping = (gdf.attrs.get("redline", {}) or {}).get("fields") or {}
+    used = {v for v in mapping.values() if v}
+    out = []
+    for attr in canonical:
+        if attr in gdf.columns and gdf[attr].notna().any():
+            out.append((attr, field_labels.get(attr, attr)))
+    raw = [c for c in gdf.columns if c != gdf.geometry.name and c not in canonical and c not in used
+           and not str(c).startswith("_")]
+    for c in raw[:MAX_RAW_FIELDS]:
+        if gdf[c].notna().any():
+            out.append((c, str(c)))
+    return out
+
+
+def _text(v):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, (float, np.floating)):
+        text = f"{float(v):.6g}" if abs(v) < 1e15 else str(v)
+    else:
+        text = str(v).strip()
+    if not text or text.lower() in ("nan", "none", "nat"):
+        return None
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
+
+
+def feature_collection(geoms: np.ndarray, props: pd.DataFrame) -> str:
+    """A compact GeoJSON FeatureCollection; property values are plain JSON strings (the page escapes
+    them when it shows them: see ``maps/webmap.py``)."""
+    geo = shapely.to_geojson(geoms)
+    records = props.to_dict(orient="records")
+    parts = []
+    for g, rec in zip(geo, records, strict=True):
+        clean = {k: v for k, v in rec.items() if v is not None}
+        parts.append('{"type":"Feature","properties":' + json.dumps(clean, ensure_ascii=False,
+                                                                    separators=(",", ":"))
+                     + ',"geometry":' + g + "}")
+    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+
+
+def _properties(gdf: gpd.GeoDataFrame, fields: list[tuple[str, str]], style_keys: np.ndarray
+                ) -> pd.DataFrame:
+    props = pd.DataFrame({f"p{i}": gdf[col].map(_text).to_numpy(dtype=object)
+                          for i, (col, _) in enumerate(fields)}, index=range(len(gdf)))
+    props["_s"] = style_keys
+    return props
+
+
+def prepare_layers(layers: list[MapLayer], metric, *, field_labels: dict[str, str], budget: Budget = Budget(),
+                   gcj02: bool = False, base_tolerance: float | None = None
+                   ) -> tuple[list[DisplayLayer], list[str]]:
+    """Display copies of ``layers`` for a web map, within ``budget``.
+
+    Parameters
+    ----------
+    layers : list of MapLayer
+        As read (any CRS).
+    metric : pyproj.CRS
+        Projected CRS (metres) in which simplification happens.
+    field_labels : dict
+        Chinese labels of the canonical attributes.
+    budget : Budget
+    gcj02 : bool
+        Shift display coordinates to GCJ-02 (for a 高德 basemap).
+    base_tolerance : float, optional
+        Tolerance in metres; default :func:`display_tolerance` of the layers' extent.
+
+    Returns
+    -------
+    (list of DisplayLayer, list of str)
+        The layers (left-out ones with ``geojson=None`` and a note) and the notes the map shows.
+    """
+    metric_gdfs = [m.gdf.to_crs(metric) if m.gdf.crs is not None else m.gdf.set_crs(4490).to_crs(metric)
+                   for m in layers]
+    bounds = _union_bounds([g.total_bounds for g in metric_gdfs if len(g)])
+    tol0 = base_tolerance if base_tolerance is not None else display_tolerance(bounds)
+    vin = [count_vertices(g.geometry.values) for g in metric_gdfs]
+    notes: list[str] = []
+
+    def build(tol):
+        outs = []
+        for g in metric_gdfs:
+            geoms, method = simplify_geometries(g.geometry.values, tol)
+            outs.append((geoms, method))
+        return outs
+
+    tol = tol0
+    simplified = build(tol)
+    decimals = decimals_for(tol0)
+    per_vertex = 2 * (decimals + 5)  # "111.12345,38.12345]," and brackets, roughly
+    for _ in range(budget.max_doublings):
+        nv = sum(count_vertices(s[0]) for s in simplified)
+        if nv <= budget.max_vertices and nv * per_vertex <= budget.max_bytes:
+            break
+        tol = max(tol * 2, 0.5)
+        simplified = build(tol)
+    if tol > tol0:
+        notes.append(f"数据量超出显示预算，已加大简化：容差 {tol:.1f} 米（默认 {tol0:.1f} 米）。"
+                     "显示图形仅供浏览，分析数据未作改动。")
+
+    out: list[DisplayLayer] = []
+    for m, (geoms, method), n_in in zip(layers, simplified, vin, strict=True):
+        lonlat = gpd.GeoSeries(geoms, crs=metric).to_crs(4490).values
+        if gcj02:
+            lonlat = shift_geometries(np.asarray(lonlat, dtype=object))
+        lonlat = round_geometries(lonlat, decimals)
+        fields = popup_fields(m.gdf, m.kind, field_labels)
+        keys = m.style.classify(m.gdf)
+        props = _properties(m.gdf.reset_index(drop=True), fields, keys)
+        keep = ~shapely.is_empty(lonlat)
+        text = feature_collection(lonlat[keep], props[keep].reset_index(drop=True))
+        b = shapely.total_bounds(lonlat[keep]) if keep.any() else None
+        out.append(DisplayLayer(
+            id=m.id, kind=m.kind, title=m.title, style=m.style, fields=fields,
+            style_keys=sorted(set(keys[keep].tolist())), geojson=text, vertices_in=n_in,
+            vertices_out=count_vertices(lonlat[keep]), tolerance_m=tol, method=method, source=m.source,
+            date=m.date, bounds=None if b is None else tuple(float(v) for v in b)))
+
+    size = {d.id: len(d.geojson.encode()) for d in out}
+    total, nv = sum(size.values()), sum(d.vertices_out for d in out)
+    # still beyond the budget: leave out the largest layers until the rest fits; never a boundary
+    for d in sorted(out, key=lambda d: -size[d.id]):
+        if total <= budget.max_bytes and nv <= budget.max_vertices:
+            break
+        if d.kind == "boundary":
+            continue
+        total -= size[d.id]
+        nv -= d.vertices_out
+        d.geojson = None
+        d.note = (f"图层「{d.title}」数据量 {size[d.id] / 1e6:.1f} MB（{d.vertices_out:,} 个节点），超出本图显示预算，"
+                  "未显示（请分区出图，或用 --png/--pdf 出印刷图）。")
+        notes.append(d.note)
+    return out, notes
+
+
+def _union_bounds(bounds_list) -> tuple[float, float, float, float]:
+    if not bounds_list:
+        return (0.0, 0.0, 1.0, 1.0)
+    b = np.array(bounds_list, dtype=float)
+    return (float(np.nanmin(b[:, 0])), float(np.nanmin(b[:, 1])), float(np.nanmax(b[:, 2])),
+            float(np.nanmax(b[:, 3])))
