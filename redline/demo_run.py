@@ -58,7 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     if plan.exists():
         step(["audit-text", plan.name, "--project", "redline.toml"])
     step(["check", "sites", "--out", "outputs/check"])
-    step(["map", "--out", "outputs/map.html", "--png", "outputs/map.png", "--pdf", "outputs/map.pdf"])
+    step(["map", "--out", "outputs/web_map.html", "--png", "outputs/print_map_A4.png", "--pdf",
+          "outputs/print_map_A4.pdf"])
+    step(["map", "--no-layout", "--out", "outputs/附图.html", "--pdf", "outputs/附图_A3.pdf", "--paper", "A3"])
+    step(["map", "--layers", "base", "--out", "outputs/结构图.html", "--png", "outputs/结构图.png",
+          "--pdf", "outputs/结构图.pdf"])
     check_json = outputs / "check" / "check.json"
     if check_json.exists():
         step(["verify", str(check_json.relative_to(root))])
