@@ -1,0 +1,157 @@
+"""``redline check``: check project sites against the control layers (压覆分析) and write the report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from layers.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
+from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
+
+
+def _list_types(ctx, _param, value) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from spatial.rules import project_types
+
+    for t in project_types().values():
+        click.echo(f"{t.id:<26}{t.label}　{t.description}")
+    ctx.exit(0)
+
+
+OUTPUT_FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", "压覆分析报告.html", "压覆分析报告.docx")
+
+
+@click.command(short_help="Check project sites against the control layers (压覆分析) and report.")
+@click.argument("sites", metavar="SITES")
+@project_option
+@click.option("--layer", "layer_args", multiple=True, metavar="KIND=PATH",
+              help="A control layer for a quick check without a project (repeatable), e.g. "
+                   "--layer red_line=红线.shp; attributes are mapped with the kind's default field names.")
+@click.option("--type", "project_type", metavar="TYPE",
+              help="Project type of every site: identifier or Chinese label (e.g. linear_infrastructure or "
+                   "线性基础设施). Default: each site's own type attribute (XMLX/项目类型/地块用途). "
+                   "See --list-types.")
+@click.option("--list-types", is_flag=True, expose_value=False, is_eager=True, callback=_list_types,
+              help="List the project types (identifier, Chinese label, what they cover) and exit.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Folder for check.json, sites.csv, hits.csv, check.xlsx and the 压覆分析报告 (HTML, DOCX); "
+                   "other files in it are left alone.")
+@click.option("--max-distance", default=5000.0, show_default=True, type=float,
+              help="Search distance (m) for the nearest feature of a layer the site does not touch.")
+@click.option("--towgs84", metavar="DX,DY,DZ[,RX,RY,RZ,DS]",
+              help="Transformation parameters from Xi'an 1980 / Beijing 1954 to CGCS2000 (PROJ +towgs84); "
+                   "without them such data is refused, never converted silently.")
+@click.option("--crs", "sites_crs", help="CRS of the sites when their file has none (e.g. EPSG:4525).")
+@click.option("--repair", is_flag=True, help="Repair invalid site geometries (make_valid); the change is reported.")
+@click.option("--no-maps", is_flag=True, help="Write the report without its maps (faster).")
+@json_option
+@quiet_option
+@handle_errors
+def command(sites, project_path, layer_args, project_type, out_dir, max_distance, towgs84, sites_crs, repair,
+            no_maps, as_json, quiet):
+    """Check every site of SITES against every control layer: overlapped area and share, length, containing
+    zone, overlapped features, nearest feature, the rule clauses that apply, and a verdict
+    符合 / 不符合 / 需论证 / 无法判定.
+
+    SITES is a 国土TXT file (each parcel a site), any vector layer (polygons, lines, points), a CSV of points
+    (longitude, latitude, name), or a folder of such files.
+
+    Exit status: 0 every site conforms (符合); 1 some site is 不符合, 需论证 or 无法判定; 2 usage error;
+    3 input error.
+
+    \b
+    Examples:
+      redline check sites/项目选址.gpkg --project redline.toml --out 压覆分析
+      redline check 01_住宅小区.txt --type housing --json
+      redline check site.shp --layer red_line=生态保护红线.shp --layer basic_farmland=永久基本农田.gpkg
+    """
+    from layers.outputs import provenance
+    from layers.project import find_project
+    from spatial.checks import check_project, parse_layer_args, parse_towgs84
+    from spatial.rules import resolve_type
+
+    if not max_distance > 0:
+        raise UsageError(f"--max-distance must be a positive number of metres, not {max_distance:g}")
+    layers = parse_layer_args(layer_args)
+    ptype = resolve_type(project_type) if project_type else None
+    params = parse_towgs84(towgs84)
+    project = None
+    if not layers:
+        project = find_project(project_path)
+        if project is None:
+            raise UsageError("nothing to check against: give --project redline.toml (or run in a folder with "
+                             "redline.toml), or --layer KIND=PATH")
+    elif project_path:
+        raise UsageError("give either --project or --layer, not both")
+    if out_dir and Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise UsageError(f"--out {out_dir}: exists and is not a folder")
+
+    run = check_project(sites, project, layer_args=layers, project_type=ptype, max_distance=max_distance,
+                        towgs84=params, repair=repair, sites_crs=sites_crs)
+    result = run.result
+    result["provenance"] = provenance(run.inputs, area_method=result["analysis"]["area_method"],
+                                      rules=result["rules"])
+    for w in result.get("warnings", []):
+        warn(w, quiet)
+
+    if out_dir:
+        files = build_outputs(run, maps=not no_maps, quiet=quiet)
+        write_outputs(out_dir, files)
+        if not as_json:
+            click.echo(f"wrote {len(files)} files to {Path(out_dir).resolve()}: {', '.join(files)}")
+
+    if as_json:
+        echo_json(result)
+    else:
+        for s in result["sites"]:
+            click.echo(f"{s['site_id']}  {s['name'] or ''}  [{s.get('project_type_label')}]  {s['verdict']}")
+            for f in s["findings"]:
+                if f["level"] in ("prohibited", "needs_review", "no_data"):
+                    click.echo(f"    - {f['message']}")
+        counts = result["summary"]["verdicts"]
+        click.echo("合计：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
+    sys.exit(EXIT_OK if all(s["verdict"] == "符合" for s in result["sites"]) else EXIT_FINDINGS)
+
+
+def build_outputs(run, *, maps: bool = True, quiet: bool = False) -> dict[str, bytes]:
+    """Every output file's content, built in memory before anything is written."""
+    from layers.outputs import to_json
+    from spatial import report
+
+    result = run.result
+    images = {}
+    if maps and result["sites"]:
+        from layers.errors import RedlineError
+
+        try:
+            from maps.report_maps import site_images
+
+            images = site_images(result, run.sites, run.layers, run.kinds, run.labels, project=run.project)
+        except RedlineError as exc:  # no CJK font: the report is written without maps, and says so
+            warn(f"report maps not drawn: {exc}", quiet)
+        if len(result["sites"]) > 20:
+            warn(f"report maps drawn for the first 20 of {len(result['sites'])} sites", quiet)
+    return {
+        "check.json": (to_json(result) + "\n").encode("utf-8"),
+        "sites.csv": report.to_csv(report.site_rows(result)),
+        "hits.csv": report.to_csv(report.hit_rows(result)),
+        "check.xlsx": report.to_xlsx(result),
+        "压覆分析报告.html": report.report_html(result, images=images).encode("utf-8"),
+        "压覆分析报告.docx": report.report_docx(result, images=images),
+    }
+
+
+def write_outputs(out_dir: str, files: dict[str, bytes]) -> None:
+    """Write each file atomically into ``out_dir`` (created if needed); other files there are untouched."""
+    from layers.outputs import write_bytes
+
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            write_bytes(out / name, data)
+    except OSError as exc:
+        raise InputError(f"cannot write the outputs: {exc.strerror or exc}", path=str(out)) from None
