@@ -315,9 +315,14 @@ def method_description(crs, method: str = METHOD_ELLIPSOIDAL) -> dict:
         return {"method": METHOD_PLANAR, "crs": crs.name,
                 "description": f"平面面积（{crs.name} 投影平面）"}
     ell = crs.ellipsoid.name if crs.ellipsoid else "?"
+    if crs.is_geographic:
+        how = f"经纬度边加密至 {DENSIFY_DEG}° 后投影到同椭球等积圆柱投影求和"
+    else:
+        how = (f"边在 {crs.name} 平面内为直线：{SMALL_M / 1000:g} 千米以内的图斑以形心处面积比例因子改正平面面积，"
+               f"更大的图斑边加密至 {DENSIFY_M:g} 米后投影到同椭球等积圆柱投影求和")
     return {"method": METHOD_ELLIPSOIDAL, "ellipsoid": ell, "crs": crs.name,
             "densify": f"{DENSIFY_DEG}°" if crs.is_geographic else f"{DENSIFY_M:g} m",
-            "description": f"椭球面积（{ell} 椭球；边在 {crs.name} 平面内加密后反算经纬度，等积求和）"}
+            "description": f"椭球面积（{ell} 椭球；{how}）"}
 
 
 def geodesic_length(geoms, crs, *, densify_step: float | None = None) -> np.ndarray:
