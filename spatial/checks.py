@@ -53,7 +53,7 @@ from layers.crs import DATUM_LABELS, datum_of, epsg_of, parse_crs, utm_like_gk_f
 from layers.errors import InputError, UsageError
 from layers.kinds import find_field, is_control_kind, kind_label
 from spatial.areas import ellipsoidal_area, geodesic_length, method_description
-from spatial.overlay import as_array, dissolve, nearest_within, polygonal
+from spatial.overlay import as_array, dissolve, intersect_pairs, nearest_within, polygonal, threaded
 from spatial.rules import (
     DistanceRule,
     Rule,
@@ -379,44 +379,6 @@ def _measure(geoms: np.ndarray, dim: np.ndarray, crs) -> tuple[np.ndarray, np.nd
     return m2, ln
 
 
-_THREAD_MIN = 4000   # pairs below which threads cost more than they give
-
-
-def _threaded(fn, left: np.ndarray, right: np.ndarray, *args, workers: int | None = None) -> np.ndarray:
-    """A vectorized shapely function over pairs, in chunks on threads (shapely releases the GIL in GEOS)."""
-    workers = workers or os.cpu_count() or 1
-    n = len(left)
-    if workers < 2 or n < _THREAD_MIN:
-        return fn(left, right, *args)
-    from concurrent.futures import ThreadPoolExecutor
-
-    edges = np.linspace(0, n, 4 * workers + 1).astype(int)
-    with ThreadPoolExecutor(workers) as ex:
-        parts = list(ex.map(lambda ab: fn(left[ab[0]:ab[1]], right[ab[0]:ab[1]], *args),
-                            zip(edges[:-1], edges[1:], strict=True)))
-    return np.concatenate(parts)
-
-
-def intersect_pairs_threaded(left: np.ndarray, right: np.ndarray, tree: shapely.STRtree
-                             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every intersecting (left, right) pair and its intersection, sorted by left index.
-
-    The same pairs and geometries as :func:`spatial.overlay.intersect_pairs` (a left geometry within the
-    right one is its own intersection), with the predicate and the overlay spread over threads.
-    """
-    if len(left) == 0 or len(right) == 0:
-        return np.zeros(0, int), np.zeros(0, int), np.zeros(0, dtype=object)
-    li, ri = tree.query(left, predicate="intersects")
-    if len(li) > 1 and (np.diff(li) < 0).any():
-        order = np.argsort(li, kind="stable")
-        li, ri = li[order], ri[order]
-    geoms = left[li].copy()
-    if len(li):  # no prepared geometry here: GEOS prepared geometries are not thread-safe (libgeos/geos#825)
-        inside = _threaded(shapely.within, left[li], right[ri])
-        cut = np.flatnonzero(~inside)
-        if len(cut):
-            geoms[cut] = _threaded(shapely.intersection, left[li[cut]], right[ri[cut]])
-    return li, ri, geoms
 
 
 def _group_pairs(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -447,7 +409,7 @@ def layer_pass(site_geoms: np.ndarray, site_dim: np.ndarray, site_area: np.ndarr
     """Overlaps, per-feature hits and nearest features of every site against one layer.
 
     One STRtree over the layer; intersections vectorized and spread over threads
-    (:func:`intersect_pairs_threaded`, the pairs of :func:`spatial.overlay.intersect_pairs`); the
+    (:func:`spatial.overlay.intersect_pairs`); the
     union of a site's overlapped features is only formed for the few sites whose features overlap each
     other (found with one vectorized ``relate`` over the feature pairs that share a site).
     """
@@ -456,7 +418,7 @@ def layer_pass(site_geoms: np.ndarray, site_dim: np.ndarray, site_area: np.ndarr
     ok = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
     fg = geoms[ok]
     tree = shapely.STRtree(fg)
-    li, rj, inter = intersect_pairs_threaded(site_geoms, fg, tree)
+    li, rj, inter = intersect_pairs(site_geoms, fg, tree=tree)
     ri = ok[rj]
     fdim = shapely.get_dimensions(geoms)
     pdim = np.minimum(site_dim[li], fdim[ri])
@@ -510,7 +472,7 @@ def layer_pass(site_geoms: np.ndarray, site_dim: np.ndarray, site_area: np.ndarr
     multi = np.flatnonzero(pdim >= 1)
     a, b = _group_pairs(li[multi]) if len(multi) else (np.zeros(0, int), np.zeros(0, int))
     if len(a):  # pieces of one site from different features whose interiors meet: the features overlap there
-        over = _threaded(shapely.relate_pattern, inter[multi[a]], inter[multi[b]], "T********")
+        over = threaded(shapely.relate_pattern, inter[multi[a]], inter[multi[b]], "T********")
         self_overlap[li[multi[a[over]]]] = True
     first = np.searchsorted(li, np.arange(n))
     last = np.searchsorted(li, np.arange(n), side="right")
