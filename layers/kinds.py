@@ -53,14 +53,18 @@ def kind_label(kind: str) -> str:
     return kind_info(kind)["label"]
 
 
-def normalise_zone(value) -> str | None:
-    """Canonical functional-zone label for a value as written in data (``核心`` → ``核心区``)."""
+def normalise_zone(value, kind: str | None = None) -> str | None:
+    """Canonical functional-zone label for a value as written in data (``核心`` → ``核心区``); ``kind``
+    adds the short forms that are unambiguous within that kind (``保留区`` in a shoreline layer)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     text = str(value).strip()
     if not text:
         return None
-    zones = kinds_table()["zones"]
+    table = kinds_table()
+    zones = {**table["zones"]}
+    for label, aliases in table.get("kind_zones", {}).get(kind, {}).items():
+        zones[label] = list(zones.get(label, [])) + list(aliases)
     low = text.lower()
     for label, aliases in zones.items():
         if low in (a.lower() for a in aliases):
@@ -121,7 +125,7 @@ def map_attributes(gdf: gpd.GeoDataFrame, kind: str, overrides: dict | None = No
     for attr in overrides:
         warnings.append(f"field mapping names {attr!r}, which is not an attribute of kind {kind}")
     if "zone" in out.columns:
-        out["zone"] = out["zone"].map(normalise_zone)
+        out["zone"] = out["zone"].map(lambda v: normalise_zone(v, kind))
     if "unit_class" in out.columns:
         out["unit_class"] = out["unit_class"].map(normalise_zone)
     for attr in ("name", "code"):
