@@ -23,7 +23,7 @@ import shapely
 
 from layers.errors import InputError
 from spatial.areas import ellipsoidal_area, method_description, planar_area
-from spatial.overlay import as_array, dissolve, intersect_pairs, polygonal
+from spatial.overlay import as_array, dissolve, dissolve_pieces, intersect_pairs, polygonal
 
 
 def _require_polygons(gdf: gpd.GeoDataFrame, what: str) -> None:
@@ -45,6 +45,13 @@ def _valid(arr: np.ndarray) -> np.ndarray:
         arr = arr.copy()
         arr[bad] = polygonal(shapely.make_valid(arr[bad]))
     return arr
+
+
+def _clip(pieces: np.ndarray, boundary) -> np.ndarray:
+    """The parts of non-overlapping pieces inside one boundary geometry (still non-overlapping)."""
+    li, _, geoms = intersect_pairs(pieces, np.array([boundary], dtype=object))
+    geoms = polygonal(geoms)
+    return geoms[~shapely.is_empty(geoms)]
 
 
 def area_shares(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = None, *,
@@ -79,8 +86,8 @@ def area_shares(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = Non
     warnings: list[str] = []
     geoms = _valid(as_array(layer.geometry))
     raw_sum = float(_measure(geoms, crs, method).sum())
-    merged = dissolve(geoms)
-    merged_m2 = float(_measure([merged], crs, method)[0])
+    pieces = dissolve_pieces(geoms)  # non-overlapping: their areas add up to the dissolved area
+    merged_m2 = float(_measure(pieces, crs, method).sum())
     overlap_removed = raw_sum - merged_m2
     if overlap_removed > 1e-9 * max(raw_sum, 1):
         warnings.append(f"features of the layer overlap each other: {overlap_removed:.2f} m² counted once")
@@ -90,7 +97,7 @@ def area_shares(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = Non
     bmerged = None
     boundary_m2 = None
     outside = 0.0
-    inside_geom = merged
+    inside = pieces
     if boundary is not None:
         _require_polygons(boundary, "the boundary")
         if boundary.crs is not None and not boundary.crs.equals(crs):
@@ -98,14 +105,14 @@ def area_shares(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = Non
             boundary = boundary.to_crs(crs)
         bmerged = dissolve(_valid(as_array(boundary.geometry)))
         boundary_m2 = float(_measure([bmerged], crs, method)[0])
-        inside_geom = shapely.intersection(merged, bmerged)
-        inside_m2 = float(_measure([inside_geom], crs, method)[0]) if not inside_geom.is_empty else 0.0
+        inside = _clip(pieces, bmerged)
+        inside_m2 = float(_measure(inside, crs, method).sum())
         outside = merged_m2 - inside_m2
         if outside > 1e-9 * max(merged_m2, 1):
             warnings.append(f"{outside:.2f} m² of the layer lies outside the boundary and is not counted")
         else:
             outside = 0.0
-        if inside_geom.is_empty:
+        if len(inside) == 0:
             warnings.append("the layer does not intersect the boundary: total 0")
         total = inside_m2
     else:
@@ -120,10 +127,12 @@ def area_shares(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = Non
                              path=layer.attrs.get("redline", {}).get("path"))
         keys = layer[by].astype("string").fillna("（空）").to_numpy()
         uniq = list(dict.fromkeys(keys))
-        parts = np.array([dissolve(geoms[keys == k]) for k in uniq], dtype=object)
-        if bmerged is not None:
-            parts = polygonal(shapely.intersection(parts, bmerged))
-        areas = _measure(parts, crs, method)
+        areas = []
+        for k in uniq:  # one dissolve per category value
+            part = dissolve_pieces(geoms[keys == k])
+            if bmerged is not None:
+                part = _clip(part, bmerged)
+            areas.append(float(_measure(part, crs, method).sum()))
         rows = [{"key": str(k), "area_m2": float(a),
                  "share_pct": None if not boundary_m2 else 100.0 * float(a) / boundary_m2}
                 for k, a in zip(uniq, areas, strict=True)]
@@ -136,8 +145,7 @@ def area_shares(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = Non
             warnings.append(f"the zones are in {zones.crs.name}; reprojected to the layer's {crs.name}")
             zones = zones.to_crs(crs)
         zgeoms = _valid(as_array(zones.geometry))
-        pieces = shapely.get_parts(np.array([inside_geom], dtype=object))
-        zi, _, geoms_in = intersect_pairs(zgeoms, pieces)
+        zi, _, geoms_in = intersect_pairs(zgeoms, inside)
         per_zone = np.bincount(zi, weights=_measure(polygonal(geoms_in), crs, method), minlength=len(zgeoms))
         names = zones[zone_field] if zone_field in zones.columns else zones.index
         zone_m2 = _measure(zgeoms, crs, method)

@@ -1,0 +1,55 @@
+"""The overlay engine against plain shapely on the same data (a second method)."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from spatial.overlay import dissolve, dissolve_pieces, intersect_pairs, nearest_within, overlap_groups
+
+
+def random_discs(n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    pts = shapely.points(rng.uniform(0, 1_000, (n, 2)))
+    return shapely.buffer(pts, rng.uniform(5, 40, n), quad_segs=4)
+
+
+def test_dissolve_pieces_do_not_overlap_and_add_up_to_the_union():
+    discs = random_discs(400, 1)
+    pieces = dissolve_pieces(discs)
+    union = shapely.union_all(discs)
+    assert abs(shapely.area(pieces).sum() - union.area) < 1e-6 * union.area
+    a, b = shapely.STRtree(pieces).query(pieces, predicate="intersects")
+    keep = a < b
+    overlaps = shapely.area(shapely.intersection(pieces[a[keep]], pieces[b[keep]]))
+    assert overlaps.max(initial=0) < 1e-6
+
+
+def test_overlap_groups_are_connected_components():
+    boxes = [shapely.box(0, 0, 2, 1), shapely.box(1, 0, 3, 1), shapely.box(2.5, 0, 4, 1),  # a chain
+             shapely.box(4, 0, 5, 1),  # touches the chain only along an edge: its own group
+             shapely.box(10, 10, 11, 11)]
+    labels = overlap_groups(boxes)
+    assert labels[0] == labels[1] == labels[2]
+    assert len({labels[0], labels[3], labels[4]}) == 3
+
+
+def test_dissolve_of_a_coverage_equals_union_all():
+    cells = np.array([shapely.box(x, y, x + 1, y + 1) for x in range(10) for y in range(10)], dtype=object)
+    assert dissolve(cells).equals(shapely.box(0, 0, 10, 10))
+
+
+def test_intersect_pairs_match_brute_force():
+    left, right = random_discs(150, 2), random_discs(80, 3)
+    li, ri, geoms = intersect_pairs(left, right)
+    brute = [(i, j) for i in range(len(left)) for j in range(len(right)) if left[i].intersects(right[j])]
+    assert sorted(zip(li.tolist(), ri.tolist(), strict=True)) == brute
+    expected = shapely.area(shapely.intersection(left[li], right[ri]))
+    assert np.allclose(shapely.area(geoms), expected, rtol=1e-9, atol=1e-9)
+
+
+def test_nearest_within_is_capped():
+    left = np.array([shapely.Point(0, 0), shapely.Point(100, 0)], dtype=object)
+    right = np.array([shapely.box(10, -1, 12, 1)], dtype=object)
+    li, ri, dist = nearest_within(left, right, 50)
+    assert li.tolist() == [0] and ri.tolist() == [0] and dist.tolist() == [10.0]
