@@ -605,7 +605,7 @@ def check_sites(sites: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], *,
                 max_distance: float = DEFAULT_MAX_DISTANCE, coverage: shapely.Geometry | None = None,
                 coverage_label: str | None = None, crs=None, kinds: dict[str, str] | None = None,
                 labels: dict[str, str] | None = None, towgs84: tuple[float, ...] | None = None,
-                min_overlap_m2: float = MIN_OVERLAP_M2) -> dict:
+                min_overlap_m2: float = MIN_OVERLAP_M2, progress=None) -> dict:
     """Check every site against every control layer; the JSON-shaped result (without provenance).
 
     Parameters
@@ -717,11 +717,15 @@ def check_sites(sites: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], *,
             outside[rest[big]] = True
 
     # every control layer, one pass each
-    results = [layer_pass(sg, sdim, site_area, site_len, lay[lid], acrs, layer_id=lid, kind=kinds[lid],
-                          label=labels[lid], max_distance=max_distance, min_m2=min_overlap_m2,
-                          attributes=HIT_ATTRIBUTES + tuple(r.clause_field for r in rules.for_kind(kinds[lid])
-                                                            if r.clause_field))
-               for lid in control]
+    results = []
+    for k, lid in enumerate(control, 1):
+        if progress is not None:
+            progress(k, len(control), labels[lid])
+        results.append(layer_pass(sg, sdim, site_area, site_len, lay[lid], acrs, layer_id=lid, kind=kinds[lid],
+                                  label=labels[lid], max_distance=max_distance, min_m2=min_overlap_m2,
+                                  attributes=HIT_ATTRIBUTES + tuple(r.clause_field
+                                                                    for r in rules.for_kind(kinds[lid])
+                                                                    if r.clause_field)))
 
     # distance rules
     dist_hits = _distance_rules(rules.distance, sg, lay, kinds, labels, acrs)
@@ -1094,7 +1098,8 @@ def parse_layer_args(args) -> list[tuple[str, str]]:
 
 def check_project(sites_path, project=None, *, layer_args=(), project_type: str | None = None,
                   max_distance: float = DEFAULT_MAX_DISTANCE, towgs84: tuple[float, ...] | None = None,
-                  repair: bool = False, sites_crs=None, sites_encoding: str | None = None) -> CheckRun:
+                  repair: bool = False, sites_crs=None, sites_encoding: str | None = None,
+                  progress=None) -> CheckRun:
     """Read the sites and the control layers of a project (or ``--layer KIND=PATH`` layers) and check.
 
     Parameters
@@ -1213,7 +1218,8 @@ def check_project(sites_path, project=None, *, layer_args=(), project_type: str 
     elif any(k == "boundary" for k in kinds.values()):
         coverage, cov_label = coverage_of(lay_a, kinds)
     try:
-        result = check_sites(sites, lay_a, project_type=project_type, rules=rules, max_distance=max_distance,
+        result = check_sites(sites, lay_a, progress=progress, project_type=project_type, rules=rules,
+                             max_distance=max_distance,
                              coverage=coverage, coverage_label=cov_label, crs=acrs, kinds=kinds, labels=labels,
                              towgs84=towgs84)
     except shapely.errors.GEOSException as exc:

@@ -8,7 +8,15 @@ from pathlib import Path
 import click
 
 from layers.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
-from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
+from redline.commands._common import (
+    echo_json,
+    handle_errors,
+    json_option,
+    progress_enabled,
+    project_option,
+    quiet_option,
+    warn,
+)
 
 
 def _list_types(ctx, _param, value) -> None:
@@ -89,8 +97,12 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
     if out_dir and Path(out_dir).exists() and not Path(out_dir).is_dir():
         raise UsageError(f"--out {out_dir}: exists and is not a folder")
 
+    def show(k: int, n: int, label: str) -> None:
+        click.echo(f"\r检查图层 checking layer {k}/{n}: {label}\033[K", err=True, nl=k == n)
+
     run = check_project(sites, project, layer_args=layers, project_type=ptype, max_distance=max_distance,
-                        towgs84=params, repair=repair, sites_crs=sites_crs)
+                        towgs84=params, repair=repair, sites_crs=sites_crs,
+                        progress=show if progress_enabled(quiet) else None)
     result = run.result
     result["provenance"] = provenance(run.inputs, area_method=result["analysis"]["area_method"],
                                       rules=result["rules"])
