@@ -489,12 +489,11 @@ def _read_points_csv(path: Path, encoding: str | None) -> gpd.GeoDataFrame:
 
 
 def _check_coordinates(gdf: gpd.GeoDataFrame, path: Path) -> None:
-    geoms = gdf.geometry.values
-    coords = shapely.get_coordinates(geoms)
-    if len(coords) and not np.isfinite(coords).all():
-        bad_rows = np.flatnonzero(~np.isfinite(shapely.get_coordinates(geoms, return_index=True)[0]).all(axis=1))
-        idx = shapely.get_coordinates(geoms, return_index=True)[1][bad_rows[0]]
-        raise InputError("NaN or infinite coordinate", path=str(path), feature=int(idx))
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    coords, index = shapely.get_coordinates(geoms, return_index=True)  # (GEOS bounds skip NaN: no shortcut)
+    bad = np.flatnonzero(~np.isfinite(coords).all(axis=1))
+    if len(bad):
+        raise InputError("NaN or infinite coordinate", path=str(path), feature=int(index[bad[0]]))
 
 
 def _settle_crs(gdf: gpd.GeoDataFrame, path: Path, crs, *, quiet_datum: bool = False) -> tuple[dict, list[str]]:
