@@ -482,12 +482,17 @@ def overlap_check(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, *, min_area_m2: floa
     ag, bg = _valid_polygons(a.geometry), _valid_polygons(b.geometry)
     li, ri, geoms = intersect_pairs(ag, bg)
     geoms = polygonal(geoms)
-    areas = ellipsoidal_area(geoms, a.crs) if len(geoms) else np.zeros(0)
+    return _pairs_report(li, ri, geoms, a.crs, feature_ids(a), feature_ids(b), min_area)
+
+
+def _pairs_report(li: np.ndarray, ri: np.ndarray, geoms: np.ndarray, crs, a_ids_names, b_ids_names,
+                  min_area: float) -> dict:
+    """The overlap report shared by :func:`overlap_check` and :func:`self_overlap_check`."""
+    areas = ellipsoidal_area(geoms, crs) if len(geoms) else np.zeros(0)
     big = areas >= min_area
     small = (areas > 0) & ~big
-    a_ids, a_names = feature_ids(a)
-    b_ids, b_names = feature_ids(b)
-    where = _lonlat(shapely.point_on_surface(geoms[big]), a.crs)
+    (a_ids, a_names), (b_ids, b_names) = a_ids_names, b_ids_names
+    where = _lonlat(shapely.point_on_surface(geoms[big]), crs)
     pairs = [{"a_row": int(i), "a_id": a_ids[i], "a_name": a_names[i], "b_row": int(j), "b_id": b_ids[j],
               "b_name": b_names[j], "area_m2": float(s), "lon": float(p[0]), "lat": float(p[1])}
              for i, j, s, p in zip(li[big], ri[big], areas[big], where, strict=True)]
@@ -510,17 +515,8 @@ def self_overlap_check(gdf: gpd.GeoDataFrame, *, min_area_m2: float | None = Non
     inner = shapely.relate_pattern(arr[li], arr[ri], "2********") if len(li) else np.zeros(0, bool)
     li, ri = li[inner], ri[inner]
     geoms = polygonal(shapely.intersection(arr[li], arr[ri])) if len(li) else np.zeros(0, dtype=object)
-    areas = ellipsoidal_area(geoms, gdf.crs) if len(geoms) else np.zeros(0)
-    big = areas >= min_area
-    small = (areas > 0) & ~big
-    ids, names = feature_ids(gdf)
-    where = _lonlat(shapely.point_on_surface(geoms[big]), gdf.crs)
-    pairs = [{"a_row": int(i), "a_id": ids[i], "a_name": names[i], "b_row": int(j), "b_id": ids[j],
-              "b_name": names[j], "area_m2": float(s), "lon": float(p[0]), "lat": float(p[1])}
-             for i, j, s, p in zip(li[big], ri[big], areas[big], where, strict=True)]
-    pairs.sort(key=lambda p: -p["area_m2"])
-    return {"area_m2": float(areas[big].sum()), "pairs": pairs,
-            "small": {"count": int(small.sum()), "area_m2": float(areas[small].sum())}}
+    ids_names = feature_ids(gdf)
+    return _pairs_report(li, ri, geoms, gdf.crs, ids_names, ids_names, min_area)
 
 
 # ------------------------------------------------------------------------------- protected areas
