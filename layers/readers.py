@@ -427,6 +427,9 @@ def _read_vector(path: Path, fmt: str, layer, encoding: str | None) -> tuple[gpd
             _warnings.simplefilter("ignore", RuntimeWarning)
             gdf = pyogrio.read_dataframe(path, use_arrow=True, **kwargs)
     except pyogrio.errors.DataLayerError as exc:
+        if any(w in str(exc) for w in ("CONVERSION", "CRS", "SRS", "WKT")):
+            raise InputError(f"the coordinate system (.prj) cannot be read: {_short(exc)}; fix the .prj or give "
+                             "the CRS with --crs", path=str(path)) from None
         raise InputError(f"no layer {layer!r} ({_short(exc)})", path=str(path)) from None
     except (pyogrio.errors.DataSourceError, pyogrio.errors.FieldError, pyogrio.errors.GeometryError) as exc:
         raise InputError(f"cannot read as {fmt}: {_short(exc)}", path=str(path)) from None
@@ -506,6 +509,12 @@ def _settle_crs(gdf: gpd.GeoDataFrame, path: Path, crs, *, quiet_datum: bool = F
         if datum_of(user) in ("xian1980", "beijing1954") and not quiet_datum:
             warns.append(_datum_kept_warning(user))
         return {"epsg": epsg_of(user), "name": user.name, "source": "given with --crs"}, warns
+    if gdf.crs is not None and gdf.crs.is_geographic and len(gdf) and not gdf.geometry.is_empty.all():
+        xmin, ymin, xmax, ymax = gdf.total_bounds
+        if np.isfinite([xmin, ymin, xmax, ymax]).all() and not (-180 <= xmin <= xmax <= 360
+                                                                 and -90 <= ymin <= ymax <= 90):
+            raise InputError(f"longitude/latitude out of range (x {xmin:g}…{xmax:g}, y {ymin:g}…{ymax:g}): "
+                             "coordinates written in latitude, longitude order?", path=str(path))
     if gdf.crs is not None:
         epsg = epsg_of(gdf.crs)
         if epsg is not None and epsg != gdf.crs.to_epsg():

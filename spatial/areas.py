@@ -174,8 +174,8 @@ def shoelace(x: np.ndarray, y: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     >>> float(shoelace(np.array([0., 2, 2, 0, 0]), np.array([0., 0, 1, 1, 0]), np.array([5]))[0])
     2.0
     """
-    if len(lengths) == 0:
-        return np.zeros(0)
+    if len(lengths) == 0 or len(x) == 0:
+        return np.zeros(len(lengths))
     y0 = float(y[0])  # a shift of y leaves the sum unchanged but keeps the products small
     term = (x[:-1] - x[1:]) * ((y[:-1] - y0) + (y[1:] - y0))
     starts = np.r_[0, np.cumsum(lengths)[:-1]]
@@ -259,8 +259,16 @@ def areal_scale(x: np.ndarray, y: np.ndarray, crs) -> np.ndarray:
 
 
 def _area_by_scale_factor(geoms: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
-    c = shapely.get_coordinates(shapely.centroid(geoms))
-    return shapely.area(geoms) / areal_scale(c[:, 0], c[:, 1], crs)
+    planar = shapely.area(geoms)
+    centroid = shapely.centroid(geoms)
+    out = np.zeros(len(geoms))
+    ok = np.flatnonzero(~shapely.is_empty(centroid))  # a zero-area or degenerate polygon has none
+    c = shapely.get_coordinates(centroid[ok])
+    out[ok] = planar[ok] / areal_scale(c[:, 0], c[:, 1], crs)
+    odd = np.flatnonzero(shapely.is_empty(centroid) & (planar > 0))
+    if len(odd):
+        out[odd] = _area_equal_area_projection(geoms[odd], crs, None)
+    return out
 
 
 def _area_equal_area_projection(sub: np.ndarray, crs: pyproj.CRS, densify_step: float | None) -> np.ndarray:
