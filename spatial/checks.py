@@ -253,12 +253,15 @@ def read_sites(path: str | os.PathLike, *, to_crs=None, towgs84: tuple[float, ..
         if len(gdf) == 0:
             raise InputError("the site file holds no features: nothing to check", path=str(f))
         warns += [f"{f.name}: {w}" for w in meta.get("warnings", [])]
-        if to_crs is not None:
-            gdf, notes = to_analysis_crs(gdf, to_crs, f"sites {f.name}", path=str(f), towgs84=towgs84)
-            warns += notes
         gdf = gdf.copy()
         gdf["_source"] = str(f)
         gdf["_row"] = np.arange(len(gdf))
+        # in the file's own coordinates: a polygon collinear in lon/lat has zero area there, but not
+        # after projection (a parallel is curved in Gauss-Krüger)
+        validate_sites(gdf)
+        if to_crs is not None:
+            gdf, notes = to_analysis_crs(gdf, to_crs, f"sites {f.name}", path=str(f), towgs84=towgs84)
+            warns += notes
         gdf["_type_field"] = (meta.get("fields") or {}).get("type")
         gdf["site_id"] = _site_ids(gdf, f)
         files.append({"path": str(f), "format": meta.get("format"), "crs": meta.get("crs"),

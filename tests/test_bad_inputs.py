@@ -82,9 +82,6 @@ XFAIL: dict[tuple[str, str], str] = {
         "GBK .dbf with a .cpg saying UTF-8 as a control layer: pyarrow ArrowException traceback",
     ("shp_dbf_truncated", "*"):
         ".dbf truncated to its first 40 bytes is read without error (exit 0/1), attributes silently lost",
-    ("geojson_zero_area", "check"):
-        "zero-area (collinear lon/lat) site polygon: checked with verdict 符合 and exit 0 (0.004 m² after "
-        "projection; only a 'Self-intersection' warning) instead of the 'site polygon has zero area' error",
     ("geojson_string_coordinates", "inspect"):
         "string coordinates (\"东\"): GDAL drops the geometry, inspect exits 0 without an error",
     ("geojson_string_coordinates", "convert"):
