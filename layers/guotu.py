@@ -483,8 +483,10 @@ def _place(header: dict[str, str], easting: np.ndarray, northing: np.ndarray, li
                 warnings.append(f"no 带号 in the header: zone {p} taken from the easting prefix")
                 source = "coordinates"
             elif zone != p:
-                warnings.append(f"带号={zone} contradicts the easting prefix {p}: using the prefix (zone {p})")
-                source = "coordinates"
+                as_prefix = gk_epsg(datum, p_width, zone=p, prefixed=True)
+                raise InputError(f"带号={zone} in the header contradicts the easting prefix {p}: which zone is "
+                                 f"right cannot be known; give the CRS with --crs (EPSG:{as_prefix} if the "
+                                 f"eastings' prefix {p} is right)", path=path, line=int(lines[0]))
             return done(gk_epsg(datum, p_width, zone=p, prefixed=True), source)
         if not ((easting > 0) & (easting < 1_000_000)).all():
             k = int(np.argmax(~((easting > 0) & (easting < 1_000_000))))

@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import codecs
 import os
+import queue
 import struct
+import threading
 import warnings as _warnings
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 import pyproj
 import shapely
@@ -153,7 +156,7 @@ def detect_dbf_encoding(shp: str | os.PathLike) -> tuple[str, str]:
             text = cpg.read_text(encoding="ascii", errors="replace").strip()
             enc = _normalise_encoding(text)
             if enc:
-                return enc, f".cpg file says {text!r}"
+                return _verify_cpg(shp, enc, text)
             bad_cpg = f" (the .cpg says {text!r}, which names no encoding)"
             break
     dbf = _sidecar(shp, ".dbf")
@@ -172,6 +175,24 @@ def detect_dbf_encoding(shp: str | os.PathLike) -> tuple[str, str]:
             why += f" (and the .dbf language driver 0x{ldid:02X} says code page 936)"
         return "gbk", why
     return "latin-1", f"{why}; attribute text is neither UTF-8 nor GBK: read as Latin-1, check it"
+
+
+CPG_CONTRADICTED = "but the attribute text is not valid"
+
+
+def _verify_cpg(shp: Path, enc: str, text: str) -> tuple[str, str]:
+    """The .cpg's encoding, unless the .dbf text does not decode in it but does in UTF-8 or GBK."""
+    why = f".cpg file says {text!r}"
+    dbf = _sidecar(shp, ".dbf")
+    if dbf is None:
+        return enc, why
+    names, values, _ = _dbf_text_bytes(dbf)
+    if _decodes(names, values, "gb18030" if enc == "gbk" else enc):
+        return enc, why
+    for other, label in (("utf-8", "UTF-8"), ("gbk", "GBK/GB18030")):
+        if other != enc and _decodes(names, values, "gb18030" if other == "gbk" else other):
+            return other, f"{why}, {CPG_CONTRADICTED} {enc} (it decodes as {label}, and was read so)"
+    return "latin-1", f"{why}, {CPG_CONTRADICTED} {enc} (nor UTF-8 or GBK): read as Latin-1, check it"
 
 
 def _normalise_encoding(text: str) -> str | None:
@@ -200,7 +221,7 @@ def _sidecar(shp: Path, ext: str) -> Path | None:
 # ------------------------------------------------------------------------------------------------ reading
 def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encoding: str | None = None,
                crs: str | int | None = None, kind: str | None = None, fields: dict | None = None,
-               repair: bool = False, towgs84: str | None = None) -> gpd.GeoDataFrame:
+               repair: bool = False, towgs84: str | None = None, validate: bool = True) -> gpd.GeoDataFrame:
     """Read a planning layer.
 
     Parameters
@@ -228,12 +249,17 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
         layer: the layer is converted to CGCS2000 in the Gauss-Krüger zone with the same central meridian
         (EPSG:4490 for geographic data), and a warning says so. Without them such a layer is kept in its
         datum, with a warning.
+    validate : bool
+        Count invalid geometries and their reasons (GEOS ``is_valid``), reported in ``attrs`` and warnings.
+        On a large layer this costs about twice the read itself; ``validate=False`` skips it (``invalid``
+        is then None) unless ``repair`` is asked for.
 
     Returns
     -------
     GeoDataFrame
         With ``attrs["redline"]``: ``path``, ``format``, ``layer``, ``encoding`` ``{"value","source"}``,
-        ``crs`` ``{"epsg","name","source"}``, ``invalid`` ``{"count","reasons"}``, ``repair``,
+        ``crs`` ``{"epsg","name","source"}``, ``invalid`` ``{"count","reasons"}`` (None when not validated),
+        ``repair``,
         ``transformation`` (None, or what ``towgs84`` did), ``warnings``.
 
     Raises
@@ -274,6 +300,8 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
             else:
                 value, why = detect_dbf_encoding(path)
                 enc_info = {"value": value, "source": why}
+                if CPG_CONTRADICTED in why:
+                    warns.append(f"encoding: the {why}; give --encoding to override")
         elif fmt != "CSV":
             enc_info = {"value": "utf-8", "source": f"{fmt} text is UTF-8 by specification"}
             if encoding:
@@ -291,9 +319,9 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
         gdf, crs_info, transformation = convert_old_datum(gdf, towgs84, path=path, crs_info=crs_info)
         warns = [w for w in warns if not _is_datum_kept_warning(w)] + [transformation["note"]]
 
-    invalid = invalid_report(gdf)
+    invalid = invalid_report(gdf) if validate or repair else None
     repair_info = None
-    if invalid["count"]:
+    if invalid and invalid["count"]:
         reasons = ", ".join(f"{r} ×{n}" for r, n in invalid["reasons"].items())
         warns.append(f"{invalid['count']} invalid geometr{'y' if invalid['count'] == 1 else 'ies'} ({reasons})"
                      + ("" if repair else "; not repaired (use repair=True / --repair)"))
@@ -394,6 +422,23 @@ def _check_shapefile(path: Path) -> None:
     if declared > size:
         raise InputError(f"truncated Shapefile: the header declares {declared} bytes but the file has {size}",
                          path=str(path))
+    _check_dbf(_sidecar(path, ".dbf"))
+
+
+def _check_dbf(dbf: Path) -> None:
+    """Refuse a .dbf shorter than its header says (GDAL would read it with the attributes missing)."""
+    size = dbf.stat().st_size
+    with open(dbf, "rb") as f:
+        head = f.read(32)
+    if len(head) < 32:
+        raise InputError(f"the .dbf attribute table is truncated: {size} bytes, shorter than its 32-byte header",
+                         path=str(dbf))
+    nrec, hlen, rlen = struct.unpack("<IHH", head[4:12])
+    needed = hlen + nrec * rlen
+    if size < needed:
+        raise InputError(f"the .dbf attribute table is truncated: its header declares {nrec} records of {rlen} "
+                         f"bytes after a {hlen}-byte header ({needed} bytes), but the file has {size}",
+                         path=str(dbf))
 
 
 def _read_vector(path: Path, fmt: str, layer, encoding: str | None) -> tuple[gpd.GeoDataFrame, object, list[str]]:
@@ -425,7 +470,7 @@ def _read_vector(path: Path, fmt: str, layer, encoding: str | None) -> tuple[gpd
     try:
         with _warnings.catch_warnings():
             _warnings.simplefilter("ignore", RuntimeWarning)
-            gdf = pyogrio.read_dataframe(path, use_arrow=True, **kwargs)
+            gdf = read_ogr(path, **kwargs)
     except pyogrio.errors.DataLayerError as exc:
         if any(w in str(exc) for w in ("CONVERSION", "CRS", "SRS", "WKT")):
             raise InputError(f"the coordinate system (.prj) cannot be read: {_short(exc)}; fix the .prj or give "
@@ -439,11 +484,99 @@ def _read_vector(path: Path, fmt: str, layer, encoding: str | None) -> tuple[gpd
     except Exception as exc:  # Arrow conversion, GDAL internals on truncated files
         raise InputError(f"cannot read as {fmt} (file damaged or truncated?): {_short(exc)}",
                          path=str(path)) from None
-    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
+    if gdf is None:
         raise InputError(f"layer {layer!r} has no geometry column" if layer is not None
                          else "layer has no geometry column", path=str(path))
     _check_coordinates(gdf, path)
+    if fmt == "GeoJSON":
+        _check_dropped_geojson(gdf, path)
     return gdf, layer, warns
+
+
+def _first_non_number(coords) -> object:
+    """The first coordinate value of a GeoJSON ``coordinates`` array that is not a number, else None."""
+    stack = [coords]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, bool) or not isinstance(item, (int, float)):
+            return item
+    return None
+
+
+def _check_dropped_geojson(gdf: gpd.GeoDataFrame, path: Path, limit: int = 256 << 20) -> None:
+    """GDAL reads a GeoJSON geometry it cannot parse (e.g. coordinates as strings) as no geometry: a
+    feature without geometry whose source has one is an error, not a silent loss."""
+    missing = np.flatnonzero(gdf.geometry.isna().to_numpy())
+    if not len(missing) or path.stat().st_size > limit:
+        return
+    import json
+
+    try:
+        features = json.loads(path.read_bytes()).get("features") or []
+    except (ValueError, AttributeError):
+        return
+    for i in missing:
+        geom = features[i].get("geometry") if i < len(features) and isinstance(features[i], dict) else None
+        if geom:
+            bad = _first_non_number(geom.get("coordinates")) if isinstance(geom, dict) else geom
+            what = f"a coordinate is not a number ({bad!r})" if bad is not None else "it is malformed"
+            raise InputError(f"the geometry cannot be read: {what}", path=str(path), feature=int(i))
+
+
+def read_ogr(path: str | os.PathLike, *, layer=None, encoding: str | None = None,
+             batch_size: int = 4096) -> gpd.GeoDataFrame | None:
+    """A layer through GDAL's Arrow stream as a GeoDataFrame; None when it has no geometry column.
+
+    What ``pyogrio.read_dataframe(path, use_arrow=True)`` does, pipelined: a background thread pulls
+    record batches from GDAL while this one decodes the WKB of the batches already read, so the read and
+    the decoding (which holds the GIL) overlap. Date-times come as Arrow timestamps.
+
+    Example
+    -------
+    >>> import geopandas as gpd, shapely, tempfile, os
+    >>> f = os.path.join(tempfile.mkdtemp(), "a.gpkg")
+    >>> gpd.GeoDataFrame({"名称": ["甲"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4490).to_file(f)
+    >>> read_ogr(f).area.tolist()
+    [1.0]
+    """
+    batches: queue.SimpleQueue = queue.SimpleQueue()
+    with pyogrio.raw.open_arrow(path, layer=layer, encoding=encoding, use_pyarrow=True,
+                                batch_size=batch_size) as (meta, reader):
+        gname = meta["geometry_name"] or "wkb_geometry"
+        if gname not in reader.schema.names:
+            return None
+
+        def pull() -> None:
+            # GDAL error handlers are per thread: install pyogrio's here too, or GDAL prints to stderr
+            register = getattr(getattr(pyogrio, "_err", None), "_register_error_handler", None)
+            if register is not None:
+                register()
+            try:
+                for batch in reader:
+                    batches.put(batch)
+                batches.put(None)
+            except BaseException as exc:  # handed to the decoding thread, raised there
+                batches.put(exc)
+
+        puller = threading.Thread(target=pull, name="redline-read", daemon=True)
+        puller.start()
+        geoms, tables = [], []
+        try:
+            while (batch := batches.get()) is not None:
+                if isinstance(batch, BaseException):
+                    raise batch
+                wkb = batch.column(gname).to_numpy(zero_copy_only=False)
+                geoms.append(shapely.from_wkb(wkb))
+                tables.append(batch.drop_columns([gname]))
+        finally:
+            puller.join()
+        schema = reader.schema.remove(reader.schema.get_field_index(gname))
+    table = pa.Table.from_batches(tables, schema=schema)
+    df = table.to_pandas(self_destruct=True)
+    geometry = np.concatenate(geoms) if geoms else np.array([], dtype=object)
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geometry, index=df.index), crs=meta["crs"])
 
 
 def _read_points_csv(path: Path, encoding: str | None) -> gpd.GeoDataFrame:
@@ -493,7 +626,9 @@ def _read_points_csv(path: Path, encoding: str | None) -> gpd.GeoDataFrame:
 
 def _check_coordinates(gdf: gpd.GeoDataFrame, path: Path) -> None:
     geoms = np.asarray(gdf.geometry.values, dtype=object)
-    coords, index = shapely.get_coordinates(geoms, return_index=True)  # (GEOS bounds skip NaN: no shortcut)
+    if np.isfinite(shapely.get_coordinates(geoms).sum()):  # one pass (GEOS bounds skip NaN: no shortcut)
+        return
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
     bad = np.flatnonzero(~np.isfinite(coords).all(axis=1))
     if len(bad):
         raise InputError("NaN or infinite coordinate", path=str(path), feature=int(index[bad[0]]))

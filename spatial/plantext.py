@@ -256,6 +256,39 @@ def read_plan_text(path: str | Path) -> tuple[str, str]:
     return text, encoding
 
 
+def _gb2312_share(text: str) -> tuple[int, float]:
+    """How many CJK characters (and kana) the text holds, and the share of them in GB2312."""
+    chars = [c for c in text if "\u3400" <= c <= "\u9fff" or "\u3040" <= c <= "\u30ff"]
+    common = 0
+    for c in chars:
+        try:
+            c.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        common += c < "\u3040" or c > "\u30ff"  # kana are in GB2312 but no Chinese plan uses them
+    return len(chars), common / max(len(chars), 1)
+
+
+def _check_gbk_plausible(data: bytes, text: str, where: str) -> None:
+    """Bytes in another double-byte encoding (Big5, Shift-JIS) often decode as GB18030 without error, into
+    rare characters and kana; a real simplified-Chinese text is almost all GB2312 (≥ 99 % in the shared plans)."""
+    n, share = _gb2312_share(text)
+    if n < 10 or share >= 0.8:
+        return
+    for other, label in (("big5", "Big5 (traditional Chinese)"), ("shift_jis", "Shift-JIS (Japanese)")):
+        try:
+            alt = data.decode(other)
+        except UnicodeDecodeError:
+            continue
+        if sum(1 for c in alt if "\u3400" <= c <= "\u9fff") >= n // 2:
+            raise InputError(f"the text is not GBK/GB18030 but looks like {label}: only {100 * share:.0f} % "
+                             "of its characters are common simplified Chinese when read as GBK; save it as "
+                             f"UTF-8 (e.g. iconv -f {other.upper()} -t UTF-8) in simplified Chinese",
+                             path=where)
+    raise InputError(f"the text does not look like GBK/GB18030 Chinese (only {100 * share:.0f} % of its "
+                     "characters are common simplified Chinese): save it as UTF-8", path=where)
+
+
 def _decode(data: bytes, where: str) -> tuple[str, str]:
     for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
                      (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
@@ -284,6 +317,8 @@ def _decode(data: bytes, where: str) -> tuple[str, str]:
         controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
         if controls > max(8, len(text) // 100):
             raise InputError("a binary file, not a plan text", path=where)
+        if enc == "gb18030":
+            _check_gbk_plausible(data, text, where)
         return text, enc
     raise InputError("not text in UTF-8, UTF-16 or GB18030 (GBK)", path=where)
 

@@ -41,13 +41,15 @@ def _label(case_id: str, cmd: list[str], path: Path) -> str:
 
 # (case, command label) -> (allowed exit codes, regex the output must contain (stdout+stderr) or None).
 # Documented acceptances; everything else must fail with exit 3.
+CPG_WARNING = r"\.cpg file says 'UTF-8', but the attribute text is not valid utf-8 \(it decodes as GBK"
 ACCEPTED: dict[tuple[str, str], tuple[set[int], str | None]] = {
-    # a .cpg that lies about the encoding: the bytes are decoded as the .cpg says (wrong-looking text);
-    # nothing in the file can tell, so this is accepted (check: 1 = findings, a site never simply conforms
-    # without data coverage)
-    ("shp_dbf_gbk_cpg_says_utf8", "inspect"): ({0}, None),
-    ("shp_dbf_gbk_cpg_says_utf8", "area"): ({0}, None),
-    ("shp_dbf_gbk_cpg_says_utf8", "check"): ({0, 1}, None),
+    # a .cpg that says UTF-8 over GBK attributes: the text is not valid UTF-8 but decodes as GBK, so it is
+    # read as GBK with a warning naming the contradiction (check: 1 = findings, the site is outside coverage)
+    ("shp_dbf_gbk_cpg_says_utf8", "inspect"): ({0}, CPG_WARNING),
+    ("shp_dbf_gbk_cpg_says_utf8", "convert"): ({0}, CPG_WARNING),
+    ("shp_dbf_gbk_cpg_says_utf8", "area"): ({0}, CPG_WARNING),
+    ("shp_dbf_gbk_cpg_says_utf8", "check"): ({0, 1}, CPG_WARNING),
+    ("shp_dbf_gbk_cpg_says_utf8", "check-layer"): ({0, 1}, CPG_WARNING),
     # invalid geometries: inspect reports them (exit 0), readers warn and leave repair to --repair,
     # area repairs while dissolving (spatial/shares.py), check rejects an invalid *site* (exit 3) but
     # accepts an invalid control layer (repaired in the overlay)
@@ -75,35 +77,19 @@ ACCEPTED: dict[tuple[str, str], tuple[set[int], str | None]] = {
 
 # (case, command label) -> the exact product fault (strict xfail: an XPASS means it was fixed).
 XFAIL: dict[tuple[str, str], str] = {
-    ("shp_dbf_gbk_cpg_says_utf8", "convert"):
-        "GBK .dbf with a .cpg saying UTF-8: pyarrow ArrowException 'Wrapping ... failed' traceback "
-        "while writing (undecodable bytes reach the writer)",
-    ("shp_dbf_gbk_cpg_says_utf8", "check-layer"):
-        "GBK .dbf with a .cpg saying UTF-8 as a control layer: pyarrow ArrowException traceback",
-    ("shp_dbf_truncated", "*"):
-        ".dbf truncated to its first 40 bytes is read without error (exit 0/1), attributes silently lost",
-    ("geojson_string_coordinates", "inspect"):
-        "string coordinates (\"东\"): GDAL drops the geometry, inspect exits 0 without an error",
-    ("geojson_string_coordinates", "convert"):
-        "string coordinates: the feature is written with no geometry, exit 0",
-    ("geojson_string_coordinates", "area"): "string coordinates: measured as nothing, exit 0",
-    ("geojson_string_coordinates", "check-layer"):
-        "string coordinates as a control layer: accepted (exit 1, output written)",
-    ("guotu_zone_contradicts_prefix", "*"):
-        "带号=37 in the header but eastings prefixed 38: accepted (prefix wins, exit 0/1) instead of an "
-        "input error naming both",
-    ("plan_big5", "audit-text"):
-        "Big5 plan text decoded as GBK without error: exit 0 with 'no figures found' instead of an "
-        "encoding error",
+    # none at present: every case above fails cleanly or is a documented acceptance
 }
 
 # files an error may name instead of the case's own file (the fault is in a file the case points at)
-NAMES = {"project_missing_layer_file": "不存在.shp"}
+NAMES = {"project_missing_layer_file": "不存在.shp", "shp_dbf_truncated": "红线.dbf"}
 
 # the fault the error must state, where the issue names it
 FAULT = {
     "shp_prj_unknown_crs": r"(?i)\.prj|\bCRS\b|坐标系",
-    "shp_without_shx": r"\.shx", "shp_without_dbf": r"\.dbf", "shp_without_shx_dbf": r"\.shx|\.dbf",
+    "shp_without_shx": r"\.shx", "shp_without_dbf": r"\.dbf", "shp_dbf_truncated": r"\.dbf.*truncated",
+    "geojson_string_coordinates": r"not a number",
+    "guotu_zone_contradicts_prefix": r"带号=37 .*contradicts the easting prefix 38",
+    "plan_big5": r"Big5", "shp_without_shx_dbf": r"\.shx|\.dbf",
     "shp_zero_byte": r"(?i)empty|0 bytes", "gpkg_zero_byte": r"(?i)empty|0 bytes",
     "geojson_zero_byte": r"(?i)empty|0 bytes", "guotu_zero_byte": r"(?i)empty|0 bytes",
     "plan_zero_byte": r"(?i)empty|no text|0 bytes",

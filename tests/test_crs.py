@@ -239,3 +239,45 @@ def test_cgcs2000_counterpart_of_geographic_and_others() -> None:
     assert cgcs2000_counterpart(pyproj.CRS.from_epsg(4214)) == 4490
     assert cgcs2000_counterpart(pyproj.CRS.from_epsg(4526)) is None
     assert cgcs2000_counterpart(None) is None
+
+
+# ------------------------------------------------------------------------------ properties (hypothesis)
+from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+ANY_FLOAT = st.floats(allow_nan=True, allow_infinity=True)
+DATUMS = st.sampled_from([None, "cgcs2000", "wgs84", "xian1980", "beijing1954"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(x0=ANY_FLOAT, x1=ANY_FLOAT, y0=ANY_FLOAT, y1=ANY_FLOAT, datum=DATUMS,
+       zone=st.none() | st.integers(-5, 200), width=st.none() | st.sampled_from([3, 6]))
+def test_sniff_never_crashes(x0, x1, y0, y1, datum, zone, width) -> None:
+    """Any coordinates: an EPSG code PROJ knows, or an InputError asking for --crs; nothing else."""
+    try:
+        guess = sniff_crs(min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1), datum=datum, zone=zone,
+                          width=width, what="x.shp")
+    except InputError as exc:
+        assert "x.shp" in str(exc) or "--crs" in str(exc) or "zone" in str(exc)
+        return
+    assert pyproj.CRS.from_epsg(guess.epsg) is not None
+    assert guess.source in ("coordinates", "header")
+
+
+@settings(max_examples=300, deadline=None)
+@given(zone=st.integers(25, 45), dx=st.floats(100_000, 899_000), span=st.floats(0, 50_000),
+       y=st.floats(1_000_000, 5_900_000), datum=st.sampled_from(["cgcs2000", "xian1980", "beijing1954"]))
+def test_sniff_prefixed_3_degree_eastings_give_the_zone_of_the_prefix(zone, dx, span, y, datum) -> None:
+    x = zone * 1_000_000 + dx
+    assume(x + span < (zone + 1) * 1_000_000)
+    guess = sniff_crs(x, x + span, y, y + 10, datum=datum)
+    assert guess.epsg == expected_epsg(datum, 3, True, zone)
+    cm, fe = tmerc_params(guess.epsg)
+    assert cm == central_meridian(3, zone) and fe == zone * 1_000_000 + 500_000
+
+
+@settings(max_examples=200, deadline=None)
+@given(lon0=st.floats(73, 136), lon1=st.floats(73, 136), lat0=st.floats(3, 54), lat1=st.floats(3, 54))
+def test_sniff_lonlat_inside_china_is_geographic_cgcs2000(lon0, lon1, lat0, lat1) -> None:
+    guess = sniff_crs(min(lon0, lon1), max(lon0, lon1), min(lat0, lat1), max(lat0, lat1))
+    assert guess.epsg == 4490 and guess.source == "coordinates"

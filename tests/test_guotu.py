@@ -261,12 +261,15 @@ def test_crs_from_header_and_prefix(tmp_path, header, easting, epsg, source):
     assert gdf.attrs["redline"]["crs"]["source"] == source
 
 
-def test_prefix_contradicting_zone_uses_prefix_and_warns(tmp_path):
+def test_prefix_contradicting_zone_is_an_error_resolved_with_crs(tmp_path):
     lines = ["[属性描述]", "坐标系=2000国家大地坐标系", "几度分带=3", "带号=38", "[地块坐标]",
              *_square_lines(4_160_000, 37_465_000)]
-    gdf = read_guotu(write_lines(tmp_path, lines))
+    path = write_lines(tmp_path, lines)
+    with pytest.raises(InputError, match=r"带号=38 in the header contradicts the easting prefix 37.*EPSG:4525"):
+        read_guotu(path)
+    # the user decides: zone 37 as the prefix says (EPSG 4488 + 37, the domain table)
+    gdf = read_guotu(path, crs="EPSG:4525")
     assert gdf.crs.to_epsg() == 4525
-    assert any("带号=38" in w and "prefix 37" in w for w in gdf.attrs["redline"]["warnings"])
 
 
 def test_unprefixed_without_zone_asks_for_crs(tmp_path):

@@ -545,3 +545,30 @@ def test_extract_and_check_never_crash_on_plan_like_text(text):
 @given(st.text(max_size=300))
 def test_extract_never_crashes_on_arbitrary_text(text):
     check_claims(extract_claims(text))
+
+
+# ------------------------------------------------------------------------------------ text encodings
+PLAN_SENTENCE = "岢岚县生态保护红线面积为1234.5公顷，占全县国土面积的12.3%，涉及隰县、忻州市交界地带。"
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8", "utf-16"])
+def test_simplified_plan_text_reads_in_every_chinese_encoding(tmp_path, encoding) -> None:
+    from spatial.plantext import read_plan_text
+
+    path = tmp_path / "plan.txt"
+    path.write_bytes((PLAN_SENTENCE * 3).encode(encoding))
+    text, _ = read_plan_text(path)
+    assert text == PLAN_SENTENCE * 3
+
+
+@pytest.mark.parametrize("encoding, label", [("big5", "Big5"), ("shift_jis", "Shift-JIS")])
+def test_text_in_another_double_byte_encoding_is_refused(tmp_path, encoding, label) -> None:
+    from spatial.plantext import read_plan_text
+
+    text = {"big5": "生態保護紅線面積為1234.5公頃，佔全縣國土面積的12.3%。" * 2,
+            "shift_jis": "生態系保護区域の面積は1234.5ヘクタールで、県土面積の12.3%を占める。" * 2}[encoding]
+    path = tmp_path / "plan.txt"
+    path.write_bytes(text.encode(encoding))
+    with pytest.raises(InputError, match=label) as exc:
+        read_plan_text(path)
+    assert exc.value.path == str(path)

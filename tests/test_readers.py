@@ -525,3 +525,69 @@ def test_geodatabase_output_replaces_whole(tmp_path, layer) -> None:
     write_layer(layer.iloc[:1], path)
     assert len(read_layer(path)) == 1
     shutil.rmtree(path)
+
+
+# ------------------------------------------------------------------------------- read path and robustness
+def test_validate_false_skips_the_validity_report_unless_repairing(bowtie_file) -> None:
+    assert read_layer(bowtie_file, validate=False).attrs["redline"]["invalid"] is None
+    assert not any("invalid" in w for w in read_layer(bowtie_file, validate=False).attrs["redline"]["warnings"])
+    assert read_layer(bowtie_file, validate=False, repair=True).attrs["redline"]["repair"]["features"] == 1
+
+
+@pytest.mark.parametrize("n", [0, 1, 4095, 4096, 9000])  # empty, one, around the batch size
+def test_pipelined_read_equals_pyogrio_read_dataframe(tmp_path, n) -> None:
+    rng = np.random.default_rng(n)
+    x = X0 + rng.uniform(0, 50_000, n)
+    y = Y0 + rng.uniform(0, 50_000, n)
+    gdf = gpd.GeoDataFrame({"名称": [f"图斑{i}" for i in range(n)], "面积": rng.uniform(0, 10, n),
+                            "编号": np.arange(n, dtype="int64")},
+                           geometry=shapely.buffer(shapely.points(x, y), 30, quad_segs=3), crs=4526)
+    path = tmp_path / "many.gpkg"
+    gdf.to_file(path)
+    ours = read_layer(path)
+    ref = pyogrio.read_dataframe(path, use_arrow=True)
+    assert list(ours.columns) == list(ref.columns) and len(ours) == n
+    for col in ("名称", "面积", "编号"):
+        assert ours[col].tolist() == ref[col].tolist()
+    assert bool(np.all(shapely.equals_exact(ours.geometry.values, ref.geometry.values, 0)))
+    assert ours.crs.equals(ref.crs)
+
+
+def test_cpg_contradicted_by_the_text_is_read_as_what_the_text_is(tmp_path, layer) -> None:
+    path = write_shp(layer, tmp_path / "gbk.shp", "GBK", cpg=True)
+    path.with_suffix(".cpg").write_text("UTF-8")  # a .cpg that lies
+    gdf = read_layer(path)
+    meta = gdf.attrs["redline"]
+    assert gdf["HXMC"].tolist() == NAMES
+    assert meta["encoding"]["value"] == "gbk" and "not valid utf-8" in meta["encoding"]["source"]
+    assert any(".cpg file says 'UTF-8', but the attribute text is not valid utf-8" in w
+               for w in meta["warnings"])
+
+
+def test_truncated_dbf_is_an_error_naming_the_dbf(tmp_path, layer) -> None:
+    path = write_shp(layer, tmp_path / "t.shp", "UTF-8", cpg=True)
+    dbf = path.with_suffix(".dbf")
+    dbf.write_bytes(dbf.read_bytes()[:-20])  # the last record cut short
+    with pytest.raises(InputError, match=r"t\.dbf.*truncated: its header declares 2 records"):
+        read_layer(path)
+
+
+def test_geojson_coordinates_as_strings_are_an_error_not_a_dropped_geometry(tmp_path) -> None:
+    path = tmp_path / "s.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": ['
+                    '{"type": "Feature", "properties": {"n": "好"}, "geometry": null},'
+                    '{"type": "Feature", "properties": {"n": "坏"}, "geometry": {"type": "Point", '
+                    '"coordinates": ["110.5", 21.4]}}]}', encoding="utf-8")
+    with pytest.raises(InputError, match=r"feature 1: the geometry cannot be read: a coordinate is not a "
+                                         r"number \('110\.5'\)"):
+        read_layer(path)
+
+
+def test_geojson_null_geometry_is_a_warning(tmp_path) -> None:
+    path = tmp_path / "n.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+                    '"geometry": null}, {"type": "Feature", "properties": {}, "geometry": {"type": "Point", '
+                    '"coordinates": [110.5, 21.4]}}]}', encoding="utf-8")
+    gdf = read_layer(path)
+    assert len(gdf) == 2 and any("1 feature(s) with empty or missing geometry" in w
+                                 for w in gdf.attrs["redline"]["warnings"])
