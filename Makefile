@@ -10,7 +10,7 @@ DEMO   ?= demo-out
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[test,bench]"
+	$(BIN)/pip install -q -e ".[test,bench,dask]"
 	touch $(STAMP)
 
 # System packages (headless Chromium, CJK fonts): installed with apt-get when run as root,
