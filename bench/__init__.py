@@ -266,7 +266,7 @@ def run_workload(w: Workload, size_name: str = "full", *, cache: Path = DEFAULT_
     """
     log = log or (lambda s: None)
     cache = Path(cache)
-    rec: dict = {"name": w.name, "title": w.title, "size": size_name, "params": w.sizes[size_name],
+    rec: dict = {"name": w.name, "title": w.title, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "size": size_name, "params": w.sizes[size_name],
                  "ours_s": None, "baselines": {}, "ratios": {}, "peak_mb": None, "variants": {},
                  "baseline_peak_mb": {}, "impls": {}, "errors": {}, "notes": list(w.notes)}
     work = Path(tempfile.mkdtemp(prefix=f"redline-bench-{w.name}-"))
@@ -397,14 +397,38 @@ def run_all(names: list[str] | None = None, size_name: str = "full", *, cache: P
     t0 = time.perf_counter()
     results = {"machine": machine(), "size": size_name, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                "note": "times are wall-clock seconds on a shared machine; see bench/README.md", "workloads": []}
+    kept = _kept_workloads(out, size_name, [w.name for w in chosen]) if names else []
     for w in chosen:
         results["workloads"].append(run_workload(w, size_name, cache=cache, isolate=isolate, log=log))
         if out is not None:  # keep what is done if a later workload is interrupted
-            write_results(results, out)
+            write_results(_merged(results, kept), out)
     results["total_s"] = round(time.perf_counter() - t0, 1)
     if out is not None:
-        write_results(results, out)
+        write_results(_merged(results, kept), out)
     return results
+
+
+def _kept_workloads(out: Path | None, size_name: str, rerun: list[str]) -> list[dict]:
+    """With ``--only``, the other workloads already in ``out`` (same size) are kept, not dropped."""
+    if out is None or not Path(out).exists():
+        return []
+    try:
+        old = json.loads(Path(out).read_text(encoding="utf-8"))
+    except ValueError:
+        return []
+    if old.get("size") != size_name:
+        return []
+    return [w for w in old.get("workloads", []) if w.get("name") not in rerun]
+
+
+def _merged(results: dict, kept: list[dict]) -> dict:
+    if not kept:
+        return results
+    order = [w["name"] for w in registry().values()]
+    every = kept + results["workloads"]
+    every.sort(key=lambda w: order.index(w["name"]) if w["name"] in order else len(order))
+    return {**results, "workloads": every,
+            "note": results["note"] + "; some workloads kept from an earlier run (see each one's 'started')"}
 
 
 def _jsonable(o):

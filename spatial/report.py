@@ -28,26 +28,14 @@ from collections.abc import Iterable
 
 from spatial.checks import fmt_ha, fmt_m, fmt_m2, fmt_pct
 from spatial.rules import LEVEL_LABELS
+from spatial.xlsx import printable, printable_copy, safe_cell
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 VERDICT_COLORS = {"符合": "#1b7f3b", "不符合": "#b3261e", "需论证": "#b26a00", "无法判定": "#5a5a5a"}
 ROLE_LABELS = {"sites": "项目用地", "layer": "管控图层", "project": "项目文件", "rules": "规则文件"}
 MAX_SITE_SECTIONS = 200     # beyond this many sites the report keeps the summary tables only
 
 
 # ------------------------------------------------------------------------------------------------ cells
-def safe_cell(value):
-    """A value safe for a spreadsheet cell: text starting with ``= + - @`` (or a tab/CR) gets a leading
-    apostrophe so no spreadsheet runs it as a formula; numbers pass through.
-
-    >>> safe_cell("=HYPERLINK(1)"), safe_cell(-1.5), safe_cell("红线")
-    ("'=HYPERLINK(1)", -1.5, '红线')
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def _r(value, nd: int):
     """Round a number for a table cell; None stays None."""
     return None if value is None else round(float(value), nd)
@@ -398,7 +386,8 @@ def report_html(result: dict, *, images: dict | None = None) -> str:
     images : dict, optional
         ``{site_id: {"overview": png bytes, "layers": {layer id: png bytes}}}``.
     """
-    images = images or {}
+    result = printable_copy(result)  # control characters in names would show as garbage
+    images = {printable(k): v for k, v in (images or {}).items()}
     m = _meta(result)
     sites = result.get("sites", [])
     title = report_title(result)
@@ -517,12 +506,13 @@ def _cn_num(n: int) -> str:
 # -------------------------------------------------------------------------------------------------- DOCX
 def report_docx(result: dict, *, images: dict | None = None) -> bytes:
     """The 压覆分析报告 as a Word document (same content as :func:`report_html`)."""
+    result = printable_copy(result)  # XML cannot hold control characters; names may carry them
+    images = {printable(k): v for k, v in (images or {}).items()}
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt, RGBColor
 
-    images = images or {}
     m = _meta(result)
     sites = result.get("sites", [])
     doc = Document()

@@ -278,3 +278,62 @@ def test_safe_cell_and_case_sentences():
     (l1, m1), (l2, m2) = case_sentences(site, 5000)
     assert m1 == ["项目用地未压覆生态保护红线，距最近的“红线甲”612.35米。"]
     assert m2 == ["项目用地未压覆永久基本农田，5000米范围内无永久基本农田。"]
+
+
+HOSTILE_NAMES = [
+    "=HYPERLINK(\"http://x\",\"点我\")",
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "<img src=x onerror=alert(1)>红线旁&amp;地块",
+    "控制\x01字符\x08与\x1b[31m转义\x0b序列",
+]
+
+
+def test_hostile_names_stay_text_in_every_report(project, tmp_path):
+    """Site and feature names holding markup, formula prefixes and control characters come out as inert
+    text in CSV, XLSX, HTML and DOCX (and the JSON keeps them as they are)."""
+    sites = [(n, "mining", box(X + 100 + 50 * i, Y + 100, X + 140 + 50 * i, Y + 140))
+             for i, n in enumerate(HOSTILE_NAMES)]
+    f = write_sites(tmp_path / "s.gpkg", sites)
+    out = tmp_path / "out"
+    r = invoke(f, "--project", project / "redline.toml", "--out", out, "--no-maps")
+    assert r.exit_code == 1 and r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+    assert "Traceback" not in r.output
+
+    js = json.loads((out / "check.json").read_text(encoding="utf-8"))
+    assert [s["name"] for s in js["sites"]] == HOSTILE_NAMES
+
+    def visible(name: str) -> str:  # what may be shown: the name without C0 control characters
+        return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", name)
+
+    csv_text = (out / "sites.csv").read_bytes().decode("utf-8-sig")
+    for n in HOSTILE_NAMES[:4]:
+        assert f"'{n[0]}" in csv_text and not re.search(rf"(^|,)\"?{re.escape(n[0])}", csv_text.replace(n, "")), n
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", csv_text)
+
+    from openpyxl import load_workbook
+
+    ws = load_workbook(out / "check.xlsx")["项目汇总"]
+    header = [c.value for c in ws[1]]
+    col = header.index("项目名称") + 1
+    cells = [ws.cell(row=k + 2, column=col) for k in range(len(HOSTILE_NAMES))]
+    assert all(c.data_type == "s" for c in cells)            # text, never a formula
+    for c, n in zip(cells, HOSTILE_NAMES, strict=True):
+        expected = visible(n)
+        assert c.value == ("'" + expected if expected[0] in "=+-@" else expected)
+
+    html = (out / "压覆分析报告.html").read_text(encoding="utf-8")
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;红线旁&amp;amp;地块" in html
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", html)
+
+    from docx import Document
+
+    doc = Document(io.BytesIO((out / "压覆分析报告.docx").read_bytes()))
+    body = "\n".join(p.text for p in doc.paragraphs) + "\n".join(
+        c.text for t in doc.tables for row in t.rows for c in row.cells)
+    for n in HOSTILE_NAMES:
+        assert visible(n) in body, n
+    with zipfile.ZipFile(out / "压覆分析报告.docx") as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    assert "<img src" not in xml and "<w:fldSimple" not in xml and "<w:instrText" not in xml
