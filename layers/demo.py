@@ -68,6 +68,7 @@ RED_LINE_SHP = "data/生态保护红线.shp"
 RIVERS_GEOJSON = "data/rivers.geojson"
 LANDCOVER_TIF = "data/landcover.tif"
 SITES_GPKG = "sites/项目选址.gpkg"
+PLAN_TXT = "示范县生态保护规划.txt"
 TXT_SITES = ("01_示范县幸福里住宅小区.txt", "02_示范县农产品加工园.txt", "03_示范县东山风电场升压站.txt",
              "04_示范县城区安置房项目.txt")
 PROJECT_MARKER = "# 示范县（虚构）: demo project written by `redline demo`"
@@ -1171,7 +1172,7 @@ def own_files() -> list[str]:
     """The files (relative paths) the demo writes."""
     stem = RED_LINE_SHP[:-4]
     return (["redline.toml", "structure.toml", "README.md", GPKG, *(stem + e for e in (".shp", ".shx", ".dbf", ".prj")),
-             RIVERS_GEOJSON, LANDCOVER_TIF, SITES_GPKG, "sites/README.md"]
+             RIVERS_GEOJSON, LANDCOVER_TIF, SITES_GPKG, "sites/README.md", PLAN_TXT]
             + [f"sites/{name}" for name in TXT_SITES])
 
 
@@ -1236,7 +1237,71 @@ def _write_all(region: DemoRegion, root: Path) -> None:
     write_text(root / "redline.toml", project_toml(region))
     write_text(root / "structure.toml", structure_toml(region.structure))
     write_text(root / "README.md", readme(region))
+    write_text(root / PLAN_TXT, plan_text(region))
     write_text(root / "sites" / "README.md", sites_readme(region))
+
+
+def geodesic_area_m2(geoms, crs) -> float:
+    """Total area (m²) of polygons on the CGCS2000 ellipsoid, by GeographicLib (``pyproj.Geod``): edges
+    densified to 30 m in the plane of ``crs`` (straight there, as the official method takes them), then
+    measured as geodesic polygons. The demo states its plan figures with it, independently of
+    ``spatial.areas``.
+    """
+    to_lonlat = pyproj.Transformer.from_crs(crs, LONLAT, always_xy=True)
+    geod = pyproj.CRS(LONLAT).get_geod()
+    total = 0.0
+    for g in shapely.get_parts(shapely.segmentize(np.asarray(geoms, dtype=object), 30.0)):
+        ll = shapely.transform(g, lambda xy: np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1])))
+        total += abs(geod.geometry_area_perimeter(ll)[0])
+    return total
+
+
+def plan_figures(region: DemoRegion) -> dict[str, float]:
+    """The figures the demo plan text states, measured on the demo's own layers (m²)."""
+    lay = region.layers
+    crs = lay["county"].crs
+    county = shapely.union_all(lay["county"].geometry.values)
+    red = lay["red_line"].geometry.values
+    return {
+        "county": geodesic_area_m2([county], crs),
+        "red_line": geodesic_area_m2([shapely.intersection(shapely.union_all(red), county)], crs),
+        "red_line_sum": geodesic_area_m2(red, crs),  # overlaps counted twice: the plan's deliberate error
+        "farmland": geodesic_area_m2([shapely.intersection(shapely.union_all(lay["basic_farmland"].geometry.values),
+                                                           county)], crs),
+    }
+
+
+def plan_text(region: DemoRegion) -> str:
+    """A fictional plan text stating the demo's figures, with one deliberate inconsistency for
+    ``redline audit-text`` to find: a second red-line figure that adds up the features' areas, counting
+    their overlaps twice."""
+    f = plan_figures(region)
+    share = 100 * f["red_line"] / f["county"]
+    n = len(region.layers["townships"])
+    return "\n".join([
+        f"{COUNTY}国土空间生态保护规划（2021—2035年）（虚构）",
+        "",
+        f"说明：本文本由 redline demo --seed {region.seed} 生成，{COUNTY}是虚构的县，文中数字按演示数据计算，"
+        "仅供演示和测试，不代表任何真实地点、规划或审批结论。",
+        "",
+        "第一章　规划基础",
+        "",
+        f"{COUNTY}位于山西省中部（虚构），全县国土总面积{f['county'] / 1e6:.2f}平方千米，下辖{n}个乡镇。",
+        "",
+        "第二章　生态保护红线",
+        "",
+        f"全县划定生态保护红线面积{f['red_line'] / 1e6:.2f}平方千米，占全县国土总面积的{share:.2f}%，"
+        "主要分布在东西两侧山区和主要河流沿线。",
+        "",
+        "第三章　耕地和永久基本农田",
+        "",
+        f"全县落实永久基本农田保护面积{f['farmland'] / 1e4:.2f}公顷，集中分布在中部河谷平原。",
+        "",
+        "附：生态保护红线图斑统计",
+        "",
+        f"据各图斑面积汇总，生态保护红线面积为{f['red_line_sum'] / 1e4:.2f}公顷。",
+        "",
+    ])
 
 
 def _write_gbk_shapefile(gdf: gpd.GeoDataFrame, path: Path) -> None:
@@ -1459,6 +1524,14 @@ def readme(region: DemoRegion) -> str:
         f"永久基本农田图斑 `TBBH = {fo['TBBH']}` 与生态保护红线图斑 {hx} 重叠，共约 {fo['area_m2'] / 1e4:.2f} 公顷"
         f"（“三线”不得重叠）。 / Farmland polygon `TBBH = {fo['TBBH']}` overlaps red-line polygon(s) {hx_en}, "
         f"about {fo['area_m2'] / 1e4:.2f} ha in all (the three control lines must not overlap).",
+        "",
+        f"### 规划文本中前后不一致的红线面积 / An inconsistent red-line figure in `{PLAN_TXT}`",
+        "",
+        f"`{PLAN_TXT}` 是虚构的规划文本，所列县域面积、红线面积和占比、永久基本农田面积均按演示数据（椭球面积）计算；"
+        "文末“图斑统计”一句把各红线图斑面积直接相加（重叠部分重复计算），与正文红线面积不一致，`redline audit-text` "
+        f"应当指出。 / `{PLAN_TXT}` is a fictional plan text whose county area, red-line area and share and farmland "
+        "area are computed from the demo data (ellipsoidal areas); its last sentence adds up the red-line polygons' "
+        "areas (overlaps counted twice) and contradicts the main figure, for `redline audit-text` to find.",
         "",
         "### 相互重叠的红线图斑 / Overlapping red-line polygons",
         "",

@@ -423,3 +423,30 @@ def test_other_seeds_build(seed):
     assert len(region.layers["red_line"]) >= 100
     assert 1 / 9 <= region.facts["red_share"] <= 1 / 5
     assert shapely.coverage_is_valid(region.layers["townships"].geometry.values)
+
+
+# ------------------------------------------------------------------------------------------ plan text
+def test_plan_text_states_the_demo_figures_and_one_planted_inconsistency(demo_dir, layers, county):
+    """The plan's figures are checked here with this file's own GeographicLib areas, and the audit must
+    find exactly the planted contradiction (the sum of the overlapping red-line polygons)."""
+    import json
+
+    text = (demo_dir / "示范县生态保护规划.txt").read_text(encoding="utf-8")
+    assert "虚构" in text
+    red = shapely.intersection(union(layers["red_line"]), county)
+    county_km2 = geodesic_area(county) / 1e6
+    red_km2 = geodesic_area(red) / 1e6
+    assert f"全县国土总面积{county_km2:.2f}平方千米" in text
+    assert f"生态保护红线面积{red_km2:.2f}平方千米，占全县国土总面积的{100 * red_km2 / county_km2:.2f}%" in text
+    summed_ha = sum(geodesic_area(g) for g in layers["red_line"].geometry) / 1e4
+    assert summed_ha > red_km2 * 100 + 1  # the overlaps really are counted twice
+    assert f"生态保护红线面积为{summed_ha:.2f}公顷" in text
+
+    r = CliRunner().invoke(main, ["audit-text", str(demo_dir / "示范县生态保护规划.txt"), "--project",
+                                  str(demo_dir / "redline.toml"), "--json"])
+    assert r.exit_code == 1, r.output
+    findings = json.loads(r.stdout)["findings"]
+    from spatial.plantext import INCONSISTENT_KINDS
+
+    bad = [f for f in findings if f["kind"] in INCONSISTENT_KINDS]
+    assert bad and all(19 in f["lines"] for f in bad), bad  # only the planted sentence (line 19)
