@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   ?= demo-out
 
-.PHONY: demo test bench lint system clean
+.PHONY: demo test bench lint system clean bad-inputs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ test: $(STAMP) system
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# the bad-input corpus of tests/test_bad_inputs.py, written into tests/data/bad/ to look at
+bad-inputs: $(STAMP)
+	$(BIN)/python -m redline.cli demo --out $(DEMO) > /dev/null
+	$(BIN)/python -m tests.bad_inputs tests/data/bad $(DEMO)
 
 lint: $(STAMP)
 	$(BIN)/ruff check redline layers spatial maps tests bench
