@@ -81,3 +81,28 @@ def test_converted_files_are_byte_identical(demo_dir, monkeypatch, tmp_path) -> 
             _run(["convert", "sites/01_示范县幸福里住宅小区.txt", str(out)], demo_dir, monkeypatch)
             data.append(out.read_bytes())
         assert data[0] == data[1], ext
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    import hashlib
+
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.slow
+def test_no_command_writes_to_its_inputs(demo_dir, monkeypatch, tmp_path) -> None:
+    """Every command run on the demo region leaves every file of it byte-identical (and adds none)."""
+    before = _hashes(demo_dir)
+    out = tmp_path / "out"
+    commands = [*JSON_COMMANDS.values(),
+                ["convert", "data/生态保护红线.shp", str(out / "红线.gpkg")],
+                ["convert", "sites/01_示范县幸福里住宅小区.txt", str(out / "地块.geojson")],
+                ["area", "red_line", "--by-zones", "townships", "--xlsx", str(out / "area.xlsx")],
+                ["audit", "--xlsx", str(out / "audit.xlsx")],
+                ["check", "sites", "--out", str(out / "check"), "--no-maps"],
+                ["map", "--out", str(out / "map.html")]]
+    for args in commands:
+        _run(args, demo_dir, monkeypatch)
+    _run(["verify", str(out / "check" / "check.json")], demo_dir, monkeypatch)
+    assert _hashes(demo_dir) == before
