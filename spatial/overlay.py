@@ -72,7 +72,7 @@ def dissolve(geoms) -> shapely.Geometry:
     return shapely.union_all(arr)
 
 
-def _sample_overlaps(arr: np.ndarray, size: int = 1_000) -> bool:
+def _sample_overlaps(arr: np.ndarray, size: int = 250) -> bool:
     """Whether some of an evenly spaced sample of polygons overlaps another polygon (a cheap test that
     spares a doomed coverage union on an overlapping layer)."""
     sample = np.unique(np.linspace(0, len(arr) - 1, min(size, len(arr))).astype(int))
