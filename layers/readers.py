@@ -330,7 +330,8 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
             warns.append(f"repaired {repair_info['features']} feature(s) with make_valid: area "
                          f"{repair_info['area_before']:.3f} → {repair_info['area_after']:.3f} "
                          "(planar units of the layer)")
-    empty = int(gdf.geometry.is_empty.sum() + gdf.geometry.isna().sum())
+    geoms = np.asarray(gdf.geometry.values)
+    empty = int((shapely.is_empty(geoms) | shapely.is_missing(geoms)).sum())
     if empty:
         warns.append(f"{empty} feature(s) with empty or missing geometry")
 
