@@ -447,9 +447,13 @@ def _read_vector(path: Path, fmt: str, layer, encoding: str | None) -> tuple[gpd
     warns: list[str] = []
     if fmt == "GeoParquet":
         try:
-            return gpd.read_parquet(path), layer, warns
+            with _warnings.catch_warnings():
+                _warnings.simplefilter("ignore", RuntimeWarning)  # NaN coordinates: an error just below
+                gdf = gpd.read_parquet(path)
         except Exception as exc:  # pyarrow raises many kinds
             raise InputError(f"cannot read GeoParquet: {_short(exc)}", path=str(path)) from None
+        _check_finite(np.asarray(gdf.geometry.values), path)
+        return gdf, layer, warns
     if fmt == "CSV":
         return _read_points_csv(path, encoding), layer, warns
     if layer is None and fmt != "ESRI Shapefile":
@@ -488,7 +492,6 @@ def _read_vector(path: Path, fmt: str, layer, encoding: str | None) -> tuple[gpd
     if gdf is None:
         raise InputError(f"layer {layer!r} has no geometry column" if layer is not None
                          else "layer has no geometry column", path=str(path))
-    _check_coordinates(gdf, path)
     if fmt == "GeoJSON":
         _check_dropped_geojson(gdf, path)
     return gdf, layer, warns
@@ -568,8 +571,9 @@ def read_ogr(path: str | os.PathLike, *, layer=None, encoding: str | None = None
             while (batch := batches.get()) is not None:
                 if isinstance(batch, BaseException):
                     raise batch
-                wkb = batch.column(gname).to_numpy(zero_copy_only=False)
-                geoms.append(shapely.from_wkb(wkb))
+                part = shapely.from_wkb(batch.column(gname).to_numpy(zero_copy_only=False))
+                _check_finite(part, path, offset=sum(len(g) for g in geoms))  # while GDAL reads on
+                geoms.append(part)
                 tables.append(batch.drop_columns([gname]))
         finally:
             puller.join()
@@ -625,14 +629,14 @@ def _read_points_csv(path: Path, encoding: str | None) -> gpd.GeoDataFrame:
                      + ", ".join(map(str, df.columns)), path=str(path))
 
 
-def _check_coordinates(gdf: gpd.GeoDataFrame, path: Path) -> None:
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
+def _check_finite(geoms: np.ndarray, path, *, offset: int = 0) -> None:
+    """InputError naming the first feature (numbered from ``offset``) with a NaN or infinite coordinate."""
     if np.isfinite(shapely.get_coordinates(geoms).sum()):  # one pass (GEOS bounds skip NaN: no shortcut)
         return
     coords, index = shapely.get_coordinates(geoms, return_index=True)
     bad = np.flatnonzero(~np.isfinite(coords).all(axis=1))
     if len(bad):
-        raise InputError("NaN or infinite coordinate", path=str(path), feature=int(index[bad[0]]))
+        raise InputError("NaN or infinite coordinate", path=str(path), feature=offset + int(index[bad[0]]))
 
 
 def _settle_crs(gdf: gpd.GeoDataFrame, path: Path, crs, *, quiet_datum: bool = False) -> tuple[dict, list[str]]:

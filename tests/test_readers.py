@@ -591,3 +591,17 @@ def test_geojson_null_geometry_is_a_warning(tmp_path) -> None:
     gdf = read_layer(path)
     assert len(gdf) == 2 and any("1 feature(s) with empty or missing geometry" in w
                                  for w in gdf.attrs["redline"]["warnings"])
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("ext", ["gpkg", "parquet"])
+def test_nan_coordinate_is_an_error_naming_the_feature(tmp_path, ext) -> None:
+    """Also past the first Arrow batch (the read is pipelined in batches of 4096 features)."""
+    n = 5000
+    geoms = [box(X0 + 10 * i, Y0, X0 + 10 * i + 5, Y0 + 5) for i in range(n)]
+    geoms[4500] = Polygon([(X0, Y0), (np.nan, Y0), (X0 + 5, Y0 + 5), (X0, Y0)])
+    gdf = gpd.GeoDataFrame({"i": np.arange(n)}, geometry=geoms, crs=4526)
+    path = tmp_path / f"nan.{ext}"
+    gdf.to_parquet(path) if ext == "parquet" else gdf.to_file(path)
+    with pytest.raises(InputError, match=r"feature 4500: NaN or infinite coordinate"):
+        read_layer(path)
