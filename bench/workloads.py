@@ -48,7 +48,16 @@ def targets(rec: dict) -> list[dict]:
              "value": f"{r['seconds']:.3f} s", "scales": True}]
 
 
-WORKLOADS = [Workload(
+MAP = Workload(
     name="map", title="demo web map: HTML size and time to first draw (headless Chromium)", sizes=SIZES,
     prepare=prepare, load=load, impls=[Impl("ours", ours, role="ours", note="bench.bench_map.run()")],
-    targets=targets)]
+    targets=targets)
+
+
+def _stream_workloads() -> list[Workload]:
+    from bench.bench_stream import WORKLOADS as STREAM  # streaming site check, 10 million points
+
+    return STREAM
+
+
+WORKLOADS = [MAP, *_stream_workloads()]

@@ -468,8 +468,8 @@ def layer_pass(site_geoms: np.ndarray, site_dim: np.ndarray, site_area: np.ndarr
             pct_feature[pl] = 100.0 * ln[pl] / f_len[inv[pl]]
 
     # per-site summary, the layer's own overlaps counted once
-    ov_m2 = np.bincount(li, weights=m2, minlength=n)
-    ov_len = np.bincount(li, weights=ln, minlength=n)
+    ov_m2 = np.bincount(li, weights=m2, minlength=n).astype(float)   # float also when nothing is hit
+    ov_len = np.bincount(li, weights=ln, minlength=n).astype(float)
     touched = np.bincount(li, minlength=n) > 0
     self_overlap = np.zeros(n, bool)
     multi = np.flatnonzero(pdim >= 1)
@@ -603,6 +603,248 @@ def verdict_of(findings: list[dict]) -> str:
 
 
 # --------------------------------------------------------------------------------------------- main
+@dataclass
+class PreparedLayers:
+    """The control side of a check, prepared once: layers in the analysis CRS with invalid geometries
+    repaired, their kinds and labels, the coverage, the rules and the search distance.
+
+    Per-site results depend only on the site and these layers, so any batch of sites (a chunk of a file,
+    a partition on a dask worker) is checked with :func:`check_prepared` and the batches concatenated
+    (:func:`combine_results`) give the result of checking all the sites at once.
+    """
+
+    crs: pyproj.CRS
+    layers: dict[str, gpd.GeoDataFrame]
+    kinds: dict[str, str]
+    labels: dict[str, str]
+    control: list[str]
+    rules: RuleSet
+    max_distance: float
+    min_overlap_m2: float
+    coverage: shapely.Geometry | None
+    coverage_label: str
+    coverage_m2: float
+    towgs84: tuple[float, ...] | None = None
+    crs_notes: list[str] = field(default_factory=list)     # choosing the analysis CRS
+    layer_notes: list[str] = field(default_factory=list)   # reprojecting and repairing the layers
+    distance_targets: list = field(default_factory=list)   # (rule, layer id, feature indices) per distance rule
+
+    def analysis(self) -> dict:
+        """The ``analysis`` block of a check result."""
+        return {
+            "crs": {"epsg": epsg_of(self.crs), "name": self.crs.name},
+            "area_method": method_description(self.crs),
+            "length_method": "测地线长度（在分析坐标系平面内加密后反算经纬度，按椭球计算）",
+            "distance_method": "最近距离：在分析坐标系平面内求两几何的最短连线，再按椭球计算其测地线长度；"
+                               f"搜索限于{self.max_distance:g}米以内",
+            "max_distance_m": float(self.max_distance),
+            "min_overlap_m2": float(self.min_overlap_m2),
+            "coverage": {"label": self.coverage_label, "area_m2": self.coverage_m2},
+            "verdict_rule": "存在禁止性条款→不符合；否则项目用地不完全在数据覆盖范围内→无法判定；"
+                            "否则存在需论证条款→需论证；否则→符合",
+        }
+
+    def describe_layers(self) -> list[dict]:
+        """The ``layers`` block of a check result."""
+        return [{"layer": lid, "kind": self.kinds[lid], "label": self.labels[lid],
+                 "features": int(len(self.layers[lid])), "control": lid in self.control} for lid in self.layers]
+
+
+def prepare_layers(layers: dict[str, gpd.GeoDataFrame], *, rules: RuleSet | None = None,
+                   max_distance: float = DEFAULT_MAX_DISTANCE, coverage: shapely.Geometry | None = None,
+                   coverage_label: str | None = None, crs=None, kinds: dict[str, str] | None = None,
+                   labels: dict[str, str] | None = None, towgs84: tuple[float, ...] | None = None,
+                   min_overlap_m2: float = MIN_OVERLAP_M2) -> PreparedLayers:
+    """Everything of a check that does not depend on the sites, done once.
+
+    Parameters are those of :func:`check_sites` without the sites.
+
+    Example
+    -------
+    >>> import geopandas as gpd, shapely
+    >>> rl = gpd.GeoDataFrame(geometry=[shapely.box(37_500_000, 4_200_000, 37_501_000, 4_201_000)], crs=4525)
+    >>> p = prepare_layers({"red_line": rl}, kinds={"red_line": "red_line"})
+    >>> p.control, p.crs.to_epsg()
+    (['red_line'], 4525)
+
+    Raises
+    ------
+    UsageError
+        No control layer, or a search distance that is not a positive number.
+    InputError
+        A layer without CRS, or in an older datum without ``towgs84``; a distance rule naming a missing
+        layer or attribute.
+    """
+    if max_distance is None or not max_distance > 0:
+        raise UsageError(f"the search distance must be a positive number of metres, not {max_distance!r}")
+    rules = rules or load_rules()
+    kinds = dict(kinds or {})
+    for lid, g in layers.items():
+        if lid not in kinds:
+            kind = (g.attrs.get("redline") or {}).get("kind")
+            if not kind:
+                raise ValueError(f"layer {lid!r}: no kind (give kinds= or attrs['redline']['kind'])")
+            kinds[lid] = kind
+    control = [lid for lid in layers if is_control_kind(kinds[lid])]
+    if not control:
+        raise UsageError("no control layer to check against (give a project with control layers, or "
+                         "--layer KIND=PATH)")
+
+    base = crs if crs is not None else layers[control[0]].crs
+    if base is None:
+        raise InputError(f"layer {control[0]!r} has no CRS")
+    base = base if isinstance(base, pyproj.CRS) else parse_crs(base)
+    acrs, crs_notes = _gk_for_data(base, layers[control[0]]) if base.is_geographic else (base, [])
+    layer_notes: list[str] = []
+    lay: dict[str, gpd.GeoDataFrame] = {}
+    for lid, g in layers.items():
+        path = (g.attrs.get("redline") or {}).get("path")
+        g2, notes = to_analysis_crs(g, acrs, f"layer {lid}", path=path, towgs84=towgs84)
+        layer_notes += notes
+        geoms = as_array(g2)
+        bad = ~(shapely.is_valid(geoms) | shapely.is_missing(geoms))
+        if bad.any():
+            g2 = g2.copy()
+            col = g2.geometry.name
+            fixed = polygonal(shapely.make_valid(geoms[bad])) if (shapely.get_dimensions(geoms[bad]) == 2).all() \
+                else shapely.make_valid(geoms[bad])
+            g2.loc[g2.index[bad], col] = fixed
+            layer_notes.append(f"layer {lid}: {int(bad.sum())} invalid geometr{'y' if bad.sum() == 1 else 'ies'} "
+                               "repaired with make_valid for the check (the file is unchanged)")
+        g2.attrs = g.attrs
+        lay[lid] = g2
+    labels = {lid: (labels or {}).get(lid) or _layer_label(lay[lid], lid, kinds[lid]) for lid in lay}
+    if coverage is None:
+        coverage, cov_label = coverage_of(lay, kinds)
+    else:
+        cov_label = coverage_label or "给定的数据覆盖范围"
+    if coverage is not None and not coverage.is_empty:
+        shapely.prepare(coverage)
+    return PreparedLayers(
+        crs=acrs, layers=lay, kinds=kinds, labels=labels, control=control, rules=rules,
+        max_distance=float(max_distance), min_overlap_m2=float(min_overlap_m2), coverage=coverage,
+        coverage_label=cov_label,
+        coverage_m2=float(ellipsoidal_area([coverage], acrs)[0]) if coverage is not None else 0.0,
+        towgs84=towgs84, crs_notes=crs_notes, layer_notes=layer_notes,
+        distance_targets=_distance_targets(rules.distance, lay, kinds))
+
+
+def check_prepared(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, project_type: str | None = None,
+                   progress=None) -> dict:
+    """Check a batch of sites against prepared layers; the JSON-shaped result of :func:`check_sites`.
+
+    Example
+    -------
+    >>> import geopandas as gpd, shapely
+    >>> rl = gpd.GeoDataFrame(geometry=[shapely.box(37_500_000, 4_200_000, 37_501_000, 4_201_000)], crs=4525)
+    >>> p = prepare_layers({"red_line": rl}, kinds={"red_line": "red_line"})
+    >>> site = gpd.GeoDataFrame({"type": ["mining"]}, geometry=[shapely.Point(37_500_500, 4_200_500)], crs=4525)
+    >>> check_prepared(site, p)["sites"][0]["verdict"]
+    '不符合'
+    """
+    acrs = prepared.crs
+    warnings: list[str] = list((sites.attrs.get("redline") or {}).get("warnings", [])) + prepared.crs_notes
+    src_path = (sites.attrs.get("redline") or {}).get("path")
+    sites_a, notes = to_analysis_crs(sites, acrs, "sites", path=src_path, towgs84=prepared.towgs84)
+    warnings += notes + prepared.layer_notes
+    sites_a.attrs = sites.attrs
+    lay, kinds, labels = prepared.layers, prepared.kinds, prepared.labels
+
+    validate_sites(sites_a)
+    sg = as_array(sites_a)
+    n = len(sg)
+    sdim = shapely.get_dimensions(sg)
+    site_area = np.where(sdim == 2, ellipsoidal_area(sg, acrs), np.nan)
+    site_len = np.full(n, np.nan)
+    if (sdim == 1).any():
+        site_len[sdim == 1] = geodesic_length(sg[sdim == 1], acrs)
+
+    # coverage
+    coverage = prepared.coverage
+    out_m2 = np.zeros(n)
+    out_len = np.zeros(n)
+    outside = np.zeros(n, bool)
+    if coverage is None or coverage.is_empty:
+        outside[:] = True
+        out_m2 = np.where(sdim == 2, site_area, 0.0)
+        out_len = np.where(sdim == 1, site_len, 0.0)
+    else:
+        covered = shapely.covers(coverage, sg)
+        rest = np.flatnonzero(~covered)
+        if len(rest):
+            diff = shapely.difference(sg[rest], coverage)
+            m2, ln = _measure(diff, sdim[rest], acrs)
+            out_m2[rest], out_len[rest] = m2, ln
+            big = np.where(sdim[rest] == 2, m2 > prepared.min_overlap_m2,
+                           np.where(sdim[rest] == 1, ln > MIN_OVERLAP_M, ~shapely.is_empty(diff)))
+            outside[rest[big]] = True
+
+    # every control layer, one pass each
+    rules, control = prepared.rules, prepared.control
+    results = []
+    for k, lid in enumerate(control, 1):
+        if progress is not None:
+            progress(k, len(control), labels[lid])
+        results.append(layer_pass(sg, sdim, site_area, site_len, lay[lid], acrs, layer_id=lid, kind=kinds[lid],
+                                  label=labels[lid], max_distance=prepared.max_distance,
+                                  min_m2=prepared.min_overlap_m2,
+                                  attributes=HIT_ATTRIBUTES + tuple(r.clause_field
+                                                                    for r in rules.for_kind(kinds[lid])
+                                                                    if r.clause_field)))
+
+    dist_hits = _distance_rules(prepared.distance_targets, sg, lay, acrs)
+    types, type_sources, type_warns = _site_types(sites_a, project_type)
+    sites_json = _assemble(sites_a, sg, sdim, site_area, site_len, results, rules, dist_hits, types,
+                           type_sources, type_warns, outside, out_m2, out_len, prepared.coverage_label, lay)
+    return {
+        "sites": sites_json,
+        "summary": summarize(sites_json),
+        "analysis": prepared.analysis(),
+        "layers": prepared.describe_layers(),
+        "rules": rules.describe(),
+        "warnings": warnings,
+    }
+
+
+def summarize(sites_json: list[dict]) -> dict:
+    """``{"sites": n, "verdicts": {verdict: count}}`` of per-site results."""
+    counts = dict.fromkeys(VERDICTS, 0)
+    for s in sites_json:
+        counts[s["verdict"]] += 1
+    return {"sites": len(sites_json), "verdicts": counts}
+
+
+def combine_results(parts: list[dict]) -> dict:
+    """One check result from the results of batches of sites, in the order given.
+
+    The sites are concatenated, the summary recounted, and the warnings are the first batch's followed by
+    those of later batches not already there (the batches share the layers' warnings). One batch is
+    returned as it is.
+
+    >>> a = {"sites": [{"verdict": "符合"}], "warnings": ["w1"], "analysis": {}}
+    >>> b = {"sites": [{"verdict": "不符合"}], "warnings": ["w1", "w2"], "analysis": {}}
+    >>> r = combine_results([a, b])
+    >>> r["summary"]["verdicts"]["不符合"], r["warnings"]
+    (1, ['w1', 'w2'])
+    """
+    if not parts:
+        raise ValueError("no batch to combine")
+    if len(parts) == 1:
+        return parts[0]
+    out = dict(parts[0])
+    out["sites"] = [s for p in parts for s in p["sites"]]
+    out["summary"] = summarize(out["sites"])
+    warnings = list(parts[0]["warnings"])
+    seen = set(warnings)
+    for p in parts[1:]:
+        for w in p["warnings"]:
+            if w not in seen:
+                seen.add(w)
+                warnings.append(w)
+    out["warnings"] = warnings
+    return out
+
+
 def check_sites(sites: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], *,
                 project_type: str | None = None, rules: RuleSet | None = None,
                 max_distance: float = DEFAULT_MAX_DISTANCE, coverage: shapely.Geometry | None = None,
@@ -610,6 +852,8 @@ def check_sites(sites: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], *,
                 labels: dict[str, str] | None = None, towgs84: tuple[float, ...] | None = None,
                 min_overlap_m2: float = MIN_OVERLAP_M2, progress=None) -> dict:
     """Check every site against every control layer; the JSON-shaped result (without provenance).
+
+    :func:`prepare_layers` then :func:`check_prepared`.
 
     Parameters
     ----------
@@ -640,130 +884,14 @@ def check_sites(sites: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], *,
         ``{"site_id", "name", "geometry_type", "area_m2", "length_m", "verdict", "layers", "hits", "nearest",
         "findings", ...}``.
     """
-    if max_distance is None or not max_distance > 0:
-        raise UsageError(f"the search distance must be a positive number of metres, not {max_distance!r}")
-    rules = rules or load_rules()
-    kinds = dict(kinds or {})
-    for lid, g in layers.items():
-        if lid not in kinds:
-            kind = (g.attrs.get("redline") or {}).get("kind")
-            if not kind:
-                raise ValueError(f"layer {lid!r}: no kind (give kinds= or attrs['redline']['kind'])")
-            kinds[lid] = kind
-    control = [lid for lid in layers if is_control_kind(kinds[lid])]
-    warnings: list[str] = list((sites.attrs.get("redline") or {}).get("warnings", []))
-    if not control:
-        raise UsageError("no control layer to check against (give a project with control layers, or "
-                         "--layer KIND=PATH)")
-
-    # analysis CRS
-    base = crs if crs is not None else layers[control[0]].crs
-    if base is None:
-        raise InputError(f"layer {control[0]!r} has no CRS")
-    base = base if isinstance(base, pyproj.CRS) else parse_crs(base)
-    acrs, notes = _gk_for_data(base, layers[control[0]]) if base.is_geographic else (base, [])
-    warnings += notes
-    src_path = (sites.attrs.get("redline") or {}).get("path")
-    sites_a, notes = to_analysis_crs(sites, acrs, "sites", path=src_path, towgs84=towgs84)
-    warnings += notes
-    sites_a.attrs = sites.attrs
-    lay: dict[str, gpd.GeoDataFrame] = {}
-    for lid, g in layers.items():
-        path = (g.attrs.get("redline") or {}).get("path")
-        g2, notes = to_analysis_crs(g, acrs, f"layer {lid}", path=path, towgs84=towgs84)
-        warnings += notes
-        geoms = as_array(g2)
-        bad = ~(shapely.is_valid(geoms) | shapely.is_missing(geoms))
-        if bad.any():
-            g2 = g2.copy()
-            col = g2.geometry.name
-            fixed = polygonal(shapely.make_valid(geoms[bad])) if (shapely.get_dimensions(geoms[bad]) == 2).all() \
-                else shapely.make_valid(geoms[bad])
-            g2.loc[g2.index[bad], col] = fixed
-            warnings.append(f"layer {lid}: {int(bad.sum())} invalid geometr{'y' if bad.sum() == 1 else 'ies'} "
-                            "repaired with make_valid for the check (the file is unchanged)")
-        g2.attrs = g.attrs
-        lay[lid] = g2
-    labels = {lid: (labels or {}).get(lid) or _layer_label(lay[lid], lid, kinds[lid]) for lid in lay}
-
-    validate_sites(sites_a)
-    sg = as_array(sites_a)
-    n = len(sg)
-    sdim = shapely.get_dimensions(sg)
-    site_area = np.where(sdim == 2, ellipsoidal_area(sg, acrs), np.nan)
-    site_len = np.full(n, np.nan)
-    if (sdim == 1).any():
-        site_len[sdim == 1] = geodesic_length(sg[sdim == 1], acrs)
-
-    # coverage
-    if coverage is None:
-        coverage, cov_label = coverage_of(lay, kinds)
-    else:
-        cov_label = coverage_label or "给定的数据覆盖范围"
-    out_m2 = np.zeros(n)
-    out_len = np.zeros(n)
-    outside = np.zeros(n, bool)
-    if coverage is None or coverage.is_empty:
-        outside[:] = True
-        out_m2 = np.where(sdim == 2, site_area, 0.0)
-        out_len = np.where(sdim == 1, site_len, 0.0)
-    else:
-        shapely.prepare(coverage)
-        covered = shapely.covers(coverage, sg)
-        rest = np.flatnonzero(~covered)
-        if len(rest):
-            diff = shapely.difference(sg[rest], coverage)
-            m2, ln = _measure(diff, sdim[rest], acrs)
-            out_m2[rest], out_len[rest] = m2, ln
-            big = np.where(sdim[rest] == 2, m2 > min_overlap_m2,
-                           np.where(sdim[rest] == 1, ln > MIN_OVERLAP_M, ~shapely.is_empty(diff)))
-            outside[rest[big]] = True
-
-    # every control layer, one pass each
-    results = []
-    for k, lid in enumerate(control, 1):
-        if progress is not None:
-            progress(k, len(control), labels[lid])
-        results.append(layer_pass(sg, sdim, site_area, site_len, lay[lid], acrs, layer_id=lid, kind=kinds[lid],
-                                  label=labels[lid], max_distance=max_distance, min_m2=min_overlap_m2,
-                                  attributes=HIT_ATTRIBUTES + tuple(r.clause_field
-                                                                    for r in rules.for_kind(kinds[lid])
-                                                                    if r.clause_field)))
-
-    # distance rules
-    dist_hits = _distance_rules(rules.distance, sg, lay, kinds, labels, acrs)
-
-    types, type_sources, type_warns = _site_types(sites_a, project_type)
-    sites_json = _assemble(sites_a, sg, sdim, site_area, site_len, results, rules, dist_hits, types,
-                           type_sources, type_warns, outside, out_m2, out_len, cov_label, lay)
-    counts = {v: sum(1 for s in sites_json if s["verdict"] == v) for v in VERDICTS}
-    return {
-        "sites": sites_json,
-        "summary": {"sites": n, "verdicts": counts},
-        "analysis": {
-            "crs": {"epsg": epsg_of(acrs), "name": acrs.name},
-            "area_method": method_description(acrs),
-            "length_method": "测地线长度（在分析坐标系平面内加密后反算经纬度，按椭球计算）",
-            "distance_method": "最近距离：在分析坐标系平面内求两几何的最短连线，再按椭球计算其测地线长度；"
-                               f"搜索限于{max_distance:g}米以内",
-            "max_distance_m": float(max_distance),
-            "min_overlap_m2": float(min_overlap_m2),
-            "coverage": {"label": cov_label,
-                         "area_m2": float(ellipsoidal_area([coverage], acrs)[0]) if coverage is not None else 0.0},
-            "verdict_rule": "存在禁止性条款→不符合；否则项目用地不完全在数据覆盖范围内→无法判定；"
-                            "否则存在需论证条款→需论证；否则→符合",
-        },
-        "layers": [{"layer": lid, "kind": kinds[lid], "label": labels[lid], "features": int(len(lay[lid])),
-                    "control": lid in control} for lid in lay],
-        "rules": rules.describe(),
-        "warnings": warnings,
-    }
+    prepared = prepare_layers(layers, rules=rules, max_distance=max_distance, coverage=coverage,
+                              coverage_label=coverage_label, crs=crs, kinds=kinds, labels=labels, towgs84=towgs84,
+                              min_overlap_m2=min_overlap_m2)
+    return check_prepared(sites, prepared, project_type=project_type, progress=progress)
 
 
-def _distance_rules(drules: list[DistanceRule], sg: np.ndarray, lay: dict, kinds: dict, labels: dict,
-                    crs) -> list[tuple[DistanceRule, str, np.ndarray, np.ndarray, np.ndarray]]:
-    """Per distance rule: (rule, layer id, site idx, feature idx, distance) of the nearest matching feature
-    of each site within the rule's distance."""
+def _distance_targets(drules: list[DistanceRule], lay: dict, kinds: dict) -> list[tuple]:
+    """Per distance rule: (rule, layer id, indices of the layer's features it concerns)."""
     out = []
     for dr in drules:
         lid = resolve_layer_ref(dr.layer, kinds, what=f"distance rule {dr.id!r}", where=dr.source)
@@ -780,9 +908,20 @@ def _distance_rules(drules: list[DistanceRule], sg: np.ndarray, lay: dict, kinds
         geoms = as_array(g)
         idx = np.flatnonzero(mask)
         idx = idx[~(shapely.is_missing(geoms[idx]) | shapely.is_empty(geoms[idx]))]
+        out.append((dr, lid, idx))
+    return out
+
+
+def _distance_rules(targets: list[tuple], sg: np.ndarray, lay: dict,
+                    crs) -> list[tuple[DistanceRule, str, np.ndarray, np.ndarray, np.ndarray]]:
+    """Per distance rule: (rule, layer id, site idx, feature idx, distance) of the nearest matching feature
+    of each site within the rule's distance."""
+    out = []
+    for dr, lid, idx in targets:
         if len(idx) == 0:
             out.append((dr, lid, np.zeros(0, int), np.zeros(0, int), np.zeros(0)))
             continue
+        geoms = as_array(lay[lid])
         tree = shapely.STRtree(geoms[idx])
         li, rj = tree.query(sg, predicate="dwithin", distance=dr.distance_m * 1.002 + 1.0)
         fi = idx[rj]
@@ -1099,29 +1238,47 @@ def parse_layer_args(args) -> list[tuple[str, str]]:
     return out
 
 
-def check_project(sites_path, project=None, *, layer_args=(), project_type: str | None = None,
-                  max_distance: float = DEFAULT_MAX_DISTANCE, towgs84: tuple[float, ...] | None = None,
-                  repair: bool = False, sites_crs=None, sites_encoding: str | None = None,
-                  progress=None) -> CheckRun:
-    """Read the sites and the control layers of a project (or ``--layer KIND=PATH`` layers) and check.
+@dataclass
+class CheckContext:
+    """The control side of :func:`check_project`, read and prepared once, before any site is read.
 
-    Parameters
-    ----------
-    sites_path : path
-        A site file or a folder of them (see :func:`read_sites`).
-    project : layers.project.Project, optional
-        Its control layers, boundary (coverage), analysis CRS and rules.
-    layer_args : list of (kind, path)
-        Layers for a quick check without a project; attributes mapped with each kind's default fields.
+    ``inputs`` holds the file records of the layers, the project and the rule files; ``warnings`` what
+    reading and reprojecting the layers said (they follow the sites' own warnings in a result); ``towns``
+    the project's township layer in the analysis CRS (for each site's location), with its record
+    ``towns_input``.
+    """
+
+    prepared: PreparedLayers
+    inputs: list[dict]
+    warnings: list[str]
+    project: object | None = None
+    towns: gpd.GeoDataFrame | None = None
+    towns_input: dict | None = None
+    records: dict = field(default_factory=dict)   # file records by path (each file hashed once)
+
+    def record(self, path, **kw) -> dict:
+        """The file record of ``path`` (hashed once) with the extra keys ``kw``."""
+        from layers.outputs import file_record
+
+        key = str(path)
+        if key not in self.records:
+            self.records[key] = file_record(path)
+        rec = dict(self.records[key])
+        rec.update({k: v for k, v in kw.items() if v is not None or k in ("vintage", "source")})
+        return rec
+
+
+def load_check_layers(project=None, *, layer_args=(), max_distance: float = DEFAULT_MAX_DISTANCE,
+                      towgs84: tuple[float, ...] | None = None) -> CheckContext:
+    """Read and prepare the control layers of a project (or ``--layer KIND=PATH`` layers).
 
     Raises
     ------
     UsageError
         Neither a project nor layers, or both.
     InputError
-        A layer the project names is missing or unreadable; a rule names a missing layer; bad sites.
+        A layer the project names is missing or unreadable; a rule names a missing layer.
     """
-    from layers.outputs import file_record
     from layers.readers import read_layer, read_project_layer
 
     if project is None and not layer_args:
@@ -1129,21 +1286,12 @@ def check_project(sites_path, project=None, *, layer_args=(), project_type: str 
                          "redline.toml), or --layer KIND=PATH")
     if project is not None and layer_args:
         raise UsageError("give either a project or --layer layers, not both")
-    project_type = resolve_type(project_type) if project_type is not None else None
+    ctx = CheckContext(prepared=None, inputs=[], warnings=[], project=project)  # type: ignore[arg-type]
     layers: dict[str, gpd.GeoDataFrame] = {}
     kinds: dict[str, str] = {}
     labels: dict[str, str] = {}
-    inputs: list[dict] = []
-    warns: list[str] = []
-    hashes: dict[str, dict] = {}
-
-    def record(path, **kw) -> dict:
-        key = str(path)
-        if key not in hashes:
-            hashes[key] = file_record(path)
-        rec = dict(hashes[key])
-        rec.update({k: v for k, v in kw.items() if v is not None or k in ("vintage", "source")})
-        return rec
+    warns = ctx.warnings
+    inputs = ctx.inputs
 
     crs = None
     if project is not None:
@@ -1164,8 +1312,8 @@ def check_project(sites_path, project=None, *, layer_args=(), project_type: str 
             layers[spec.id] = gdf
             kinds[spec.id] = spec.kind
             labels[spec.id] = spec.label or kind_label(spec.kind)
-            inputs.append(record(spec.path, vintage=spec.date, source=spec.source, role="layer", layer=spec.id,
-                                 kind=spec.kind, label=labels[spec.id]))
+            inputs.append(ctx.record(spec.path, vintage=spec.date, source=spec.source, role="layer", layer=spec.id,
+                                     kind=spec.kind, label=labels[spec.id]))
         for dr in rules.distance:
             resolve_layer_ref(dr.layer, kinds, what=f"distance rule {dr.id!r}", where=dr.source)
         if project.region.get("crs"):
@@ -1173,9 +1321,9 @@ def check_project(sites_path, project=None, *, layer_args=(), project_type: str 
         elif bid:
             crs = layers[bid].crs
         if project.path:
-            inputs.append(record(project.path, role="project"))
+            inputs.append(ctx.record(project.path, role="project"))
         for f in rules.files[1:]:
-            inputs.append(record(f, role="rules"))
+            inputs.append(ctx.record(f, role="rules"))
     else:
         rules = load_rules()
         counts: dict[str, int] = {}
@@ -1190,8 +1338,8 @@ def check_project(sites_path, project=None, *, layer_args=(), project_type: str 
             layers[lid] = gdf
             kinds[lid] = kind
             labels[lid] = kind_label(kind)
-            inputs.append(record(path, vintage=None, source=None, role="layer", layer=lid, kind=kind,
-                                 label=labels[lid]))
+            inputs.append(ctx.record(path, vintage=None, source=None, role="layer", layer=lid, kind=kind,
+                                     label=labels[lid]))
 
     first = crs or next((layers[lid].crs for lid in layers if is_control_kind(kinds[lid])), None)
     if first is None:
@@ -1201,17 +1349,12 @@ def check_project(sites_path, project=None, *, layer_args=(), project_type: str 
         ctrl = next(lid for lid in layers if is_control_kind(kinds[lid]))
         acrs, notes = _gk_for_data(acrs, layers[ctrl])
         warns += notes
-    sites = read_sites(sites_path, to_crs=acrs, towgs84=towgs84, repair=repair, encoding=sites_encoding,
-                       crs=sites_crs)
-    for f in sites.attrs["redline"]["files"]:
-        inputs.insert(0, record(f["path"], vintage=None, source=None, role="sites"))
-    sites.attrs["redline"]["warnings"] = list(sites.attrs["redline"]["warnings"]) + warns
     lay_a = {}
     for lid, g in layers.items():
         g2, notes = to_analysis_crs(g, acrs, f"layer {lid}", path=(g.attrs.get("redline") or {}).get("path"),
                                     towgs84=towgs84)
         g2.attrs = g.attrs
-        sites.attrs["redline"]["warnings"] += notes
+        warns += notes
         lay_a[lid] = g2
     coverage, cov_label = None, None
     bid = project.boundary_id() if project is not None else None
@@ -1220,29 +1363,75 @@ def check_project(sites_path, project=None, *, layer_args=(), project_type: str 
         cov_label = labels[bid]
     elif any(k == "boundary" for k in kinds.values()):
         coverage, cov_label = coverage_of(lay_a, kinds)
+    ctx.prepared = prepare_layers(lay_a, rules=rules, max_distance=max_distance, coverage=coverage,
+                                  coverage_label=cov_label, crs=acrs, kinds=kinds, labels=labels, towgs84=towgs84)
+    tid = project.townships_id() if project is not None else None
+    if tid:
+        towns = read_project_layer(project, tid)
+        ctx.towns, _ = to_analysis_crs(towns, acrs, f"layer {tid}", towgs84=towgs84)
+        spec = project.layers[tid]
+        ctx.towns_input = ctx.record(spec.path, vintage=spec.date, source=spec.source, role="layer", layer=tid,
+                                     kind="boundary", label=spec.label or "乡镇界")
+    return ctx
+
+
+def check_project(sites_path, project=None, *, layer_args=(), project_type: str | None = None,
+                  max_distance: float = DEFAULT_MAX_DISTANCE, towgs84: tuple[float, ...] | None = None,
+                  repair: bool = False, sites_crs=None, sites_encoding: str | None = None,
+                  progress=None, checker=None) -> CheckRun:
+    """Read the sites and the control layers of a project (or ``--layer KIND=PATH`` layers) and check.
+
+    Parameters
+    ----------
+    sites_path : path
+        A site file or a folder of them (see :func:`read_sites`).
+    project : layers.project.Project, optional
+        Its control layers, boundary (coverage), analysis CRS and rules.
+    layer_args : list of (kind, path)
+        Layers for a quick check without a project; attributes mapped with each kind's default fields.
+    checker : callable, optional
+        ``checker(sites, prepared, project_type=, progress=) -> dict``, how the sites are checked against
+        the prepared layers: :func:`check_prepared` by default; the dask engine passes its own
+        (:func:`spatial.dask_engine.check_prepared_dask`).
+
+    Raises
+    ------
+    UsageError
+        Neither a project nor layers, or both.
+    InputError
+        A layer the project names is missing or unreadable; a rule names a missing layer; bad sites.
+    """
+    project_type = resolve_type(project_type) if project_type is not None else None
+    ctx = load_check_layers(project, layer_args=layer_args, max_distance=max_distance, towgs84=towgs84)
+    prepared = ctx.prepared
+    sites = read_sites(sites_path, to_crs=prepared.crs, towgs84=towgs84, repair=repair, encoding=sites_encoding,
+                       crs=sites_crs)
+    inputs = list(ctx.inputs)
+    for f in sites.attrs["redline"]["files"]:
+        inputs.insert(0, ctx.record(f["path"], vintage=None, source=None, role="sites"))
+    sites.attrs["redline"]["warnings"] = list(sites.attrs["redline"]["warnings"]) + ctx.warnings
+    checker = checker or check_prepared
     try:
-        result = check_sites(sites, lay_a, progress=progress, project_type=project_type, rules=rules,
-                             max_distance=max_distance,
-                             coverage=coverage, coverage_label=cov_label, crs=acrs, kinds=kinds, labels=labels,
-                             towgs84=towgs84)
+        result = checker(sites, prepared, project_type=project_type, progress=progress)
     except shapely.errors.GEOSException as exc:
         raise InputError(f"geometry error during the overlay: {exc}; check the layers with `redline inspect` "
                          "and repair invalid geometries") from None
     if project is not None:
-        result["project"] = {"name": project.name, "path": str(project.path) if project.path else None,
-                             "fictional": project.fictional, "region": {k: v for k, v in project.region.items()
-                                                                        if isinstance(v, (str, int, float, bool))}}
-        tid = project.townships_id()
-        if tid:
-            towns = read_project_layer(project, tid)
-            towns, _ = to_analysis_crs(towns, acrs, f"layer {tid}", towgs84=towgs84)
-            for s, where in zip(result["sites"], locate(sites, towns), strict=True):
+        result["project"] = project_block(project)
+        if ctx.towns is not None:
+            for s, where in zip(result["sites"], locate(sites, ctx.towns), strict=True):
                 s["location"] = where
-            inputs.append(record(project.layers[tid].path, vintage=project.layers[tid].date,
-                                 source=project.layers[tid].source, role="layer", layer=tid, kind="boundary",
-                                 label=project.layers[tid].label or "乡镇界"))
-    return CheckRun(result=result, sites=sites, layers=lay_a, kinds=kinds, labels=labels, coverage=coverage,
-                    inputs=inputs, crs=acrs, project=project)
+            inputs.append(ctx.towns_input)
+    return CheckRun(result=result, sites=sites, layers=prepared.layers, kinds=prepared.kinds,
+                    labels=prepared.labels, coverage=prepared.coverage, inputs=inputs, crs=prepared.crs,
+                    project=project)
+
+
+def project_block(project) -> dict:
+    """The ``project`` block of a check result."""
+    return {"name": project.name, "path": str(project.path) if project.path else None,
+            "fictional": project.fictional, "region": {k: v for k, v in project.region.items()
+                                                       if isinstance(v, (str, int, float, bool))}}
 
 
 def locate(sites: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> list[str | None]:

@@ -41,7 +41,7 @@ def tiny(cache, tmp_path_factory) -> dict:
 
 
 def test_every_workload_runs_and_times_ours_and_baselines(tiny):
-    assert set(tiny) == {"read", "area", "dissolve-coverage", "dissolve-overlap", "check", "nearest", "raster"}
+    assert set(tiny) == {"read", "area", "dissolve-coverage", "dissolve-overlap", "check", "nearest", "raster", "stream"}
     for name, r in tiny.items():
         assert r["errors"] == {}, (name, r["errors"])
         assert r["ours_s"] > 0, name

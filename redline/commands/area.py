@@ -52,17 +52,36 @@ def area_table(result: dict, unit: str, decimals: int) -> tuple[list[list], bool
 @click.option("--decimals", default=4, show_default=True, type=int, help="Decimals of the table.")
 @click.option("--planar", is_flag=True, help="Planar area in the layer's projected CRS instead of ellipsoidal.")
 @click.option("--xlsx", "xlsx", type=click.Path(), help="Also write the table as an Excel file.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default=None,
+              help="local (default): this process. dask: the dissolve, clipping and areas spread over a dask "
+                   "cluster (a local one, one worker per core, unless --scheduler); same results. Needs "
+                   'pip install "redline[dask]".')
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Address of a running dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --engine dask).")
+@click.option("--workers", type=int, metavar="N", help="Workers of the local dask cluster (default: one per core).")
 @project_option
 @json_option
 @quiet_option
 @handle_errors
-def command(layer, within, by, by_zones, zone_field, unit, decimals, planar, xlsx, project_path, as_json, quiet):
+def command(layer, within, by, by_zones, zone_field, unit, decimals, planar, xlsx, engine, scheduler, workers,
+            project_path, as_json, quiet):
     """Area of a layer (overlaps counted once), its share of a boundary, and a breakdown.
 
-    Example: redline area red_line --by-zones townships --unit ha
+    \b
+    Examples:
+      redline area red_line --by-zones townships --unit ha
+      redline area 红线.shp --within 县界.shp --engine dask            # local dask cluster
+      redline area 红线.gpkg --scheduler tcp://10.0.0.5:8786 --by HXLX
     """
     if by and by_zones:
         raise UsageError("give --by or --by-zones, not both")
+    if scheduler and engine == "local":
+        raise UsageError("--scheduler runs on the dask engine: drop --engine local")
+    engine = "dask" if scheduler else (engine or "local")
+    if workers is not None and (engine == "local" or scheduler):
+        raise UsageError("--workers sizes the local dask cluster: use it with --engine dask and without --scheduler")
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers must be at least 1, not {workers}")
     unit = parse_unit(unit)
     project = find_project(project_path)
     gdf, rec = load_layer(layer, project)
@@ -76,8 +95,15 @@ def command(layer, within, by, by_zones, zone_field, unit, decimals, planar, xls
     if by_zones:
         zones, zrec = load_layer(by_zones if not (project and by_zones in project.layers) else by_zones, project)
         inputs.append(zrec)
-    result = area_shares(gdf, boundary, by=by, zones=zones, zone_field=zone_field,
-                         method="planar" if planar else "ellipsoidal")
+    method = "planar" if planar else "ellipsoidal"
+    if engine == "dask":
+        from spatial.dask_engine import area_shares_dask, dask_client
+
+        with dask_client(scheduler, n_workers=workers) as client:
+            result = area_shares_dask(gdf, boundary, client=client, by=by, zones=zones, zone_field=zone_field,
+                                      method=method)
+    else:
+        result = area_shares(gdf, boundary, by=by, zones=zones, zone_field=zone_field, method=method)
     result["warnings"] = gdf.attrs["redline"]["warnings"] + result["warnings"]
     rows, adjusted = area_table(result, unit, decimals)
     result.update({"layer": layer, "unit": unit, "unit_label": unit_label(unit),

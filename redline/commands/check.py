@@ -55,17 +55,36 @@ OUTPUT_FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", "压覆分�
 @click.option("--crs", "sites_crs", help="CRS of the sites when their file has none (e.g. EPSG:4525).")
 @click.option("--repair", is_flag=True, help="Repair invalid site geometries (make_valid); the change is reported.")
 @click.option("--no-maps", is_flag=True, help="Write the report without its maps (faster).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default=None,
+              help="local (default): this process. dask: the sites in spatial partitions on a dask cluster "
+                   "(a local one, one worker per core, unless --scheduler); same results. Needs "
+                   'pip install "redline[dask]".')
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Address of a running dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --engine dask).")
+@click.option("--workers", type=int, metavar="N", help="Workers of the local dask cluster (default: one per core).")
+@click.option("--partitions", type=int, metavar="N",
+              help="Spatial partitions of the sites on the dask engine (default: 4 per worker; a folder of "
+                   "GeoParquet files: one per file).")
+@click.option("--stream", is_flag=True,
+              help="Read, check and write the sites chunk by chunk in bounded memory (millions of point sites; "
+                   "one GeoParquet, CSV or vector file; needs --out). Writes sites.csv, hits.csv and a "
+                   "check.json without the per-site list; no XLSX or report.")
+@click.option("--chunk-size", type=int, metavar="N",
+              help="Sites per chunk with --stream (default 100000; memory grows with it).")
 @json_option
 @quiet_option
 @handle_errors
 def command(sites, project_path, layer_args, project_type, out_dir, max_distance, towgs84, sites_crs, repair,
-            no_maps, as_json, quiet):
+            no_maps, engine, scheduler, workers, partitions, stream, chunk_size, as_json, quiet):
     """Check every site of SITES against every control layer: overlapped area and share, length, containing
     zone, overlapped features, nearest feature, the rule clauses that apply, and a verdict
     符合 / 不符合 / 需论证 / 无法判定.
 
     SITES is a 国土TXT file (each parcel a site), any vector layer (polygons, lines, points), a CSV of points
     (longitude, latitude, name), or a folder of such files.
+
+    Engines: local (default); --engine dask (or --scheduler) for long checks on many cores or machines,
+    same results; --stream for millions of point sites in bounded memory (writes CSV files).
 
     Exit status: 0 every site conforms (符合); 1 some site is 不符合, 需论证 or 无法判定; 2 usage error;
     3 input error.
@@ -75,6 +94,9 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
       redline check sites/项目选址.gpkg --project redline.toml --out 压覆分析
       redline check 01_住宅小区.txt --type housing --json
       redline check site.shp --layer red_line=生态保护红线.shp --layer basic_farmland=永久基本农田.gpkg
+      redline check 地块.gpkg --engine dask --out 压覆分析             # local dask cluster
+      redline check 地块.parquet --scheduler tcp://10.0.0.5:8786 --json
+      redline check 1000万点.parquet --stream --chunk-size 200000 --out 结果
     """
     from layers.outputs import provenance
     from layers.project import find_project
@@ -96,13 +118,25 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
         raise UsageError("give either --project or --layer, not both")
     if out_dir and Path(out_dir).exists() and not Path(out_dir).is_dir():
         raise UsageError(f"--out {out_dir}: exists and is not a folder")
+    engine = _engine(engine, scheduler, workers, partitions, stream, chunk_size, out_dir, repair)
+    if stream:
+        _stream(sites, project, layers, ptype, out_dir, max_distance, params, sites_crs, chunk_size, as_json, quiet)
 
     def show(k: int, n: int, label: str) -> None:
-        click.echo(f"\r检查图层 checking layer {k}/{n}: {label}\033[K", err=True, nl=k == n)
+        if label == "分区 partitions":
+            click.echo(f"\r已完成分区 partitions done {k}/{n}\033[K", err=True, nl=k == n)
+        else:
+            click.echo(f"\r检查图层 checking layer {k}/{n}: {label}\033[K", err=True, nl=k == n)
 
-    run = check_project(sites, project, layer_args=layers, project_type=ptype, max_distance=max_distance,
-                        towgs84=params, repair=repair, sites_crs=sites_crs,
-                        progress=show if progress_enabled(quiet) else None)
+    kwargs = dict(layer_args=layers, project_type=ptype, max_distance=max_distance, towgs84=params, repair=repair,
+                  sites_crs=sites_crs, progress=show if progress_enabled(quiet) else None)
+    if engine == "dask":
+        from spatial.dask_engine import dask_checker, dask_client
+
+        with dask_client(scheduler, n_workers=workers) as client:
+            run = check_project(sites, project, checker=dask_checker(client, partitions), **kwargs)
+    else:
+        run = check_project(sites, project, **kwargs)
     result = run.result
     result["provenance"] = provenance(run.inputs, area_method=result["analysis"]["area_method"],
                                       rules=result["rules"])
@@ -126,6 +160,57 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
         counts = result["summary"]["verdicts"]
         click.echo("合计：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
     sys.exit(EXIT_OK if all(s["verdict"] == "符合" for s in result["sites"]) else EXIT_FINDINGS)
+
+
+def _engine(engine, scheduler, workers, partitions, stream, chunk_size, out_dir, repair) -> str:
+    """The engine to run on; UsageError for options that do not go together."""
+    if scheduler and engine == "local":
+        raise UsageError("--scheduler runs on the dask engine: drop --engine local")
+    engine = "dask" if scheduler else (engine or "local")
+    if engine == "local" and (workers is not None or partitions is not None):
+        raise UsageError(f"{'--workers' if workers is not None else '--partitions'} is for the dask engine: "
+                         "add --engine dask")
+    if scheduler and workers is not None:
+        raise UsageError("--workers sizes the local dask cluster; a cluster at --scheduler has its own workers")
+    for name, value in (("--workers", workers), ("--partitions", partitions), ("--chunk-size", chunk_size)):
+        if value is not None and value < 1:
+            raise UsageError(f"{name} must be at least 1, not {value}")
+    if chunk_size is not None and not stream:
+        raise UsageError("--chunk-size is for --stream")
+    if stream:
+        if engine == "dask":
+            raise UsageError("--stream runs on the local engine, in bounded memory; drop --engine dask/--scheduler")
+        if not out_dir:
+            raise UsageError("--stream writes its results to files: give --out DIR")
+        if repair:
+            raise UsageError("--repair is not available with --stream: repair the site file first "
+                             "(redline convert --repair), or check without --stream")
+    return engine
+
+
+def _stream(sites, project, layers, ptype, out_dir, max_distance, params, sites_crs, chunk_size, as_json, quiet):
+    """``--stream``: check chunk by chunk, write sites.csv, hits.csv and check.json, exit."""
+    from spatial.checks import load_check_layers
+    from spatial.streaming import DEFAULT_CHUNK, stream_check
+
+    def show(done: int, total: int | None, seconds: float) -> None:
+        rate = done / seconds if seconds > 0 else 0.0
+        of = f"/{total:,}" if total else ""
+        click.echo(f"\r已检查 checked {done:,}{of} sites ({rate:,.0f}/s)\033[K", err=True,
+                   nl=total is not None and done >= total)
+
+    ctx = load_check_layers(project, layer_args=layers, max_distance=max_distance, towgs84=params)
+    js = stream_check(sites, ctx, out_dir, chunk_size=chunk_size or DEFAULT_CHUNK, project_type=ptype,
+                      sites_crs=sites_crs, progress=show if progress_enabled(quiet) else None)
+    for w in js["warnings"]:
+        warn(w, quiet)
+    counts = js["summary"]["verdicts"]
+    if as_json:
+        echo_json(js)
+    else:
+        click.echo(f"wrote sites.csv, hits.csv, check.json to {Path(out_dir).resolve()}")
+        click.echo("合计：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
+    sys.exit(EXIT_OK if counts.get("符合", 0) == js["summary"]["sites"] else EXIT_FINDINGS)
 
 
 def build_outputs(run, *, maps: bool = True, quiet: bool = False) -> dict[str, bytes]:
