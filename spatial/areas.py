@@ -168,20 +168,25 @@ def ellipsoid_of(crs) -> tuple[float, float]:
 def shoelace(x: np.ndarray, y: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Signed planar area (counter-clockwise positive) of consecutive closed rings of ``lengths`` vertices.
 
-    Uses the trapezoid form ``sum((x[i] - x[i+1]) * (y[i] + y[i+1])) / 2``: the differences are exact for
-    nearby vertices, so a 1 m² ring millions of metres from the origin keeps full precision.
+    Uses the trapezoid form ``sum((x[i] - x[i+1]) * (y[i] + y[i+1])) / 2`` with ``y`` shifted by each ring's
+    first vertex: the differences are exact for nearby vertices, so a 1 m² ring millions of metres from
+    the origin keeps full precision, and a ring's area does not depend on the other rings it is measured
+    with (the same polygon gives the same bits in any batch).
 
     >>> float(shoelace(np.array([0., 2, 2, 0, 0]), np.array([0., 0, 1, 1, 0]), np.array([5]))[0])
     2.0
     """
     if len(lengths) == 0 or len(x) == 0:
         return np.zeros(len(lengths))
-    y0 = float(y[0])  # a shift of y leaves the sum unchanged but keeps the products small
-    term = (x[:-1] - x[1:]) * ((y[:-1] - y0) + (y[1:] - y0))
     starts = np.r_[0, np.cumsum(lengths)[:-1]]
+    ys = y - np.repeat(y[np.minimum(starts, len(y) - 1)], lengths)  # a shift per ring: the sum is unchanged
+    term = (x[:-1] - x[1:]) * (ys[:-1] + ys[1:])
     ends = starts + lengths - 1  # the pair that runs from a ring's last vertex into the next ring
     term[ends[:-1]] = 0.0
-    return np.add.reduceat(term, starts) / 2.0
+    # summed in vertex order per ring (bincount is a plain loop; reduceat's SIMD grouping depends on the
+    # memory alignment of each ring, so the same ring could round differently in another batch)
+    ring = np.repeat(np.arange(len(lengths)), lengths)[:-1]
+    return np.bincount(ring, weights=term, minlength=len(lengths)) / 2.0
 
 
 def _ring_table(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -186,3 +186,18 @@ def test_both_routes_agree():
     a = ellipsoidal_area(polys, 4525)
     b = ellipsoidal_area(polys, 4525, densify_step=0.5)
     assert np.max(np.abs(a - b) / b) < 1e-7
+
+
+def test_an_area_does_not_depend_on_the_batch_it_is_measured_in() -> None:
+    """The same polygon gives the same bits alone and among others (what makes the dask engine's sums equal
+    the local engine's)."""
+    from spatial.areas import ellipsoidal_area
+
+    rng = np.random.default_rng(7)
+    polys = shapely.buffer(shapely.points(37_450_000 + rng.uniform(0, 90_000, 400),
+                                          4_150_000 + rng.uniform(0, 90_000, 400)),
+                           rng.choice([300.0, 6_000.0], 400), quad_segs=8)  # both routes: small and large
+    whole = ellipsoidal_area(polys, 4525)
+    for k in (0, 1, 57, 399):
+        assert ellipsoidal_area(polys[k:k + 1], 4525)[0] == whole[k]
+        assert ellipsoidal_area(polys[::-1], 4525)[len(polys) - 1 - k] == whole[k]
