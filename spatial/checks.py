@@ -38,6 +38,7 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings as _warnings
 from dataclasses import dataclass, field
@@ -249,32 +250,68 @@ def read_sites(path: str | os.PathLike, *, to_crs=None, towgs84: tuple[float, ..
     paths = site_files(path)
     for f in paths:
         gdf = read_layer(f, kind="site", repair=repair, encoding=encoding, crs=crs)
-        meta = gdf.attrs.get("redline", {})
-        if len(gdf) == 0:
-            raise InputError("the site file holds no features: nothing to check", path=str(f))
-        warns += [f"{f.name}: {w}" for w in meta.get("warnings", [])]
-        gdf = gdf.copy()
-        gdf["_source"] = str(f)
-        gdf["_row"] = np.arange(len(gdf))
-        # in the file's own coordinates: a polygon collinear in lon/lat has zero area there, but not
-        # after projection (a parallel is curved in Gauss-Krüger)
-        validate_sites(gdf)
-        if to_crs is not None:
-            gdf, notes = to_analysis_crs(gdf, to_crs, f"sites {f.name}", path=str(f), towgs84=towgs84)
-            warns += notes
-        gdf["_type_field"] = (meta.get("fields") or {}).get("type")
-        gdf["site_id"] = _site_ids(gdf, f)
-        files.append({"path": str(f), "format": meta.get("format"), "crs": meta.get("crs"),
-                      "encoding": meta.get("encoding"), "features": len(gdf)})
+        gdf, file_warns, info = site_frame(gdf, f, to_crs=to_crs, towgs84=towgs84)
+        warns += file_warns
+        files.append(info)
         frames.append(gdf)
     target = frames[0].crs
     frames = [g if g.crs is None or target is None or g.crs.equals(target) else g.to_crs(target) for g in frames]
     out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry=frames[0].geometry.name, crs=target)
-    dup = out["site_id"].duplicated(keep=False)
-    if dup.any():  # the same parcel number in two files: prefix with the file name
-        out.loc[dup, "site_id"] = [f"{Path(s).stem}:{i}" for s, i in zip(out.loc[dup, "_source"],
-                                                                         out.loc[dup, "site_id"], strict=True)]
+    out["site_id"] = unique_site_ids(out["site_id"], out["_source"])
     out.attrs["redline"] = {"path": str(path), "files": files, "warnings": warns}
+    return out
+
+
+def site_frame(gdf: gpd.GeoDataFrame, f: str | os.PathLike, *, to_crs=None,
+               towgs84: tuple[float, ...] | None = None) -> tuple[gpd.GeoDataFrame, list[str], dict]:
+    """One site file's features, as ``read_layer(f, kind="site")`` returns them, made checkable as
+    :func:`read_sites` does for each file: ``_source`` (``str(f)``), ``_row``, validation naming file and
+    row, reprojection to ``to_crs``, ``_type_field`` and ``site_id`` (unique within the file only: see
+    :func:`unique_site_ids` for ids across files).
+
+    Returns
+    -------
+    (GeoDataFrame, list of str, dict)
+        The sites, the file's warnings (prefixed with the file name), and its ``files`` record
+        (``path``, ``format``, ``crs``, ``encoding``, ``features``).
+
+    Raises
+    ------
+    InputError
+        The file holds no features, or a site cannot be checked (see :func:`validate_sites`).
+    """
+    f = Path(f)
+    meta = gdf.attrs.get("redline", {})
+    if len(gdf) == 0:
+        raise InputError("the site file holds no features: nothing to check", path=str(f))
+    warns = [f"{f.name}: {w}" for w in meta.get("warnings", [])]
+    gdf = gdf.copy()
+    gdf["_source"] = str(f)
+    gdf["_row"] = np.arange(len(gdf))
+    # in the file's own coordinates: a polygon collinear in lon/lat has zero area there, but not
+    # after projection (a parallel is curved in Gauss-Krüger)
+    validate_sites(gdf)
+    if to_crs is not None:
+        gdf, notes = to_analysis_crs(gdf, to_crs, f"sites {f.name}", path=str(f), towgs84=towgs84)
+        warns += notes
+    gdf["_type_field"] = (meta.get("fields") or {}).get("type")
+    gdf["site_id"] = _site_ids(gdf, f)
+    info = {"path": str(f), "format": meta.get("format"), "crs": meta.get("crs"),
+            "encoding": meta.get("encoding"), "features": len(gdf)}
+    return gdf, warns, info
+
+
+def unique_site_ids(ids, sources) -> list[str]:
+    """Site ids unique across files: an id held by more than one site (the same parcel number in two
+    files) gets its file's name as prefix, ``<file stem>:<id>``.
+
+    >>> unique_site_ids(["A", "B", "A"], ["x/一.gpkg", "x/一.gpkg", "x/二.gpkg"])
+    ['一:A', 'B', '二:A']
+    """
+    out, sources = list(ids), list(sources)
+    dup = pd.Series(out, dtype=object).duplicated(keep=False).to_numpy()
+    for k in np.flatnonzero(dup):
+        out[k] = f"{Path(str(sources[k])).stem}:{out[k]}"
     return out
 
 
@@ -1210,7 +1247,7 @@ class CheckRun:
     """A check of a sites file against a project (or ``--layer`` layers), with what the outputs need."""
 
     result: dict
-    sites: gpd.GeoDataFrame              # in the analysis CRS
+    sites: gpd.GeoDataFrame              # in the analysis CRS (from a read_and_check checker: the first 20)
     layers: dict[str, gpd.GeoDataFrame]  # in the analysis CRS, with kinds
     kinds: dict[str, str]
     labels: dict[str, str]
@@ -1392,7 +1429,14 @@ def check_project(sites_path, project=None, *, layer_args=(), project_type: str 
     checker : callable, optional
         ``checker(sites, prepared, project_type=, progress=) -> dict``, how the sites are checked against
         the prepared layers: :func:`check_prepared` by default; the dask engine passes its own
-        (:func:`spatial.dask_engine.check_prepared_dask`).
+        (:func:`spatial.dask_engine.check_prepared_dask`). A checker with an attribute ``read_and_check``
+        may also read the sites itself: ``checker.read_and_check(sites_path, ctx, project_type=, towgs84=,
+        repair=, encoding=, crs=, progress=)`` returns None (then the sites are read here) or
+        ``(result, sites, files)``: the result with the sites' ``location`` and the warnings of reading
+        them, the sites to draw in the report (the first ones suffice), and per site file the record
+        :func:`layers.outputs.file_record` makes (``path`` as :func:`read_sites` names the file,
+        ``record``). The dask engine reads GeoParquet datasets on its workers this way
+        (:func:`spatial.dask_engine.read_and_check_dask`).
 
     Raises
     ------
@@ -1404,27 +1448,47 @@ def check_project(sites_path, project=None, *, layer_args=(), project_type: str 
     project_type = resolve_type(project_type) if project_type is not None else None
     ctx = load_check_layers(project, layer_args=layer_args, max_distance=max_distance, towgs84=towgs84)
     prepared = ctx.prepared
-    sites = read_sites(sites_path, to_crs=prepared.crs, towgs84=towgs84, repair=repair, encoding=sites_encoding,
-                       crs=sites_crs)
-    inputs = list(ctx.inputs)
-    for f in sites.attrs["redline"]["files"]:
-        inputs.insert(0, ctx.record(f["path"], vintage=None, source=None, role="sites"))
-    sites.attrs["redline"]["warnings"] = list(sites.attrs["redline"]["warnings"]) + ctx.warnings
     checker = checker or check_prepared
-    try:
-        result = checker(sites, prepared, project_type=project_type, progress=progress)
-    except shapely.errors.GEOSException as exc:
-        raise InputError(f"geometry error during the overlay: {exc}; check the layers with `redline inspect` "
-                         "and repair invalid geometries") from None
+    reader = getattr(checker, "read_and_check", None)
+    done = None
+    if reader is not None:
+        with _overlay_errors():
+            done = reader(sites_path, ctx, project_type=project_type, towgs84=towgs84, repair=repair,
+                          encoding=sites_encoding, crs=sites_crs, progress=progress)
+    if done is not None:
+        result, sites, files = done
+        for f in files:   # hashed where the file was read
+            ctx.records.setdefault(str(f["path"]), f["record"])
+    else:
+        sites = read_sites(sites_path, to_crs=prepared.crs, towgs84=towgs84, repair=repair,
+                           encoding=sites_encoding, crs=sites_crs)
+        files = sites.attrs["redline"]["files"]
+        sites.attrs["redline"]["warnings"] = list(sites.attrs["redline"]["warnings"]) + ctx.warnings
+        with _overlay_errors():
+            result = checker(sites, prepared, project_type=project_type, progress=progress)
+    inputs = list(ctx.inputs)
+    for f in files:
+        inputs.insert(0, ctx.record(f["path"], vintage=None, source=None, role="sites"))
     if project is not None:
         result["project"] = project_block(project)
         if ctx.towns is not None:
-            for s, where in zip(result["sites"], locate(sites, ctx.towns), strict=True):
-                s["location"] = where
+            if done is None:
+                for s, where in zip(result["sites"], locate(sites, ctx.towns), strict=True):
+                    s["location"] = where
             inputs.append(ctx.towns_input)
     return CheckRun(result=result, sites=sites, layers=prepared.layers, kinds=prepared.kinds,
                     labels=prepared.labels, coverage=prepared.coverage, inputs=inputs, crs=prepared.crs,
                     project=project)
+
+
+@contextlib.contextmanager
+def _overlay_errors():
+    """A GEOS error while checking → InputError saying what to do."""
+    try:
+        yield
+    except shapely.errors.GEOSException as exc:
+        raise InputError(f"geometry error during the overlay: {exc}; check the layers with `redline inspect` "
+                         "and repair invalid geometries") from None
 
 
 def project_block(project) -> dict:

@@ -5,35 +5,75 @@ process per core, one thread each) is started and closed by :func:`dask_client`;
 connects to a running cluster instead (``dask scheduler`` on one machine, ``dask worker ADDRESS`` on each
 machine, with redline installed in the same version on every one of them).
 
-Site checks
-    The control layers are prepared once on the client (:func:`spatial.checks.prepare_layers`: analysis
-    CRS, repaired geometries, coverage, rules) and sent once to every worker
-    (``client.scatter(..., broadcast=True)``). The sites are read on the client as the local engine reads
-    them (same site ids, same validation), then partitioned spatially: a GeoParquet dataset (a folder of
-    ``.parquet`` files, e.g. written by dask-geopandas' ``to_parquet`` after a ``spatial_shuffle``) keeps
-    its files as partitions; anything else is sorted along a Hilbert curve and cut into compact partitions
-    (the order dask-geopandas' ``spatial_shuffle`` makes, without its shuffle through the cluster: the
-    sites are already in the client's memory, so each partition is scattered to a worker once, not embedded
-    in a task graph). Each partition is checked on a worker with
-    :func:`spatial.checks.check_prepared`, and the per-site results are put back in input order. A site's
-    result depends only on the site and the layers, so the result is the local engine's. The per-site
-    results come back to the client (``check.json`` holds them all): for millions of point sites use
-    ``--stream`` instead.
+What runs where
+---------------
+On the client (the process running ``redline``): reading the control layers and preparing them once
+(:func:`spatial.checks.load_check_layers`, :func:`spatial.checks.prepare_layers`: analysis CRS, repaired
+geometries, coverage, rules); building the task graph; putting the per-site results together (they all
+come back: ``check.json`` holds them; for millions of point sites use ``--stream`` instead); every sum of
+an area.
+
+On the workers: reading the sites when they are a GeoParquet dataset; every site check; the heavy steps of
+an area.
+
+Site checks of a GeoParquet dataset (:func:`read_and_check_dask`)
+    When SITES is a folder of ``.parquet``/``.geoparquet`` files, or one such file with several row
+    groups (and ``--partitions`` is not given), the workers read the sites with
+    ``dask_geopandas.read_parquet``; the client opens only the files' Parquet footers, to build the
+    graph, so the path must be the same on the client and on every worker (a shared filesystem; it is
+    made absolute on the client). On the worker that read it, a file's sites are made checkable as the
+    local engine makes them (:func:`as_read_layer` then :func:`spatial.checks.site_frame`: canonical
+    columns of kind ``site``, ``_source``, ``_row``, ``site_id``, validation with the same messages
+    naming file and row, reprojection to the analysis CRS), the file is hashed for the provenance, and
+    its sites are checked with :func:`spatial.checks.check_prepared` against the prepared layers, which
+    were sent once to every worker (``client.scatter(..., broadcast=True)``), as was the township layer
+    that locates each site.
+
+    Partitions: in a folder, one per file, as it is. The files are not re-cut with ``spatial_shuffle``
+    because the local engine numbers rows, makes ids and warnings and validates per file, and so must
+    the workers; a dataset written spatially partitioned
+    (``dask_geopandas.from_geopandas(sites, npartitions=N).spatial_shuffle().to_parquet("sites/")``) has
+    compact files already. A single file is read whole by one worker, for the same reason, and cut there
+    along a Hilbert curve (:func:`spatial_partitions`) into pieces that any worker may check: the pieces
+    move between workers, never through the client.
+
+    The client receives the per-site results, puts them in the local order, makes ids held by sites of
+    two files unique as :func:`spatial.checks.read_sites` does (only the ids are looked at), puts the
+    warnings in the local order, and keeps the first 20 sites' geometries for the report's maps
+    (``CheckRun.sites`` holds only those). When several files are faulty, the first one's error in the
+    local reading order is raised. A file that is missing, empty or whose footer cannot be read sends the
+    sites the way of any other sites below, so that the error is the local engine's.
+
+Site checks of anything else (:func:`check_prepared_dask`)
+    The sites are read on the client as the local engine reads them (same site ids, same validation),
+    then partitioned spatially: sorted along a Hilbert curve and cut into compact partitions (the order
+    dask-geopandas' ``spatial_shuffle`` makes, without its shuffle through the cluster: the sites are
+    already in the client's memory, so each partition is scattered to a worker once, not embedded in a
+    task graph); a GeoParquet dataset read here keeps its files as partitions, unless ``--partitions``
+    (``npartitions``) asks for another number, when it is cut that way too. Each partition is checked on
+    a worker with :func:`spatial.checks.check_prepared`, and the per-site results are put back in input
+    order.
+
+    A site's result depends only on the site and the layers, so either way the result is the local
+    engine's. A :class:`layers.errors.RedlineError` (or a GEOS error) met on a worker is returned as a
+    value, not raised there (so the worker does not log a crashed task with a traceback), and raised on
+    the client as it was: one line, exit 3.
 
 Area shares
     :func:`area_shares_dask` follows :func:`spatial.shares.area_shares` step by step, with the heavy work
     spread over the workers: ellipsoidal areas in chunks, the union of each group of overlapping polygons
     (:func:`spatial.overlay.overlap_groups`), clipping to the boundary in chunks, one dissolve per
-    category of ``by``, zones in chunks. Every geometry goes through the same operations as in the local
-    engine and every sum is taken on the client over the whole array in the local order.
+    category of ``by``, zones in chunks. The layers are read on the client. Every geometry goes through
+    the same operations as in the local engine and every sum is taken on the client over the whole array
+    in the local order.
 
 "Identical" means: for a check, the same JSON (every key and string, site order, verdicts, findings,
 warnings; the provenance's creation time aside) with every number equal to the local engine's within
 1e-12 relative; for areas, the same keys, rows and warnings with every number within 1e-9 relative. In
 practice numbers differ at most in their last bit or two: :func:`spatial.areas.ellipsoidal_area` sums
 each ring's trapezoids after shifting by the first vertex of the batch it is given, so the same polygon
-measured in another batch can round differently. The tests compare the two engines on the demo region
-and on generated larger sets.
+measured in another batch can round differently. The tests compare the two engines on the demo region,
+on generated larger sets and on generated GeoParquet datasets.
 
 Example
 -------
@@ -50,21 +90,49 @@ True
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
+import operator
 import os
+import warnings
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import shapely
 
-from layers.errors import InputError, UsageError
+from layers.errors import InputError, RedlineError, UsageError
+from layers.kinds import map_attributes
+from layers.readers import (
+    _check_encoding,
+    _check_finite,
+    _settle_crs,
+    _short,
+    check_geometry_kind,
+    detect_format,
+    invalid_report,
+    repair_geometries,
+)
 from spatial.areas import method_description
-from spatial.checks import PreparedLayers, check_prepared, combine_results
+from spatial.checks import (
+    CheckContext,
+    PreparedLayers,
+    check_prepared,
+    combine_results,
+    locate,
+    site_files,
+    site_frame,
+    unique_site_ids,
+)
 from spatial.overlay import as_array, dissolve, dissolve_pieces, intersect_pairs, overlap_groups, polygonal
 from spatial.shares import _clip, _measure, _require_polygons, _valid
 
 INSTALL_HINT = 'pip install "redline[dask]" (or pip install -e ".[dask]" in a source tree)'
+PARQUET_EXTENSIONS = (".parquet", ".geoparquet")
 
 
 def _need_dask():
@@ -121,9 +189,11 @@ def dask_client(scheduler: str | None = None, *, n_workers: int | None = None, p
             raise InputError(f"the dask scheduler at {scheduler} has no worker ({exc or 'timed out'}); start "
                              f"some with `dask worker {scheduler}`") from None
     else:
+        # workers log a failed task with its traceback at ERROR; the client reports every failure itself
+        # (one line for a fault in the data), so only CRITICAL reaches the terminal
         cluster = distributed.LocalCluster(n_workers=n_workers or default_workers(), threads_per_worker=1,
                                            processes=processes, dashboard_address=":0",
-                                           silence_logs=logging.ERROR)
+                                           silence_logs=logging.CRITICAL)
         client = distributed.Client(cluster)
     try:
         yield client
@@ -141,6 +211,37 @@ def _workers(client) -> int:
 
 
 # ------------------------------------------------------------------------------------------------ checks
+class _Failed:
+    """A fault the user is told about (a :class:`RedlineError`, a GEOS error), met on a worker and returned
+    as a value: raised again on the client (:func:`_raise_failed`), and not logged by the worker as a
+    crashed task with its traceback."""
+
+    def __init__(self, exc: Exception):
+        self.exc = exc
+
+
+def _failing_as_value(fn):
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (RedlineError, shapely.errors.GEOSException) as exc:
+            return _Failed(exc)
+
+    return run
+
+
+def _failure(item) -> Exception | None:
+    return item.exc if isinstance(item, _Failed) else None
+
+
+def _raise_failed(results: list) -> None:
+    """Raise the first fault met on a worker, in the order of ``results``."""
+    for r in results:
+        if isinstance(r, _Failed):
+            raise r.exc
+
+
 def spatial_partitions(sites: gpd.GeoDataFrame, npartitions: int) -> list[gpd.GeoDataFrame]:
     """The sites cut into ``npartitions`` spatially compact partitions: sorted along a Hilbert curve of
     level 16 over the sites' extent (the order dask-geopandas' ``spatial_shuffle`` gives), then cut into
@@ -167,6 +268,7 @@ def parquet_files(sites: gpd.GeoDataFrame) -> list[str]:
     return files if all(f.lower().endswith((".parquet", ".geoparquet")) for f in files) else []
 
 
+@_failing_as_value
 def _check_partition(part: gpd.GeoDataFrame, prepared: PreparedLayers, project_type, attrs: dict) -> dict:
     """One partition on a worker: :func:`check_prepared`, with the input positions of its sites."""
     part = part.reset_index(drop=True)
@@ -223,6 +325,7 @@ def check_prepared_dask(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, cl
         results = client.gather(futures)
     finally:
         client.cancel([*futures, *parts, prepared_f])
+    _raise_failed(results)
     return _in_input_order(results)
 
 
@@ -236,13 +339,283 @@ def _in_input_order(results: list[dict]) -> dict:
 
 
 def dask_checker(client, npartitions: int | None = None):
-    """A ``checker`` for :func:`spatial.checks.check_project` that runs on ``client``."""
+    """A ``checker`` for :func:`spatial.checks.check_project` that runs on ``client``.
+
+    Without ``npartitions`` a GeoParquet dataset is read by the workers (:func:`read_and_check_dask`:
+    one partition per file); with it, or for any other sites, the sites are read on the client and cut
+    into ``npartitions`` spatial partitions (:func:`check_prepared_dask`).
+    """
 
     def checker(sites, prepared, *, project_type=None, progress=None):
         return check_prepared_dask(sites, prepared, client=client, npartitions=npartitions,
                                    project_type=project_type, progress=progress)
 
+    if npartitions is None:
+        def read_and_check(sites_path, ctx, **kw):
+            return read_and_check_dask(sites_path, ctx, client=client, **kw)
+
+        checker.read_and_check = read_and_check
     return checker
+
+
+# ------------------------------------------------------------------------------------ GeoParquet datasets
+def geoparquet_dataset(path) -> list[Path] | None:
+    """The files of a GeoParquet dataset in the order :func:`spatial.checks.read_sites` reads them: a
+    folder whose site files are all ``.parquet``/``.geoparquet``, or one such file with several row
+    groups (its footer is read to know). None for anything else (a file of one row group, other formats,
+    a missing path, a footer that cannot be read: the sites are then read on the client, and the local
+    reading says what is wrong).
+
+    >>> geoparquet_dataset("no/such/folder") is None
+    True
+    """
+    p = Path(path)
+    if p.is_file() and p.suffix.lower() in PARQUET_EXTENSIONS:
+        try:
+            return [p] if pq.ParquetFile(p).num_row_groups > 1 else None
+        except (OSError, ValueError, pa.ArrowException):
+            return None
+    if not p.is_dir():
+        return None
+    try:
+        files = site_files(p)
+    except InputError:
+        return None
+    return files if all(f.suffix.lower() in PARQUET_EXTENSIONS for f in files) else None
+
+
+def as_read_layer(gdf: gpd.GeoDataFrame, path, *, kind: str | None = "site", repair: bool = False,
+                  encoding: str | None = None, crs=None) -> gpd.GeoDataFrame:
+    """What :func:`layers.readers.read_layer` makes of a GeoParquet file, from the frame read from it
+    (here: by ``dask_geopandas.read_parquet`` on a worker): the NaN-coordinate check, the CRS settled,
+    invalid and empty geometries reported (repaired with ``repair``), the kind's geometry and canonical
+    columns, ``attrs["redline"]``. ``path`` names the file in messages.
+
+    ``tests/test_dask_engine.py`` compares it with ``read_layer`` on the same files.
+
+    Raises
+    ------
+    InputError
+        As ``read_layer``: a NaN or infinite coordinate, coordinates that cannot be placed, mixed
+        geometry types.
+    UsageError
+        An unknown ``encoding`` or ``crs``.
+    """
+    path = Path(path)
+    fmt = "GeoParquet"
+    warns: list[str] = []
+    enc_info = {"value": "utf-8", "source": f"{fmt} text is UTF-8 by specification"}
+    if encoding:
+        _check_encoding(encoding)
+        warns.append(f"--encoding {encoding} ignored: {fmt} text is UTF-8 by specification")
+    _check_finite(np.asarray(gdf.geometry.values), path)
+    crs_info, crs_warns = _settle_crs(gdf, path, crs)
+    warns += crs_warns
+    invalid = invalid_report(gdf)
+    repair_info = None
+    if invalid["count"]:
+        reasons = ", ".join(f"{r} ×{n}" for r, n in invalid["reasons"].items())
+        warns.append(f"{invalid['count']} invalid geometr{'y' if invalid['count'] == 1 else 'ies'} ({reasons})"
+                     + ("" if repair else "; not repaired (use repair=True / --repair)"))
+        if repair:
+            gdf, repair_info = repair_geometries(gdf)
+            warns.append(f"repaired {repair_info['features']} feature(s) with make_valid: area "
+                         f"{repair_info['area_before']:.3f} → {repair_info['area_after']:.3f} "
+                         "(planar units of the layer)")
+    geoms = np.asarray(gdf.geometry.values)
+    empty = int((shapely.is_empty(geoms) | shapely.is_missing(geoms)).sum())
+    if empty:
+        warns.append(f"{empty} feature(s) with empty or missing geometry")
+    mapping = None
+    if kind is not None:
+        warns += check_geometry_kind(gdf, kind, path=path)
+        gdf, mapping, map_warns = map_attributes(gdf, kind, None)
+        warns += map_warns
+    gdf.attrs["redline"] = {
+        "path": str(path), "format": fmt, "layer": None, "encoding": enc_info, "crs": crs_info,
+        "invalid": invalid, "repair": repair_info, "transformation": None, "kind": kind,
+        "fields": mapping, "warnings": warns,
+    }
+    return gdf
+
+
+@_failing_as_value
+def _read_site_file(part: gpd.GeoDataFrame, *, label: str, path: str, to_crs, towgs84, repair: bool,
+                    encoding: str | None, crs) -> tuple[gpd.GeoDataFrame, list[str], dict]:
+    """On a worker: one file of a GeoParquet dataset, as read by dask-geopandas, made checkable exactly as
+    :func:`spatial.checks.read_sites` makes it (``label`` is the file's name there), with its file record."""
+    from layers.outputs import file_record
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # NaN coordinates: an InputError just below
+        gdf = as_read_layer(part, label, repair=repair, encoding=encoding, crs=crs)
+    gdf, warns, info = site_frame(gdf, label, to_crs=to_crs, towgs84=towgs84)
+    info["record"] = file_record(path)
+    return gdf, warns, info
+
+
+def _split_site_file(item: tuple, npieces: int) -> list[tuple]:
+    """On a worker: one file's checkable sites cut into ``npieces`` spatially compact pieces
+    (:func:`spatial_partitions`: Hilbert order; each piece keeps its sites' rows in ``_pos``)."""
+    sites, warns, info = item
+    return [(piece, warns, info) for piece in spatial_partitions(sites, npieces)]
+
+
+@_failing_as_value
+def _check_site_file(item: tuple, prepared: PreparedLayers, *, project_type, towns, where: str,
+                     head: int) -> dict:
+    """On a worker: :func:`check_prepared` on one file's sites (or a piece of them), with their townships
+    (``location``), the file's warnings and record, and its sites among the first ``head`` (for the
+    report's maps)."""
+    sites, warns, info = item
+    sites = sites.reset_index(drop=True)
+    sites.attrs = {"redline": {"path": where, "files": [info], "warnings": []}}
+    result = check_prepared(sites, prepared, project_type=project_type)
+    if towns is not None:
+        for s, loc in zip(result["sites"], locate(sites, towns), strict=True):
+            s["location"] = loc
+    result["_file"] = (warns, info)
+    if "_pos" in sites.columns:   # a piece of a file
+        result["_pos"] = sites["_pos"].tolist()
+        result["_head"] = sites[sites["_pos"] < head]
+    else:
+        result["_head"] = sites.iloc[:head]
+    return result
+
+
+def read_and_check_dask(sites_path, ctx: CheckContext, *, client, project_type: str | None = None,
+                        towgs84: tuple[float, ...] | None = None, repair: bool = False,
+                        encoding: str | None = None, crs=None, progress=None,
+                        head: int = 20) -> tuple[dict, gpd.GeoDataFrame, list[dict]] | None:
+    """Check a GeoParquet dataset with its files read by the workers; None when ``sites_path`` is not one
+    (:func:`geoparquet_dataset`).
+
+    Each file is read by ``dask_geopandas.read_parquet`` on a worker (the client opens only the files'
+    Parquet footers), made checkable there as :func:`spatial.checks.read_sites` makes a file
+    (:func:`as_read_layer`, :func:`spatial.checks.site_frame`: canonical columns, ``_source``, ``_row``,
+    site ids, validation naming file and row, reprojection to the analysis CRS) and checked with
+    :func:`spatial.checks.check_prepared` against the layers sent once to every worker.
+
+    Partitions. In a folder, each file is one partition, as it is: files are not re-cut with
+    ``spatial_shuffle``, because a row's number in its file, the ids made from it and the per-file
+    warnings and validation must be those of the local engine; a dataset written spatially partitioned
+    (see the module docstring) has spatially compact files. A single file with several row groups is
+    read whole by one worker, for the same reason (validation and warnings are per file), and cut there
+    into compact pieces along a Hilbert curve (:func:`spatial_partitions`; 4 per worker, at most one per
+    200 sites) that are checked on all the workers (pieces move between workers, not through the
+    client); the results are put back in the file's order.
+
+    The client then makes ids held by sites of two files unique (:func:`spatial.checks.unique_site_ids`,
+    only the ids are looked at) and puts the warnings in the local engine's order. When several files
+    are faulty, the error of the first in order is raised, as the local engine would.
+
+    Parameters
+    ----------
+    sites_path : path
+        A folder of GeoParquet files, or one with several row groups, that every worker can read at the
+        same absolute path.
+    ctx : CheckContext
+        From :func:`spatial.checks.load_check_layers`.
+    client : distributed.Client
+        From :func:`dask_client`.
+    head : int
+        Sites returned for the report's maps (:func:`maps.report_maps.site_images` draws 20).
+
+    Returns
+    -------
+    (dict, GeoDataFrame, list of dict) or None
+        The check result (with ``location`` when the project has townships), the first ``head`` sites in
+        the analysis CRS, and per file ``{"path", "record"}``; as ``checker.read_and_check`` in
+        :func:`spatial.checks.check_project`.
+
+    Raises
+    ------
+    RedlineError
+        What the local engine raises for the dataset, raised on a worker and re-raised here.
+    """
+    files = geoparquet_dataset(sites_path)
+    if not files:
+        return None
+    distributed = _need_dask()
+    try:
+        import dask_geopandas
+
+        for f in files:
+            detect_format(f)   # a missing or empty file: read locally, for the local engine's message
+        parts = []
+        for f in files:       # one collection per file: its one partition is that file, whatever its name
+            ddf = dask_geopandas.read_parquet(str(f.absolute()), split_row_groups=False,
+                                              gather_spatial_partitions=False)
+            parts += ddf.to_delayed()
+        rows = pq.ParquetFile(files[0]).metadata.num_rows if Path(sites_path).is_file() else 0
+    except ImportError as exc:
+        raise UsageError(f"the dask engine needs dask-geopandas ({exc.name} is not installed): "
+                         f"{INSTALL_HINT}") from None
+    except (OSError, ValueError, pa.ArrowException):  # a footer dask cannot read: read locally, for the
+        return None                                       # local engine's message
+    if len(parts) != len(files):
+        return None
+    prepared = ctx.prepared
+    prepared_f = client.scatter(prepared, broadcast=True, hash=False)
+    towns_f = client.scatter(ctx.towns, broadcast=True, hash=False) if ctx.towns is not None else None
+    frames = client.compute(parts)              # each file read on a worker
+    read = [client.submit(_read_site_file, part, label=str(f), path=str(f.absolute()), to_crs=prepared.crs,
+                          towgs84=towgs84, repair=repair, encoding=encoding, crs=crs, pure=False)
+            for part, f in zip(frames, files, strict=True)]
+    pieces: list = []
+    futures: list = []
+    try:
+        distributed.wait(read)
+        ok = [k for k, fut in enumerate(read) if fut.status != "error"]
+        faults = dict(zip(ok, client.gather(client.map(_failure, [read[k] for k in ok], pure=False)), strict=True))
+        for k, f in enumerate(files):   # the first faulty file, in the local engine's order
+            if k not in faults:         # dask-geopandas could not read it
+                raise InputError(f"cannot read GeoParquet: {_short(read[k].exception())}", path=str(f))
+            if faults[k] is not None:
+                raise faults[k]
+        npieces = max(1, min(4 * _workers(client), -(-rows // 200)))
+        if npieces > 1:                 # one file: cut on its worker into pieces for every worker
+            pieces = [client.submit(_split_site_file, read[0], npieces, pure=False)]
+            pieces += [client.submit(operator.getitem, pieces[0], k, pure=False) for k in range(npieces)]
+        futures = client.map(_check_site_file, pieces[1:] or read, prepared=prepared_f,
+                             project_type=project_type, towns=towns_f, where=str(sites_path), head=head,
+                             pure=False)
+        done = 0
+        for _ in distributed.as_completed(futures):
+            done += 1
+            if progress is not None:
+                progress(done, len(futures), "分区 partitions")
+        results = client.gather(futures)
+    finally:
+        client.cancel([*futures, *pieces, *read, *frames, prepared_f] + ([towns_f] if towns_f is not None else []))
+    _raise_failed(results)
+    return _dataset_result(results, ctx, head)
+
+
+def _dataset_result(results: list[dict], ctx: CheckContext, head: int) -> tuple[dict, gpd.GeoDataFrame, list]:
+    """The per-file (or per-piece) results as one, with the local engine's site order, ids and warnings."""
+    file_warns, infos, heads = [], [], []
+    for r in results:
+        warns, info = r.pop("_file")
+        if not infos or infos[-1]["path"] != info["path"]:   # the pieces of a file share its warnings
+            file_warns += warns
+            infos.append(info)
+        heads.append(r.pop("_head"))
+    layer_warns = list(results[0]["warnings"])       # the same in every file's result
+    out = _in_input_order(results) if "_pos" in results[0] else combine_results(results)
+    ids = unique_site_ids([s["site_id"] for s in out["sites"]], [s["source"] for s in out["sites"]])
+    for s, i in zip(out["sites"], ids, strict=True):
+        s["site_id"] = i
+    out["warnings"] = file_warns + list(ctx.warnings) + layer_warns
+    first = pd.concat(heads, ignore_index=True)
+    if "_pos" in first.columns:
+        first = first.sort_values("_pos", kind="stable").drop(columns="_pos")
+    first = first.iloc[:head].reset_index(drop=True)
+    sites = gpd.GeoDataFrame(first, geometry=heads[0].geometry.name, crs=heads[0].crs)
+    sites["site_id"] = ids[:len(sites)]
+    sites.attrs["redline"] = {"files": [{k: v for k, v in i.items() if k != "record"} for i in infos],
+                              "warnings": file_warns}
+    return out, sites, [{"path": i["path"], "record": i["record"]} for i in infos]
 
 
 # ------------------------------------------------------------------------------------------------- areas

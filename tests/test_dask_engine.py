@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import pickle
 import sys
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -322,3 +323,225 @@ def test_an_unreachable_scheduler_or_one_without_workers_is_an_input_error():
     with LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty:
         with pytest.raises(InputError, match="has no worker"), dask_client(empty.scheduler_address, timeout=1):
             pass
+
+
+# ------------------------------------------------------------------------ GeoParquet datasets on workers
+DATASET_FILES = ("part.0.parquet", "part.1.parquet", "part.2.parquet", "part.10.parquet")
+
+
+def write_dataset(folder, county, *, bad: str | None = None) -> list:
+    """Four GeoParquet files of sites over the demo county, in four bands from south to north (as a
+    spatially partitioned dataset holds them): points and polygons with Chinese field names; the code
+    "DUP" in the first two files (both get ``<file stem>:DUP``), a code twice in the second file and rows
+    without a code (``<file stem>-<row>``); the third file in longitude/latitude (reprojected on the
+    worker, with the local engine's note). ``bad`` puts a NaN coordinate (``"nan"``) or a self-crossing
+    polygon (``"bowtie"``) in row 4 of the third file in read order (``part.10``, read before ``part.2``,
+    as :func:`spatial.checks.site_files` sorts) and a NaN coordinate in row 7 of the fourth (``part.2``):
+    the first fault in read order is the one reported."""
+    x0, y0, x1, y1 = county.total_bounds
+    rng = np.random.default_rng(21)
+    folder.mkdir()
+    for k, name in enumerate(DATASET_FILES):
+        n = 12
+        cx = rng.uniform(x0, x1, n)
+        cy = rng.uniform(y0 + k * (y1 - y0) / 4, y0 + (k + 1) * (y1 - y0) / 4, n)
+        geoms = np.where(np.arange(n) % 2 == 0, shapely.points(cx, cy),
+                         shapely.buffer(shapely.points(cx, cy), rng.uniform(100, 900, n), quad_segs=4))
+        codes = [f"P{k}-{i}" for i in range(n)]
+        codes[1] = "DUP" if k < 2 else codes[1]
+        codes[2] = codes[3] = f"P{k}-twice" if k == 1 else codes[2]
+        codes[5] = None
+        gdf = gpd.GeoDataFrame({"项目名称": [f"地块{k}-{i}" for i in range(n)], "地块编号": codes,
+                                "项目类型": ["mining", "housing", "linear_infrastructure", "温室大棚"] * (n // 4)},
+                               geometry=geoms, crs=CRS)
+        if name == "part.2.parquet":
+            gdf = gdf.to_crs(4490)
+            if bad:
+                gdf.loc[7, "geometry"] = shapely.Point(float("nan"), 38.0)
+        if name == "part.10.parquet":
+            if bad == "nan":
+                gdf.loc[4, "geometry"] = shapely.Point(float("nan"), Y)
+            elif bad == "bowtie":
+                x, y = gdf.geometry.iloc[4].centroid.coords[0]
+                gdf.loc[4, "geometry"] = shapely.Polygon([(x, y), (x + 100, y + 100), (x + 100, y), (x, y + 100)])
+        gdf.to_parquet(folder / name)
+    return [folder / n for n in DATASET_FILES]
+
+
+@pytest.fixture(scope="module")
+def demo_county(demo_dir):
+    from layers.readers import read_layer
+
+    return read_layer(demo_dir / "data" / "示范县.gpkg", layer="示范县县界").to_crs(CRS)
+
+
+@pytest.fixture
+def no_client_reading(monkeypatch):
+    """Reading a site in this (the client's) process fails: ``read_sites`` raises, and so do ``read_layer``
+    and ``geopandas.read_parquet`` for a GeoParquet file (the control layers, GeoPackage and Shapefile,
+    are read here as they should be). The cluster's workers are other processes, untouched: what they
+    read, they read with the real functions. What is left to the client is listing the folder and
+    dask-geopandas opening the files' Parquet footers (pyarrow, not these functions)."""
+    import geopandas
+
+    import layers.readers
+    import spatial.checks
+
+    def refuse_sites(path, *args, **kwargs):
+        raise AssertionError(f"the client read the sites: {path}")
+
+    def refusing(real):
+        def read(path, *args, **kwargs):
+            if str(path).lower().endswith((".parquet", ".geoparquet")):
+                raise AssertionError(f"the client read a site file: {path}")
+            return real(path, *args, **kwargs)
+        return read
+
+    monkeypatch.setattr(spatial.checks, "read_sites", refuse_sites)
+    monkeypatch.setattr(layers.readers, "read_layer", refusing(layers.readers.read_layer))
+    monkeypatch.setattr(geopandas, "read_parquet", refusing(geopandas.read_parquet))
+
+
+def test_a_geoparquet_dataset_is_read_by_the_workers_with_the_local_result(demo_dir, demo_county, client,
+                                                                          tmp_path, monkeypatch, request):
+    """The local engine's result, site ids and order, warnings and input records, while the client
+    process cannot read a site (:func:`no_client_reading`): so the workers read the files."""
+    from layers.project import load_project
+
+    write_dataset(tmp_path / "sites", demo_county)
+    monkeypatch.chdir(tmp_path)                         # a relative SITES path, as users type it
+    project = load_project(demo_dir / "redline.toml")
+    local = check_project("sites", project)
+    request.getfixturevalue("no_client_reading")
+    seen = []
+    dask = check_project("sites", project, checker=dask_checker(client),
+                         progress=lambda k, n, label: seen.append((k, n)))
+    assert seen[-1] == (4, 4)                           # one partition per file
+    assert_same(local.result, dask.result, rel=1e-12)
+    ids = [s["site_id"] for s in dask.result["sites"]]
+    assert ids == [s["site_id"] for s in local.result["sites"]]
+    # read order is read_sites': part.0, part.1, part.10, part.2 (not dask's natural order)
+    assert [s["source"] for s in dask.result["sites"]][::12] == [str(Path("sites") / n) for n in
+                                                                  ("part.0.parquet", "part.1.parquet",
+                                                                   "part.10.parquet", "part.2.parquet")]
+    assert ids[1] == "part.0:DUP" and ids[13] == "part.1:DUP" and ids[14:16] == ["part.1-3", "part.1-4"]
+    assert ids[5] == "part.0-6" and ids[0] == "P0-0"
+    assert any("sites part.2.parquet: reprojected" in w for w in dask.result["warnings"])
+    assert dask.result["sites"][0]["location"] and "location" in local.result["sites"][0]
+    assert dask.inputs == local.inputs                  # the files hashed on the workers, same records
+    assert list(dask.sites["site_id"]) == ids[:20] and dask.sites.crs == local.sites.crs
+    assert dask.sites.geometry.geom_equals_exact(local.sites.geometry.iloc[:20], 1e-6).all()
+
+
+def test_one_geoparquet_file_of_several_row_groups_is_read_by_a_worker_and_checked_in_pieces(
+        demo_dir, demo_county, client, tmp_path, request):
+    """One file of 5 row groups: read whole by a worker (ids, validation and warnings are per file), cut
+    there into 3 pieces (at most one per 200 sites) that any worker may check; the local engine's result,
+    with the client unable to read a site (:func:`no_client_reading`)."""
+    import pyarrow.parquet as pq
+
+    from layers.project import load_project
+
+    x0, y0, x1, y1 = demo_county.total_bounds
+    rng = np.random.default_rng(5)
+    n = 450
+    codes = [f"S{i}" if i % 7 else None for i in range(n)]
+    codes[10] = codes[400] = "twice"
+    sites = gpd.GeoDataFrame({"name": [f"点{i}" for i in range(n)], "code": codes,
+                              "type": ["mining", "housing", "nature_tourism"] * (n // 3)},
+                             geometry=shapely.points(rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)), crs=CRS)
+    path = tmp_path / "点位.parquet"
+    sites.to_parquet(path, row_group_size=100)
+    assert pq.ParquetFile(path).num_row_groups == 5
+    project = load_project(demo_dir / "redline.toml")
+    local = check_project(path, project)
+    request.getfixturevalue("no_client_reading")
+    seen = []
+    dask = check_project(path, project, checker=dask_checker(client), progress=lambda k, n, label: seen.append(n))
+    assert set(seen) == {3}
+    assert_same(local.result, dask.result, rel=1e-12)
+    ids = [s["site_id"] for s in dask.result["sites"]]
+    assert ids[:2] == ["点位-1", "S1"] and ids[10] == "点位-11" and ids[400] == "点位-401"
+    assert list(dask.sites["site_id"]) == ids[:20] and list(dask.sites["name"]) == [f"点{i}" for i in range(20)]
+    assert dask.inputs == local.inputs
+
+
+def test_cli_dataset_on_a_local_cluster_gives_the_local_json(demo_dir, demo_county, tmp_path):
+    folder = tmp_path / "sites"
+    write_dataset(folder, demo_county)
+    project = demo_dir / "redline.toml"
+    local = invoke("check", folder, "--project", project, "--json", "-q", "--out", tmp_path / "local", "--no-maps")
+    dask = invoke("check", folder, "--project", project, "--json", "-q", "--out", tmp_path / "dask", "--no-maps",
+                  "--engine", "dask", "--workers", 1)
+    assert local.exit_code == dask.exit_code == 1, dask.output
+    assert_same(without_created(json.loads(local.stdout)), without_created(json.loads(dask.stdout)), rel=1e-12)
+    for name in ("sites.csv", "hits.csv"):
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("nan", "part.10.parquet, feature 4: NaN or infinite coordinate"),
+    ("bowtie", "part.10.parquet, feature 4 (地块3-4): invalid site geometry: Self-intersection"),
+])
+def test_a_bad_row_in_the_third_file_is_the_local_engines_error(demo_dir, demo_county, cluster, tmp_path,
+                                                               monkeypatch, request, bad, message):
+    folder = tmp_path / "sites"
+    write_dataset(folder, demo_county, bad=bad)
+    args = ("check", folder, "--project", demo_dir / "redline.toml", "-q")
+    local = invoke(*args, "--out", tmp_path / "local")
+    request.getfixturevalue("no_client_reading")
+    dask = invoke(*args, "--out", tmp_path / "dask", "--scheduler", cluster.scheduler_address)
+    assert local.exit_code == dask.exit_code == 3, dask.output
+    assert message in dask.stderr and dask.stderr == local.stderr
+    assert len(dask.stderr.strip().splitlines()) == 1 and "Traceback" not in dask.output
+    assert not (tmp_path / "dask").exists() and not (tmp_path / "local").exists()
+
+
+def test_a_damaged_file_of_a_dataset_is_the_local_engines_error(demo_dir, demo_county, cluster, tmp_path,
+                                                                request):
+    """The data pages of the second file overwritten, its footer intact: dask-geopandas builds the graph,
+    the worker's read fails; the message is the local engine's ``cannot read GeoParquet: ...``."""
+    folder = tmp_path / "sites"
+    files = write_dataset(folder, demo_county)
+    data = bytearray(files[1].read_bytes())
+    footer = int.from_bytes(data[-8:-4], "little")
+    data[4:len(data) - 8 - footer] = bytes(len(data) - 12 - footer)     # zeros: no page decodes
+    files[1].write_bytes(bytes(data))
+    args = ("check", folder, "--project", demo_dir / "redline.toml", "-q", "--json")
+    local = invoke(*args)
+    request.getfixturevalue("no_client_reading")
+    dask = invoke(*args, "--scheduler", cluster.scheduler_address)
+    assert local.exit_code == dask.exit_code == 3, dask.output
+    assert "part.1.parquet: cannot read GeoParquet: " in dask.stderr and dask.stderr == local.stderr
+    assert dask.stdout == ""
+
+
+def test_workers_make_of_a_geoparquet_file_what_read_layer_makes(tmp_path):
+    """:func:`spatial.dask_engine.as_read_layer` on what dask-geopandas reads equals ``read_layer``: the
+    frame, its ``attrs`` (warnings included), and the errors, for the options a site file is read with."""
+    import dask_geopandas
+    import pandas as pd
+
+    from layers.readers import read_layer
+    from spatial.dask_engine import as_read_layer
+
+    bowtie = shapely.Polygon([(X, Y), (X + 10, Y + 10), (X + 10, Y), (X, Y + 10)])
+    g = gpd.GeoDataFrame({"名称": ["甲", "乙", None], "TYPE": ["mining", None, "housing"]},
+                         geometry=[box(X, Y, X + 50, Y + 50), bowtie, None], crs=CRS)
+    g.to_parquet(tmp_path / "crs.parquet")
+    g.set_crs(None, allow_override=True).to_parquet(tmp_path / "nocrs.geoparquet")   # placed by sniffing
+    g.iloc[:1].assign(geometry=[shapely.Point(np.nan, 1.0)]).to_parquet(tmp_path / "nan.parquet")
+    for name, kw in [("crs.parquet", {}), ("crs.parquet", {"repair": True}), ("crs.parquet", {"encoding": "gbk"}),
+                     ("nocrs.geoparquet", {}), ("nocrs.geoparquet", {"crs": "EPSG:4525"}), ("nan.parquet", {}),
+                     ("crs.parquet", {"encoding": "no-such-codec"})]:
+        part = dask_geopandas.read_parquet(str(tmp_path / name), split_row_groups=False).compute()
+        try:
+            want = read_layer(tmp_path / name, kind="site", **kw)
+        except (InputError, UsageError) as exc:
+            with pytest.raises(type(exc)) as got:
+                as_read_layer(part, tmp_path / name, **kw)
+            assert str(got.value) == str(exc)
+            continue
+        got = as_read_layer(part, tmp_path / name, **kw)
+        pd.testing.assert_frame_equal(pd.DataFrame(got), pd.DataFrame(want))
+        assert got.crs == want.crs and got.attrs == want.attrs, (name, kw)
