@@ -424,7 +424,7 @@ def _kept_workloads(out: Path | None, size_name: str, rerun: list[str]) -> list[
 def _merged(results: dict, kept: list[dict]) -> dict:
     if not kept:
         return results
-    order = [w["name"] for w in registry().values()]
+    order = list(registry())
     every = kept + results["workloads"]
     every.sort(key=lambda w: order.index(w["name"]) if w["name"] in order else len(order))
     return {**results, "workloads": every,
