@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     if plan.exists():
         step(["audit-text", plan.name, "--project", "redline.toml"])
     step(["check", "sites", "--out", "outputs/check"])
+    step(["check", "sites", "--engine", "dask", "--workers", "2", "--no-maps", "--out", "outputs/check_dask"])
+    step(["check", "sites/项目选址.gpkg", "--stream", "--chunk-size", "4", "--out", "outputs/check_stream"])
     step(["map", "--out", "outputs/web_map.html", "--png", "outputs/print_map_A4.png", "--pdf",
           "outputs/print_map_A4.pdf"])
     step(["map", "--no-layout", "--out", "outputs/附图.html", "--pdf", "outputs/附图_A3.pdf", "--paper", "A3"])
