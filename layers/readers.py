@@ -303,9 +303,8 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
                 if CPG_CONTRADICTED in why:
                     warns.append(f"encoding: the {why}; give --encoding to override")
         elif fmt != "CSV":
-            enc_info = {"value": "utf-8", "source": f"{fmt} text is UTF-8 by specification"}
-            if encoding:
-                warns.append(f"--encoding {encoding} ignored: {fmt} text is UTF-8 by specification")
+            enc_info, enc_warns = _utf8_format(fmt, encoding)
+            warns += enc_warns
         gdf, layer, layer_warns = _read_vector(path, fmt, layer, enc_info["value"] if fmt == "ESRI Shapefile"
                                                else encoding)
         warns += layer_warns
@@ -314,6 +313,42 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
         crs_info, crs_warns = _settle_crs(gdf, path, crs, quiet_datum=towgs84 is not None)
         warns += crs_warns
 
+    return _finish_layer(gdf, path, fmt, layer, enc_info, crs_info, warns, extra, kind=kind, fields=fields,
+                         repair=repair, towgs84=towgs84, validate=validate)
+
+
+def layer_from_frame(gdf: gpd.GeoDataFrame, path: str | os.PathLike, *, encoding: str | None = None,
+                     crs: str | int | None = None, kind: str | None = None, fields: dict | None = None,
+                     repair: bool = False, towgs84: str | None = None, validate: bool = True) -> gpd.GeoDataFrame:
+    """What :func:`read_layer` makes of a GeoParquet file, from the frame already read from it elsewhere
+    (e.g. by ``dask_geopandas.read_parquet`` on a dask worker); ``path`` names the file in messages.
+
+    Example
+    -------
+    >>> import shapely
+    >>> g = gpd.GeoDataFrame({"DKMC": ["甲"]}, geometry=[shapely.box(37465000, 4200000, 37465100, 4200100)])
+    >>> layer_from_frame(g, "地块.parquet").attrs["redline"]["crs"]["epsg"]
+    4525
+    """
+    path = Path(path)
+    if encoding:
+        _check_encoding(encoding)
+    enc_info, warns = _utf8_format("GeoParquet", encoding)
+    _check_finite(np.asarray(gdf.geometry.values), path)
+    crs_info, crs_warns = _settle_crs(gdf, path, crs, quiet_datum=towgs84 is not None)
+    return _finish_layer(gdf, path, "GeoParquet", None, enc_info, crs_info, warns + crs_warns, {}, kind=kind,
+                         fields=fields, repair=repair, towgs84=towgs84, validate=validate)
+
+
+def _utf8_format(fmt: str, encoding: str | None) -> tuple[dict, list[str]]:
+    return ({"value": "utf-8", "source": f"{fmt} text is UTF-8 by specification"},
+            [f"--encoding {encoding} ignored: {fmt} text is UTF-8 by specification"] if encoding else [])
+
+
+def _finish_layer(gdf: gpd.GeoDataFrame, path: Path, fmt: str, layer, enc_info: dict, crs_info: dict,
+                  warns: list[str], extra: dict, *, kind, fields, repair, towgs84, validate) -> gpd.GeoDataFrame:
+    """After reading: datum conversion, validity (and repair), empty geometries, the kind's columns and
+    ``attrs["redline"]``."""
     transformation = None
     if towgs84 is not None:
         gdf, crs_info, transformation = convert_old_datum(gdf, towgs84, path=path, crs_info=crs_info)
@@ -346,6 +381,7 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
         "fields": mapping, "warnings": warns, **extra,
     }
     return gdf
+
 
 
 def _check_encoding(encoding: str) -> None:

@@ -106,17 +106,7 @@ import pyarrow.parquet as pq
 import shapely
 
 from layers.errors import InputError, RedlineError, UsageError
-from layers.kinds import map_attributes
-from layers.readers import (
-    _check_encoding,
-    _check_finite,
-    _settle_crs,
-    _short,
-    check_geometry_kind,
-    detect_format,
-    invalid_report,
-    repair_geometries,
-)
+from layers.readers import _short, detect_format, layer_from_frame
 from spatial.areas import method_description
 from spatial.checks import (
     CheckContext,
@@ -386,57 +376,10 @@ def geoparquet_dataset(path) -> list[Path] | None:
 
 def as_read_layer(gdf: gpd.GeoDataFrame, path, *, kind: str | None = "site", repair: bool = False,
                   encoding: str | None = None, crs=None) -> gpd.GeoDataFrame:
-    """What :func:`layers.readers.read_layer` makes of a GeoParquet file, from the frame read from it
-    (here: by ``dask_geopandas.read_parquet`` on a worker): the NaN-coordinate check, the CRS settled,
-    invalid and empty geometries reported (repaired with ``repair``), the kind's geometry and canonical
-    columns, ``attrs["redline"]``. ``path`` names the file in messages.
-
-    ``tests/test_dask_engine.py`` compares it with ``read_layer`` on the same files.
-
-    Raises
-    ------
-    InputError
-        As ``read_layer``: a NaN or infinite coordinate, coordinates that cannot be placed, mixed
-        geometry types.
-    UsageError
-        An unknown ``encoding`` or ``crs``.
-    """
-    path = Path(path)
-    fmt = "GeoParquet"
-    warns: list[str] = []
-    enc_info = {"value": "utf-8", "source": f"{fmt} text is UTF-8 by specification"}
-    if encoding:
-        _check_encoding(encoding)
-        warns.append(f"--encoding {encoding} ignored: {fmt} text is UTF-8 by specification")
-    _check_finite(np.asarray(gdf.geometry.values), path)
-    crs_info, crs_warns = _settle_crs(gdf, path, crs)
-    warns += crs_warns
-    invalid = invalid_report(gdf)
-    repair_info = None
-    if invalid["count"]:
-        reasons = ", ".join(f"{r} ×{n}" for r, n in invalid["reasons"].items())
-        warns.append(f"{invalid['count']} invalid geometr{'y' if invalid['count'] == 1 else 'ies'} ({reasons})"
-                     + ("" if repair else "; not repaired (use repair=True / --repair)"))
-        if repair:
-            gdf, repair_info = repair_geometries(gdf)
-            warns.append(f"repaired {repair_info['features']} feature(s) with make_valid: area "
-                         f"{repair_info['area_before']:.3f} → {repair_info['area_after']:.3f} "
-                         "(planar units of the layer)")
-    geoms = np.asarray(gdf.geometry.values)
-    empty = int((shapely.is_empty(geoms) | shapely.is_missing(geoms)).sum())
-    if empty:
-        warns.append(f"{empty} feature(s) with empty or missing geometry")
-    mapping = None
-    if kind is not None:
-        warns += check_geometry_kind(gdf, kind, path=path)
-        gdf, mapping, map_warns = map_attributes(gdf, kind, None)
-        warns += map_warns
-    gdf.attrs["redline"] = {
-        "path": str(path), "format": fmt, "layer": None, "encoding": enc_info, "crs": crs_info,
-        "invalid": invalid, "repair": repair_info, "transformation": None, "kind": kind,
-        "fields": mapping, "warnings": warns,
-    }
-    return gdf
+    """What :func:`layers.readers.read_layer` makes of a GeoParquet file, from the frame read from it here
+    by ``dask_geopandas.read_parquet`` on a worker (:func:`layers.readers.layer_from_frame`, the same steps
+    as ``read_layer``); ``path`` names the file in messages."""
+    return layer_from_frame(gdf, path, kind=kind, repair=repair, encoding=encoding, crs=crs)
 
 
 @_failing_as_value
