@@ -291,7 +291,7 @@ def check_prepared_dask(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, cl
     RedlineError
         What the local engine raises (a bad site, say), raised on the worker and re-raised here.
     """
-    distributed = _need_dask()
+    _need_dask()
     if len(sites) == 0:
         return check_prepared(sites, prepared, project_type=project_type)
     attrs = dict(sites.attrs)
@@ -307,12 +307,7 @@ def check_prepared_dask(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, cl
     futures = client.map(_check_partition, parts, prepared=prepared_f, project_type=project_type, attrs=attrs,
                          pure=False)
     try:
-        done = 0
-        for _ in distributed.as_completed(futures):
-            done += 1
-            if progress is not None:
-                progress(done, len(futures), "分区 partitions")
-        results = client.gather(futures)
+        results = _gather(client, futures, progress)
     finally:
         client.cancel([*futures, *parts, prepared_f])
     _raise_failed(results)
@@ -372,6 +367,16 @@ def geoparquet_dataset(path) -> list[Path] | None:
     except InputError:
         return None
     return files if all(f.suffix.lower() in PARQUET_EXTENSIONS for f in files) else None
+
+
+def _gather(client, futures: list, progress: Callable | None) -> list:
+    """The futures' results, in order, with ``progress(done, total, "分区 partitions")`` as each completes."""
+    import distributed
+
+    for done, _ in enumerate(distributed.as_completed(futures), 1):
+        if progress is not None:
+            progress(done, len(futures), "分区 partitions")
+    return client.gather(futures)
 
 
 def as_read_layer(gdf: gpd.GeoDataFrame, path, *, kind: str | None = "site", repair: bool = False,
@@ -523,12 +528,7 @@ def read_and_check_dask(sites_path, ctx: CheckContext, *, client, project_type: 
         futures = client.map(_check_site_file, pieces[1:] or read, prepared=prepared_f,
                              project_type=project_type, towns=towns_f, where=str(sites_path), head=head,
                              pure=False)
-        done = 0
-        for _ in distributed.as_completed(futures):
-            done += 1
-            if progress is not None:
-                progress(done, len(futures), "分区 partitions")
-        results = client.gather(futures)
+        results = _gather(client, futures, progress)
     finally:
         client.cancel([*futures, *pieces, *read, *frames, prepared_f] + ([towns_f] if towns_f is not None else []))
     _raise_failed(results)
