@@ -60,8 +60,8 @@ Site checks of anything else (:func:`check_prepared_dask`)
     the client as it was: one line, exit 3.
 
 Area shares
-    :func:`area_shares_dask` follows :func:`spatial.shares.area_shares` step by step, with the heavy work
-    spread over the workers: ellipsoidal areas in chunks, the union of each group of overlapping polygons
+    :func:`area_shares_dask` is :func:`spatial.shares.area_shares` with :class:`DaskSteps`, which spread
+    the heavy work over the workers: ellipsoidal areas in chunks, the union of each group of overlapping polygons
     (:func:`spatial.overlay.overlap_groups`), clipping to the boundary in chunks, one dissolve per
     category of ``by``, zones in chunks. The layers are read on the client. Every geometry goes through
     the same operations as in the local engine and every sum is taken on the client over the whole array
@@ -107,7 +107,6 @@ import shapely
 
 from layers.errors import InputError, RedlineError, UsageError
 from layers.readers import _short, detect_format, layer_from_frame
-from spatial.areas import method_description
 from spatial.checks import (
     CheckContext,
     PreparedLayers,
@@ -118,8 +117,8 @@ from spatial.checks import (
     site_frame,
     unique_site_ids,
 )
-from spatial.overlay import as_array, dissolve, dissolve_pieces, intersect_pairs, overlap_groups, polygonal
-from spatial.shares import _clip, _measure, _require_polygons, _valid
+from spatial.overlay import overlap_groups
+from spatial.shares import LocalSteps, _clip, _measure, area_shares, category_m2, zone_areas
 
 INSTALL_HINT = 'pip install "redline[dask]" (or pip install -e ".[dask]" in a source tree)'
 PARQUET_EXTENSIONS = (".parquet", ".geoparquet")
@@ -589,16 +588,8 @@ def _clip_part(pieces: np.ndarray, *, boundary) -> np.ndarray:
     return _clip(pieces, boundary)
 
 
-def _category_m2(geoms: np.ndarray, boundary, crs, method: str) -> float:
-    part = dissolve_pieces(geoms)
-    if boundary is not None:
-        part = _clip(part, boundary)
-    return float(_measure(part, crs, method).sum())
-
-
 def _zone_part(zgeoms: np.ndarray, *, inside: np.ndarray, crs, method: str) -> np.ndarray:
-    zi, _, geoms_in = intersect_pairs(zgeoms, inside)
-    return np.bincount(zi, weights=_measure(polygonal(geoms_in), crs, method), minlength=len(zgeoms))
+    return zone_areas(zgeoms, inside, crs, method)
 
 
 def _dissolve_pieces_dask(client, arr: np.ndarray, n: int) -> np.ndarray:
@@ -623,11 +614,41 @@ def _dissolve_pieces_dask(client, arr: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+class DaskSteps(LocalSteps):
+    """The heavy steps of :func:`spatial.shares.area_shares` on a dask cluster, in ``n`` chunks each: areas,
+    the union of each group of overlapping polygons, clipping, one dissolve per category, zones. Results
+    come back in the local order, so every sum is the local engine's."""
+
+    def __init__(self, client, n: int, crs, method: str) -> None:
+        super().__init__(crs, method)
+        self.client, self.n = client, n
+
+    def measure(self, geoms: np.ndarray) -> np.ndarray:
+        return _map_concat(self.client, _measure_part, geoms, self.n, crs=self.crs, method=self.method)
+
+    def pieces(self, geoms: np.ndarray) -> np.ndarray:
+        return _dissolve_pieces_dask(self.client, geoms, self.n)
+
+    def clip(self, pieces: np.ndarray, boundary) -> np.ndarray:
+        if len(pieces) == 0:
+            return super().clip(pieces, boundary)
+        return _map_concat(self.client, _clip_part, pieces, self.n, boundary=boundary)
+
+    def categories_m2(self, groups: list[np.ndarray], boundary) -> list[float]:
+        futures = [self.client.submit(category_m2, g, boundary, self.crs, self.method, pure=False)
+                   for g in groups]
+        return self.client.gather(futures)
+
+    def zones_m2(self, zgeoms: np.ndarray, inside: np.ndarray) -> np.ndarray:
+        inside_f = self.client.scatter(inside, broadcast=True, hash=False)
+        return _map_concat(self.client, _zone_part, zgeoms, self.n, inside=inside_f, crs=self.crs,
+                           method=self.method)
+
+
 def area_shares_dask(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = None, *, client,
                      by: str | None = None, zones: gpd.GeoDataFrame | None = None, zone_field: str = "name",
                      method: str = "ellipsoidal", chunks: int | None = None) -> dict:
-    """:func:`spatial.shares.area_shares` on a dask cluster: the same result (see the module docstring
-    for what "the same" means).
+    """:func:`spatial.shares.area_shares` on a dask cluster (:class:`DaskSteps`): the same result.
 
     Parameters are those of :func:`spatial.shares.area_shares`, plus
 
@@ -644,82 +665,6 @@ def area_shares_dask(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None 
     ...     round(area_shares_dask(red, client=c)["total_m2"] / 1e6, 2)
     2.0
     """
-    _require_polygons(layer, "the layer")
-    crs = layer.crs
-    if crs is None:
-        raise InputError("the layer has no CRS", path=layer.attrs.get("redline", {}).get("path"))
     n = chunks or 4 * _workers(client)
-    warnings: list[str] = []
-    geoms = _valid(as_array(layer.geometry))
-
-    def measure(arr: np.ndarray) -> np.ndarray:
-        return _map_concat(client, _measure_part, arr, n, crs=crs, method=method)
-
-    raw_sum = float(measure(geoms).sum())
-    pieces = _dissolve_pieces_dask(client, geoms, n)
-    merged_m2 = float(measure(pieces).sum())
-    overlap_removed = raw_sum - merged_m2
-    if overlap_removed > 1e-9 * max(raw_sum, 1):
-        warnings.append(f"features of the layer overlap each other: {overlap_removed:.2f} m² counted once")
-    else:
-        overlap_removed = 0.0
-
-    bmerged = None
-    boundary_m2 = None
-    outside = 0.0
-    inside = pieces
-    if boundary is not None:
-        _require_polygons(boundary, "the boundary")
-        if boundary.crs is not None and not boundary.crs.equals(crs):
-            warnings.append(f"the boundary is in {boundary.crs.name}; reprojected to the layer's {crs.name}")
-            boundary = boundary.to_crs(crs)
-        bmerged = dissolve(_valid(as_array(boundary.geometry)))
-        boundary_m2 = float(_measure([bmerged], crs, method)[0])
-        inside = _map_concat(client, _clip_part, pieces, n, boundary=bmerged) if len(pieces) else \
-            _clip(pieces, bmerged)
-        inside_m2 = float(measure(inside).sum())
-        outside = merged_m2 - inside_m2
-        if outside > 1e-9 * max(merged_m2, 1):
-            warnings.append(f"{outside:.2f} m² of the layer lies outside the boundary and is not counted")
-        else:
-            outside = 0.0
-        if len(inside) == 0:
-            warnings.append("the layer does not intersect the boundary: total 0")
-        total = inside_m2
-    else:
-        total = merged_m2
-    share = None if not boundary_m2 else 100.0 * total / boundary_m2
-
-    rows = []
-    if by is not None:
-        if by not in layer.columns:
-            raise InputError(f"--by {by!r}: no such field (fields: "
-                             f"{', '.join(c for c in layer.columns if c != layer.geometry.name)})",
-                             path=layer.attrs.get("redline", {}).get("path"))
-        keys = layer[by].astype("string").fillna("（空）").to_numpy()
-        uniq = list(dict.fromkeys(keys))
-        futures = [client.submit(_category_m2, geoms[keys == k], bmerged, crs, method, pure=False) for k in uniq]
-        areas = client.gather(futures)
-        rows = [{"key": str(k), "area_m2": float(a),
-                 "share_pct": None if not boundary_m2 else 100.0 * float(a) / boundary_m2}
-                for k, a in zip(uniq, areas, strict=True)]
-        if sum(r["area_m2"] for r in rows) > total * (1 + 1e-9) + 1e-6:
-            warnings.append(f"features with different {by} values overlap: the rows add up to more than "
-                            "the dissolved total")
-    elif zones is not None:
-        _require_polygons(zones, "the zones")
-        if zones.crs is not None and not zones.crs.equals(crs):
-            warnings.append(f"the zones are in {zones.crs.name}; reprojected to the layer's {crs.name}")
-            zones = zones.to_crs(crs)
-        zgeoms = _valid(as_array(zones.geometry))
-        inside_f = client.scatter(inside, broadcast=True, hash=False)
-        per_zone = _map_concat(client, _zone_part, zgeoms, n, inside=inside_f, crs=crs, method=method)
-        names = zones[zone_field] if zone_field in zones.columns else zones.index
-        zone_m2 = measure(zgeoms)
-        for name, a, za in zip(names, per_zone, zone_m2, strict=True):
-            rows.append({"key": str(name), "area_m2": float(a),
-                         "share_pct": None if not boundary_m2 else 100.0 * float(a) / boundary_m2,
-                         "zone_m2": float(za), "share_of_zone_pct": 100.0 * float(a) / za if za else None})
-    return {"method": method_description(crs, method), "total_m2": total, "sum_of_features_m2": raw_sum,
-            "overlap_removed_m2": overlap_removed, "outside_boundary_m2": outside, "boundary_m2": boundary_m2,
-            "share_pct": share, "features": int(len(layer)), "rows": rows, "warnings": warnings}
+    return area_shares(layer, boundary, by=by, zones=zones, zone_field=zone_field, method=method,
+                       steps=lambda crs, m: DaskSteps(client, n, crs, m))

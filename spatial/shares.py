@@ -54,9 +54,49 @@ def _clip(pieces: np.ndarray, boundary) -> np.ndarray:
     return geoms[~shapely.is_empty(geoms)]
 
 
+def category_m2(geoms: np.ndarray, boundary, crs, method: str) -> float:
+    """Dissolved area of one category's polygons, clipped to ``boundary`` (a geometry) when given."""
+    part = dissolve_pieces(geoms)
+    if boundary is not None:
+        part = _clip(part, boundary)
+    return float(_measure(part, crs, method).sum())
+
+
+def zone_areas(zgeoms: np.ndarray, inside: np.ndarray, crs, method: str) -> np.ndarray:
+    """Area of the non-overlapping pieces ``inside`` that lies in each zone of ``zgeoms``."""
+    zi, _, geoms_in = intersect_pairs(zgeoms, inside)
+    return np.bincount(zi, weights=_measure(polygonal(geoms_in), crs, method), minlength=len(zgeoms))
+
+
+class LocalSteps:
+    """The heavy steps of :func:`area_shares`, run in this process.
+
+    :class:`spatial.dask_engine.DaskSteps` runs the same steps on a dask cluster; :func:`area_shares`
+    does everything else (checks, sums, warnings, rows) the same way for both.
+    """
+
+    def __init__(self, crs, method: str) -> None:
+        self.crs, self.method = crs, method
+
+    def measure(self, geoms: np.ndarray) -> np.ndarray:
+        return _measure(geoms, self.crs, self.method)
+
+    def pieces(self, geoms: np.ndarray) -> np.ndarray:
+        return dissolve_pieces(geoms)
+
+    def clip(self, pieces: np.ndarray, boundary) -> np.ndarray:
+        return _clip(pieces, boundary)
+
+    def categories_m2(self, groups: list[np.ndarray], boundary) -> list[float]:
+        return [category_m2(g, boundary, self.crs, self.method) for g in groups]
+
+    def zones_m2(self, zgeoms: np.ndarray, inside: np.ndarray) -> np.ndarray:
+        return zone_areas(zgeoms, inside, self.crs, self.method)
+
+
 def area_shares(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = None, *,
                 by: str | None = None, zones: gpd.GeoDataFrame | None = None, zone_field: str = "name",
-                method: str = "ellipsoidal") -> dict:
+                method: str = "ellipsoidal", steps=LocalSteps) -> dict:
     """Dissolved area of a layer, its share of a boundary, and a breakdown.
 
     Parameters
@@ -71,6 +111,9 @@ def area_shares(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = Non
     zones : GeoDataFrame, optional
         Break the total down by these polygons (e.g. townships), named by ``zone_field``.
     method : {"ellipsoidal", "planar"}
+    steps : callable, optional
+        ``steps(crs, method)`` gives the object that runs the heavy steps (default :class:`LocalSteps`;
+        :func:`spatial.dask_engine.area_shares_dask` passes cluster steps).
 
     Returns
     -------
@@ -83,11 +126,12 @@ def area_shares(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = Non
     crs = layer.crs
     if crs is None:
         raise InputError("the layer has no CRS", path=layer.attrs.get("redline", {}).get("path"))
+    run = steps(crs, method)
     warnings: list[str] = []
     geoms = _valid(as_array(layer.geometry))
-    raw_sum = float(_measure(geoms, crs, method).sum())
-    pieces = dissolve_pieces(geoms)  # non-overlapping: their areas add up to the dissolved area
-    merged_m2 = float(_measure(pieces, crs, method).sum())
+    raw_sum = float(run.measure(geoms).sum())
+    pieces = run.pieces(geoms)  # non-overlapping: their areas add up to the dissolved area
+    merged_m2 = float(run.measure(pieces).sum())
     overlap_removed = raw_sum - merged_m2
     if overlap_removed > 1e-9 * max(raw_sum, 1):
         warnings.append(f"features of the layer overlap each other: {overlap_removed:.2f} m² counted once")
@@ -105,8 +149,8 @@ def area_shares(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = Non
             boundary = boundary.to_crs(crs)
         bmerged = dissolve(_valid(as_array(boundary.geometry)))
         boundary_m2 = float(_measure([bmerged], crs, method)[0])
-        inside = _clip(pieces, bmerged)
-        inside_m2 = float(_measure(inside, crs, method).sum())
+        inside = run.clip(pieces, bmerged)
+        inside_m2 = float(run.measure(inside).sum())
         outside = merged_m2 - inside_m2
         if outside > 1e-9 * max(merged_m2, 1):
             warnings.append(f"{outside:.2f} m² of the layer lies outside the boundary and is not counted")
@@ -127,12 +171,7 @@ def area_shares(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = Non
                              path=layer.attrs.get("redline", {}).get("path"))
         keys = layer[by].astype("string").fillna("（空）").to_numpy()
         uniq = list(dict.fromkeys(keys))
-        areas = []
-        for k in uniq:  # one dissolve per category value
-            part = dissolve_pieces(geoms[keys == k])
-            if bmerged is not None:
-                part = _clip(part, bmerged)
-            areas.append(float(_measure(part, crs, method).sum()))
+        areas = run.categories_m2([geoms[keys == k] for k in uniq], bmerged)  # one dissolve per value
         rows = [{"key": str(k), "area_m2": float(a),
                  "share_pct": None if not boundary_m2 else 100.0 * float(a) / boundary_m2}
                 for k, a in zip(uniq, areas, strict=True)]
@@ -145,10 +184,9 @@ def area_shares(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = Non
             warnings.append(f"the zones are in {zones.crs.name}; reprojected to the layer's {crs.name}")
             zones = zones.to_crs(crs)
         zgeoms = _valid(as_array(zones.geometry))
-        zi, _, geoms_in = intersect_pairs(zgeoms, inside)
-        per_zone = np.bincount(zi, weights=_measure(polygonal(geoms_in), crs, method), minlength=len(zgeoms))
+        per_zone = run.zones_m2(zgeoms, inside)
         names = zones[zone_field] if zone_field in zones.columns else zones.index
-        zone_m2 = _measure(zgeoms, crs, method)
+        zone_m2 = run.measure(zgeoms)
         for name, a, za in zip(names, per_zone, zone_m2, strict=True):
             rows.append({"key": str(name), "area_m2": float(a),
                          "share_pct": None if not boundary_m2 else 100.0 * float(a) / boundary_m2,
