@@ -577,9 +577,11 @@ def read_ogr(path: str | os.PathLike, *, layer=None, encoding: str | None = None
     -------
     >>> import geopandas as gpd, shapely, tempfile, os
     >>> f = os.path.join(tempfile.mkdtemp(), "a.gpkg")
-    >>> gpd.GeoDataFrame({"名称": ["甲"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4490).to_file(f)
-    >>> read_ogr(f).area.tolist()
-    [1.0]
+    >>> gpd.GeoDataFrame({"名称": ["甲"]}, geometry=[shapely.box(37465000, 4200000, 37465100, 4200100)],
+    ...                  crs=4525).to_file(f)
+    >>> g = read_ogr(f)
+    >>> g["名称"].tolist(), g.area.tolist()
+    (['甲'], [10000.0])
     """
     batches: queue.SimpleQueue = queue.SimpleQueue()
     with pyogrio.raw.open_arrow(path, layer=layer, encoding=encoding, use_pyarrow=True,
@@ -620,23 +622,31 @@ def read_ogr(path: str | os.PathLike, *, layer=None, encoding: str | None = None
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geometry, index=df.index), crs=meta["crs"])
 
 
+def text_encoding(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """The encoding of a text file's bytes (all of them, or a sample cut at a line end), and why:
+    ``encoding`` when given; a UTF-8 byte-order mark; else UTF-8, else GB18030, else Latin-1.
+
+    >>> text_encoding("经度,纬度".encode("gbk"))
+    ('gb18030', 'no byte-order mark; the text is not UTF-8 but decodes as GBK/GB18030')
+    """
+    if encoding:
+        return encoding, "given with --encoding"
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", "the file starts with a UTF-8 byte-order mark"
+    for cand, reason in (("utf-8", "no byte-order mark; the text decodes as UTF-8"),
+                         ("gb18030", "no byte-order mark; the text is not UTF-8 but decodes as GBK/GB18030")):
+        try:
+            data.decode(cand)
+        except UnicodeDecodeError:
+            continue
+        return cand, reason
+    return "latin-1", "the text is neither UTF-8 nor GBK/GB18030: read as Latin-1, check it"
+
+
 def _read_points_csv(path: Path, encoding: str | None) -> gpd.GeoDataFrame:
     """Points from a CSV with coordinate columns; ``attrs["encoding"]`` says how the text was decoded."""
     raw = path.read_bytes()
-    if encoding:
-        enc, why = encoding, "given with --encoding"
-    elif raw.startswith(codecs.BOM_UTF8):
-        enc, why = "utf-8-sig", "the file starts with a UTF-8 byte-order mark"
-    else:
-        enc, why = "latin-1", "the text is neither UTF-8 nor GBK/GB18030: read as Latin-1, check it"
-        for cand, reason in (("utf-8", "no byte-order mark; the text decodes as UTF-8"),
-                             ("gb18030", "no byte-order mark; the text is not UTF-8 but decodes as GBK/GB18030")):
-            try:
-                raw.decode(cand)
-            except UnicodeDecodeError:
-                continue
-            enc, why = cand, reason
-            break
+    enc, why = text_encoding(raw, encoding)
     try:
         text = raw.decode(enc)
     except UnicodeDecodeError as exc:

@@ -31,7 +31,6 @@ Example
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import json
 import os
@@ -150,23 +149,16 @@ def _open_parquet(p: Path, chunk_size: int) -> SiteStream:
 
 
 def _csv_encoding(p: Path, encoding: str | None) -> tuple[str, str]:
-    """The text encoding of a CSV, from a sample (as :func:`layers.readers.read_layer` decides it)."""
+    """The text encoding of a CSV, decided on its first MB (cut at a line end) as ``read_layer`` decides it."""
+    from layers.readers import text_encoding
+
     if encoding:
-        return encoding, "given with --encoding"
+        return text_encoding(b"", encoding)
     with open(p, "rb") as f:
         sample = f.read(1 << 20)
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig", "the file starts with a UTF-8 byte-order mark"
     if len(sample) == 1 << 20:
         sample = sample[:sample.rfind(b"\n") + 1] or sample
-    for cand, reason in (("utf-8", "no byte-order mark; the text decodes as UTF-8"),
-                         ("gb18030", "no byte-order mark; the text is not UTF-8 but decodes as GBK/GB18030")):
-        try:
-            sample.decode(cand)
-        except UnicodeDecodeError:
-            continue
-        return cand, reason
-    return "latin-1", "the text is neither UTF-8 nor GBK/GB18030: read as Latin-1, check it"
+    return text_encoding(sample)
 
 
 def _count_lines(p: Path) -> int:

@@ -54,3 +54,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print one JS
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress or warnings on stderr.")
 project_option = click.option("--project", "project_path", type=click.Path(dir_okay=True),
                               help="Project file (default: redline.toml in the current folder).")
+scheduler_option = click.option(
+    "--scheduler", metavar="ADDRESS",
+    help="Address of a running dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --engine dask).")
+workers_option = click.option("--workers", type=int, metavar="N",
+                              help="Workers of the local dask cluster (default: one per core).")

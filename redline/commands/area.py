@@ -10,7 +10,16 @@ from layers.errors import UsageError
 from layers.outputs import file_record, provenance
 from layers.project import find_project
 from layers.readers import read_layer, read_project_layer
-from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
+from redline.commands._common import (
+    echo_json,
+    handle_errors,
+    json_option,
+    project_option,
+    quiet_option,
+    scheduler_option,
+    warn,
+    workers_option,
+)
 from spatial.shares import area_shares
 from spatial.units import from_m2, largest_remainder_round, parse_unit, unit_label
 from spatial.xlsx import write_table_xlsx
@@ -56,9 +65,8 @@ def area_table(result: dict, unit: str, decimals: int) -> tuple[list[list], bool
               help="local (default): this process. dask: the dissolve, clipping and areas spread over a dask "
                    "cluster (a local one, one worker per core, unless --scheduler); same results. Needs "
                    'pip install "redline[dask]".')
-@click.option("--scheduler", metavar="ADDRESS",
-              help="Address of a running dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --engine dask).")
-@click.option("--workers", type=int, metavar="N", help="Workers of the local dask cluster (default: one per core).")
+@scheduler_option
+@workers_option
 @project_option
 @json_option
 @quiet_option

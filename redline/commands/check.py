@@ -15,7 +15,9 @@ from redline.commands._common import (
     progress_enabled,
     project_option,
     quiet_option,
+    scheduler_option,
     warn,
+    workers_option,
 )
 
 
@@ -59,9 +61,8 @@ OUTPUT_FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", "压覆分�
               help="local (default): this process. dask: the sites in spatial partitions on a dask cluster "
                    "(a local one, one worker per core, unless --scheduler); same results. Needs "
                    'pip install "redline[dask]".')
-@click.option("--scheduler", metavar="ADDRESS",
-              help="Address of a running dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --engine dask).")
-@click.option("--workers", type=int, metavar="N", help="Workers of the local dask cluster (default: one per core).")
+@scheduler_option
+@workers_option
 @click.option("--partitions", type=int, metavar="N",
               help="Spatial partitions of the sites on the dask engine (default: 4 per worker; a folder of "
                    "GeoParquet files: one per file).")
