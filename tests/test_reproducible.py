@@ -17,7 +17,6 @@ from click.testing import CliRunner
 
 from redline.cli import main
 
-SHARED_PLAN = Path(__file__).resolve().parents[2] / "shared" / "plans" / "002_3c0c0156d9f7a3dc.txt"
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}")
 
 
@@ -38,7 +37,7 @@ JSON_COMMANDS = {
     "inspect-guotu": ["inspect", "sites/01_示范县幸福里住宅小区.txt", "--json"],
     "area": ["area", "red_line", "--by-zones", "townships", "--json"],
     "audit": ["audit", "--json"],
-    "audit-text": ["audit-text", str(SHARED_PLAN), "--json"],
+    "audit-text": ["audit-text", "示范县生态保护规划.txt", "--project", "redline.toml", "--json"],
     "raster-share": ["raster-share", "data/landcover.tif", "--zones", "townships", "--json"],
     "check": ["check", "sites", "--json"],
 }
