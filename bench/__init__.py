@@ -447,7 +447,7 @@ def _jsonable(o):
 
 def write_results(results: dict, path: Path) -> None:
     """Write the results JSON whole or not at all."""
-    from layers.outputs import write_text
+    from redline.layers.outputs import write_text
 
     write_text(path, json.dumps(_clean(results), ensure_ascii=False, indent=2, default=_jsonable) + "\n")
 

@@ -1,6 +1,6 @@
 """Ellipsoidal area of 1 million polygons (30 million vertices) vs ``pyproj.Geod`` per geometry.
 
-Ours: ``spatial.areas.ellipsoidal_area`` (densify to 100 m in the Gauss-Krüger plane, inverse-project,
+Ours: ``redline.spatial.areas.ellipsoidal_area`` (densify to 100 m in the Gauss-Krüger plane, inverse-project,
 equal-area summation on the CGCS2000 ellipsoid), over the whole layer at once.
 
 Baseline and reference: for each geometry, the same 100 m densification (``shapely.segmentize``), inverse
@@ -70,7 +70,7 @@ def load(folder: Path, size: dict) -> dict:
 
 
 def ours(inp: dict) -> np.ndarray:
-    from spatial.areas import ellipsoidal_area
+    from redline.spatial.areas import ellipsoidal_area
 
     return ellipsoidal_area(inp["geoms"], CRS)
 
@@ -136,6 +136,6 @@ def targets(rec: dict) -> list[dict]:
 WORKLOADS = [Workload(
     name="area", title="ellipsoidal area of 1M polygons / 30M vertices", sizes=SIZES, prepare=prepare,
     load=load,
-    impls=[Impl("ours", ours, role="ours", note="spatial.areas.ellipsoidal_area"),
+    impls=[Impl("ours", ours, role="ours", note="redline.spatial.areas.ellipsoidal_area"),
            Impl("pyproj.Geod per geometry", geod_per_geometry)],
     summarize=summarize, compare=compare, targets=targets)]

@@ -1,11 +1,11 @@
 """Site check: 100,000 sites × 30,000 zones, the overlap area of every (site, zone) pair.
 
-Ours: ``spatial.overlay.intersect_pairs`` (STRtree + vectorized shapely) and the areas of the pieces:
+Ours: ``redline.spatial.overlay.intersect_pairs`` (STRtree + vectorized shapely) and the areas of the pieces:
 planar (``shapely.area``, the headline, so that DuckDB computes the same quantity) and, as a variant, the
-official ellipsoidal area (``spatial.areas.ellipsoidal_area``). Two more variants run the site-check module
-itself: ``spatial.checks.layer_pass`` (the per-layer engine of a check: ellipsoidal overlap per pair above
+official ellipsoidal area (``redline.spatial.areas.ellipsoidal_area``). Two more variants run the site-check module
+itself: ``redline.spatial.checks.layer_pass`` (the per-layer engine of a check: ellipsoidal overlap per pair above
 0.01 m², shares of site and zone, nearest zone within 5 km for untouched sites, site areas included) and
-``spatial.checks.check_sites`` (the whole check: rules, verdicts and the per-site report).
+``redline.spatial.checks.check_sites`` (the whole check: rules, verdicts and the per-site report).
 
 Baselines:
 
@@ -61,21 +61,21 @@ def load(folder: Path, size: dict) -> dict:
 
 # -------------------------------------------------------------------------------------------------- ours
 def ours_planar(inp: dict):
-    from spatial.overlay import intersect_pairs
+    from redline.spatial.overlay import intersect_pairs
 
     li, ri, pieces = intersect_pairs(inp["sites"], inp["zones"])
     return li, ri, shapely.area(pieces)
 
 
 def ours_ellipsoidal(inp: dict):
-    from spatial.areas import ellipsoidal_area
-    from spatial.overlay import intersect_pairs, polygonal
+    from redline.spatial.areas import ellipsoidal_area
+    from redline.spatial.overlay import intersect_pairs, polygonal
 
     li, ri, pieces = intersect_pairs(inp["sites"], inp["zones"])
     return li, ri, ellipsoidal_area(polygonal(pieces), CRS)
 
 
-# -------------------------------------------------------------------------------------------------- spatial.checks
+# -------------------------------------------------------------------------------------------------- redline.spatial.checks
 UNIT_CLASSES = np.array(["优先保护单元", "重点管控单元", "一般管控单元"])
 
 
@@ -92,8 +92,8 @@ def checks_setup(inp: dict) -> dict:
 
 
 def checks_layer_pass(inp: dict):
-    from spatial.areas import ellipsoidal_area
-    from spatial.checks import layer_pass
+    from redline.spatial.areas import ellipsoidal_area
+    from redline.spatial.checks import layer_pass
 
     sg = inp["sites"].geometry.values
     site_area = ellipsoidal_area(sg, CRS)
@@ -103,7 +103,7 @@ def checks_layer_pass(inp: dict):
 
 
 def checks_check_sites(inp: dict):
-    from spatial.checks import check_sites
+    from redline.spatial.checks import check_sites
 
     return check_sites(inp["sites"], {"units": inp["zones"]})
 
@@ -171,7 +171,7 @@ def gpd_overlay(inp: dict):
 
 # -------------------------------------------------------------------------------------------------- checks
 def summarize(name: str, result, inp) -> dict:
-    if name == "spatial.checks.check_sites":
+    if name == "redline.spatial.checks.check_sites":
         verdicts = [s["verdict"] for s in result["sites"]]
         return {"site_overlap_m2": np.array([s["layers"][0]["overlap_m2"] for s in result["sites"]], float),
                 "verdicts": np.array([verdicts.count(v) for v in ("符合", "不符合", "需论证", "无法判定")])}
@@ -180,7 +180,7 @@ def summarize(name: str, result, inp) -> dict:
     return {"sid": li[order].astype(np.int64), "zid": ri[order].astype(np.int64), "area": area[order].astype(float)}
 
 
-MIN_M2 = 0.01  # spatial.checks.MIN_OVERLAP_M2: smaller pieces are slivers of shared edges
+MIN_M2 = 0.01  # redline.spatial.checks.MIN_OVERLAP_M2: smaller pieces are slivers of shared edges
 
 
 def _positive(s: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -215,10 +215,10 @@ def compare(s: dict, size: dict) -> dict:
         out["ours (ellipsoidal) vs DuckDB ST_Area_Spheroid (WGS84)"] = _agree(s["ours (ellipsoidal)"],
                                                                            s["DuckDB ST_Area_Spheroid"])
     ell = s.get("ours (ellipsoidal)")
-    if ell is not None and "spatial.checks.layer_pass" in s:
-        out["ours (ellipsoidal) vs spatial.checks.layer_pass"] = _agree(ell, s["spatial.checks.layer_pass"])
-    if ell is not None and "spatial.checks.check_sites" in s:
-        c = s["spatial.checks.check_sites"]
+    if ell is not None and "redline.spatial.checks.layer_pass" in s:
+        out["ours (ellipsoidal) vs redline.spatial.checks.layer_pass"] = _agree(ell, s["redline.spatial.checks.layer_pass"])
+    if ell is not None and "redline.spatial.checks.check_sites" in s:
+        c = s["redline.spatial.checks.check_sites"]
         keep = ell["area"] > MIN_M2
         per_site = np.bincount(ell["sid"][keep], weights=ell["area"][keep], minlength=len(c["site_overlap_m2"]))
         out["check_sites per-site overlap vs ours (ellipsoidal) summed by site"] = {
@@ -250,12 +250,12 @@ def targets(rec: dict) -> list[dict]:
 WORKLOADS = [Workload(
     name="check", title="site check: 100,000 sites x 30,000 zones, overlap area per pair", sizes=SIZES,
     prepare=prepare, load=load,
-    impls=[Impl("ours", ours_planar, role="ours", note="spatial.overlay.intersect_pairs + shapely.area (planar)"),
+    impls=[Impl("ours", ours_planar, role="ours", note="redline.spatial.overlay.intersect_pairs + shapely.area (planar)"),
            Impl("ours (ellipsoidal)", ours_ellipsoidal, role="variant",
-                note="intersect_pairs + spatial.areas.ellipsoidal_area"),
-           Impl("spatial.checks.layer_pass", checks_layer_pass, role="variant", setup=checks_setup,
+                note="intersect_pairs + redline.spatial.areas.ellipsoidal_area"),
+           Impl("redline.spatial.checks.layer_pass", checks_layer_pass, role="variant", setup=checks_setup,
                 note="site areas + layer_pass (overlaps, shares, nearest within 5 km)"),
-           Impl("spatial.checks.check_sites", checks_check_sites, role="variant", setup=checks_setup,
+           Impl("redline.spatial.checks.check_sites", checks_check_sites, role="variant", setup=checks_setup,
                 note="the whole check: rules, verdicts, per-site report"),
            Impl("DuckDB spatial", duckdb_planar, setup=duckdb_setup),
            Impl("DuckDB ST_Area_Spheroid", duckdb_spheroid, setup=duckdb_setup, vs="ours (ellipsoidal)"),

@@ -1,6 +1,6 @@
 """Dissolve (union, overlaps counted once) of a 30,000-polygon coverage and of an overlapping layer.
 
-Ours: ``spatial.overlay.dissolve``, which checks whether the polygons form a coverage (then
+Ours: ``redline.spatial.overlay.dissolve``, which checks whether the polygons form a coverage (then
 ``shapely.coverage_union_all``) or not (then ``shapely.union_all``). Baselines: the two shapely calls
 themselves (a caller who already knows which case it has) and ``GeoDataFrame.dissolve()``.
 Target: coverage dissolve within 1.2x of ``shapely.coverage_union_all``.
@@ -60,7 +60,7 @@ def as_gdf(inp: dict) -> dict:
 
 
 def ours(inp: dict):
-    from spatial.overlay import dissolve
+    from redline.spatial.overlay import dissolve
 
     return dissolve(inp["geoms"])
 
@@ -102,13 +102,13 @@ def targets_cover(rec: dict) -> list[dict]:
 WORKLOADS = [
     Workload(name="dissolve-coverage", title="dissolve a 30,000-polygon coverage (2.1M vertices)",
              sizes=COVER_SIZES, prepare=prepare_cover, load=load,
-             impls=[Impl("ours", ours, role="ours", note="spatial.overlay.dissolve"),
+             impls=[Impl("ours", ours, role="ours", note="redline.spatial.overlay.dissolve"),
                     Impl("shapely.coverage_union_all", coverage_union_all),
                     Impl("geopandas.dissolve", gpd_dissolve, setup=as_gdf)],
              summarize=summarize, compare=compare, targets=targets_cover),
     Workload(name="dissolve-overlap", title="dissolve 30,000 overlapping polygons (1.4M vertices)",
              sizes=OVERLAP_SIZES, prepare=prepare_overlap, load=load,
-             impls=[Impl("ours", ours, role="ours", note="spatial.overlay.dissolve"),
+             impls=[Impl("ours", ours, role="ours", note="redline.spatial.overlay.dissolve"),
                     Impl("shapely.union_all", union_all),
                     Impl("geopandas.dissolve", gpd_dissolve, setup=as_gdf)],
              summarize=summarize, compare=compare, targets=None),

@@ -169,8 +169,8 @@ def draw_time(html: str | os.PathLike, *, runs: int = 3, chromium: str | None = 
 
 def run(target_vertices: int = 300_000) -> dict:
     """Build the county, write its web map, measure size and draw time against the budget."""
-    from layers.project import load_project
-    from maps.webmap import save_web_map, web_map
+    from redline.layers.project import load_project
+    from redline.maps.webmap import save_web_map, web_map
 
     work = Path(tempfile.mkdtemp(prefix="redline-bench-map-"))
     try:

@@ -1,6 +1,6 @@
 """Nearest zone within 5 km for 60,000 sites vs an uncapped ``geopandas.sjoin_nearest``.
 
-Ours: ``spatial.overlay.nearest_within(sites, zones, 5000)`` (an STRtree nearest search bounded by the
+Ours: ``redline.spatial.overlay.nearest_within(sites, zones, 5000)`` (an STRtree nearest search bounded by the
 distance). Baselines: ``sjoin_nearest`` with no cap (what a user writes first, then filters) and, for
 context, ``sjoin_nearest(max_distance=5000)``. Both must give the same distance for every site within 5 km
 (ties may pick another zone at the same distance).
@@ -48,7 +48,7 @@ def load(folder: Path, size: dict) -> dict:
 
 
 def ours(inp: dict):
-    from spatial.overlay import nearest_within
+    from redline.spatial.overlay import nearest_within
 
     return nearest_within(inp["sites"], inp["zones"], MAX_DISTANCE)
 
@@ -108,7 +108,7 @@ def targets(rec: dict) -> list[dict]:
 WORKLOADS = [Workload(
     name="nearest", title="nearest zone within 5 km for 60,000 sites (5,000 zones)", sizes=SIZES,
     prepare=prepare, load=load,
-    impls=[Impl("ours", ours, role="ours", note="spatial.overlay.nearest_within"),
+    impls=[Impl("ours", ours, role="ours", note="redline.spatial.overlay.nearest_within"),
            Impl("geopandas.sjoin_nearest (uncapped)", sjoin_nearest, setup=gpd_setup),
            Impl("geopandas.sjoin_nearest (max_distance)", sjoin_nearest_capped, setup=gpd_setup)],
     summarize=summarize, compare=compare, targets=targets)]

@@ -1,6 +1,6 @@
 """Raster class shares: 6,000 zones × a 10-million-cell land-cover raster, vs ``rasterstats``.
 
-Ours: ``spatial.raster.raster_shares`` (exactextract coverage fractions: a cell half inside a zone counts
+Ours: ``redline.spatial.raster.raster_shares`` (exactextract coverage fractions: a cell half inside a zone counts
 half; plus the total of all zones dissolved, nodata and outside-raster areas, rounded shares that add up
 to 100). For context, ``exactextract`` called directly with ``unique`` + ``frac`` (the core of ours).
 Baseline: ``rasterstats.zonal_stats(categorical=True)`` (cells whose centre is inside), shares = count / total.
@@ -56,7 +56,7 @@ def load(folder: Path, size: dict) -> dict:
 
 
 def ours(inp: dict):
-    from spatial.raster import raster_shares
+    from redline.spatial.raster import raster_shares
 
     return raster_shares(inp["raster"], inp["zones"])
 
@@ -111,7 +111,7 @@ def targets(rec: dict) -> list[dict]:
 
 WORKLOADS = [Workload(
     name="raster", title="raster class shares: 6,000 zones x 10M cells", sizes=SIZES, prepare=prepare, load=load,
-    impls=[Impl("ours", ours, role="ours", note="spatial.raster.raster_shares"),
+    impls=[Impl("ours", ours, role="ours", note="redline.spatial.raster.raster_shares"),
            Impl("exactextract (direct)", exactextract_direct, role="variant"),
            Impl("rasterstats", rasterstats, note="zonal_stats(categorical=True), cell centres")],
     summarize=summarize, compare=compare, targets=targets)]

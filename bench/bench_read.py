@@ -1,6 +1,6 @@
 """Reading a GeoPackage of 30,000 polygons and 2 million vertices: ``read_layer`` vs bare pyogrio.
 
-The headline is ``layers.readers.read_layer(path, validate=False)``: a GeoDataFrame with format and CRS
+The headline is ``redline.layers.readers.read_layer(path, validate=False)``: a GeoDataFrame with format and CRS
 detection, the NaN/infinite coordinate check and the metadata in ``attrs["redline"]``, against
 ``pyogrio.read_arrow`` (which returns undecoded WKB in an Arrow table); the target is within 2×.
 The default ``read_layer(path)`` also counts invalid geometries and their reasons (GEOS ``is_valid``,
@@ -45,13 +45,13 @@ def load(folder: Path, size: dict) -> Path:
 
 
 def ours(path: Path):
-    from layers.readers import read_layer
+    from redline.layers.readers import read_layer
 
     return read_layer(path, validate=False)
 
 
 def ours_validated(path: Path):
-    from layers.readers import read_layer
+    from redline.layers.readers import read_layer
 
     return read_layer(path)
 
@@ -89,9 +89,9 @@ def targets(rec: dict) -> list[dict]:
 
 WORKLOADS = [Workload(
     name="read", title="read a 30,000-polygon, 2M-vertex GeoPackage", sizes=SIZES, prepare=prepare, load=load,
-    impls=[Impl("ours", ours, role="ours", note="layers.readers.read_layer(validate=False)"),
+    impls=[Impl("ours", ours, role="ours", note="redline.layers.readers.read_layer(validate=False)"),
            Impl("read_layer + validity report", ours_validated, role="variant",
-                note="layers.readers.read_layer(), the default: invalid geometries counted with reasons"),
+                note="redline.layers.readers.read_layer(), the default: invalid geometries counted with reasons"),
            Impl("pyogrio.read_arrow", read_arrow),
            Impl("pyogrio.read_dataframe(arrow)", read_dataframe)],
     summarize=summarize, compare=compare, targets=targets)]

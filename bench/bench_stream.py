@@ -1,6 +1,6 @@
 """Streaming site check: 10 million point sites against two control layers, in bounded memory.
 
-Ours: ``spatial.streaming.stream_check`` end to end: the layers read and prepared once, the points read
+Ours: ``redline.spatial.streaming.stream_check`` end to end: the layers read and prepared once, the points read
 from GeoParquet in chunks of 100,000, each chunk checked (containing unit, red-line hit or nearest red-line
 patch within 5 km, rules, verdict) and its rows appended to ``sites.csv`` and ``hits.csv``. Peak memory is
 the point: it must not grow with the number of sites (the only per-site state is a 64-bit hash of each
@@ -88,8 +88,8 @@ def load(folder: Path, size: dict) -> dict:
 def ours(inp: dict) -> Measured:
     import time
 
-    from spatial.checks import load_check_layers
-    from spatial.streaming import stream_check
+    from redline.spatial.checks import load_check_layers
+    from redline.spatial.streaming import stream_check
 
     f = inp["folder"]
     t0 = time.perf_counter()
@@ -108,8 +108,8 @@ def ours(inp: dict) -> Measured:
 def in_memory_subset(inp: dict) -> Measured:
     import time
 
-    from spatial.checks import check_prepared, load_check_layers
-    from spatial.streaming import open_sites, site_chunks
+    from redline.spatial.checks import check_prepared, load_check_layers
+    from redline.spatial.streaming import open_sites, site_chunks
 
     f, n = inp["folder"], inp["size"]["points"] // SUBSET
     ctx = load_check_layers(layer_args=[("control_unit", str(f / "units.parquet")),
@@ -161,7 +161,7 @@ def targets(rec: dict) -> list[dict]:
 WORKLOADS = [Workload(
     name="stream", title="streaming check: 10 million point sites x 30,000 units + red line, bounded memory",
     sizes=SIZES, prepare=prepare, load=load,
-    impls=[Impl("ours", ours, role="ours", note="spatial.streaming.stream_check (GeoParquet in, CSV out)"),
+    impls=[Impl("ours", ours, role="ours", note="redline.spatial.streaming.stream_check (GeoParquet in, CSV out)"),
            Impl(f"check_sites in memory, 1/{SUBSET} subset (time x{SUBSET})", in_memory_subset),
            Impl("geopandas.sjoin (units only, in memory)", gpd_sjoin)],
     summarize=summarize, compare=compare, targets=targets)]

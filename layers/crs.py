@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import pyproj
 
-from layers.errors import InputError, UsageError
+from redline.layers.errors import InputError, UsageError
 
 DATUMS = ("cgcs2000", "xian1980", "beijing1954")
 

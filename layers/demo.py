@@ -44,7 +44,7 @@ import shapely
 from shapely import affinity
 from shapely.geometry import LineString, Point, Polygon, box
 
-from layers.errors import UsageError
+from redline.layers.errors import UsageError
 
 CRS = "EPSG:4525"
 LONLAT = "EPSG:4490"
@@ -1228,11 +1228,11 @@ def _write_all(region: DemoRegion, root: Path) -> None:
     pyogrio.write_dataframe(region.layers["rivers"].to_crs(LONLAT), root / RIVERS_GEOJSON, layer="示范县河流（虚构）",
                             driver="GeoJSON", layer_options={"COORDINATE_PRECISION": 8})
     _write_landcover(region, root / LANDCOVER_TIF)
-    from layers.guotu import write_guotu
+    from redline.layers.guotu import write_guotu
 
     for name, gdf in region.txt_sites.items():
         write_guotu(gdf, root / "sites" / name, zone=37, encoding="gbk", producer=PRODUCER, date=DATA_DATE)
-    from layers.outputs import write_text
+    from redline.layers.outputs import write_text
 
     write_text(root / "redline.toml", project_toml(region))
     write_text(root / "structure.toml", structure_toml(region.structure))
@@ -1245,7 +1245,7 @@ def geodesic_area_m2(geoms, crs) -> float:
     """Total area (m²) of polygons on the CGCS2000 ellipsoid, by GeographicLib (``pyproj.Geod``): edges
     densified to 30 m in the plane of ``crs`` (straight there, as the official method takes them), then
     measured as geodesic polygons. The demo states its plan figures with it, independently of
-    ``spatial.areas``.
+    ``redline.spatial.areas``.
     """
     to_lonlat = pyproj.Transformer.from_crs(crs, LONLAT, always_xy=True)
     geod = pyproj.CRS(LONLAT).get_geod()
@@ -1375,7 +1375,7 @@ LAYER_ENTRIES = (
 
 
 def project_toml(region: DemoRegion) -> str:
-    """The demo's ``redline.toml`` (format: the docstring of :mod:`layers.project`)."""
+    """The demo's ``redline.toml`` (format: the docstring of :mod:`redline.layers.project`)."""
     out = [PROJECT_MARKER,
            "# 示范县为虚构区域：全部数据由程序按随机种子生成，不代表任何真实地点。",
            "# 示范县 is fictional: every layer was generated from a random seed and shows no real place.",

@@ -52,7 +52,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from layers.crs import (
+from redline.layers.crs import (
     DATUM_LABELS,
     GEOGRAPHIC,
     ZONES,
@@ -64,8 +64,8 @@ from layers.crs import (
     parse_datum,
     zone_of_meridian,
 )
-from layers.errors import InputError, UsageError
-from layers.outputs import atomic_path, now_iso
+from redline.layers.errors import InputError, UsageError
+from redline.layers.outputs import atomic_path, now_iso
 
 __all__ = ["STANDARD_FIELDS", "is_guotu", "read_guotu", "write_guotu"]
 
@@ -410,7 +410,7 @@ def _columns_swapped(a: np.ndarray, b: np.ndarray, lines: np.ndarray, path: str)
 def _place(header: dict[str, str], easting: np.ndarray, northing: np.ndarray, lines: np.ndarray,
            crs, path: str, warnings: list[str]) -> dict:
     """The CRS of the coordinates: ``{"epsg", "name", "source", "epsg_crs"}``."""
-    prefixed = (easting >= 13_000_000) & (easting < 46_000_000)  # as layers.crs.is_prefixed_easting
+    prefixed = (easting >= 13_000_000) & (easting < 46_000_000)  # as redline.layers.crs.is_prefixed_easting
     if crs is not None:
         try:
             user = parse_crs(crs)

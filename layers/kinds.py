@@ -21,7 +21,7 @@ from importlib import resources
 import geopandas as gpd
 import pandas as pd
 
-from layers.errors import UsageError
+from redline.layers.errors import UsageError
 
 KIND_IDS = ("red_line", "protected_area", "protected_area_zone", "shoreline_zone", "river",
             "river_management_range", "urban_boundary", "basic_farmland", "control_unit",
@@ -31,7 +31,7 @@ KIND_IDS = ("red_line", "protected_area", "protected_area_zone", "shoreline_zone
 @cache
 def kinds_table() -> dict:
     """The parsed ``kinds.toml``."""
-    with resources.files("layers").joinpath("data/kinds.toml").open("rb") as f:
+    with resources.files("redline.layers").joinpath("data/kinds.toml").open("rb") as f:
         return tomllib.load(f)
 
 

@@ -48,8 +48,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from layers.errors import InputError, UsageError
-from layers.kinds import KIND_IDS, is_control_kind
+from redline.layers.errors import InputError, UsageError
+from redline.layers.kinds import KIND_IDS, is_control_kind
 
 PROJECT_FILE = "redline.toml"
 

@@ -11,8 +11,8 @@ import os
 import re
 from pathlib import Path
 
-from layers.errors import InputError
-from layers.outputs import sha256_file
+from redline.layers.errors import InputError
+from redline.layers.outputs import sha256_file
 
 _HTML_BLOCK = re.compile(r'<script type="application/json" id="redline-provenance">(.*?)</script>', re.S)
 
@@ -57,7 +57,7 @@ def verify_output(path: str | os.PathLike) -> dict:
             elif fp.is_file() and sha256_file(fp) != f["sha256"]:
                 status = "changed"
             elif fp.is_dir():
-                from layers.outputs import file_record
+                from redline.layers.outputs import file_record
 
                 if file_record(fp)["sha256"] != f["sha256"]:
                     status = "changed"

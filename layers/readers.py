@@ -35,9 +35,9 @@ import pyogrio
 import pyproj
 import shapely
 
-from layers.crs import cgcs2000_counterpart, datum_of, epsg_of, parse_crs, parse_towgs84, sniff_crs
-from layers.errors import InputError, UsageError
-from layers.kinds import map_attributes
+from redline.layers.crs import cgcs2000_counterpart, datum_of, epsg_of, parse_crs, parse_towgs84, sniff_crs
+from redline.layers.errors import InputError, UsageError
+from redline.layers.kinds import map_attributes
 
 FORMATS = {
     ".shp": "ESRI Shapefile",
@@ -237,7 +237,7 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
     crs : str or int, optional
         CRS to assume when the file has none (or to override a wrong one).
     kind : str, optional
-        Layer kind: adds its canonical attribute columns (see :func:`layers.kinds.map_attributes`). A layer
+        Layer kind: adds its canonical attribute columns (see :func:`redline.layers.kinds.map_attributes`). A layer
         that mixes geometry types (polygons and points, say) where the kind needs one is an error.
     fields : dict, optional
         Field mapping overrides ``{canonical: source field}``.
@@ -277,7 +277,7 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
     enc_info = {"value": None, "source": "not applicable"}
 
     if fmt == "guotu-txt":
-        from layers.guotu import is_guotu, read_guotu
+        from redline.layers.guotu import is_guotu, read_guotu
 
         if not is_guotu(path):
             raise InputError("a .txt file that is not a 国土TXT coordinate file (no [地块坐标] section)",
@@ -421,7 +421,7 @@ def check_geometry_kind(gdf: gpd.GeoDataFrame, kind: str, *, path=None) -> list[
     Mixed types (polygons and points, say) raise :class:`InputError` naming the first feature of the minority
     type; a layer wholly of another type than the kind's gets a warning.
     """
-    from layers.kinds import kind_info
+    from redline.layers.kinds import kind_info
 
     need = kind_info(kind).get("geometry", "any")
     if need == "any" or len(gdf) == 0:
@@ -722,7 +722,7 @@ def _datum_kept_warning(crs) -> str:
 
 
 def _is_datum_kept_warning(text: str) -> bool:
-    """The warnings (of this module and of layers.guotu) that say an older datum was kept as is."""
+    """The warnings (of this module and of redline.layers.guotu) that say an older datum was kept as is."""
     return "an older datum, kept as is" in text or "not converted to CGCS2000" in text
 
 
@@ -839,7 +839,7 @@ def _short(exc: Exception) -> str:
 
 
 def read_project_layer(project, layer_id: str, *, repair: bool = False) -> gpd.GeoDataFrame:
-    """Read a layer of a :class:`layers.project.Project` with its kind, field mapping and encoding.
+    """Read a layer of a :class:`redline.layers.project.Project` with its kind, field mapping and encoding.
 
     ``attrs["redline"]`` also carries ``id``, ``source`` and ``date`` (the layer's stated provenance).
     """
@@ -875,7 +875,7 @@ def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str | 
     >>> read_layer(out)["名称"].tolist()
     ['甲']
     """
-    from layers.outputs import atomic_path
+    from redline.layers.outputs import atomic_path
 
     path = Path(path)
     ext = path.suffix.lower()
@@ -887,7 +887,7 @@ def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str | 
     data = gdf.drop(columns=[c for c in gdf.columns if c != gdf.geometry.name
                              and gdf[c].map(lambda v: isinstance(v, (list, dict))).any()])
     if ext == ".txt":
-        from layers.guotu import write_guotu
+        from redline.layers.guotu import write_guotu
 
         try:
             datum = datum_of(data.crs) if datum_of(data.crs) in ("xian1980", "beijing1954") else "cgcs2000"

@@ -36,10 +36,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.kinds import kind_info
-from maps.gcj02 import shift_geometries
-from maps.sources import MapLayer
-from maps.styles import LayerStyle
+from redline.layers.kinds import kind_info
+from redline.maps.gcj02 import shift_geometries
+from redline.maps.sources import MapLayer
+from redline.maps.styles import LayerStyle
 
 MAX_TEXT = 400      # characters of an attribute value shown in a popup
 MAX_RAW_FIELDS = 8  # raw (unmapped) fields shown in a popup

@@ -19,7 +19,7 @@ from functools import cache
 from matplotlib import font_manager as fm
 from matplotlib import ft2font
 
-from layers.errors import RedlineError
+from redline.layers.errors import RedlineError
 
 # Simplified-Chinese sans fonts in order of preference (Debian: fonts-noto-cjk, fonts-wqy-microhei).
 PREFERRED = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Micro Hei",

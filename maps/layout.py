@@ -37,7 +37,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from layers.errors import InputError, UsageError
+from redline.layers.errors import InputError, UsageError
 
 KINDS = ("belt", "corridor", "patch", "zone", "axis", "core", "node", "barrier")
 KIND_ALIASES = {
@@ -218,7 +218,7 @@ def parse_layout(data, path: str = "layout") -> Layout:
             buffer_m = float(buffer_m)
         color = spec.get("color")
         if color is not None:
-            from maps.styles import _color
+            from redline.maps.styles import _color
 
             color = _color(color, f"{where} color", path)
         symbol = str(spec.get("symbol", "circle")).strip().lower()

@@ -7,7 +7,7 @@ approval number (审图号) only when the project file gives one. The map is dra
 Gauss-Krüger CRS at an exact round scale: the extent is widened so that 1 mm on paper is exactly
 ``scale`` mm on the ground, and the numeric scale printed is that number.
 
-Chinese text is set in an installed CJK font (:mod:`maps.fonts`); a sheet with a character that has no
+Chinese text is set in an installed CJK font (:mod:`redline.maps.fonts`); a sheet with a character that has no
 glyph in its font is refused rather than printed with boxes.
 
 Example
@@ -39,15 +39,15 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, PathPatch, Polygon, Rectangle  # noqa: E402
 from matplotlib.path import Path as MPath  # noqa: E402
 
-from layers.crs import DATUM_LABELS, describe_gk, epsg_of  # noqa: E402
-from layers.errors import UsageError  # noqa: E402
-from layers.outputs import atomic_path  # noqa: E402
-from maps.display import simplify_geometries  # noqa: E402
-from maps.fonts import MissingFontError, find_cjk_font, missing_glyphs_in_figure  # noqa: E402
-from maps.layout import Layout, project_layout  # noqa: E402
-from maps.sources import MapLayer, date_text, metric_crs, read_map_layers, sources_text  # noqa: E402
-from maps.structure import ResolvedElement, legend_entries, resolve_layout  # noqa: E402
-from maps.styles import Style, StyleBook, load_styles  # noqa: E402
+from redline.layers.crs import DATUM_LABELS, describe_gk, epsg_of  # noqa: E402
+from redline.layers.errors import UsageError  # noqa: E402
+from redline.layers.outputs import atomic_path  # noqa: E402
+from redline.maps.display import simplify_geometries  # noqa: E402
+from redline.maps.fonts import MissingFontError, find_cjk_font, missing_glyphs_in_figure  # noqa: E402
+from redline.maps.layout import Layout, project_layout  # noqa: E402
+from redline.maps.sources import MapLayer, date_text, metric_crs, read_map_layers, sources_text  # noqa: E402
+from redline.maps.structure import ResolvedElement, legend_entries, resolve_layout  # noqa: E402
+from redline.maps.styles import Style, StyleBook, load_styles  # noqa: E402
 
 PAPERS_MM = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}  # landscape
 NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 7.0, 8.0)
@@ -510,7 +510,7 @@ def print_map(project, *, layout: Layout | str | os.PathLike | bool | None = Non
 
     Parameters
     ----------
-    project : layers.project.Project
+    project : redline.layers.project.Project
     layout : Layout, path or False, optional
         Structure layout; default the project's ``[map] layout``; ``False``: no structure diagram.
     paper : {"A4", "A3"}
@@ -518,7 +518,7 @@ def print_map(project, *, layout: Layout | str | os.PathLike | bool | None = Non
     title : str, optional
         Default: the layout's title, else ``[map] title``.
     layers : str or list, optional
-        Layer ids or kinds (see :func:`maps.sources.select_layer_ids`).
+        Layer ids or kinds (see :func:`redline.maps.sources.select_layer_ids`).
     styles : StyleBook, optional
 
     Returns

@@ -2,7 +2,7 @@
 
 Example
 -------
->>> from layers.project import load_project             # doctest: +SKIP
+>>> from redline.layers.project import load_project             # doctest: +SKIP
 >>> render_demo_maps(load_project("demo/redline.toml"), "demo/maps")["web_map"]["path"]  # doctest: +SKIP
 'demo/maps/web_map.html'
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from layers.errors import UsageError
-from maps.layout import Layout, project_layout
+from redline.layers.errors import UsageError
+from redline.maps.layout import Layout, project_layout
 
 
 def render_maps(project, *, html: str | os.PathLike | None = None, png: str | os.PathLike | None = None,
@@ -23,8 +23,8 @@ def render_maps(project, *, html: str | os.PathLike | None = None, png: str | os
                 orientation: str = "landscape") -> dict:
     """Write a web map (``html``) and print maps (``png`` at 300 dpi, ``pdf``) of the same layers and
     structure. Returns ``{"web_map": {...}, "print_maps": [...], "notes": [...], ...}``."""
-    from maps.printmap import print_map, save_print_map
-    from maps.webmap import save_web_map, web_map
+    from redline.maps.printmap import print_map, save_print_map
+    from redline.maps.webmap import save_web_map, web_map
 
     for p, ext in ((png, ".png"), (pdf, ".pdf"), (html, ".html")):
         if p is not None and not str(p).lower().endswith(ext if ext != ".html" else (".html", ".htm")):

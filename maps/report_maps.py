@@ -1,8 +1,8 @@
 """Static maps of a site-check report (压覆分析报告): an overview per site and one map per occupied layer.
 
 Each map is a small matplotlib figure (no pyplot state) drawn in the analysis CRS with the project's map
-styles (:mod:`maps.styles`) and a CJK font (:func:`maps.fonts.find_cjk_font`), returned as PNG bytes for
-:mod:`spatial.report` to embed.
+styles (:mod:`redline.maps.styles`) and a CJK font (:func:`redline.maps.fonts.find_cjk_font`), returned as PNG bytes for
+:mod:`redline.spatial.report` to embed.
 
 Example
 -------
@@ -28,9 +28,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch, PathPatch
 
-from maps.fonts import find_cjk_font
-from maps.printmap import line_path, polygon_path
-from maps.styles import Style, load_styles
+from redline.maps.fonts import find_cjk_font
+from redline.maps.printmap import line_path, polygon_path
+from redline.maps.styles import Style, load_styles
 
 SITE_COLOR = "#e0001b"
 HIT_COLOR = "#ff7f00"
@@ -171,7 +171,7 @@ def overview_png(site_geom, layers: list[tuple[str, str, str, gpd.GeoDataFrame]]
         Drawn in order (later on top), each in its project style.
     title : str
         Figure title (Chinese).
-    project : layers.project.Project, optional
+    project : redline.layers.project.Project, optional
         For its ``[map.styles]`` overrides.
     """
     font = find_cjk_font()
@@ -260,10 +260,10 @@ def site_images(result: dict, sites: gpd.GeoDataFrame, layers: dict[str, gpd.Geo
     Returns
     -------
     dict
-        ``{site_id: {"overview": png, "layers": {layer id: png}}}`` as :func:`spatial.report.report_html`
+        ``{site_id: {"overview": png, "layers": {layer id: png}}}`` as :func:`redline.spatial.report.report_html`
         takes it.
     """
-    from layers.kinds import is_control_kind
+    from redline.layers.kinds import is_control_kind
 
     crs = sites.crs
     note = f"坐标系：{crs.name}" if crs is not None else ""

@@ -2,7 +2,7 @@
 
 Example
 -------
->>> from layers.project import Project
+>>> from redline.layers.project import Project
 >>> p = Project.from_dict({"layers": {"rl": {"kind": "red_line", "path": "rl.gpkg"}}}, base="/tmp")
 >>> select_layer_ids(p, None)
 ['rl']
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pyproj
 
-from layers.crs import utm_like_gk_for
-from layers.errors import UsageError
-from maps.styles import LayerStyle, StyleBook
+from redline.layers.crs import utm_like_gk_for
+from redline.layers.errors import UsageError
+from redline.maps.styles import LayerStyle, StyleBook
 
 BASE_KINDS = ("boundary", "river", "road", "town")
 
@@ -66,7 +66,7 @@ def select_layer_ids(project, select: str | list[str] | None) -> list[str]:
 
 def read_map_layers(project, styles: StyleBook, select: str | list[str] | None = None) -> list[MapLayer]:
     """Read the selected layers of ``project`` (see :func:`select_layer_ids`), bottom layer first."""
-    from layers.readers import read_project_layer
+    from redline.layers.readers import read_project_layer
 
     ids = select_layer_ids(project, select)
     townships = project.townships_id()
@@ -122,7 +122,7 @@ def date_text(value=None) -> str:
     other text as given; none → today (``SOURCE_DATE_EPOCH`` honoured)."""
     import re
 
-    from layers.outputs import now_iso
+    from redline.layers.outputs import now_iso
 
     text = str(value).strip() if value not in (None, "") else now_iso()[:10]
     m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", text)

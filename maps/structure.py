@@ -1,6 +1,6 @@
 """Structure-diagram elements resolved to geometries, and the schematic shapes both maps draw.
 
-:func:`resolve_layout` turns the elements of a layout file (:mod:`maps.layout`) into geometries in a metric
+:func:`resolve_layout` turns the elements of a layout file (:mod:`redline.maps.layout`) into geometries in a metric
 CRS: project features selected by ``from.where`` (dissolved: polygons unioned, lines merged), plus
 ``coords``, buffered by ``buffer_m``. Elements are schematic: no area is computed from them.
 
@@ -22,9 +22,9 @@ import pyproj
 import shapely
 from shapely import ops
 
-from layers.errors import InputError
-from maps.layout import KIND_LABELS, Element, Layout
-from maps.styles import Style, StyleBook
+from redline.layers.errors import InputError
+from redline.maps.layout import KIND_LABELS, Element, Layout
+from redline.maps.styles import Style, StyleBook
 
 AREA_KINDS = ("patch", "zone")
 LINE_KINDS = ("belt", "corridor", "barrier", "axis")
@@ -190,7 +190,7 @@ def resolve_layout(layout: Layout, project, crs, styles: StyleBook, *, extent: f
     Parameters
     ----------
     layout : Layout
-    project : layers.project.Project or None
+    project : redline.layers.project.Project or None
         Needed when an element refers to project features (``from``).
     crs : pyproj.CRS
         Projected CRS (metres) of the map.
@@ -204,7 +204,7 @@ def resolve_layout(layout: Layout, project, crs, styles: StyleBook, *, extent: f
         Unknown layer, a field the layer lacks, a value that matches no feature, or a geometry unfit for
         the kind; the message names the layout file, the element (index and label) and what is wrong.
     """
-    from layers.readers import read_project_layer
+    from redline.layers.readers import read_project_layer
 
     crs = pyproj.CRS.from_user_input(crs)
     try:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import colors as mcolors
 
-from layers.errors import InputError
+from redline.layers.errors import InputError
 
 STYLE_KEYS = ("label", "color", "weight", "opacity", "dash", "fill", "fill_color", "fill_opacity", "hatch",
               "radius", "order")
@@ -127,7 +127,7 @@ class StyleBook:
 
 @cache
 def _table() -> dict:
-    with resources.files("maps").joinpath("data/styles.toml").open("rb") as f:
+    with resources.files("redline.maps").joinpath("data/styles.toml").open("rb") as f:
         return tomllib.load(f)
 
 
@@ -196,7 +196,7 @@ def load_styles(project=None) -> StyleBook:
 
     Parameters
     ----------
-    project : layers.project.Project, optional
+    project : redline.layers.project.Project, optional
         Its ``map["styles"]`` table: ``{layer id or kind: {style keys..., values: {...}}}`` and
         ``structure = {belt = {...}, axis = {main = {...}}}``.
 
@@ -223,7 +223,7 @@ def load_styles(project=None) -> StyleBook:
     if project is not None:
         overrides = dict((project.map or {}).get("styles") or {})
         source = str(project.path) if project.path else "project"
-        from layers.kinds import KIND_IDS
+        from redline.layers.kinds import KIND_IDS
 
         for ref, spec in overrides.items():
             if ref == "structure":

@@ -10,7 +10,7 @@ host when the basemap is ``none``.
 Example
 -------
 >>> import tempfile, pathlib, geopandas as gpd, shapely
->>> from layers.project import Project
+>>> from redline.layers.project import Project
 >>> d = pathlib.Path(tempfile.mkdtemp())
 >>> gpd.GeoDataFrame({"名称": ["红线一"]}, geometry=[shapely.box(111.0, 38.0, 111.1, 38.1)],
 ...                  crs=4490).to_file(d / "rl.gpkg")
@@ -36,11 +36,11 @@ import shapely
 from branca.element import Element, MacroElement
 from offlinefolium.template import Template
 
-from layers.crs import DATUM_LABELS
-from layers.errors import UsageError
-from layers.outputs import atomic_path
-from maps import webassets as wa
-from maps.display import (
+from redline.layers.crs import DATUM_LABELS
+from redline.layers.errors import UsageError
+from redline.layers.outputs import atomic_path
+from redline.maps import webassets as wa
+from redline.maps.display import (
     Budget,
     DisplayLayer,
     decimals_for,
@@ -48,10 +48,10 @@ from maps.display import (
     prepare_layers,
     round_geometries,
 )
-from maps.layout import KIND_LABELS, Layout, project_layout
-from maps.sources import MapLayer, date_text, metric_crs, read_map_layers, sources_text
-from maps.structure import ResolvedElement, legend_entries, resolve_layout
-from maps.styles import StyleBook, load_styles
+from redline.maps.layout import KIND_LABELS, Layout, project_layout
+from redline.maps.sources import MapLayer, date_text, metric_crs, read_map_layers, sources_text
+from redline.maps.structure import ResolvedElement, legend_entries, resolve_layout
+from redline.maps.styles import StyleBook, load_styles
 
 BASEMAPS = ("none", "tianditu", "amap")
 CRS_NOTE = f"坐标系：{DATUM_LABELS['cgcs2000']}（CGCS2000）"
@@ -74,7 +74,7 @@ class _Map(folium.Map):
 class _Script(MacroElement):
     """A script run in the map's scope: ``<MAP>`` in the code is replaced by the map's variable name,
     ``<PARENT>`` by the parent element's (a layer group). Data never contains these: every data string
-    goes through :func:`maps.webassets.script_json`, which escapes ``<``."""
+    goes through :func:`redline.maps.webassets.script_json`, which escapes ``<``."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -102,7 +102,7 @@ class _Raw(str):
 
 def _js(template: str, **values) -> str:
     """JavaScript from a ``string.Template`` whose ``$name`` placeholders take ``values`` as JSON, made safe
-    inside ``<script>`` (:func:`maps.webassets.script_json`); ``_Raw`` values are JSON text already."""
+    inside ``<script>`` (:func:`redline.maps.webassets.script_json`); ``_Raw`` values are JSON text already."""
     enc = {k: wa.script_json(v if isinstance(v, _Raw) else json.dumps(v, ensure_ascii=False))
            for k, v in values.items()}
     return string.Template(template).substitute(enc)
@@ -193,7 +193,7 @@ def _struct_style(r: ResolvedElement) -> dict:
 def _structure_items(resolved: list[ResolvedElement], metric, tolerance: float, gcj02: bool
                      ) -> tuple[list[dict], list[list], str]:
     """Structure drawing items (lon/lat), label positions, and SVG hatch patterns."""
-    from maps.gcj02 import shift_geometries
+    from redline.maps.gcj02 import shift_geometries
 
     def lonlat(geoms):
         arr = gpd.GeoSeries(list(geoms), crs=metric).to_crs(4490).values
@@ -253,7 +253,7 @@ def _label_points(layer: MapLayer, metric, gcj02: bool, decimals: int, skip=froz
     pts = shapely.point_on_surface(pts)
     ll = gpd.GeoSeries(pts, crs=metric).to_crs(4490).values
     if gcj02:
-        from maps.gcj02 import shift_geometries
+        from redline.maps.gcj02 import shift_geometries
 
         ll = shift_geometries(np.asarray(ll, dtype=object))
     ll = round_geometries(ll, decimals)
@@ -267,7 +267,7 @@ def web_map(project, *, layout: Layout | str | os.PathLike | bool | None = None,
 
     Parameters
     ----------
-    project : layers.project.Project
+    project : redline.layers.project.Project
     layout : Layout, path or False, optional
         Structure-diagram layout; default the project's ``[map] layout`` (none when it has none);
         ``False``: no structure diagram.
@@ -280,11 +280,11 @@ def web_map(project, *, layout: Layout | str | os.PathLike | bool | None = None,
     tianditu_key : str, optional
         Required with ``basemap="tianditu"``.
     layers : str or list, optional
-        Layer ids or kinds to draw (see :func:`maps.sources.select_layer_ids`); default all.
+        Layer ids or kinds to draw (see :func:`redline.maps.sources.select_layer_ids`); default all.
     budget : Budget, optional
         Display size budget.
     styles : StyleBook, optional
-        Default: :func:`maps.styles.load_styles` of the project.
+        Default: :func:`redline.maps.styles.load_styles` of the project.
 
     Returns
     -------

@@ -35,7 +35,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from layers.crs import describe_gk, epsg_of
+from redline.layers.crs import describe_gk, epsg_of
 
 DENSIFY_M = 30.0
 DENSIFY_DEG = 0.0002

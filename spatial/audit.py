@@ -27,12 +27,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.crs import datum_of
-from layers.errors import InputError, UsageError
-from layers.kinds import kind_label
-from spatial.areas import ellipsoidal_area, inverse_project, method_description, planar_area
-from spatial.overlay import as_array, dissolve, intersect_pairs, polygonal
-from spatial.units import UNITS, from_m2, parse_quantity_full, to_m2, unit_label
+from redline.layers.crs import datum_of
+from redline.layers.errors import InputError, UsageError
+from redline.layers.kinds import kind_label
+from redline.spatial.areas import ellipsoidal_area, inverse_project, method_description, planar_area
+from redline.spatial.overlay import as_array, dissolve, intersect_pairs, polygonal
+from redline.spatial.units import UNITS, from_m2, parse_quantity_full, to_m2, unit_label
 
 CONTROL_LINES = ("red_line", "urban_boundary", "basic_farmland")
 PROTECTED_KINDS = ("protected_area", "protected_area_zone")
@@ -41,7 +41,7 @@ PROTECTED_KINDS = ("protected_area", "protected_area_zone")
 @cache
 def audit_rules() -> dict:
     """The parsed ``spatial/data/audit.toml``."""
-    with resources.files("spatial").joinpath("data/audit.toml").open("rb") as f:
+    with resources.files("redline.spatial").joinpath("data/audit.toml").open("rb") as f:
         return tomllib.load(f)
 
 
@@ -215,7 +215,7 @@ def declared_area_check(gdf: gpd.GeoDataFrame, *, field: str = "area", tolerance
         Relative tolerance in percent (default 0.5, from ``audit.toml``); the rounding of each declared
         value is always allowed as well.
     unit : str, optional
-        The field's unit (a :mod:`spatial.units` id); default: inferred from the magnitudes.
+        The field's unit (a :mod:`redline.spatial.units` id); default: inferred from the magnitudes.
 
     Returns
     -------
@@ -282,7 +282,7 @@ def declared_area_check(gdf: gpd.GeoDataFrame, *, field: str = "area", tolerance
             warnings.append(f"the field name {source_field!r} suggests {unit_label(named)}, but the values "
                             f"are in {unit_label(unit)} by their magnitude")
     else:
-        from spatial.units import parse_unit
+        from redline.spatial.units import parse_unit
 
         unit = parse_unit(unit)
         result["unit_source"] = "given"
@@ -389,7 +389,7 @@ def stated_check(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None, *, 
     ----------
     layer, boundary : GeoDataFrame
         E.g. the red line and the county; the computed area is the dissolved layer clipped to the boundary
-        (:func:`spatial.shares.area_shares`), ellipsoidal.
+        (:func:`redline.spatial.shares.area_shares`), ellipsoidal.
     stated : str, optional
         The stated area as written, e.g. ``"28466.876公顷"``.
     stated_share : float or str, optional
@@ -397,7 +397,7 @@ def stated_check(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None, *, 
     tolerance : float, optional
         Percent allowed between stated and computed areas beyond the stated value's rounding.
     shares : dict, optional
-        :func:`spatial.shares.area_shares` of ``layer`` in ``boundary``, when already computed.
+        :func:`redline.spatial.shares.area_shares` of ``layer`` in ``boundary``, when already computed.
 
     Returns
     -------
@@ -406,7 +406,7 @@ def stated_check(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None, *, 
         ``outside_boundary_m2``), ``area`` (stated vs computed), ``share`` (stated interval vs computed),
         ``implied_total`` (with the boundary's area), ``findings`` (kind, message), ``warnings``.
     """
-    from spatial.shares import area_shares
+    from redline.spatial.shares import area_shares
 
     tol_pct = default_tolerance_pct() if tolerance is None else float(tolerance)
     shares = area_shares(layer, boundary) if shares is None else shares
@@ -690,7 +690,7 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
 
     Parameters
     ----------
-    project : layers.project.Project
+    project : redline.layers.project.Project
     stated : str, optional
         A stated area of ``stated_layer`` as written, e.g. ``"28466.876公顷"``.
     stated_share : float or str, optional
@@ -710,7 +710,7 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
         ``protected_outside_red_line``, ``boundary``, ``findings`` (``kind``, ``layer``, ``feature``,
         ``message``), ``invalid``, ``inputs`` (layer files with vintage and source), ``warnings``.
     """
-    from layers.readers import read_project_layer, repair_geometries
+    from redline.layers.readers import read_project_layer, repair_geometries
 
     tol = default_tolerance_pct() if tolerance is None else float(tolerance)
     min_area = default_min_area_m2() if min_area_m2 is None else float(min_area_m2)
@@ -755,7 +755,7 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
     county = get(bid) if bid else None
     crs = county.crs if county is not None else None
     if crs is None and project.region.get("crs"):
-        from layers.crs import parse_crs
+        from redline.layers.crs import parse_crs
 
         crs = parse_crs(project.region["crs"])
     if bid is None:
@@ -778,7 +778,7 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
         findings += _declared_findings(lid, label(lid), r)
 
     # 2. layer totals (dissolved, clipped to the boundary) and shares of the control layers
-    from spatial.shares import area_shares
+    from redline.spatial.shares import area_shares
 
     shares: dict[str, dict] = {}
     totals = []

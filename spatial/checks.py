@@ -11,14 +11,14 @@ For each site and control layer:
 * when the layer is not touched: the nearest feature and its geodesic distance, searched only within
   ``max_distance`` (an STRtree query capped by distance, never a scan).
 
-Then the rules of :mod:`spatial.rules` give findings, each citing its rule and clause, and a verdict:
+Then the rules of :mod:`redline.spatial.rules` give findings, each citing its rule and clause, and a verdict:
 any ``prohibited`` finding → 不符合; else a site not wholly inside the data's coverage → 无法判定 (absence of
 data is not compliance, and the uncovered part could hold anything); else any ``needs_review`` → 需论证;
 else 符合.
 
 Everything is computed in one analysis CRS (the project's ``[region] crs``, else the boundary layer's, else
 the first control layer's; a geographic CRS is replaced by the 3-degree Gauss-Krüger zone of the data).
-Areas are ellipsoidal (:func:`spatial.areas.ellipsoidal_area`), lengths and distances geodesic on the CRS's
+Areas are ellipsoidal (:func:`redline.spatial.areas.ellipsoidal_area`), lengths and distances geodesic on the CRS's
 ellipsoid (the distance is the geodesic length of the shortest line between the two geometries in the
 projected plane).
 
@@ -50,12 +50,12 @@ import pandas as pd
 import pyproj
 import shapely
 
-from layers.crs import DATUM_LABELS, datum_of, epsg_of, parse_crs, utm_like_gk_for
-from layers.errors import InputError, UsageError
-from layers.kinds import find_field, is_control_kind, kind_label
-from spatial.areas import ellipsoidal_area, geodesic_length, method_description
-from spatial.overlay import as_array, dissolve, intersect_pairs, nearest_within, polygonal, threaded
-from spatial.rules import (
+from redline.layers.crs import DATUM_LABELS, datum_of, epsg_of, parse_crs, utm_like_gk_for
+from redline.layers.errors import InputError, UsageError
+from redline.layers.kinds import find_field, is_control_kind, kind_label
+from redline.spatial.areas import ellipsoidal_area, geodesic_length, method_description
+from redline.spatial.overlay import as_array, dissolve, intersect_pairs, nearest_within, polygonal, threaded
+from redline.spatial.rules import (
     DistanceRule,
     Rule,
     RuleSet,
@@ -205,7 +205,7 @@ def site_files(path: str | os.PathLike) -> list[Path]:
         raise InputError("sites: file or folder not found", path=str(p))
     if not p.is_dir() or p.suffix.lower() == ".gdb":
         return [p]
-    from layers.guotu import is_guotu
+    from redline.layers.guotu import is_guotu
 
     out = []
     for f in sorted(p.iterdir()):
@@ -244,7 +244,7 @@ def read_sites(path: str | os.PathLike, *, to_crs=None, towgs84: tuple[float, ..
     InputError
         No site file, an unreadable file, or a file with no features.
     """
-    from layers.readers import read_layer
+    from redline.layers.readers import read_layer
 
     frames, files, warns = [], [], []
     paths = site_files(path)
@@ -449,7 +449,7 @@ def layer_pass(site_geoms: np.ndarray, site_dim: np.ndarray, site_area: np.ndarr
     """Overlaps, per-feature hits and nearest features of every site against one layer.
 
     One STRtree over the layer; intersections vectorized and spread over threads
-    (:func:`spatial.overlay.intersect_pairs`); the
+    (:func:`redline.spatial.overlay.intersect_pairs`); the
     union of a site's overlapped features is only formed for the few sites whose features overlap each
     other (found with one vectorized ``relate`` over the feature pairs that share a site).
     """
@@ -903,7 +903,7 @@ def check_sites(sites: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], *,
     project_type : str, optional
         The project type of every site (identifier or Chinese label); else each site's ``type`` column.
     rules : RuleSet, optional
-        Default: the package's rules (:func:`spatial.rules.load_rules`).
+        Default: the package's rules (:func:`redline.spatial.rules.load_rules`).
     max_distance : float
         Nearest features are searched within this distance (m).
     coverage : shapely geometry, optional
@@ -1259,7 +1259,7 @@ class CheckRun:
 
 def parse_layer_args(args) -> list[tuple[str, str]]:
     """``["red_line=rl.shp", ...]`` → ``[(kind, path), ...]``; UsageError for a bad form or kind."""
-    from layers.kinds import KIND_IDS
+    from redline.layers.kinds import KIND_IDS
 
     out = []
     for a in args or ():
@@ -1295,7 +1295,7 @@ class CheckContext:
 
     def record(self, path, **kw) -> dict:
         """The file record of ``path`` (hashed once) with the extra keys ``kw``."""
-        from layers.outputs import file_record
+        from redline.layers.outputs import file_record
 
         key = str(path)
         if key not in self.records:
@@ -1316,7 +1316,7 @@ def load_check_layers(project=None, *, layer_args=(), max_distance: float = DEFA
     InputError
         A layer the project names is missing or unreadable; a rule names a missing layer.
     """
-    from layers.readers import read_layer, read_project_layer
+    from redline.layers.readers import read_layer, read_project_layer
 
     if project is None and not layer_args:
         raise UsageError("nothing to check against: give --project redline.toml (or run in a folder with "
@@ -1332,7 +1332,7 @@ def load_check_layers(project=None, *, layer_args=(), max_distance: float = DEFA
 
     crs = None
     if project is not None:
-        from spatial.rules import rules_for_project
+        from redline.spatial.rules import rules_for_project
 
         rules = rules_for_project(project)
         wanted = [s for s in project.control_layers()]
@@ -1422,21 +1422,21 @@ def check_project(sites_path, project=None, *, layer_args=(), project_type: str 
     ----------
     sites_path : path
         A site file or a folder of them (see :func:`read_sites`).
-    project : layers.project.Project, optional
+    project : redline.layers.project.Project, optional
         Its control layers, boundary (coverage), analysis CRS and rules.
     layer_args : list of (kind, path)
         Layers for a quick check without a project; attributes mapped with each kind's default fields.
     checker : callable, optional
         ``checker(sites, prepared, project_type=, progress=) -> dict``, how the sites are checked against
         the prepared layers: :func:`check_prepared` by default; the dask engine passes its own
-        (:func:`spatial.dask_engine.check_prepared_dask`). A checker with an attribute ``read_and_check``
+        (:func:`redline.spatial.dask_engine.check_prepared_dask`). A checker with an attribute ``read_and_check``
         may also read the sites itself: ``checker.read_and_check(sites_path, ctx, project_type=, towgs84=,
         repair=, encoding=, crs=, progress=)`` returns None (then the sites are read here) or
         ``(result, sites, files)``: the result with the sites' ``location`` and the warnings of reading
         them, the sites to draw in the report (the first ones suffice), and per site file the record
-        :func:`layers.outputs.file_record` makes (``path`` as :func:`read_sites` names the file,
+        :func:`redline.layers.outputs.file_record` makes (``path`` as :func:`read_sites` names the file,
         ``record``). The dask engine reads GeoParquet datasets on its workers this way
-        (:func:`spatial.dask_engine.read_and_check_dask`).
+        (:func:`redline.spatial.dask_engine.read_and_check_dask`).
 
     Raises
     ------

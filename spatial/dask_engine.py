@@ -8,7 +8,7 @@ machine, with redline installed in the same version on every one of them).
 What runs where
 ---------------
 On the client (the process running ``redline``): reading the control layers and preparing them once
-(:func:`spatial.checks.load_check_layers`, :func:`spatial.checks.prepare_layers`: analysis CRS, repaired
+(:func:`redline.spatial.checks.load_check_layers`, :func:`redline.spatial.checks.prepare_layers`: analysis CRS, repaired
 geometries, coverage, rules); building the task graph; putting the per-site results together (they all
 come back: ``check.json`` holds them; for millions of point sites use ``--stream`` instead); every sum of
 an area.
@@ -22,10 +22,10 @@ Site checks of a GeoParquet dataset (:func:`read_and_check_dask`)
     ``dask_geopandas.read_parquet``; the client opens only the files' Parquet footers, to build the
     graph, so the path must be the same on the client and on every worker (a shared filesystem; it is
     made absolute on the client). On the worker that read it, a file's sites are made checkable as the
-    local engine makes them (:func:`as_read_layer` then :func:`spatial.checks.site_frame`: canonical
+    local engine makes them (:func:`as_read_layer` then :func:`redline.spatial.checks.site_frame`: canonical
     columns of kind ``site``, ``_source``, ``_row``, ``site_id``, validation with the same messages
     naming file and row, reprojection to the analysis CRS), the file is hashed for the provenance, and
-    its sites are checked with :func:`spatial.checks.check_prepared` against the prepared layers, which
+    its sites are checked with :func:`redline.spatial.checks.check_prepared` against the prepared layers, which
     were sent once to every worker (``client.scatter(..., broadcast=True)``), as was the township layer
     that locates each site.
 
@@ -38,7 +38,7 @@ Site checks of a GeoParquet dataset (:func:`read_and_check_dask`)
     move between workers, never through the client.
 
     The client receives the per-site results, puts them in the local order, makes ids held by sites of
-    two files unique as :func:`spatial.checks.read_sites` does (only the ids are looked at), puts the
+    two files unique as :func:`redline.spatial.checks.read_sites` does (only the ids are looked at), puts the
     warnings in the local order, and keeps the first 20 sites' geometries for the report's maps
     (``CheckRun.sites`` holds only those). When several files are faulty, the first one's error in the
     local reading order is raised. A file that is missing, empty or whose footer cannot be read sends the
@@ -51,18 +51,18 @@ Site checks of anything else (:func:`check_prepared_dask`)
     already in the client's memory, so each partition is scattered to a worker once, not embedded in a
     task graph); a GeoParquet dataset read here keeps its files as partitions, unless ``--partitions``
     (``npartitions``) asks for another number, when it is cut that way too. Each partition is checked on
-    a worker with :func:`spatial.checks.check_prepared`, and the per-site results are put back in input
+    a worker with :func:`redline.spatial.checks.check_prepared`, and the per-site results are put back in input
     order.
 
     A site's result depends only on the site and the layers, so either way the result is the local
-    engine's. A :class:`layers.errors.RedlineError` (or a GEOS error) met on a worker is returned as a
+    engine's. A :class:`redline.layers.errors.RedlineError` (or a GEOS error) met on a worker is returned as a
     value, not raised there (so the worker does not log a crashed task with a traceback), and raised on
     the client as it was: one line, exit 3.
 
 Area shares
-    :func:`area_shares_dask` is :func:`spatial.shares.area_shares` with :class:`DaskSteps`, which spread
+    :func:`area_shares_dask` is :func:`redline.spatial.shares.area_shares` with :class:`DaskSteps`, which spread
     the heavy work over the workers: ellipsoidal areas in chunks, the union of each group of overlapping polygons
-    (:func:`spatial.overlay.overlap_groups`), clipping to the boundary in chunks, one dissolve per
+    (:func:`redline.spatial.overlay.overlap_groups`), clipping to the boundary in chunks, one dissolve per
     category of ``by``, zones in chunks. The layers are read on the client. Every geometry goes through
     the same operations as in the local engine and every sum is taken on the client over the whole array
     in the local order.
@@ -70,7 +70,7 @@ Area shares
 "Identical" means: for a check, the same JSON (every key and string, site order, verdicts, findings,
 warnings; the provenance's creation time aside) with every number equal to the local engine's within
 1e-12 relative; for areas, the same keys, rows and warnings with every number within 1e-9 relative. In
-practice numbers differ at most in their last bit or two: :func:`spatial.areas.ellipsoidal_area` sums
+practice numbers differ at most in their last bit or two: :func:`redline.spatial.areas.ellipsoidal_area` sums
 each ring's trapezoids after shifting by the first vertex of the batch it is given, so the same polygon
 measured in another batch can round differently. The tests compare the two engines on the demo region,
 on generated larger sets and on generated GeoParquet datasets.
@@ -78,7 +78,7 @@ on generated larger sets and on generated GeoParquet datasets.
 Example
 -------
 >>> import geopandas as gpd, shapely
->>> from spatial.shares import area_shares
+>>> from redline.spatial.shares import area_shares
 >>> red = gpd.GeoDataFrame(geometry=[shapely.box(37_450_000, 4_200_000, 37_455_000, 4_210_000),
 ...                                   shapely.box(37_454_000, 4_200_000, 37_456_000, 4_210_000)], crs=4525)
 >>> with dask_client(n_workers=1, processes=False) as client:   # doctest: +SKIP
@@ -105,9 +105,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
 
-from layers.errors import InputError, RedlineError, UsageError
-from layers.readers import _short, detect_format, layer_from_frame
-from spatial.checks import (
+from redline.layers.errors import InputError, RedlineError, UsageError
+from redline.layers.readers import _short, detect_format, layer_from_frame
+from redline.spatial.checks import (
     CheckContext,
     PreparedLayers,
     check_prepared,
@@ -117,8 +117,8 @@ from spatial.checks import (
     site_frame,
     unique_site_ids,
 )
-from spatial.overlay import overlap_groups
-from spatial.shares import LocalSteps, _clip, _measure, area_shares, category_m2, zone_areas
+from redline.spatial.overlay import overlap_groups
+from redline.spatial.shares import LocalSteps, _clip, _measure, area_shares, category_m2, zone_areas
 
 INSTALL_HINT = 'pip install "redline[dask]" (or pip install -e ".[dask]" in a source tree)'
 PARQUET_EXTENSIONS = (".parquet", ".geoparquet")
@@ -270,14 +270,14 @@ def _check_partition(part: gpd.GeoDataFrame, prepared: PreparedLayers, project_t
 def check_prepared_dask(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, client,
                         npartitions: int | None = None, project_type: str | None = None,
                         progress: Callable[[int, int, str], None] | None = None) -> dict:
-    """:func:`spatial.checks.check_prepared` on a dask cluster: the same result.
+    """:func:`redline.spatial.checks.check_prepared` on a dask cluster: the same result.
 
     Parameters
     ----------
     sites : GeoDataFrame
-        The sites (any CRS the local engine takes), e.g. from :func:`spatial.checks.read_sites`.
+        The sites (any CRS the local engine takes), e.g. from :func:`redline.spatial.checks.read_sites`.
     prepared : PreparedLayers
-        From :func:`spatial.checks.prepare_layers`; sent once to every worker.
+        From :func:`redline.spatial.checks.prepare_layers`; sent once to every worker.
     client : distributed.Client
         From :func:`dask_client`.
     npartitions : int, optional
@@ -323,7 +323,7 @@ def _in_input_order(results: list[dict]) -> dict:
 
 
 def dask_checker(client, npartitions: int | None = None):
-    """A ``checker`` for :func:`spatial.checks.check_project` that runs on ``client``.
+    """A ``checker`` for :func:`redline.spatial.checks.check_project` that runs on ``client``.
 
     Without ``npartitions`` a GeoParquet dataset is read by the workers (:func:`read_and_check_dask`:
     one partition per file); with it, or for any other sites, the sites are read on the client and cut
@@ -344,7 +344,7 @@ def dask_checker(client, npartitions: int | None = None):
 
 # ------------------------------------------------------------------------------------ GeoParquet datasets
 def geoparquet_dataset(path) -> list[Path] | None:
-    """The files of a GeoParquet dataset in the order :func:`spatial.checks.read_sites` reads them: a
+    """The files of a GeoParquet dataset in the order :func:`redline.spatial.checks.read_sites` reads them: a
     folder whose site files are all ``.parquet``/``.geoparquet``, or one such file with several row
     groups (its footer is read to know). None for anything else (a file of one row group, other formats,
     a missing path, a footer that cannot be read: the sites are then read on the client, and the local
@@ -380,8 +380,8 @@ def _gather(client, futures: list, progress: Callable | None) -> list:
 
 def as_read_layer(gdf: gpd.GeoDataFrame, path, *, kind: str | None = "site", repair: bool = False,
                   encoding: str | None = None, crs=None) -> gpd.GeoDataFrame:
-    """What :func:`layers.readers.read_layer` makes of a GeoParquet file, from the frame read from it here
-    by ``dask_geopandas.read_parquet`` on a worker (:func:`layers.readers.layer_from_frame`, the same steps
+    """What :func:`redline.layers.readers.read_layer` makes of a GeoParquet file, from the frame read from it here
+    by ``dask_geopandas.read_parquet`` on a worker (:func:`redline.layers.readers.layer_from_frame`, the same steps
     as ``read_layer``); ``path`` names the file in messages."""
     return layer_from_frame(gdf, path, kind=kind, repair=repair, encoding=encoding, crs=crs)
 
@@ -390,8 +390,8 @@ def as_read_layer(gdf: gpd.GeoDataFrame, path, *, kind: str | None = "site", rep
 def _read_site_file(part: gpd.GeoDataFrame, *, label: str, path: str, to_crs, towgs84, repair: bool,
                     encoding: str | None, crs) -> tuple[gpd.GeoDataFrame, list[str], dict]:
     """On a worker: one file of a GeoParquet dataset, as read by dask-geopandas, made checkable exactly as
-    :func:`spatial.checks.read_sites` makes it (``label`` is the file's name there), with its file record."""
-    from layers.outputs import file_record
+    :func:`redline.spatial.checks.read_sites` makes it (``label`` is the file's name there), with its file record."""
+    from redline.layers.outputs import file_record
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)   # NaN coordinates: an InputError just below
@@ -438,10 +438,10 @@ def read_and_check_dask(sites_path, ctx: CheckContext, *, client, project_type: 
     (:func:`geoparquet_dataset`).
 
     Each file is read by ``dask_geopandas.read_parquet`` on a worker (the client opens only the files'
-    Parquet footers), made checkable there as :func:`spatial.checks.read_sites` makes a file
-    (:func:`as_read_layer`, :func:`spatial.checks.site_frame`: canonical columns, ``_source``, ``_row``,
+    Parquet footers), made checkable there as :func:`redline.spatial.checks.read_sites` makes a file
+    (:func:`as_read_layer`, :func:`redline.spatial.checks.site_frame`: canonical columns, ``_source``, ``_row``,
     site ids, validation naming file and row, reprojection to the analysis CRS) and checked with
-    :func:`spatial.checks.check_prepared` against the layers sent once to every worker.
+    :func:`redline.spatial.checks.check_prepared` against the layers sent once to every worker.
 
     Partitions. In a folder, each file is one partition, as it is: files are not re-cut with
     ``spatial_shuffle``, because a row's number in its file, the ids made from it and the per-file
@@ -452,7 +452,7 @@ def read_and_check_dask(sites_path, ctx: CheckContext, *, client, project_type: 
     200 sites) that are checked on all the workers (pieces move between workers, not through the
     client); the results are put back in the file's order.
 
-    The client then makes ids held by sites of two files unique (:func:`spatial.checks.unique_site_ids`,
+    The client then makes ids held by sites of two files unique (:func:`redline.spatial.checks.unique_site_ids`,
     only the ids are looked at) and puts the warnings in the local engine's order. When several files
     are faulty, the error of the first in order is raised, as the local engine would.
 
@@ -462,18 +462,18 @@ def read_and_check_dask(sites_path, ctx: CheckContext, *, client, project_type: 
         A folder of GeoParquet files, or one with several row groups, that every worker can read at the
         same absolute path.
     ctx : CheckContext
-        From :func:`spatial.checks.load_check_layers`.
+        From :func:`redline.spatial.checks.load_check_layers`.
     client : distributed.Client
         From :func:`dask_client`.
     head : int
-        Sites returned for the report's maps (:func:`maps.report_maps.site_images` draws 20).
+        Sites returned for the report's maps (:func:`redline.maps.report_maps.site_images` draws 20).
 
     Returns
     -------
     (dict, GeoDataFrame, list of dict) or None
         The check result (with ``location`` when the project has townships), the first ``head`` sites in
         the analysis CRS, and per file ``{"path", "record"}``; as ``checker.read_and_check`` in
-        :func:`spatial.checks.check_project`.
+        :func:`redline.spatial.checks.check_project`.
 
     Raises
     ------
@@ -593,7 +593,7 @@ def _zone_part(zgeoms: np.ndarray, *, inside: np.ndarray, crs, method: str) -> n
 
 
 def _dissolve_pieces_dask(client, arr: np.ndarray, n: int) -> np.ndarray:
-    """:func:`spatial.overlay.dissolve_pieces` with the group unions on the cluster (same pieces, same order)."""
+    """:func:`redline.spatial.overlay.dissolve_pieces` with the group unions on the cluster (same pieces, same order)."""
     arr = arr[~(shapely.is_missing(arr) | shapely.is_empty(arr))]
     if len(arr) == 0:
         return arr
@@ -615,7 +615,7 @@ def _dissolve_pieces_dask(client, arr: np.ndarray, n: int) -> np.ndarray:
 
 
 class DaskSteps(LocalSteps):
-    """The heavy steps of :func:`spatial.shares.area_shares` on a dask cluster, in ``n`` chunks each: areas,
+    """The heavy steps of :func:`redline.spatial.shares.area_shares` on a dask cluster, in ``n`` chunks each: areas,
     the union of each group of overlapping polygons, clipping, one dissolve per category, zones. Results
     come back in the local order, so every sum is the local engine's."""
 
@@ -648,9 +648,9 @@ class DaskSteps(LocalSteps):
 def area_shares_dask(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = None, *, client,
                      by: str | None = None, zones: gpd.GeoDataFrame | None = None, zone_field: str = "name",
                      method: str = "ellipsoidal", chunks: int | None = None) -> dict:
-    """:func:`spatial.shares.area_shares` on a dask cluster (:class:`DaskSteps`): the same result.
+    """:func:`redline.spatial.shares.area_shares` on a dask cluster (:class:`DaskSteps`): the same result.
 
-    Parameters are those of :func:`spatial.shares.area_shares`, plus
+    Parameters are those of :func:`redline.spatial.shares.area_shares`, plus
 
     client : distributed.Client
         From :func:`dask_client`.

@@ -16,8 +16,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from layers.readers import read_layer
-from spatial.areas import ellipsoidal_area, method_description, planar_area
+from redline.layers.readers import read_layer
+from redline.spatial.areas import ellipsoidal_area, method_description, planar_area
 
 UNIT_FACTORS = {"ha": 10_000.0, "m2": 1.0}  # 国土TXT declares 公顷 officially; m² occurs in real files
 UNIT_LABELS = {"ha": "公顷", "m2": "平方米"}
@@ -72,7 +72,7 @@ def inspect_file(path: str | os.PathLike, layer: str | None = None, *, encoding:
     """The ``inspect`` report of a file (see ``redline inspect --json``).
 
     ``towgs84``: transformation parameters that convert a Xi'an 1980 / Beijing 1954 layer to CGCS2000
-    before it is described (see :func:`layers.readers.read_layer`).
+    before it is described (see :func:`redline.layers.readers.read_layer`).
     """
     gdf = read_layer(path, layer, encoding=encoding, crs=crs, towgs84=towgs84)
     meta = gdf.attrs["redline"]
@@ -105,7 +105,7 @@ def inspect_file(path: str | os.PathLike, layer: str | None = None, *, encoding:
 
 
 def parcel_report(gdf: gpd.GeoDataFrame) -> list[dict]:
-    """Per-parcel declared vs computed areas of a 国土TXT layer read by :func:`layers.guotu.read_guotu`."""
+    """Per-parcel declared vs computed areas of a 国土TXT layer read by :func:`redline.layers.guotu.read_guotu`."""
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     planar = planar_area(geoms)
     ell = ellipsoidal_area(geoms, gdf.crs)

@@ -50,8 +50,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from layers.errors import InputError, UsageError
-from spatial.units import (
+from redline.layers.errors import InputError, UsageError
+from redline.spatial.units import (
     NUMBER,
     PERCENT,
     UNIT_SPELLINGS,
@@ -96,7 +96,7 @@ class Subject:
 @cache
 def vocabulary() -> tuple[dict[str, Subject], dict]:
     """The subjects of ``spatial/data/subjects.toml`` and its ``[text]`` word lists."""
-    with resources.files("spatial").joinpath("data/subjects.toml").open("rb") as f:
+    with resources.files("redline.spatial").joinpath("data/subjects.toml").open("rb") as f:
         data = tomllib.load(f)
     subjects = {}
     for sid, s in data["subjects"].items():
@@ -125,7 +125,7 @@ def subject_label(subject_id: str | None) -> str | None:
 class Claim:
     """One figure about land and space in a plan text.
 
-    ``value``/``unit`` as written (unit a :data:`spatial.units.UNITS` id or ``"%"``); ``value_m2`` for
+    ``value``/``unit`` as written (unit a :data:`redline.spatial.units.UNITS` id or ``"%"``); ``value_m2`` for
     areas, ``value_m`` for lengths; ``share_pct`` when the figure is (or comes with) a share of an area
     (``denominator``); ``value_step``/``share_step`` the rounding step of the figure as written.
     """
@@ -1353,7 +1353,7 @@ def layer_area_m2(gdf, clip=None) -> float:
     to the dissolved polygons of ``clip`` (another GeoDataFrame)."""
     import shapely
 
-    from spatial.areas import ellipsoidal_area
+    from redline.spatial.areas import ellipsoidal_area
 
     if gdf.crs is None:
         raise InputError("the layer has no CRS", path=gdf.attrs.get("redline", {}).get("path"))
@@ -1367,7 +1367,7 @@ def layer_area_m2(gdf, clip=None) -> float:
 def project_figures(project) -> tuple[float | None, dict[str, float]]:
     """``(boundary_m2, computed)`` from a project: the boundary's area and, for every vocabulary subject
     with a layer kind in the project, its dissolved area clipped to the boundary."""
-    from layers.readers import read_project_layer
+    from redline.layers.readers import read_project_layer
 
     subjects, _ = vocabulary()
     bid = project.boundary_id()

@@ -4,7 +4,7 @@ Coverage fractions come from `exactextract <https://isciences.github.io/exactext
 with the exact fraction of its area inside the zone, so a zone covering half a cell gets half of it. Zones
 are reprojected to the raster's CRS (never the raster to the zones'). Areas are the **planar cell area in
 the raster's CRS** × coverage (for a raster in longitude/latitude: the cell's area on the sphere, as
-exactextract computes it); they are not the official ellipsoidal areas of :mod:`spatial.areas`.
+exactextract computes it); they are not the official ellipsoidal areas of :mod:`redline.spatial.areas`.
 
 Example
 -------
@@ -36,9 +36,9 @@ import pandas as pd
 import pyproj
 import shapely
 
-from layers.errors import InputError, UsageError
-from spatial.overlay import as_array, dissolve, polygonal
-from spatial.units import largest_remainder_round
+from redline.layers.errors import InputError, UsageError
+from redline.spatial.overlay import as_array, dissolve, polygonal
+from redline.spatial.units import largest_remainder_round
 
 SHARE_DECIMALS = 2
 
@@ -46,7 +46,7 @@ SHARE_DECIMALS = 2
 @cache
 def default_classes() -> dict:
     """``{"name", "source", "nodata_label", "classes": {int: label}}`` from ``spatial/data/landcover.toml``."""
-    with resources.files("spatial").joinpath("data/landcover.toml").open("rb") as f:
+    with resources.files("redline.spatial").joinpath("data/landcover.toml").open("rb") as f:
         data = tomllib.load(f)
     return {**data, "classes": _class_table(data.get("classes", {}), "spatial/data/landcover.toml")}
 
@@ -110,7 +110,7 @@ def _zone_keys(zones: gpd.GeoDataFrame, by: str | None) -> tuple[list[str], np.n
         keys = zones[by].astype("string").fillna("（空）").to_numpy()
         uniq = list(dict.fromkeys(keys))
         return [str(k) for k in uniq], np.array([dissolve(geoms[keys == k]) for k in uniq], dtype=object)
-    from spatial.audit import feature_ids
+    from redline.spatial.audit import feature_ids
 
     ids, names = feature_ids(zones)
     return [n or i for n, i in zip(names, ids, strict=True)], geoms
@@ -176,7 +176,7 @@ def raster_shares(raster_path: str | os.PathLike, zones: gpd.GeoDataFrame, *, by
         to_m = 1.0 if geographic else _units_to_m(crs)
         cell_area = None if geographic else abs(t.a * t.e) * to_m * to_m
         if not zones.crs.equals(crs):
-            from layers.crs import datum_of
+            from redline.layers.crs import datum_of
 
             if datum_of(zones.crs) != datum_of(crs):
                 warnings.append(f"the zones ({zones.crs.name}) and the raster ({crs.name}) are on different "
@@ -201,7 +201,7 @@ def raster_shares(raster_path: str | os.PathLike, zones: gpd.GeoDataFrame, *, by
     extent = shapely.box(bounds.left, bounds.bottom, bounds.right, bounds.top)
     outside_geoms = polygonal(shapely.difference(all_geoms, extent))
     if geographic:
-        from spatial.areas import ellipsoidal_area
+        from redline.spatial.areas import ellipsoidal_area
 
         zone_m2 = ellipsoidal_area(all_geoms, crs)
         outside_m2 = ellipsoidal_area(outside_geoms, crs)

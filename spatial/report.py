@@ -1,12 +1,12 @@
 """The outputs of a site check: tables (CSV, XLSX) and the 压覆分析报告 (self-contained HTML, DOCX).
 
-Every function takes the result of :func:`spatial.checks.check_sites` with its ``provenance`` block (as
+Every function takes the result of :func:`redline.spatial.checks.check_sites` with its ``provenance`` block (as
 written to ``check.json``) and returns text or bytes; the caller writes them (atomically). Maps come in as
 already-rendered PNG bytes (``images``): this module draws nothing.
 
 Numbers are formatted as officers expect: areas in 公顷 with 4 decimals (and m² with 2), shares in % with
 2 decimals, lengths and distances in 米 with 2 decimals. Where the parts of a table are rounded, they are
-adjusted to add up to the rounded total (平差, :func:`spatial.units.largest_remainder_round`) and the table
+adjusted to add up to the rounded total (平差, :func:`redline.spatial.units.largest_remainder_round`) and the table
 says so.
 
 Example
@@ -26,9 +26,9 @@ import html
 import io
 from collections.abc import Iterable
 
-from spatial.checks import fmt_ha, fmt_m, fmt_m2, fmt_pct
-from spatial.rules import LEVEL_LABELS
-from spatial.xlsx import printable, printable_copy, safe_cell
+from redline.spatial.checks import fmt_ha, fmt_m, fmt_m2, fmt_pct
+from redline.spatial.rules import LEVEL_LABELS
+from redline.spatial.xlsx import printable, printable_copy, safe_cell
 
 VERDICT_COLORS = {"符合": "#1b7f3b", "不符合": "#b3261e", "需论证": "#b26a00", "无法判定": "#5a5a5a"}
 ROLE_LABELS = {"sites": "项目用地", "layer": "管控图层", "project": "项目文件", "rules": "规则文件"}
@@ -219,7 +219,7 @@ def other_findings(site: dict) -> list[dict]:
 
 def hit_table(site: dict, layer: dict) -> tuple[list[str], list[list[str]], list[str]]:
     """Header, rows and notes of the table of overlapped features of one layer (平差 where it applies)."""
-    from spatial.units import largest_remainder_round
+    from redline.spatial.units import largest_remainder_round
 
     hits = [h for h in site["hits"] if h["layer"] == layer["layer"]]
     notes: list[str] = []

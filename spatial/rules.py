@@ -26,8 +26,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from layers.errors import InputError, UsageError
-from layers.kinds import KIND_IDS
+from redline.layers.errors import InputError, UsageError
+from redline.layers.kinds import KIND_IDS
 
 #: Finding levels, strictest first. ``no_data`` is only produced by the coverage test, never by a rule file.
 LEVELS = ("prohibited", "needs_review", "no_data", "allowed", "info")
@@ -53,7 +53,7 @@ class ProjectType:
 @cache
 def project_types() -> dict[str, ProjectType]:
     """The documented project types, by identifier (``spatial/data/project_types.toml``)."""
-    with resources.files("spatial").joinpath("data/project_types.toml").open("rb") as f:
+    with resources.files("redline.spatial").joinpath("data/project_types.toml").open("rb") as f:
         table = tomllib.load(f)
     return {tid: ProjectType(id=tid, label=spec["label"], description=spec.get("description", ""),
                              aliases=tuple(spec.get("aliases", ())),
@@ -287,7 +287,7 @@ def _read_toml(path: Path) -> dict:
 
 @cache
 def _package_table() -> dict:
-    with resources.files("spatial").joinpath("data/rules.toml").open("rb") as f:
+    with resources.files("redline.spatial").joinpath("data/rules.toml").open("rb") as f:
         return tomllib.load(f)
 
 
@@ -327,7 +327,7 @@ def load_rules(files: list[str | os.PathLike] = (), distance: list[dict] = (), *
 
 
 def rules_for_project(project) -> RuleSet:
-    """The rules of a :class:`layers.project.Project`: the package's, its rule files and distance rules."""
+    """The rules of a :class:`redline.layers.project.Project`: the package's, its rule files and distance rules."""
     spec = project.rules or {}
     files = spec.get("files") or []
     if isinstance(files, str):

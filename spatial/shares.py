@@ -21,9 +21,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from layers.errors import InputError
-from spatial.areas import ellipsoidal_area, method_description, planar_area
-from spatial.overlay import as_array, dissolve, dissolve_pieces, intersect_pairs, polygonal
+from redline.layers.errors import InputError
+from redline.spatial.areas import ellipsoidal_area, method_description, planar_area
+from redline.spatial.overlay import as_array, dissolve, dissolve_pieces, intersect_pairs, polygonal
 
 
 def _require_polygons(gdf: gpd.GeoDataFrame, what: str) -> None:
@@ -71,7 +71,7 @@ def zone_areas(zgeoms: np.ndarray, inside: np.ndarray, crs, method: str) -> np.n
 class LocalSteps:
     """The heavy steps of :func:`area_shares`, run in this process.
 
-    :class:`spatial.dask_engine.DaskSteps` runs the same steps on a dask cluster; :func:`area_shares`
+    :class:`redline.spatial.dask_engine.DaskSteps` runs the same steps on a dask cluster; :func:`area_shares`
     does everything else (checks, sums, warnings, rows) the same way for both.
     """
 
@@ -113,7 +113,7 @@ def area_shares(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = Non
     method : {"ellipsoidal", "planar"}
     steps : callable, optional
         ``steps(crs, method)`` gives the object that runs the heavy steps (default :class:`LocalSteps`;
-        :func:`spatial.dask_engine.area_shares_dask` passes cluster steps).
+        :func:`redline.spatial.dask_engine.area_shares_dask` passes cluster steps).
 
     Returns
     -------

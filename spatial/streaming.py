@@ -1,14 +1,14 @@
 """Streaming site checks: millions of sites in bounded memory, read, checked and written chunk by chunk.
 
 ``redline check SITES --stream --out DIR`` runs here. The control layers are prepared once
-(:func:`spatial.checks.load_check_layers`); the site file is read in chunks of ``chunk_size`` rows
+(:func:`redline.spatial.checks.load_check_layers`); the site file is read in chunks of ``chunk_size`` rows
 (GeoParquet by Arrow record batches, a CSV of points with pandas' chunked reader, other vector formats
-through GDAL's Arrow stream); each chunk is checked with :func:`spatial.checks.check_prepared` and its
+through GDAL's Arrow stream); each chunk is checked with :func:`redline.spatial.checks.check_prepared` and its
 rows are appended to ``sites.csv`` and ``hits.csv``, which are written under temporary names and moved into
 place only when every chunk is done: the outputs are whole or absent.
 
 Each chunk's rows are exactly the rows the in-memory check writes for those sites (a site's result
-depends only on the site and the layers). Site ids follow :func:`spatial.checks.read_sites`: the site's
+depends only on the site and the layers). Site ids follow :func:`redline.spatial.checks.read_sites`: the site's
 code when no other site of the file has it, else ``<file stem>-<row number>``; uniqueness over the whole
 file is known from a first pass over the code column, which hashes every code to 64 bits (8 bytes a site,
 80 MB for 10 million, held only during that pass; afterwards only the duplicated codes' hashes are kept).
@@ -21,8 +21,8 @@ a handful of sites).
 
 Example
 -------
->>> from layers.project import load_project                          # doctest: +SKIP
->>> from spatial.checks import load_check_layers                     # doctest: +SKIP
+>>> from redline.layers.project import load_project                          # doctest: +SKIP
+>>> from redline.spatial.checks import load_check_layers                     # doctest: +SKIP
 >>> ctx = load_check_layers(load_project("redline.toml"))            # doctest: +SKIP
 >>> js = stream_check("points.parquet", ctx, "out", chunk_size=200_000)  # doctest: +SKIP
 >>> js["summary"]["sites"]                                           # doctest: +SKIP
@@ -45,8 +45,8 @@ import pandas as pd
 import pyproj
 import shapely
 
-from layers.errors import InputError, UsageError
-from spatial.checks import (
+from redline.layers.errors import InputError, UsageError
+from redline.spatial.checks import (
     CheckContext,
     _text,
     check_prepared,
@@ -89,7 +89,7 @@ def open_sites(path: str | os.PathLike, chunk_size: int = DEFAULT_CHUNK, *, enco
     InputError
         A missing, empty or unreadable file.
     """
-    from layers.readers import detect_format
+    from redline.layers.readers import detect_format
 
     p = Path(path)
     if p.is_dir() and p.suffix.lower() != ".gdb":
@@ -150,7 +150,7 @@ def _open_parquet(p: Path, chunk_size: int) -> SiteStream:
 
 def _csv_encoding(p: Path, encoding: str | None) -> tuple[str, str]:
     """The text encoding of a CSV, decided on its first MB (cut at a line end) as ``read_layer`` decides it."""
-    from layers.readers import text_encoding
+    from redline.layers.readers import text_encoding
 
     if encoding:
         return text_encoding(b"", encoding)
@@ -218,7 +218,7 @@ def _open_ogr(p: Path, fmt: str, chunk_size: int, encoding: str | None) -> SiteS
     enc_info = {"value": "utf-8", "source": f"{fmt} text is UTF-8 by specification"}
     kwargs = {}
     if fmt == "ESRI Shapefile":
-        from layers.readers import detect_dbf_encoding
+        from redline.layers.readers import detect_dbf_encoding
 
         value, why = (encoding, "given with --encoding") if encoding else detect_dbf_encoding(p)
         enc_info = {"value": value, "source": why}
@@ -257,7 +257,7 @@ def _open_ogr(p: Path, fmt: str, chunk_size: int, encoding: str | None) -> SiteS
 
 def _open_in_memory(p: Path, chunk_size: int, encoding: str | None) -> SiteStream:
     """A small format (国土TXT) read whole and handed out in chunks."""
-    from layers.readers import read_layer
+    from redline.layers.readers import read_layer
 
     gdf = read_layer(p, encoding=encoding)
     meta = gdf.attrs.get("redline", {})
@@ -273,7 +273,7 @@ def _open_in_memory(p: Path, chunk_size: int, encoding: str | None) -> SiteStrea
 
 # ------------------------------------------------------------------------------------------- site chunks
 def _code_texts(values) -> list[str | None]:
-    """Codes as :func:`layers.kinds.map_attributes` then :func:`spatial.checks.read_sites` make them."""
+    """Codes as :func:`redline.layers.kinds.map_attributes` then :func:`redline.spatial.checks.read_sites` make them."""
     return [_text(None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v).strip()) for v in values]
 
 
@@ -292,13 +292,13 @@ def duplicated_codes(stream: SiteStream, code_field: str | None) -> np.ndarray:
 
 
 def site_chunks(stream: SiteStream, *, crs=None, fields: dict | None = None) -> Iterator[gpd.GeoDataFrame]:
-    """The sites of a stream, chunk by chunk, as :func:`spatial.checks.read_sites` gives them: canonical
+    """The sites of a stream, chunk by chunk, as :func:`redline.spatial.checks.read_sites` gives them: canonical
     columns of kind ``site``, ``site_id``, ``_source``, ``_row``, ``_type_field``; validated in the file's
     own coordinates (an InputError names the file and the row).
 
     ``stream.warnings`` receives the warnings of the attribute mapping and of the CRS.
     """
-    from layers.kinds import map_attributes
+    from redline.layers.kinds import map_attributes
 
     user_crs = pyproj.CRS.from_user_input(crs) if crs is not None else None
     src = str(stream.path)
@@ -314,7 +314,7 @@ def site_chunks(stream: SiteStream, *, crs=None, fields: dict | None = None) -> 
             stream.warnings += warns
             dup = duplicated_codes(stream, mapping.get("code"))
             if layer_crs is None:
-                from layers.crs import sniff_crs
+                from redline.layers.crs import sniff_crs
 
                 xmin, ymin, xmax, ymax = raw.total_bounds
                 guess = sniff_crs(xmin, xmax, ymin, ymax, what=src)
@@ -344,14 +344,14 @@ def site_chunks(stream: SiteStream, *, crs=None, fields: dict | None = None) -> 
 
 # ------------------------------------------------------------------------------------------------ writing
 class _CsvAppender:
-    """Rows appended chunk by chunk to a CSV written as :func:`spatial.report.to_csv` writes it whole."""
+    """Rows appended chunk by chunk to a CSV written as :func:`redline.spatial.report.to_csv` writes it whole."""
 
     def __init__(self, path: str):
         self.f = open(path, "wb")
         self.header = False
 
     def add(self, rows: list[dict]) -> None:
-        from spatial.report import to_csv
+        from redline.spatial.report import to_csv
 
         if not rows:
             return
@@ -379,7 +379,7 @@ def stream_check(sites_path: str | os.PathLike, ctx: CheckContext, out_dir: str 
     sites_path : path
         One site file (GeoParquet, CSV of points, or a vector format).
     ctx : CheckContext
-        The prepared control layers, from :func:`spatial.checks.load_check_layers`.
+        The prepared control layers, from :func:`redline.spatial.checks.load_check_layers`.
     chunk_size : int
         Sites per chunk: memory grows with it (about 10 kB a point site against the demo's 13 layers).
     progress : callable, optional
@@ -390,9 +390,9 @@ def stream_check(sites_path: str | os.PathLike, ctx: CheckContext, out_dir: str 
     InputError
         A bad site (naming the file and row), an unreadable file; nothing is written then.
     """
-    from layers.outputs import atomic_path, provenance, to_json
-    from spatial.report import hit_rows, site_rows
-    from spatial.rules import resolve_type
+    from redline.layers.outputs import atomic_path, provenance, to_json
+    from redline.spatial.report import hit_rows, site_rows
+    from redline.spatial.rules import resolve_type
 
     project_type = resolve_type(project_type) if project_type is not None else None
     prepared = ctx.prepared

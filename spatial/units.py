@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from layers.errors import InputError, UsageError
+from redline.layers.errors import InputError, UsageError
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 
-from layers.outputs import atomic_path
+from redline.layers.outputs import atomic_path
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -113,7 +113,7 @@ def _guotu_commands(path: Path, good_red_line: Path):
 def generate(folder: str | os.PathLike, demo_dir: str | os.PathLike | None = None):
     """Write the corpus into ``folder``; return ``[(case_id, path, commands), ...]``.
 
-    ``demo_dir``: a good project (``layers.demo.generate_demo``) for the bad project files and layouts;
+    ``demo_dir``: a good project (``redline.layers.demo.generate_demo``) for the bad project files and layouts;
     without it those cases are left out. The good inputs the commands need are written to
     ``folder/good/`` (never to a case folder).
     """

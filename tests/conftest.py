@@ -81,7 +81,7 @@ def shared_plans() -> Path:
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory) -> Path:
     """The demo region, generated once per test session."""
-    from layers.demo import generate_demo
+    from redline.layers.demo import generate_demo
 
     out = tmp_path_factory.mktemp("demo") / "demo"
     generate_demo(out)

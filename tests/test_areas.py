@@ -11,7 +11,7 @@ import pyproj
 import pytest
 import shapely
 
-from spatial.areas import densify, ellipsoidal_area, geodesic_length, planar_area, shoelace, to_lonlat
+from redline.spatial.areas import densify, ellipsoidal_area, geodesic_length, planar_area, shoelace, to_lonlat
 
 GEOD = pyproj.Geod(ellps="GRS80")  # CGCS2000's ellipsoid differs from GRS80 only in f by 1e-11
 
@@ -191,7 +191,7 @@ def test_both_routes_agree():
 def test_an_area_does_not_depend_on_the_batch_it_is_measured_in() -> None:
     """The same polygon gives the same bits alone and among others (what makes the dask engine's sums equal
     the local engine's)."""
-    from spatial.areas import ellipsoidal_area
+    from redline.spatial.areas import ellipsoidal_area
 
     rng = np.random.default_rng(7)
     polys = shapely.buffer(shapely.points(37_450_000 + rng.uniform(0, 90_000, 400),

@@ -1,4 +1,4 @@
-"""The layer audit (spatial.audit, ``redline audit``).
+"""The layer audit (redline.spatial.audit, ``redline audit``).
 
 Independent numbers: planar areas of rectangles by hand; ellipsoidal areas by GeographicLib
 (``pyproj.Geod``) on the rectangle's edges densified in the plane and inverse-projected by PROJ; shares and
@@ -18,8 +18,8 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
-from layers.errors import UsageError
-from spatial.audit import (
+from redline.layers.errors import UsageError
+from redline.spatial.audit import (
     audit_layers,
     boundary_check,
     declared_area_check,
@@ -303,7 +303,7 @@ def write_project(root, *, overlap=True, bad_name=False):
 
 
 def test_audit_layers_on_a_small_project(tmp_path):
-    from layers.project import load_project
+    from redline.layers.project import load_project
 
     project = load_project(write_project(tmp_path))
     r = audit_layers(project)
@@ -379,7 +379,7 @@ def readme_faults(readme: str) -> dict:
 
 
 def test_demo_audit_finds_the_deliberate_faults(demo_dir):
-    from layers.project import load_project
+    from redline.layers.project import load_project
 
     facts = readme_faults((demo_dir / "README.md").read_text(encoding="utf-8"))
     assert len(facts["area_errors"]) == 4

@@ -18,8 +18,8 @@ import pytest
 import shapely
 from test_maps import XSS, write_small_project
 
-from layers.kinds import kind_label
-from layers.project import load_project
+from redline.layers.kinds import kind_label
+from redline.layers.project import load_project
 
 pytestmark = pytest.mark.browser
 
@@ -85,9 +85,9 @@ def _expected_legend(project) -> set[str]:
     """Legend entries worked out from the data and the style table, independently of the map code."""
     from importlib import resources
 
-    from layers.readers import read_project_layer
+    from redline.layers.readers import read_project_layer
 
-    with resources.files("maps").joinpath("data/styles.toml").open("rb") as f:
+    with resources.files("redline.maps").joinpath("data/styles.toml").open("rb") as f:
         table = tomllib.load(f)
     kinds = table["kinds"]
     expected = set()
@@ -105,7 +105,7 @@ def _expected_legend(project) -> set[str]:
             expected.add(title)
     layout_path = project.map.get("layout")
     if layout_path:
-        from maps.layout import load_layout
+        from redline.maps.layout import load_layout
 
         for el in load_layout(project.resolve(layout_path)).elements:
             label = table["structure"]["axis"][el.rank]["label"] if el.kind == "axis" else \
@@ -150,7 +150,7 @@ def _check_map(page, log, project, info, shots, name_layer: str):
 
     # a popup with the right attributes: keep only the layer, click inside a feature
     lay = project.layers[name_layer]
-    from layers.readers import read_project_layer
+    from redline.layers.readers import read_project_layer
 
     gdf = read_project_layer(project, name_layer).to_crs(4490)
     feature = gdf.iloc[0]
@@ -172,7 +172,7 @@ def _check_map(page, log, project, info, shots, name_layer: str):
 
 
 def test_demo_map_in_headless_chromium(chromium, cjk_font, demo_dir, tmp_path):
-    from maps.webmap import save_web_map, web_map
+    from redline.maps.webmap import save_web_map, web_map
 
     project = load_project(demo_dir / "redline.toml")
     m = web_map(project)
@@ -184,7 +184,7 @@ def test_demo_map_in_headless_chromium(chromium, cjk_font, demo_dir, tmp_path):
 
 
 def test_small_map_and_script_names_show_as_text(chromium, cjk_font, tmp_path):
-    from maps.webmap import save_web_map, web_map
+    from redline.maps.webmap import save_web_map, web_map
 
     project = load_project(write_small_project(tmp_path / "county"))
     m = web_map(project)

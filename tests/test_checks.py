@@ -14,10 +14,10 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point, box
 
-from layers.errors import InputError, UsageError
-from spatial.areas import ellipsoidal_area
-from spatial.checks import check_project, check_sites, read_sites, validate_sites, verdict_of
-from spatial.rules import load_rules
+from redline.layers.errors import InputError, UsageError
+from redline.spatial.areas import ellipsoidal_area
+from redline.spatial.checks import check_project, check_sites, read_sites, validate_sites, verdict_of
+from redline.spatial.rules import load_rules
 
 CRS = 4525
 X, Y = 37_500_000.0, 4_250_000.0            # on the central meridian 111°E, about 38.4°N
@@ -497,7 +497,7 @@ layer = "pa"
 
 
 def test_check_project_reads_layers_with_their_mapping_and_provenance(tmp_path):
-    from layers.project import load_project
+    from redline.layers.project import load_project
 
     write_project(tmp_path)
     run_ = check_project(tmp_path / "sites.gpkg", load_project(tmp_path / "redline.toml"))
@@ -513,7 +513,7 @@ def test_check_project_reads_layers_with_their_mapping_and_provenance(tmp_path):
 
 
 def test_project_missing_a_layer_file_is_named(tmp_path):
-    from layers.project import load_project
+    from redline.layers.project import load_project
 
     write_project(tmp_path, extra='[layers.farm]\nkind = "basic_farmland"\npath = "no_such_farmland.shp"\n')
     with pytest.raises(InputError) as exc:
@@ -522,7 +522,7 @@ def test_project_missing_a_layer_file_is_named(tmp_path):
 
 
 def test_field_mapping_that_matches_nothing_is_warned_with_layer_and_field(tmp_path):
-    from layers.project import load_project
+    from redline.layers.project import load_project
 
     write_project(tmp_path, farm_fields='fields = { zone = "FQLX" }')
     run_ = check_project(tmp_path / "sites.gpkg", load_project(tmp_path / "redline.toml"))
@@ -533,7 +533,7 @@ def test_field_mapping_that_matches_nothing_is_warned_with_layer_and_field(tmp_p
 
 
 def test_distance_rule_naming_a_missing_layer_is_an_input_error(tmp_path):
-    from layers.project import load_project
+    from redline.layers.project import load_project
 
     write_project(tmp_path, extra='[[rules.distance]]\nid = "lake"\nlayer = "lakes"\ndistance_m = 100\n'
                                   'level = "info"\nclause = "c"\nmessage = "m"\n')
@@ -562,8 +562,8 @@ DEMO_TXT = {"01": ("housing", "符合"), "02": ("industry", "不符合"), "03": 
 
 @pytest.fixture(scope="module")
 def demo(demo_dir):
-    pytest.importorskip("layers.demo", reason="the demo generator (layers.demo) is not written yet")
-    from layers.project import load_project
+    pytest.importorskip("redline.layers.demo", reason="the demo generator (redline.layers.demo) is not written yet")
+    from redline.layers.project import load_project
 
     return demo_dir, load_project(demo_dir / "redline.toml")
 
@@ -583,7 +583,7 @@ def test_demo_sites_get_the_verdicts_their_construction_implies(demo):
 
 def test_demo_touches_match_the_generator(demo):
     """The layers each site occupies are the ones the generator says it intersects."""
-    from layers.demo import CONTROL_LAYER_IDS, build_region
+    from redline.layers.demo import CONTROL_LAYER_IDS, build_region
 
     demo_dir, project = demo
     facts = {f["id"]: f for f in build_region(2026).facts["sites"]}

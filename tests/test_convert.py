@@ -19,7 +19,7 @@ import shapely
 from click.testing import CliRunner
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from layers.readers import read_layer
+from redline.layers.readers import read_layer
 from redline.cli import main
 
 X0, Y0 = 38_401_000.0, 4_140_000.0  # CGCS2000 3-degree zone 38 (EPSG 4488 + 38)

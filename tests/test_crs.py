@@ -11,7 +11,7 @@ from __future__ import annotations
 import pyproj
 import pytest
 
-from layers.crs import (
+from redline.layers.crs import (
     cgcs2000_counterpart,
     datum_of,
     describe_gk,
@@ -22,7 +22,7 @@ from layers.crs import (
     parse_towgs84,
     sniff_crs,
 )
-from layers.errors import InputError, UsageError
+from redline.layers.errors import InputError, UsageError
 
 # (datum, zone width, prefixed) -> (first EPSG code, first zone), transcribed from the domain table
 DOMAIN_TABLE = {

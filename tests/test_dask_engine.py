@@ -2,7 +2,7 @@
 generated larger sets, through the API, the CLI and a scheduler address; errors on workers stay one line.
 
 A small local cluster (2 worker processes, 1 thread each) is started once for the module and closed at
-its end. "Identical" is defined in :mod:`spatial.dask_engine`: the same JSON, numbers within 1e-12
+its end. "Identical" is defined in :mod:`redline.spatial.dask_engine`: the same JSON, numbers within 1e-12
 relative for checks and 1e-9 for areas.
 """
 
@@ -23,17 +23,17 @@ from shapely.geometry import box
 
 pytest.importorskip("distributed")
 
-from layers.errors import InputError, UsageError  # noqa: E402
+from redline.layers.errors import InputError, UsageError  # noqa: E402
 from redline.cli import main  # noqa: E402
-from spatial.checks import check_project, check_sites, prepare_layers  # noqa: E402
-from spatial.dask_engine import (  # noqa: E402
+from redline.spatial.checks import check_project, check_sites, prepare_layers  # noqa: E402
+from redline.spatial.dask_engine import (  # noqa: E402
     area_shares_dask,
     check_prepared_dask,
     dask_checker,
     dask_client,
     spatial_partitions,
 )
-from spatial.shares import area_shares  # noqa: E402
+from redline.spatial.shares import area_shares  # noqa: E402
 
 CRS = 4525
 X, Y = 37_500_000.0, 4_250_000.0   # on the central meridian 111°E, about 38.4°N
@@ -83,7 +83,7 @@ def without_created(js: dict) -> dict:
 
 # ------------------------------------------------------------------------------------------------ checks
 def test_demo_check_equals_local(demo_dir, client):
-    from layers.project import load_project
+    from redline.layers.project import load_project
 
     project = load_project(demo_dir / "redline.toml")
     for sites in (demo_dir / "sites", demo_dir / "sites" / "项目选址.gpkg"):
@@ -97,8 +97,8 @@ def test_demo_check_equals_local(demo_dir, client):
 
 
 def test_a_geoparquet_dataset_keeps_its_files_as_partitions(demo_dir, client, tmp_path):
-    from layers.project import load_project
-    from layers.readers import read_layer
+    from redline.layers.project import load_project
+    from redline.layers.readers import read_layer
 
     county = read_layer(demo_dir / "data" / "示范县.gpkg", layer="示范县县界").to_crs(CRS)
     x0, y0, x1, y1 = county.total_bounds
@@ -229,7 +229,7 @@ def test_a_worker_error_reaches_the_caller_as_the_same_error(client):
 
 # ------------------------------------------------------------------------------------------------- areas
 def test_demo_area_equals_local(demo_dir, client):
-    from layers.readers import read_layer
+    from redline.layers.readers import read_layer
 
     red = read_layer(demo_dir / "data" / "生态保护红线.shp")
     county = read_layer(demo_dir / "data" / "示范县.gpkg", layer="示范县县界")
@@ -336,7 +336,7 @@ def write_dataset(folder, county, *, bad: str | None = None) -> list:
     without a code (``<file stem>-<row>``); the third file in longitude/latitude (reprojected on the
     worker, with the local engine's note). ``bad`` puts a NaN coordinate (``"nan"``) or a self-crossing
     polygon (``"bowtie"``) in row 4 of the third file in read order (``part.10``, read before ``part.2``,
-    as :func:`spatial.checks.site_files` sorts) and a NaN coordinate in row 7 of the fourth (``part.2``):
+    as :func:`redline.spatial.checks.site_files` sorts) and a NaN coordinate in row 7 of the fourth (``part.2``):
     the first fault in read order is the one reported."""
     x0, y0, x1, y1 = county.total_bounds
     rng = np.random.default_rng(21)
@@ -370,7 +370,7 @@ def write_dataset(folder, county, *, bad: str | None = None) -> list:
 
 @pytest.fixture(scope="module")
 def demo_county(demo_dir):
-    from layers.readers import read_layer
+    from redline.layers.readers import read_layer
 
     return read_layer(demo_dir / "data" / "示范县.gpkg", layer="示范县县界").to_crs(CRS)
 
@@ -384,8 +384,8 @@ def no_client_reading(monkeypatch):
     dask-geopandas opening the files' Parquet footers (pyarrow, not these functions)."""
     import geopandas
 
-    import layers.readers
-    import spatial.checks
+    import redline.layers.readers
+    import redline.spatial.checks
 
     def refuse_sites(path, *args, **kwargs):
         raise AssertionError(f"the client read the sites: {path}")
@@ -397,8 +397,8 @@ def no_client_reading(monkeypatch):
             return real(path, *args, **kwargs)
         return read
 
-    monkeypatch.setattr(spatial.checks, "read_sites", refuse_sites)
-    monkeypatch.setattr(layers.readers, "read_layer", refusing(layers.readers.read_layer))
+    monkeypatch.setattr(redline.spatial.checks, "read_sites", refuse_sites)
+    monkeypatch.setattr(redline.layers.readers, "read_layer", refusing(redline.layers.readers.read_layer))
     monkeypatch.setattr(geopandas, "read_parquet", refusing(geopandas.read_parquet))
 
 
@@ -406,7 +406,7 @@ def test_a_geoparquet_dataset_is_read_by_the_workers_with_the_local_result(demo_
                                                                           tmp_path, monkeypatch, request):
     """The local engine's result, site ids and order, warnings and input records, while the client
     process cannot read a site (:func:`no_client_reading`): so the workers read the files."""
-    from layers.project import load_project
+    from redline.layers.project import load_project
 
     write_dataset(tmp_path / "sites", demo_county)
     monkeypatch.chdir(tmp_path)                         # a relative SITES path, as users type it
@@ -440,7 +440,7 @@ def test_one_geoparquet_file_of_several_row_groups_is_read_by_a_worker_and_check
     with the client unable to read a site (:func:`no_client_reading`)."""
     import pyarrow.parquet as pq
 
-    from layers.project import load_project
+    from redline.layers.project import load_project
 
     x0, y0, x1, y1 = demo_county.total_bounds
     rng = np.random.default_rng(5)
@@ -517,13 +517,13 @@ def test_a_damaged_file_of_a_dataset_is_the_local_engines_error(demo_dir, demo_c
 
 
 def test_workers_make_of_a_geoparquet_file_what_read_layer_makes(tmp_path):
-    """:func:`spatial.dask_engine.as_read_layer` on what dask-geopandas reads equals ``read_layer``: the
+    """:func:`redline.spatial.dask_engine.as_read_layer` on what dask-geopandas reads equals ``read_layer``: the
     frame, its ``attrs`` (warnings included), and the errors, for the options a site file is read with."""
     import dask_geopandas
     import pandas as pd
 
-    from layers.readers import read_layer
-    from spatial.dask_engine import as_read_layer
+    from redline.layers.readers import read_layer
+    from redline.spatial.dask_engine import as_read_layer
 
     bowtie = shapely.Polygon([(X, Y), (X + 10, Y + 10), (X + 10, Y), (X, Y + 10)])
     g = gpd.GeoDataFrame({"名称": ["甲", "乙", None], "TYPE": ["mining", None, "housing"]},

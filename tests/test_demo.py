@@ -20,11 +20,11 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
-from layers.demo import SITE_TYPES, TXT_SITES, own_files, write_demo
-from layers.errors import UsageError
-from layers.guotu import read_guotu
-from layers.kinds import map_attributes
-from layers.project import load_project
+from redline.layers.demo import SITE_TYPES, TXT_SITES, own_files, write_demo
+from redline.layers.errors import UsageError
+from redline.layers.guotu import read_guotu
+from redline.layers.kinds import map_attributes
+from redline.layers.project import load_project
 from redline.cli import main
 
 CGCS2000 = pyproj.Geod(a=6378137.0, f=1 / 298.257222101)
@@ -417,7 +417,7 @@ def test_sites_inside_the_red_line_park_and_farmland(sites, txt, layers):
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2, 3, 42, 99])
 def test_other_seeds_build(seed):
-    from layers.demo import build_region
+    from redline.layers.demo import build_region
 
     region = build_region(seed)
     assert len(region.layers["red_line"]) >= 100
@@ -446,7 +446,7 @@ def test_plan_text_states_the_demo_figures_and_one_planted_inconsistency(demo_di
                                   str(demo_dir / "redline.toml"), "--json"])
     assert r.exit_code == 1, r.output
     findings = json.loads(r.stdout)["findings"]
-    from spatial.plantext import INCONSISTENT_KINDS
+    from redline.spatial.plantext import INCONSISTENT_KINDS
 
     bad = [f for f in findings if f["kind"] in INCONSISTENT_KINDS]
     assert bad and all(19 in f["lines"] for f in bad), bad  # only the planted sentence (line 19)

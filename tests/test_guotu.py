@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
-from layers.errors import InputError, UsageError
-from layers.guotu import is_guotu, read_guotu, write_guotu
+from redline.layers.errors import InputError, UsageError
+from redline.layers.guotu import is_guotu, read_guotu, write_guotu
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "formats" / "guotu-txt-samples"
 

@@ -21,7 +21,7 @@ import shapely
 from click.testing import CliRunner
 from shapely.geometry import Point, Polygon, box
 
-from layers.guotu import read_guotu
+from redline.layers.guotu import read_guotu
 from redline.cli import main
 
 INSPECT_KEYS = ["path", "format", "encoding", "crs", "features", "geometry_types", "invalid", "bounds_lonlat",

@@ -19,8 +19,8 @@ import shapely
 from click.testing import CliRunner
 from shapely.geometry import LineString, Point, box
 
-from layers.errors import InputError, UsageError
-from layers.project import load_project
+from redline.layers.errors import InputError, UsageError
+from redline.layers.project import load_project
 
 X0, Y0 = 37_490_000.0, 4_230_000.0   # EPSG:4525 (CGCS2000 3° zone 37, CM 111°E, prefixed eastings)
 EPSG = 4525
@@ -167,7 +167,7 @@ def small_project(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def small_map(small_project, tmp_path_factory):
-    from maps.webmap import save_web_map, web_map
+    from redline.maps.webmap import save_web_map, web_map
 
     m = web_map(small_project)
     out = tmp_path_factory.mktemp("webmap") / "map.html"
@@ -177,7 +177,7 @@ def small_map(small_project, tmp_path_factory):
 
 # ------------------------------------------------------------------------------------------------ styles
 def test_styles_follow_plan_map_practice():
-    from maps.styles import load_styles
+    from redline.maps.styles import load_styles
 
     book = load_styles()
     red = book.for_layer("rl", "red_line").base
@@ -200,8 +200,8 @@ def test_styles_follow_plan_map_practice():
 
 
 def test_style_overrides_from_project(tmp_path):
-    from layers.project import Project
-    from maps.styles import load_styles
+    from redline.layers.project import Project
+    from redline.maps.styles import load_styles
 
     p = Project.from_dict({"layers": {"rl": {"kind": "red_line", "path": "x.gpkg"}},
                            "map": {"styles": {"red_line": {"fill_color": "red"},
@@ -224,8 +224,8 @@ def test_style_overrides_from_project(tmp_path):
     ({"structure": {"blob": {"color": "#fff"}}}, "not a structure element kind"),
 ])
 def test_bad_style_override_names_file_and_table(tmp_path, styles, message):
-    from layers.project import Project
-    from maps.styles import load_styles
+    from redline.layers.project import Project
+    from redline.maps.styles import load_styles
 
     p = Project.from_dict({"layers": {"rl": {"kind": "red_line", "path": "x.gpkg"}}, "map": {"styles": styles}},
                           base=tmp_path, path=tmp_path / "redline.toml")
@@ -236,7 +236,7 @@ def test_bad_style_override_names_file_and_table(tmp_path, styles, message):
 
 # ---------------------------------------------------------------------------------------------- layouts
 def test_layout_toml_and_chinese_kinds(tmp_path):
-    from maps.layout import load_layout
+    from redline.maps.layout import load_layout
 
     f = tmp_path / "s.toml"
     f.write_text(textwrap.dedent("""\
@@ -264,7 +264,7 @@ def test_layout_toml_and_chinese_kinds(tmp_path):
 
 
 def test_layout_yaml(tmp_path):
-    from maps.layout import load_layout, yaml_available
+    from redline.maps.layout import load_layout, yaml_available
 
     if not yaml_available():
         pytest.skip("PyYAML not installed: YAML layouts are unavailable (TOML works)")
@@ -292,7 +292,7 @@ def test_layout_yaml(tmp_path):
     ('kind = "belt"\nlabel = "甲"\nwidth = 5\ncoords = [1.0, 2.0]', "unknown key(s) 'width'"),
 ])
 def test_layout_errors_name_file_element_and_fault(tmp_path, body, message):
-    from maps.layout import load_layout
+    from redline.maps.layout import load_layout
 
     f = tmp_path / "bad.toml"
     f.write_text("[[elements]]\n" + body + "\n", encoding="utf-8")
@@ -302,7 +302,7 @@ def test_layout_errors_name_file_element_and_fault(tmp_path, body, message):
 
 
 def test_layout_syntax_error_and_missing_file(tmp_path):
-    from maps.layout import load_layout
+    from redline.maps.layout import load_layout
 
     f = tmp_path / "bad.toml"
     f.write_text("[[elements]\nkind=", encoding="utf-8")
@@ -337,7 +337,7 @@ def _grid_coverage(n=6, size=1000.0, wiggle=40):
 
 
 def test_coverage_simplify_keeps_shared_edges():
-    from maps.display import count_vertices, simplify_geometries
+    from redline.maps.display import count_vertices, simplify_geometries
 
     cov = _grid_coverage()
     assert shapely.coverage_is_valid(cov)
@@ -350,7 +350,7 @@ def test_coverage_simplify_keeps_shared_edges():
 
 
 def test_non_coverage_uses_topology_preserving_simplify():
-    from maps.display import simplify_geometries
+    from redline.maps.display import simplify_geometries
 
     a = shapely.Point(0, 0).buffer(100, quad_segs=64)
     b = shapely.Point(50, 0).buffer(100, quad_segs=64)  # overlaps a: not a coverage
@@ -362,7 +362,7 @@ def test_non_coverage_uses_topology_preserving_simplify():
 
 
 def test_tolerance_and_decimals():
-    from maps.display import decimals_for, display_tolerance
+    from redline.maps.display import decimals_for, display_tolerance
 
     # 60 km extent in 1,000 px = 60 m/px; 3 zooms deeper 7.5 m/px; half a pixel = 3.75 m
     assert display_tolerance((0, 0, 60_000, 10_000)) == pytest.approx(3.75)
@@ -372,7 +372,7 @@ def test_tolerance_and_decimals():
 
 
 def test_gcj02_reference_pairs():
-    from maps.gcj02 import shift_geometries, wgs84_to_gcj02
+    from redline.maps.gcj02 import shift_geometries, wgs84_to_gcj02
 
     # googollee/eviltransform test pairs (wgs lat, lng -> gcj lat, lng) and wandergis/coordtransform README
     pairs = [(31.1774276, 121.5272106, 31.17530398364597, 121.531541859215),
@@ -390,9 +390,9 @@ def test_gcj02_reference_pairs():
 
 
 def test_budget_coarsens_then_leaves_out_with_note(small_project):
-    from maps.display import Budget, prepare_layers
-    from maps.sources import metric_crs, read_map_layers
-    from maps.styles import load_styles
+    from redline.maps.display import Budget, prepare_layers
+    from redline.maps.sources import metric_crs, read_map_layers
+    from redline.maps.styles import load_styles
 
     book = load_styles(small_project)
     layers = read_map_layers(small_project, book)
@@ -423,7 +423,7 @@ def test_display_rounds_coordinates(small_map):
 
 # -------------------------------------------------------------------------------------------------- web map
 def test_web_map_is_self_contained(small_map):
-    from maps.webmap import external_resources
+    from redline.maps.webmap import external_resources
 
     m, out, text, info = small_map
     assert info["external_resources"] == [] and external_resources(text) == []
@@ -433,7 +433,7 @@ def test_web_map_is_self_contained(small_map):
 
 
 def test_external_resources_detects_loads():
-    from maps.webmap import external_resources
+    from redline.maps.webmap import external_resources
 
     page = ('<script src="https://cdn.x/leaflet.js"></script><link rel="stylesheet" href="//cdn.x/a.css">'
             '<a href="https://leafletjs.com">Leaflet</a><style>.a{background:url(https://x/i.png)}</style>')
@@ -465,7 +465,7 @@ def test_web_map_has_every_element(small_map, small_project):
 
 
 def test_no_approval_number_is_invented(tmp_path):
-    from maps.webmap import save_web_map, web_map
+    from redline.maps.webmap import save_web_map, web_map
 
     p = load_project(write_small_project(tmp_path / "c", approval=None, fictional=False, layout=False))
     m = web_map(p)
@@ -476,7 +476,7 @@ def test_no_approval_number_is_invented(tmp_path):
 
 
 def test_basemaps(small_project, tmp_path):
-    from maps.webmap import save_web_map, web_map
+    from redline.maps.webmap import save_web_map, web_map
 
     with pytest.raises(UsageError, match="tianditu-key"):
         web_map(small_project, basemap="tianditu")
@@ -502,7 +502,7 @@ def test_basemaps(small_project, tmp_path):
 
 
 def test_save_is_atomic(small_project, tmp_path, monkeypatch):
-    from maps import webmap
+    from redline.maps import webmap
 
     m = webmap.web_map(small_project, layers="base")
     target = tmp_path / "m.html"
@@ -548,7 +548,7 @@ def test_cli_map_errors(small_project, tmp_path):
 
 def test_labels_and_titles_from_files_are_escaped(tmp_path):
     """Layer labels, layout labels and titles reach the page as text, never as markup."""
-    from maps.webmap import save_web_map, web_map
+    from redline.maps.webmap import save_web_map, web_map
 
     toml = write_small_project(tmp_path / "c")
     text = toml.read_text(encoding="utf-8").replace(
@@ -588,7 +588,7 @@ def test_cli_print_maps_and_json(small_project, tmp_path):
 
 @pytest.mark.slow
 def test_demo_map_set(demo_dir, tmp_path, cjk_font):
-    from maps.render import render_demo_maps
+    from redline.maps.render import render_demo_maps
 
     res = render_demo_maps(load_project(demo_dir / "redline.toml"), tmp_path / "maps")
     names = sorted(p.name for p in (tmp_path / "maps").iterdir())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from spatial.overlay import dissolve, dissolve_pieces, intersect_pairs, nearest_within, overlap_groups
+from redline.spatial.overlay import dissolve, dissolve_pieces, intersect_pairs, nearest_within, overlap_groups
 
 
 def random_discs(n: int, seed: int) -> np.ndarray:

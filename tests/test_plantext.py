@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from layers.errors import InputError
+from redline.layers.errors import InputError
 from redline.cli import main
-from spatial.plantext import INCONSISTENT_KINDS, audit_text, check_claims, extract_claims
+from redline.spatial.plantext import INCONSISTENT_KINDS, audit_text, check_claims, extract_claims
 
 PLANS = Path(__file__).resolve().parents[2] / "shared" / "plans"
 P000 = PLANS / "000_5b635c6cadf41728.txt"
@@ -553,7 +553,7 @@ PLAN_SENTENCE = "岢岚县生态保护红线面积为1234.5公顷，占全县国
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8", "utf-16"])
 def test_simplified_plan_text_reads_in_every_chinese_encoding(tmp_path, encoding) -> None:
-    from spatial.plantext import read_plan_text
+    from redline.spatial.plantext import read_plan_text
 
     path = tmp_path / "plan.txt"
     path.write_bytes((PLAN_SENTENCE * 3).encode(encoding))
@@ -563,7 +563,7 @@ def test_simplified_plan_text_reads_in_every_chinese_encoding(tmp_path, encoding
 
 @pytest.mark.parametrize("encoding, label", [("big5", "Big5"), ("shift_jis", "Shift-JIS")])
 def test_text_in_another_double_byte_encoding_is_refused(tmp_path, encoding, label) -> None:
-    from spatial.plantext import read_plan_text
+    from redline.spatial.plantext import read_plan_text
 
     text = {"big5": "生態保護紅線面積為1234.5公頃，佔全縣國土面積的12.3%。" * 2,
             "shift_jis": "生態系保護区域の面積は1234.5ヘクタールで、県土面積の12.3%を占める。" * 2}[encoding]

@@ -13,8 +13,8 @@ import warnings
 import pytest
 from test_maps import write_small_project
 
-from layers.errors import UsageError
-from layers.project import load_project
+from redline.layers.errors import UsageError
+from redline.layers.project import load_project
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def project(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def a4(project):
-    from maps.printmap import print_map
+    from redline.maps.printmap import print_map
 
     return print_map(project)
 
@@ -38,7 +38,7 @@ def _texts(fig) -> list[str]:
 def test_a4_landscape_png_is_300_dpi(a4, tmp_path, cjk_font):
     from PIL import Image
 
-    from maps.printmap import save_print_map
+    from redline.maps.printmap import save_print_map
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -51,7 +51,7 @@ def test_a4_landscape_png_is_300_dpi(a4, tmp_path, cjk_font):
 
 
 def test_a3_portrait_pdf_embeds_the_cjk_font(project, tmp_path, cjk_font):
-    from maps.printmap import print_map, save_print_map
+    from redline.maps.printmap import print_map, save_print_map
 
     fig = print_map(project, paper="A3", orientation="portrait")
     save_print_map(fig, tmp_path / "map.pdf")
@@ -112,7 +112,7 @@ def test_sheet_furniture(a4):
 
 
 def test_no_approval_number_unless_given(tmp_path, cjk_font):
-    from maps.printmap import print_map
+    from redline.maps.printmap import print_map
 
     p = load_project(write_small_project(tmp_path / "c", approval=None, fictional=False, layout=False))
     texts = "\n".join(_texts(print_map(p)))
@@ -123,7 +123,7 @@ def test_no_approval_number_unless_given(tmp_path, cjk_font):
 def test_every_character_has_a_glyph(a4, cjk_font):
     from matplotlib import font_manager as fm
 
-    from maps.fonts import missing_glyphs_in_figure
+    from redline.maps.fonts import missing_glyphs_in_figure
 
     assert missing_glyphs_in_figure(a4) == []
     from matplotlib.text import Text
@@ -136,8 +136,8 @@ def test_every_character_has_a_glyph(a4, cjk_font):
 
 
 def test_a_missing_glyph_is_refused(project, cjk_font):
-    from maps.fonts import MissingFontError
-    from maps.printmap import print_map
+    from redline.maps.fonts import MissingFontError
+    from redline.maps.printmap import print_map
 
     with pytest.raises(MissingFontError) as err:
         print_map(project, title="示范县\U0001F5FA生态图", layers="base")
@@ -145,7 +145,7 @@ def test_a_missing_glyph_is_refused(project, cjk_font):
 
 
 def test_no_cjk_font_is_a_clear_error(monkeypatch):
-    from maps import fonts
+    from redline.maps import fonts
 
     fonts.find_cjk_font.cache_clear()
     monkeypatch.setattr(fonts, "PREFERRED", ("No Such Font SC",))
@@ -158,7 +158,7 @@ def test_no_cjk_font_is_a_clear_error(monkeypatch):
 
 
 def test_bad_paper_and_extension(project, tmp_path, a4):
-    from maps.printmap import print_map, save_print_map, sheet_layout
+    from redline.maps.printmap import print_map, save_print_map, sheet_layout
 
     with pytest.raises(UsageError):
         sheet_layout("A5")
@@ -170,14 +170,14 @@ def test_bad_paper_and_extension(project, tmp_path, a4):
 
 
 def test_nice_scale():
-    from maps.printmap import nice_scale
+    from redline.maps.printmap import nice_scale
 
     assert [nice_scale(v) for v in (9_000, 10_000, 10_001, 108_000, 183_000, 260_000, 850_000)] == \
         [10_000, 10_000, 12_000, 120_000, 200_000, 300_000, 1_000_000]
 
 
 def test_wrap_breaks_at_separators_and_never_loses_text():
-    from maps.printmap import _em, _wrap
+    from redline.maps.printmap import _em, _wrap
 
     text = "数据来源：示范县生态环境局（虚构数据），2026-06-30；示范县林业局（虚构数据），2026-06-30"
     lines = _wrap(text, 20)

@@ -1,4 +1,4 @@
-"""Raster class shares inside zones (spatial.raster, ``redline raster-share``).
+"""Raster class shares inside zones (redline.spatial.raster, ``redline raster-share``).
 
 Expected numbers are hand arithmetic on a 4×4 raster of 10 m cells (100 m² each) in EPSG:4525::
 
@@ -20,8 +20,8 @@ import shapely
 from click.testing import CliRunner
 from rasterio.transform import from_origin
 
-from layers.errors import InputError
-from spatial.raster import default_classes, raster_shares, resolve_raster
+from redline.layers.errors import InputError
+from redline.spatial.raster import default_classes, raster_shares, resolve_raster
 
 X0, Y0 = 37_500_000.0, 4_200_040.0
 GRID = np.array([[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 0, 0], [3, 3, 0, 0]], dtype=np.uint8)
@@ -200,8 +200,8 @@ def test_demo_land_cover_by_township(demo_dir):
     """Against a second method: counting the cells whose centre lies inside each township."""
     from rasterio import features
 
-    from layers.project import load_project
-    from layers.readers import read_project_layer
+    from redline.layers.project import load_project
+    from redline.layers.readers import read_project_layer
 
     project = load_project(demo_dir / "redline.toml")
     towns = read_project_layer(project, "townships")

@@ -19,8 +19,8 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point, Polygon, box
 
-from layers.errors import InputError, UsageError
-from layers.readers import (
+from redline.layers.errors import InputError, UsageError
+from redline.layers.readers import (
     check_geometry_kind,
     convert_old_datum,
     detect_dbf_encoding,

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from layers.errors import InputError, UsageError
-from layers.project import Project
-from spatial.rules import (
+from redline.layers.errors import InputError, UsageError
+from redline.layers.project import Project
+from redline.spatial.rules import (
     ANY,
     RULE_LEVELS,
     format_message,

@@ -37,7 +37,7 @@ def invoke(*args):
 def demo_points(demo_dir, tmp_path_factory) -> dict:
     """60 points over the demo county (some codes duplicated, one missing) as GeoParquet (EPSG:4525) and as a
     CSV of longitude/latitude (EPSG:4490, placed by its numbers)."""
-    from layers.readers import read_layer
+    from redline.layers.readers import read_layer
 
     county = read_layer(demo_dir / "data" / "示范县.gpkg", layer="示范县县界")
     x0, y0, x1, y1 = county.total_bounds
@@ -181,8 +181,8 @@ _CHILD = textwrap.dedent("""
     import os, sys, numpy as np, geopandas as gpd, shapely
     from shapely.geometry import box
     mode, n, folder = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    from spatial.checks import check_prepared, load_check_layers
-    from spatial.streaming import open_sites, site_chunks, stream_check
+    from redline.spatial.checks import check_prepared, load_check_layers
+    from redline.spatial.streaming import open_sites, site_chunks, stream_check
     ctx = load_check_layers(layer_args=[("control_unit", os.path.join(folder, "units.gpkg")),
                                         ("red_line", os.path.join(folder, "red.gpkg"))])
     pts = os.path.join(folder, f"points-{n}.parquet")

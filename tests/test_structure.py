@@ -15,11 +15,11 @@ import pytest
 import shapely
 from test_maps import EPSG, X0, Y0, write_small_project
 
-from layers.errors import InputError
-from layers.project import load_project
-from maps.layout import load_layout, parse_layout
-from maps.structure import arrowhead, legend_entries, resolve_layout
-from maps.styles import load_styles
+from redline.layers.errors import InputError
+from redline.layers.project import load_project
+from redline.maps.layout import load_layout, parse_layout
+from redline.maps.structure import arrowhead, legend_entries, resolve_layout
+from redline.maps.styles import load_styles
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +134,7 @@ def test_raw_field_names_work_too(project):
 
 
 def test_yaml_layout_resolves_like_toml(project, tmp_path):
-    from maps.layout import yaml_available
+    from redline.maps.layout import yaml_available
 
     if not yaml_available():
         pytest.skip("PyYAML not installed")
@@ -162,8 +162,8 @@ def test_arrowhead_points_along_the_line():
 def test_every_kind_draws_in_web_and_print(project, tmp_path, cjk_font):
     """All eight kinds (and both axis ranks, a star core) in one layout: both maps draw them, and each
     kind has its legend entry."""
-    from maps.printmap import print_map
-    from maps.webmap import save_web_map, web_map
+    from redline.maps.printmap import print_map
+    from redline.maps.webmap import save_web_map, web_map
 
     f = tmp_path / "all.toml"
     f.write_text(textwrap.dedent("""\

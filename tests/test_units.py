@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from layers.errors import InputError, UsageError
-from spatial.units import (
+from redline.layers.errors import InputError, UsageError
+from redline.spatial.units import (
     UNITS,
     from_m2,
     largest_remainder_round,

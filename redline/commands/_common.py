@@ -7,12 +7,12 @@ import sys
 
 import click
 
-from layers.errors import EXIT_USAGE, RedlineError
-from layers.outputs import to_json
+from redline.layers.errors import EXIT_USAGE, RedlineError
+from redline.layers.outputs import to_json
 
 
 def handle_errors(func):
-    """Turn expected faults (:class:`layers.errors.RedlineError`) into one line on stderr and an exit code."""
+    """Turn expected faults (:class:`redline.layers.errors.RedlineError`) into one line on stderr and an exit code."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):

@@ -6,10 +6,10 @@ import os
 
 import click
 
-from layers.errors import UsageError
-from layers.outputs import file_record, provenance
-from layers.project import find_project
-from layers.readers import read_layer, read_project_layer
+from redline.layers.errors import UsageError
+from redline.layers.outputs import file_record, provenance
+from redline.layers.project import find_project
+from redline.layers.readers import read_layer, read_project_layer
 from redline.commands._common import (
     echo_json,
     handle_errors,
@@ -20,9 +20,9 @@ from redline.commands._common import (
     warn,
     workers_option,
 )
-from spatial.shares import area_shares
-from spatial.units import from_m2, largest_remainder_round, parse_unit, unit_label
-from spatial.xlsx import write_table_xlsx
+from redline.spatial.shares import area_shares
+from redline.spatial.units import from_m2, largest_remainder_round, parse_unit, unit_label
+from redline.spatial.xlsx import write_table_xlsx
 
 
 def load_layer(ref: str, project):
@@ -105,7 +105,7 @@ def command(layer, within, by, by_zones, zone_field, unit, decimals, planar, xls
         inputs.append(zrec)
     method = "planar" if planar else "ellipsoidal"
     if engine == "dask":
-        from spatial.dask_engine import area_shares_dask, dask_client
+        from redline.spatial.dask_engine import area_shares_dask, dask_client
 
         with dask_client(scheduler, n_workers=workers) as client:
             result = area_shares_dask(gdf, boundary, client=client, by=by, zones=zones, zone_field=zone_field,

@@ -7,8 +7,8 @@ import unicodedata
 
 import click
 
-from layers.errors import EXIT_FINDINGS, InputError
-from layers.outputs import file_record, provenance
+from redline.layers.errors import EXIT_FINDINGS, InputError
+from redline.layers.outputs import file_record, provenance
 from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
 
 METHOD_ZH = {"planar": "平面面积", "ellipsoidal": "椭球面积", "neither": "都不一致", "undetermined": "无法区分"}
@@ -49,7 +49,7 @@ def _ha(m2: float | None, decimals: int = 4) -> str:
 
 def render_text(result: dict, limit: int = 30) -> str:
     """The audit as a readable Chinese report (``limit`` rows per list)."""
-    from spatial.units import from_m2
+    from redline.spatial.units import from_m2
 
     p = result["project"]
     lines = [f"图层审核：{p['name']}" + ("（虚构数据）" if p.get("fictional") and "虚构" not in p["name"] else ""),
@@ -289,8 +289,8 @@ Exit codes: 0 no findings, 1 findings, 2 usage error, 3 input error.""")
 @quiet_option
 @handle_errors
 def command(project_path, stated, stated_share, stated_layer, tolerance, min_area, xlsx, as_json, quiet):
-    from layers.project import find_project
-    from spatial.audit import audit_layers
+    from redline.layers.project import find_project
+    from redline.spatial.audit import audit_layers
 
     project = find_project(project_path)
     if project is None:
@@ -311,7 +311,7 @@ def command(project_path, stated, stated_share, stated_layer, tolerance, min_are
     for w in result["warnings"]:
         warn(w, quiet)
     if xlsx:
-        from spatial.xlsx import write_table_xlsx
+        from redline.spatial.xlsx import write_table_xlsx
 
         title, header, rows, sheets = xlsx_sheets(result)
         write_table_xlsx(xlsx, title, header, rows, sheets=sheets,

@@ -7,8 +7,8 @@ import unicodedata
 
 import click
 
-from layers.errors import EXIT_FINDINGS
-from layers.outputs import file_record, provenance
+from redline.layers.errors import EXIT_FINDINGS
+from redline.layers.outputs import file_record, provenance
 from redline.commands._common import echo_json, handle_errors, json_option, quiet_option, warn
 
 ROLE_LABELS = {"status": "现状", "target": "目标", "previous": "原值", "unknown": "表格"}
@@ -32,11 +32,11 @@ Exit codes: 0 no inconsistency, 1 inconsistencies found, 2 usage error, 3 input 
 @quiet_option
 @handle_errors
 def command(plan: str, boundary_path: str | None, project_path: str | None, as_json: bool, quiet: bool) -> None:
-    from spatial.plantext import INCONSISTENT_KINDS, audit_text, layer_area_m2, project_figures
+    from redline.spatial.plantext import INCONSISTENT_KINDS, audit_text, layer_area_m2, project_figures
 
     boundary_m2, computed, inputs = None, {}, []
     if project_path:
-        from layers.project import load_project
+        from redline.layers.project import load_project
 
         project = load_project(project_path)
         boundary_m2, computed = project_figures(project)
@@ -44,7 +44,7 @@ def command(plan: str, boundary_path: str | None, project_path: str | None, as_j
         if boundary_m2 is None:
             warn("the project has no boundary layer: totals are not compared with a computed area", quiet)
     if boundary_path:
-        from layers.readers import read_layer
+        from redline.layers.readers import read_layer
 
         gdf = read_layer(boundary_path)
         for w in gdf.attrs.get("redline", {}).get("warnings", []):
@@ -85,7 +85,7 @@ def _clip(text: str, width: int) -> str:
 
 def render_table(result: dict) -> str:
     """The audit as a readable Chinese report."""
-    from spatial.plantext import FINDING_LABELS, INCONSISTENT_KINDS, format_figure
+    from redline.spatial.plantext import FINDING_LABELS, INCONSISTENT_KINDS, format_figure
 
     lines = [f"规划文本：{result['path']}（编码 {result['encoding']}，{result['lines']} 行）"]
     if result.get("summary", {}).get("boundary_m2"):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from layers.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
+from redline.layers.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
 from redline.commands._common import (
     echo_json,
     handle_errors,
@@ -24,7 +24,7 @@ from redline.commands._common import (
 def _list_types(ctx, _param, value) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from spatial.rules import project_types
+    from redline.spatial.rules import project_types
 
     for t in project_types().values():
         click.echo(f"{t.id:<26}{t.label}　{t.description}")
@@ -99,10 +99,10 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
       redline check 地块.parquet --scheduler tcp://10.0.0.5:8786 --json
       redline check 1000万点.parquet --stream --chunk-size 200000 --out 结果
     """
-    from layers.outputs import provenance
-    from layers.project import find_project
-    from spatial.checks import check_project, parse_layer_args, parse_towgs84
-    from spatial.rules import resolve_type
+    from redline.layers.outputs import provenance
+    from redline.layers.project import find_project
+    from redline.spatial.checks import check_project, parse_layer_args, parse_towgs84
+    from redline.spatial.rules import resolve_type
 
     if not max_distance > 0:
         raise UsageError(f"--max-distance must be a positive number of metres, not {max_distance:g}")
@@ -132,7 +132,7 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
     kwargs = dict(layer_args=layers, project_type=ptype, max_distance=max_distance, towgs84=params, repair=repair,
                   sites_crs=sites_crs, progress=show if progress_enabled(quiet) else None)
     if engine == "dask":
-        from spatial.dask_engine import dask_checker, dask_client
+        from redline.spatial.dask_engine import dask_checker, dask_client
 
         with dask_client(scheduler, n_workers=workers) as client:
             run = check_project(sites, project, checker=dask_checker(client, partitions), **kwargs)
@@ -191,8 +191,8 @@ def _engine(engine, scheduler, workers, partitions, stream, chunk_size, out_dir,
 
 def _stream(sites, project, layers, ptype, out_dir, max_distance, params, sites_crs, chunk_size, as_json, quiet):
     """``--stream``: check chunk by chunk, write sites.csv, hits.csv and check.json, exit."""
-    from spatial.checks import load_check_layers
-    from spatial.streaming import DEFAULT_CHUNK, stream_check
+    from redline.spatial.checks import load_check_layers
+    from redline.spatial.streaming import DEFAULT_CHUNK, stream_check
 
     def show(done: int, total: int | None, seconds: float) -> None:
         rate = done / seconds if seconds > 0 else 0.0
@@ -216,16 +216,16 @@ def _stream(sites, project, layers, ptype, out_dir, max_distance, params, sites_
 
 def build_outputs(run, *, maps: bool = True, quiet: bool = False) -> dict[str, bytes]:
     """Every output file's content, built in memory before anything is written."""
-    from layers.outputs import to_json
-    from spatial import report
+    from redline.layers.outputs import to_json
+    from redline.spatial import report
 
     result = run.result
     images = {}
     if maps and result["sites"]:
-        from layers.errors import RedlineError
+        from redline.layers.errors import RedlineError
 
         try:
-            from maps.report_maps import site_images
+            from redline.maps.report_maps import site_images
 
             images = site_images(result, run.sites, run.layers, run.kinds, run.labels, project=run.project)
         except RedlineError as exc:  # no CJK font: the report is written without maps, and says so
@@ -244,7 +244,7 @@ def build_outputs(run, *, maps: bool = True, quiet: bool = False) -> dict[str, b
 
 def write_outputs(out_dir: str, files: dict[str, bytes]) -> None:
     """Write each file atomically into ``out_dir`` (created if needed); other files there are untouched."""
-    from layers.outputs import write_bytes
+    from redline.layers.outputs import write_bytes
 
     out = Path(out_dir)
     try:

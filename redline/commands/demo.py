@@ -26,7 +26,7 @@ def command(out_dir: str, seed: int, as_json: bool) -> None:
       redline demo --out demo
       redline check demo/sites/01_示范县幸福里住宅小区.txt --project demo/redline.toml
     """
-    from layers.demo import write_demo
+    from redline.layers.demo import write_demo
 
     result = write_demo(out_dir, seed=seed)
     out = Path(out_dir)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from redline.commands._common import echo_json, handle_errors, json_option
-from spatial.inspect import inspect_file
+from redline.spatial.inspect import inspect_file
 
 
 @click.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from layers.errors import UsageError
+from redline.layers.errors import UsageError
 from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
 
 
@@ -40,8 +40,8 @@ def command(project_path, layout_path, no_layout, out, png, pdf, paper, orientat
       redline map --layout structure.toml --out structure.html --png structure.png --pdf structure.pdf
       redline map --no-layout --out map.html --paper A3 --orientation portrait --pdf map.pdf
     """
-    from layers.project import find_project
-    from maps.render import render_maps
+    from redline.layers.project import find_project
+    from redline.maps.render import render_maps
 
     project = find_project(project_path)
     if project is None:

@@ -6,8 +6,8 @@ import os
 
 import click
 
-from layers.errors import InputError
-from layers.outputs import file_record, provenance
+from redline.layers.errors import InputError
+from redline.layers.outputs import file_record, provenance
 from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
 from redline.commands.audit import table
 
@@ -15,13 +15,13 @@ from redline.commands.audit import table
 def load_zones(ref: str, project):
     """Zones by path, or by layer id/kind of the project: ``(GeoDataFrame, file record)``."""
     if os.path.exists(ref):
-        from layers.readers import read_layer
+        from redline.layers.readers import read_layer
 
         return read_layer(ref), file_record(ref)
     if project is None:
         raise InputError(f"--zones {ref!r}: neither a file nor a layer of a project (no redline.toml here; "
                          "give --project)", path=ref)
-    from layers.readers import read_project_layer
+    from redline.layers.readers import read_project_layer
 
     spec = project.layer(ref)
     return read_project_layer(project, spec.id), file_record(spec.path, vintage=spec.date, source=spec.source)
@@ -74,8 +74,8 @@ Exit codes: 0 success, 2 usage error, 3 input error.""")
 @quiet_option
 @handle_errors
 def command(raster, zones_ref, by, band, project_path, as_json, quiet):
-    from layers.project import find_project
-    from spatial.raster import project_classes, raster_shares, resolve_raster
+    from redline.layers.project import find_project
+    from redline.spatial.raster import project_classes, raster_shares, resolve_raster
 
     project = find_project(project_path)
     path = resolve_raster(raster, project)

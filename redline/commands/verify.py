@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from layers.errors import EXIT_FINDINGS
-from layers.provenance_check import verify_output
+from redline.layers.errors import EXIT_FINDINGS
+from redline.layers.provenance_check import verify_output
 from redline.commands._common import echo_json, handle_errors, json_option
 
 
