@@ -19,7 +19,6 @@ import math
 from dataclasses import dataclass, field
 
 import pyproj
-
 from redline.layers.errors import InputError, UsageError
 
 DATUMS = ("cgcs2000", "xian1980", "beijing1954")

@@ -51,7 +51,6 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
-
 from redline.layers.crs import (
     DATUM_LABELS,
     GEOGRAPHIC,

@@ -34,7 +34,6 @@ import pyarrow as pa
 import pyogrio
 import pyproj
 import shapely
-
 from redline.layers.crs import cgcs2000_counterpart, datum_of, epsg_of, parse_crs, parse_towgs84, sniff_crs
 from redline.layers.errors import InputError, UsageError
 from redline.layers.kinds import map_attributes

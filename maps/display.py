@@ -35,7 +35,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-
 from redline.layers.kinds import kind_info
 from redline.maps.gcj02 import shift_geometries
 from redline.maps.sources import MapLayer

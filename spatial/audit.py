@@ -26,7 +26,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-
 from redline.layers.crs import datum_of
 from redline.layers.errors import InputError, UsageError
 from redline.layers.kinds import kind_label

@@ -49,7 +49,6 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
-
 from redline.layers.crs import DATUM_LABELS, datum_of, epsg_of, parse_crs, utm_like_gk_for
 from redline.layers.errors import InputError, UsageError
 from redline.layers.kinds import find_field, is_control_kind, kind_label

@@ -104,7 +104,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
-
 from redline.layers.errors import InputError, RedlineError, UsageError
 from redline.layers.readers import _short, detect_format, layer_from_frame
 from redline.spatial.checks import (

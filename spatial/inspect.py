@@ -15,7 +15,6 @@ import os
 import geopandas as gpd
 import numpy as np
 import shapely
-
 from redline.layers.readers import read_layer
 from redline.spatial.areas import ellipsoidal_area, method_description, planar_area
 

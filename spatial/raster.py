@@ -35,7 +35,6 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
-
 from redline.layers.errors import InputError, UsageError
 from redline.spatial.overlay import as_array, dissolve, polygonal
 from redline.spatial.units import largest_remainder_round

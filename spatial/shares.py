@@ -20,7 +20,6 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import shapely
-
 from redline.layers.errors import InputError
 from redline.spatial.areas import ellipsoidal_area, method_description, planar_area
 from redline.spatial.overlay import as_array, dissolve, dissolve_pieces, intersect_pairs, polygonal

@@ -44,7 +44,6 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
-
 from redline.layers.errors import InputError, UsageError
 from redline.spatial.checks import (
     CheckContext,

@@ -12,12 +12,11 @@ import numpy as np
 import pyproj
 import pytest
 import shapely
-from shapely.geometry import LineString, Point, box
-
 from redline.layers.errors import InputError, UsageError
 from redline.spatial.areas import ellipsoidal_area
 from redline.spatial.checks import check_project, check_sites, read_sites, validate_sites, verdict_of
 from redline.spatial.rules import load_rules
+from shapely.geometry import LineString, Point, box
 
 CRS = 4525
 X, Y = 37_500_000.0, 4_250_000.0            # on the central meridian 111°E, about 38.4°N

@@ -17,9 +17,9 @@ import pyproj
 import pytest
 import shapely
 from click.testing import CliRunner
+from redline.layers.readers import read_layer
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from redline.layers.readers import read_layer
 from redline.cli import main
 
 X0, Y0 = 38_401_000.0, 4_140_000.0  # CGCS2000 3-degree zone 38 (EPSG 4488 + 38)

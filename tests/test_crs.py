@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pyproj
 import pytest
-
 from redline.layers.crs import (
     cgcs2000_counterpart,
     datum_of,

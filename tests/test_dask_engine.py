@@ -24,7 +24,6 @@ from shapely.geometry import box
 pytest.importorskip("distributed")
 
 from redline.layers.errors import InputError, UsageError  # noqa: E402
-from redline.cli import main  # noqa: E402
 from redline.spatial.checks import check_project, check_sites, prepare_layers  # noqa: E402
 from redline.spatial.dask_engine import (  # noqa: E402
     area_shares_dask,
@@ -34,6 +33,8 @@ from redline.spatial.dask_engine import (  # noqa: E402
     spatial_partitions,
 )
 from redline.spatial.shares import area_shares  # noqa: E402
+
+from redline.cli import main  # noqa: E402
 
 CRS = 4525
 X, Y = 37_500_000.0, 4_250_000.0   # on the central meridian 111°E, about 38.4°N
@@ -383,7 +384,6 @@ def no_client_reading(monkeypatch):
     read, they read with the real functions. What is left to the client is listing the folder and
     dask-geopandas opening the files' Parquet footers (pyarrow, not these functions)."""
     import geopandas
-
     import redline.layers.readers
     import redline.spatial.checks
 
@@ -439,7 +439,6 @@ def test_one_geoparquet_file_of_several_row_groups_is_read_by_a_worker_and_check
     there into 3 pieces (at most one per 200 sites) that any worker may check; the local engine's result,
     with the client unable to read a site (:func:`no_client_reading`)."""
     import pyarrow.parquet as pq
-
     from redline.layers.project import load_project
 
     x0, y0, x1, y1 = demo_county.total_bounds
@@ -521,7 +520,6 @@ def test_workers_make_of_a_geoparquet_file_what_read_layer_makes(tmp_path):
     frame, its ``attrs`` (warnings included), and the errors, for the options a site file is read with."""
     import dask_geopandas
     import pandas as pd
-
     from redline.layers.readers import read_layer
     from redline.spatial.dask_engine import as_read_layer
 

@@ -19,9 +19,9 @@ import pyproj
 import pytest
 import shapely
 from click.testing import CliRunner
+from redline.layers.guotu import read_guotu
 from shapely.geometry import Point, Polygon, box
 
-from redline.layers.guotu import read_guotu
 from redline.cli import main
 
 INSPECT_KEYS = ["path", "format", "encoding", "crs", "features", "geometry_types", "invalid", "bounds_lonlat",

@@ -6,12 +6,18 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from shapely.geometry import box
-
 from redline.layers.errors import InputError, UsageError
-from redline.layers.kinds import KIND_IDS, is_control_kind, kind_info, kind_label, map_attributes, normalise_zone
+from redline.layers.kinds import (
+    KIND_IDS,
+    is_control_kind,
+    kind_info,
+    kind_label,
+    map_attributes,
+    normalise_zone,
+)
 from redline.layers.project import find_project, load_project
 from redline.layers.readers import read_project_layer
+from shapely.geometry import box
 
 X0, Y0 = 37_465_000.0, 4_200_000.0
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-
 from redline.spatial.overlay import dissolve, dissolve_pieces, intersect_pairs, nearest_within, overlap_groups
 
 

@@ -17,8 +17,6 @@ import pyogrio
 import pyproj
 import pytest
 import shapely
-from shapely.geometry import LineString, Point, Polygon, box
-
 from redline.layers.errors import InputError, UsageError
 from redline.layers.readers import (
     check_geometry_kind,
@@ -28,6 +26,7 @@ from redline.layers.readers import (
     read_layer,
     write_layer,
 )
+from shapely.geometry import LineString, Point, Polygon, box
 
 X0, Y0 = 38_401_000.0, 4_140_000.0  # CGCS2000 3-degree zone 38, prefixed eastings: EPSG 4488 + 38
 NAMES = ["汾河湿地生态保护红线", "吕梁山水源涵养区"]

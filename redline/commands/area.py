@@ -6,10 +6,6 @@ import os
 
 import click
 
-from redline.layers.errors import UsageError
-from redline.layers.outputs import file_record, provenance
-from redline.layers.project import find_project
-from redline.layers.readers import read_layer, read_project_layer
 from redline.commands._common import (
     echo_json,
     handle_errors,
@@ -20,6 +16,10 @@ from redline.commands._common import (
     warn,
     workers_option,
 )
+from redline.layers.errors import UsageError
+from redline.layers.outputs import file_record, provenance
+from redline.layers.project import find_project
+from redline.layers.readers import read_layer, read_project_layer
 from redline.spatial.shares import area_shares
 from redline.spatial.units import from_m2, largest_remainder_round, parse_unit, unit_label
 from redline.spatial.xlsx import write_table_xlsx

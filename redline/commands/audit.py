@@ -7,9 +7,9 @@ import unicodedata
 
 import click
 
+from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
 from redline.layers.errors import EXIT_FINDINGS, InputError
 from redline.layers.outputs import file_record, provenance
-from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
 
 METHOD_ZH = {"planar": "平面面积", "ellipsoidal": "椭球面积", "neither": "都不一致", "undetermined": "无法区分"}
 MATCH_ZH = {"exact": "在填报值舍入误差内", "approximate": "在容差内"}

@@ -7,9 +7,9 @@ import unicodedata
 
 import click
 
+from redline.commands._common import echo_json, handle_errors, json_option, quiet_option, warn
 from redline.layers.errors import EXIT_FINDINGS
 from redline.layers.outputs import file_record, provenance
-from redline.commands._common import echo_json, handle_errors, json_option, quiet_option, warn
 
 ROLE_LABELS = {"status": "现状", "target": "目标", "previous": "原值", "unknown": "表格"}
 

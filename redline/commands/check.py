@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from redline.layers.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
 from redline.commands._common import (
     echo_json,
     handle_errors,
@@ -19,6 +18,7 @@ from redline.commands._common import (
     warn,
     workers_option,
 )
+from redline.layers.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
 
 
 def _list_types(ctx, _param, value) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
+from redline.commands._common import handle_errors, quiet_option, warn
 from redline.layers.crs import datum_of, parse_crs
 from redline.layers.errors import InputError, UsageError
 from redline.layers.readers import read_layer, write_layer
-from redline.commands._common import handle_errors, quiet_option, warn
 
 OLD_DATUMS = ("xian1980", "beijing1954")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from redline.layers.errors import UsageError
 from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
+from redline.layers.errors import UsageError
 
 
 @click.command(short_help="Offline web map, structure diagram and print maps (PNG/PDF).")

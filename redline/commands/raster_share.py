@@ -6,10 +6,10 @@ import os
 
 import click
 
-from redline.layers.errors import InputError
-from redline.layers.outputs import file_record, provenance
 from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
 from redline.commands.audit import table
+from redline.layers.errors import InputError
+from redline.layers.outputs import file_record, provenance
 
 
 def load_zones(ref: str, project):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
+from redline.commands._common import echo_json, handle_errors, json_option
 from redline.layers.errors import EXIT_FINDINGS
 from redline.layers.provenance_check import verify_output
-from redline.commands._common import echo_json, handle_errors, json_option
 
 
 @click.command()
