@@ -81,11 +81,12 @@ UNIT_CLASSES = np.array(["优先保护单元", "重点管控单元", "一般管�
 
 def checks_setup(inp: dict) -> dict:
     import geopandas as gpd
+    from redline.layers.info import LayerInfo, with_info
 
     nz, ns = len(inp["zones"]), len(inp["sites"])
     zones = gpd.GeoDataFrame({"name": [f"管控单元{i}" for i in range(nz)], "code": [f"ZH{i:07d}" for i in range(nz)],
                               "unit_class": UNIT_CLASSES[np.arange(nz) % 3]}, geometry=inp["zones"], crs=CRS)
-    zones.attrs["redline"] = {"kind": "control_unit"}
+    with_info(zones, LayerInfo(kind="control_unit"))
     sites = gpd.GeoDataFrame({"name": [f"地块{i}" for i in range(ns)], "code": [f"S{i}" for i in range(ns)],
                               "type": ["mining"] * ns}, geometry=inp["sites"], crs=CRS)
     return {"sites": sites, "zones": zones}

@@ -1,7 +1,7 @@
 """Reading a GeoPackage of 30,000 polygons and 2 million vertices: ``read_layer`` vs bare pyogrio.
 
 The headline is ``redline.layers.readers.read_layer(path, validate=False)``: a GeoDataFrame with format and CRS
-detection, the NaN/infinite coordinate check and the metadata in ``attrs["redline"]``, against
+detection, the NaN/infinite coordinate check and the metadata in its ``LayerInfo``, against
 ``pyogrio.read_arrow`` (which returns undecoded WKB in an Arrow table); the target is within 2×.
 The default ``read_layer(path)`` also counts invalid geometries and their reasons (GEOS ``is_valid``,
 about twice the read itself on one core): it is reported as a variant, not hidden.

@@ -64,6 +64,7 @@ from redline.layers.crs import (
     zone_of_meridian,
 )
 from redline.layers.errors import InputError, UsageError
+from redline.layers.info import LayerInfo, with_info
 from redline.layers.outputs import atomic_path, now_iso
 
 __all__ = ["STANDARD_FIELDS", "is_guotu", "read_guotu", "write_guotu"]
@@ -144,10 +145,11 @@ def read_guotu(path: str | os.PathLike, *, encoding: str | None = None,
         file order: ``outer``, ``part``, ``hole``, ``island``), ``points`` (point lines), ``declared_area``
         (float, None when empty or not a number; unit as written: 公顷 officially, m² in some files),
         ``declared_area_text``, the raw parcel fields (standard names, extras ``字段9``...; placeholders
-        such as ``DKMC`` become None) and ``geometry`` (x = easting, y = northing). ``attrs["redline"]``
-        holds ``path``, ``format`` (``guotu-txt``), ``encoding`` (``value``, ``source``), ``crs``
-        (``epsg``, ``name``, ``source``), ``header`` (the [属性描述] keys as written), ``sections`` (other
-        sections), ``precision`` (精度 in metres or None), ``swapped`` and ``warnings``.
+        such as ``DKMC`` become None) and ``geometry`` (x = easting, y = northing). Its
+        :class:`~redline.layers.info.LayerInfo` holds ``path``, ``format`` (``guotu-txt``), ``encoding``
+        (``value``, ``source``), ``crs`` (``epsg``, ``name``, ``source``), ``warnings`` and ``guotu``:
+        ``header`` (the [属性描述] keys as written), ``sections`` (other sections), ``precision`` (精度 in
+        metres or None) and ``swapped``.
 
     Raises
     ------
@@ -194,18 +196,11 @@ def read_guotu(path: str | os.PathLike, *, encoding: str | None = None,
         start += n
 
     gdf = _frame(rows, crs_guess["epsg_crs"])
-    gdf.attrs["redline"] = {
-        "path": path,
-        "format": "guotu-txt",
-        "encoding": {"value": enc_value, "source": enc_source},
-        "crs": {k: crs_guess[k] for k in ("epsg", "name", "source")},
-        "header": parsed.header,
-        "sections": parsed.sections,
-        "precision": _header_precision(parsed.header, warnings),
-        "swapped": bool(swapped),
-        "warnings": warnings,
-    }
-    return gdf
+    return with_info(gdf, LayerInfo(
+        path=str(path), format="guotu-txt", encoding={"value": enc_value, "source": enc_source},
+        crs={k: crs_guess[k] for k in ("epsg", "name", "source")}, warnings=warnings,
+        guotu={"header": parsed.header, "sections": parsed.sections,
+               "precision": _header_precision(parsed.header, warnings), "swapped": bool(swapped)}))
 
 
 def _header_precision(header: dict[str, str], warnings: list[str]) -> float | None:

@@ -2,8 +2,8 @@
 
 Shapefile (GBK attribute tables with no ``.cpg`` included), GeoPackage, GeoJSON, KML, File Geodatabase,
 GeoParquet, CSV of points and 国土TXT, read through pyogrio with Arrow where possible. Every layer comes
-back as a GeoDataFrame whose ``attrs["redline"]`` says how it was read: format, encoding and CRS (and
-how each was determined), and warnings.
+back as a GeoDataFrame whose :class:`~redline.layers.info.LayerInfo` (:func:`~redline.layers.info.layer_info`)
+says how it was read: format, encoding and CRS (and how each was determined), and warnings.
 
 Example
 -------
@@ -13,7 +13,7 @@ Example
 >>> gpd.GeoDataFrame({"HXMC": ["红线一"]}, geometry=[box(37465000, 4200000, 37466000, 4201000)],
 ...                  crs=4525).to_file(os.path.join(d, "rl.gpkg"))
 >>> gdf = read_layer(os.path.join(d, "rl.gpkg"), kind="red_line")
->>> gdf["name"].tolist(), gdf.attrs["redline"]["crs"]["epsg"]
+>>> gdf["name"].tolist(), layer_info(gdf).crs["epsg"]
 (['红线一'], 4525)
 """
 
@@ -36,6 +36,7 @@ import pyproj
 import shapely
 from redline.layers.crs import cgcs2000_counterpart, datum_of, epsg_of, parse_crs, parse_towgs84, sniff_crs
 from redline.layers.errors import InputError, UsageError
+from redline.layers.info import LayerInfo, layer_info, with_info
 from redline.layers.kinds import map_attributes
 
 FORMATS = {
@@ -249,17 +250,18 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
         (EPSG:4490 for geographic data), and a warning says so. Without them such a layer is kept in its
         datum, with a warning.
     validate : bool
-        Count invalid geometries and their reasons (GEOS ``is_valid``), reported in ``attrs`` and warnings.
+        Count invalid geometries and their reasons (GEOS ``is_valid``), reported in its
+        :class:`~redline.layers.info.LayerInfo` and warnings.
         On a large layer this costs about twice the read itself; ``validate=False`` skips it (``invalid``
         is then None) unless ``repair`` is asked for.
 
     Returns
     -------
     GeoDataFrame
-        With ``attrs["redline"]``: ``path``, ``format``, ``layer``, ``encoding`` ``{"value","source"}``,
-        ``crs`` ``{"epsg","name","source"}``, ``invalid`` ``{"count","reasons"}`` (None when not validated),
-        ``repair``,
-        ``transformation`` (None, or what ``towgs84`` did), ``warnings``.
+        Its :class:`~redline.layers.info.LayerInfo` (``layer_info(gdf)``) says how it was read: ``path``,
+        ``format``, ``layer``, ``encoding`` ``{"value","source"}``, ``crs`` ``{"epsg","name","source"}``,
+        ``invalid`` ``{"count","reasons"}`` (None when not validated), ``repair``, ``transformation``
+        (None, or what ``towgs84`` did), ``kind``, ``fields``, ``warnings``.
 
     Raises
     ------
@@ -282,12 +284,12 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
             raise InputError("a .txt file that is not a 国土TXT coordinate file (no [地块坐标] section)",
                              path=str(path))
         gdf = read_guotu(path, encoding=encoding, crs=crs)
-        meta = dict(gdf.attrs.get("redline", {}))
-        warns += list(meta.get("warnings", []))
-        enc_info = _explain_text_encoding(meta.get("encoding", enc_info))
-        crs_info = meta.get("crs", {"epsg": epsg_of(gdf.crs), "name": gdf.crs.name if gdf.crs else None,
-                                    "source": "header"})
-        extra = {k: v for k, v in meta.items() if k not in ("warnings", "encoding", "crs")}
+        read = layer_info(gdf)
+        warns += read.warnings
+        enc_info = _explain_text_encoding(read.encoding or enc_info)
+        crs_info = read.crs or {"epsg": epsg_of(gdf.crs), "name": gdf.crs.name if gdf.crs else None,
+                                "source": "header"}
+        extra = {"guotu": read.guotu}
         if crs is not None:
             crs_info = {"epsg": epsg_of(gdf.crs), "name": gdf.crs.name, "source": "given with --crs"}
     else:
@@ -326,7 +328,7 @@ def layer_from_frame(gdf: gpd.GeoDataFrame, path: str | os.PathLike, *, encoding
     -------
     >>> import shapely
     >>> g = gpd.GeoDataFrame({"DKMC": ["甲"]}, geometry=[shapely.box(37465000, 4200000, 37465100, 4200100)])
-    >>> layer_from_frame(g, "地块.parquet").attrs["redline"]["crs"]["epsg"]
+    >>> layer_info(layer_from_frame(g, "地块.parquet")).crs["epsg"]
     4525
     """
     path = Path(path)
@@ -347,7 +349,7 @@ def _utf8_format(fmt: str, encoding: str | None) -> tuple[dict, list[str]]:
 def _finish_layer(gdf: gpd.GeoDataFrame, path: Path, fmt: str, layer, enc_info: dict, crs_info: dict,
                   warns: list[str], extra: dict, *, kind, fields, repair, towgs84, validate) -> gpd.GeoDataFrame:
     """After reading: datum conversion, validity (and repair), empty geometries, the kind's columns and
-    ``attrs["redline"]``."""
+    the :class:`~redline.layers.info.LayerInfo`."""
     transformation = None
     if towgs84 is not None:
         gdf, crs_info, transformation = convert_old_datum(gdf, towgs84, path=path, crs_info=crs_info)
@@ -374,12 +376,9 @@ def _finish_layer(gdf: gpd.GeoDataFrame, path: Path, fmt: str, layer, enc_info: 
         warns += check_geometry_kind(gdf, kind, path=path)
         gdf, mapping, map_warns = map_attributes(gdf, kind, fields)
         warns += map_warns
-    gdf.attrs["redline"] = {
-        "path": str(path), "format": fmt, "layer": layer, "encoding": enc_info, "crs": crs_info,
-        "invalid": invalid, "repair": repair_info, "transformation": transformation, "kind": kind,
-        "fields": mapping, "warnings": warns, **extra,
-    }
-    return gdf
+    return with_info(gdf, LayerInfo(
+        path=str(path), format=fmt, layer=layer, encoding=enc_info, crs=crs_info, invalid=invalid,
+        repair=repair_info, transformation=transformation, kind=kind, fields=mapping, warnings=warns, **extra))
 
 
 
@@ -643,7 +642,8 @@ def text_encoding(data: bytes, encoding: str | None = None) -> tuple[str, str]:
 
 
 def _read_points_csv(path: Path, encoding: str | None) -> gpd.GeoDataFrame:
-    """Points from a CSV with coordinate columns; ``attrs["encoding"]`` says how the text was decoded."""
+    """Points from a CSV with coordinate columns; ``attrs["encoding"]`` says how the text was decoded (taken
+    over by :func:`read_layer`)."""
     raw = path.read_bytes()
     enc, why = text_encoding(raw, encoding)
     try:
@@ -840,15 +840,16 @@ def _short(exc: Exception) -> str:
 def read_project_layer(project, layer_id: str, *, repair: bool = False) -> gpd.GeoDataFrame:
     """Read a layer of a :class:`redline.layers.project.Project` with its kind, field mapping and encoding.
 
-    ``attrs["redline"]`` also carries ``id``, ``source`` and ``date`` (the layer's stated provenance).
+    Its :class:`~redline.layers.info.LayerInfo` also carries ``id``, ``label``, ``source`` and ``date`` (the
+    layer's stated provenance).
     """
     spec = project.layer(layer_id)
     if not spec.path.exists():
         raise InputError(f"layer {spec.id!r} of the project: file not found", path=str(spec.path))
     gdf = read_layer(spec.path, spec.layer, encoding=spec.encoding, kind=spec.kind, fields=spec.fields,
                      repair=repair)
-    gdf.attrs["redline"].update({"id": spec.id, "source": spec.source, "date": spec.date,
-                                 "label": spec.label})
+    info = layer_info(gdf)
+    info.id, info.source, info.date, info.label = spec.id, spec.source, spec.date, spec.label
     return gdf
 
 
@@ -885,6 +886,7 @@ def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str | 
         _check_encoding(encoding)
     data = gdf.drop(columns=[c for c in gdf.columns if c != gdf.geometry.name
                              and gdf[c].map(lambda v: isinstance(v, (list, dict))).any()])
+    data.attrs = {}   # what redline knows of the source is not written into the output's metadata
     if ext == ".txt":
         from redline.layers.guotu import write_guotu
 

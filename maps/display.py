@@ -35,6 +35,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from redline.layers.info import layer_info
 from redline.layers.kinds import kind_info
 from redline.maps.gcj02 import shift_geometries
 from redline.maps.sources import MapLayer
@@ -187,7 +188,7 @@ def popup_fields(gdf: gpd.GeoDataFrame, kind: str, field_labels: dict[str, str])
     have a value somewhere, then up to :data:`MAX_RAW_FIELDS` of the layer's own fields not mapped."""
     info = kind_info(kind)
     canonical = list(info["attributes"])
-    mapping = (gdf.attrs.get("redline", {}) or {}).get("fields") or {}
+    mapping = layer_info(gdf).fields or {}
     used = {v for v in mapping.values() if v}
     out = []
     for attr in canonical:

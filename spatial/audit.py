@@ -28,6 +28,7 @@ import pandas as pd
 import shapely
 from redline.layers.crs import datum_of
 from redline.layers.errors import InputError, UsageError
+from redline.layers.info import layer_info, with_info
 from redline.layers.kinds import kind_label
 from redline.spatial.areas import ellipsoidal_area, inverse_project, method_description, planar_area
 from redline.spatial.overlay import as_array, dissolve, intersect_pairs, polygonal
@@ -233,12 +234,12 @@ def declared_area_check(gdf: gpd.GeoDataFrame, *, field: str = "area", tolerance
     if tol_pct < 0:
         raise UsageError("the tolerance must be 0 % or more")
     warnings: list[str] = []
-    meta = gdf.attrs.get("redline", {})
-    source_field = (meta.get("fields") or {}).get(field) or field
+    meta = layer_info(gdf)
+    source_field = (meta.fields or {}).get(field) or field
     if field not in gdf.columns:
-        raise InputError(f"no declared-area field {field!r}", path=meta.get("path"))
+        raise InputError(f"no declared-area field {field!r}", path=meta.path)
     if gdf.crs is None:
-        raise InputError("the layer has no CRS: areas cannot be computed", path=meta.get("path"))
+        raise InputError("the layer has no CRS: areas cannot be computed", path=meta.path)
     ids, names = feature_ids(gdf)
     geoms = _valid_polygons(gdf.geometry)
     declared = pd.to_numeric(gdf[field], errors="coerce").to_numpy(dtype=float)
@@ -725,11 +726,11 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
         if lid not in layers:
             spec = project.layer(lid)
             gdf = read_project_layer(project, spec.id)
-            meta = gdf.attrs["redline"]
-            for w in meta.get("warnings", []):
+            meta = layer_info(gdf)
+            for w in meta.warnings:
                 warnings.append(f"{spec.id}: {w}")
-            if meta.get("invalid", {}).get("count"):
-                inv = meta["invalid"]
+            if (meta.invalid or {}).get("count"):
+                inv = meta.invalid
                 ids, _ = feature_ids(gdf)
                 invalid.append({"layer": spec.id, "count": inv["count"], "reasons": inv["reasons"],
                                 "features": [ids[i] for i in inv["features"]]})
@@ -737,7 +738,7 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
                     findings.append(_finding("invalid_geometry", spec.id, ids[i],
                                              f"{spec.label or spec.id} {ids[i]}：几何图形无效（已按 make_valid 修复后参与计算）"))
                 gdf, _ = repair_geometries(gdf)
-                gdf.attrs["redline"] = meta
+                with_info(gdf, meta)
             inputs.append({"layer": spec.id, "path": str(spec.path), "vintage": spec.date, "source": spec.source})
             layers[spec.id] = gdf
         return layers[lid]
@@ -766,7 +767,7 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
         if spec.kind in ("road", "river", "town", "site"):
             continue
         gdf = get(lid)
-        used = (gdf.attrs["redline"].get("fields") or {}).get("area")
+        used = (layer_info(gdf).fields or {}).get("area")
         if not used or not gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).any():
             continue
         r = declared_area_check(gdf, tolerance=tol)

@@ -27,7 +27,7 @@ Example
 >>> import geopandas as gpd, shapely
 >>> rl = gpd.GeoDataFrame({"name": ["红线一"]}, geometry=[shapely.box(37_500_000, 4_200_000, 37_501_000,
 ...                        4_201_000)], crs=4525)
->>> rl.attrs["redline"] = {"kind": "red_line"}
+>>> rl = with_info(rl, LayerInfo(kind="red_line"))
 >>> site = gpd.GeoDataFrame({"name": ["矿山"], "type": ["mining"]},
 ...                         geometry=[shapely.box(37_500_500, 4_200_000, 37_501_500, 4_201_000)], crs=4525)
 >>> out = check_sites(site, {"red_line": rl})
@@ -51,6 +51,7 @@ import pyproj
 import shapely
 from redline.layers.crs import DATUM_LABELS, datum_of, epsg_of, parse_crs, utm_like_gk_for
 from redline.layers.errors import InputError, UsageError
+from redline.layers.info import LayerInfo, layer_info, with_info
 from redline.layers.kinds import find_field, is_control_kind, kind_label
 from redline.spatial.areas import ellipsoidal_area, geodesic_length, method_description
 from redline.spatial.overlay import as_array, dissolve, intersect_pairs, nearest_within, polygonal, threaded
@@ -235,8 +236,9 @@ def read_sites(path: str | os.PathLike, *, to_crs=None, towgs84: tuple[float, ..
     -------
     GeoDataFrame
         Canonical columns of kind ``site`` (``name``, ``code``, ``type``) plus ``site_id``, ``_source``
-        (file), ``_row`` (row in that file), ``_type_field``; in ``to_crs`` when given. ``attrs["redline"]``
-        holds ``files`` (per-file reading metadata) and ``warnings``.
+        (file), ``_row`` (row in that file), ``_type_field``; in ``to_crs`` when given. Its
+        :class:`~redline.layers.info.LayerInfo` holds ``path``, ``files`` (per-file reading metadata) and
+        ``warnings``.
 
     Raises
     ------
@@ -257,7 +259,7 @@ def read_sites(path: str | os.PathLike, *, to_crs=None, towgs84: tuple[float, ..
     frames = [g if g.crs is None or target is None or g.crs.equals(target) else g.to_crs(target) for g in frames]
     out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry=frames[0].geometry.name, crs=target)
     out["site_id"] = unique_site_ids(out["site_id"], out["_source"])
-    out.attrs["redline"] = {"path": str(path), "files": files, "warnings": warns}
+    with_info(out, LayerInfo(path=str(path), kind="site", files=files, warnings=warns))
     return out
 
 
@@ -280,10 +282,10 @@ def site_frame(gdf: gpd.GeoDataFrame, f: str | os.PathLike, *, to_crs=None,
         The file holds no features, or a site cannot be checked (see :func:`validate_sites`).
     """
     f = Path(f)
-    meta = gdf.attrs.get("redline", {})
+    meta = layer_info(gdf)
     if len(gdf) == 0:
         raise InputError("the site file holds no features: nothing to check", path=str(f))
-    warns = [f"{f.name}: {w}" for w in meta.get("warnings", [])]
+    warns = [f"{f.name}: {w}" for w in meta.warnings]
     gdf = gdf.copy()
     gdf["_source"] = str(f)
     gdf["_row"] = np.arange(len(gdf))
@@ -293,10 +295,10 @@ def site_frame(gdf: gpd.GeoDataFrame, f: str | os.PathLike, *, to_crs=None,
     if to_crs is not None:
         gdf, notes = to_analysis_crs(gdf, to_crs, f"sites {f.name}", path=str(f), towgs84=towgs84)
         warns += notes
-    gdf["_type_field"] = (meta.get("fields") or {}).get("type")
+    gdf["_type_field"] = (meta.fields or {}).get("type")
     gdf["site_id"] = _site_ids(gdf, f)
-    info = {"path": str(f), "format": meta.get("format"), "crs": meta.get("crs"),
-            "encoding": meta.get("encoding"), "features": len(gdf)}
+    info = {"path": str(f), "format": meta.format, "crs": meta.crs or None,
+            "encoding": meta.encoding or None, "features": len(gdf)}
     return gdf, warns, info
 
 
@@ -330,7 +332,7 @@ def validate_sites(sites: gpd.GeoDataFrame) -> None:
         No sites; a missing or empty geometry; an invalid geometry (with GEOS's reason); a polygon with
         zero area or a line with zero length.
     """
-    where = (sites.attrs.get("redline") or {}).get("path")
+    where = layer_info(sites).path
     if len(sites) == 0:
         raise InputError("no sites to check (the site file holds no features)", path=where)
     geoms = as_array(sites)
@@ -568,8 +570,7 @@ def coverage_of(layers: dict[str, gpd.GeoDataFrame], kinds: dict[str, str]) -> t
 
 
 def _layer_label(gdf: gpd.GeoDataFrame, lid: str, kind: str) -> str:
-    meta = gdf.attrs.get("redline") or {}
-    return meta.get("label") or kind_label(kind)
+    return layer_info(gdf).label or kind_label(kind)
 
 
 # -------------------------------------------------------------------------------------- site metrics
@@ -717,9 +718,9 @@ def prepare_layers(layers: dict[str, gpd.GeoDataFrame], *, rules: RuleSet | None
     kinds = dict(kinds or {})
     for lid, g in layers.items():
         if lid not in kinds:
-            kind = (g.attrs.get("redline") or {}).get("kind")
+            kind = layer_info(g).kind
             if not kind:
-                raise ValueError(f"layer {lid!r}: no kind (give kinds= or attrs['redline']['kind'])")
+                raise ValueError(f"layer {lid!r}: no kind (give kinds= or read it with a kind)")
             kinds[lid] = kind
     control = [lid for lid in layers if is_control_kind(kinds[lid])]
     if not control:
@@ -734,7 +735,7 @@ def prepare_layers(layers: dict[str, gpd.GeoDataFrame], *, rules: RuleSet | None
     layer_notes: list[str] = []
     lay: dict[str, gpd.GeoDataFrame] = {}
     for lid, g in layers.items():
-        path = (g.attrs.get("redline") or {}).get("path")
+        path = layer_info(g).path
         g2, notes = to_analysis_crs(g, acrs, f"layer {lid}", path=path, towgs84=towgs84)
         layer_notes += notes
         geoms = as_array(g2)
@@ -779,8 +780,8 @@ def check_prepared(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, project
     '不符合'
     """
     acrs = prepared.crs
-    warnings: list[str] = list((sites.attrs.get("redline") or {}).get("warnings", [])) + prepared.crs_notes
-    src_path = (sites.attrs.get("redline") or {}).get("path")
+    warnings: list[str] = list(layer_info(sites).warnings) + prepared.crs_notes
+    src_path = layer_info(sites).path
     sites_a, notes = to_analysis_crs(sites, acrs, "sites", path=src_path, towgs84=prepared.towgs84)
     warnings += notes + prepared.layer_notes
     sites_a.attrs = sites.attrs
@@ -898,7 +899,7 @@ def check_sites(sites: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], *,
         :func:`read_sites`; optional ``site_id``.
     layers : dict of layer id → GeoDataFrame
         Control layers with canonical columns; boundary layers (kind ``boundary``) give the coverage.
-        Each layer's kind comes from ``kinds`` or ``gdf.attrs["redline"]["kind"]``.
+        Each layer's kind comes from ``kinds`` or the layer's :class:`~redline.layers.info.LayerInfo`.
     project_type : str, optional
         The project type of every site (identifier or Chinese label); else each site's ``type`` column.
     rules : RuleSet, optional
@@ -1342,8 +1343,7 @@ def load_check_layers(project=None, *, layer_args=(), max_distance: float = DEFA
             raise InputError("the project has no control layer to check against", path=str(project.path))
         for spec in wanted:
             gdf = read_project_layer(project, spec.id, repair=True)
-            meta = gdf.attrs["redline"]
-            warns += [f"layer {spec.id} ({spec.path.name}): {w}" for w in meta.get("warnings", [])]
+            warns += [f"layer {spec.id} ({spec.path.name}): {w}" for w in layer_info(gdf).warnings]
             _field_warnings(gdf, spec.id, spec.kind, spec.path.name, spec.fields, warns)
             layers[spec.id] = gdf
             kinds[spec.id] = spec.kind
@@ -1367,9 +1367,9 @@ def load_check_layers(project=None, *, layer_args=(), max_distance: float = DEFA
             counts[kind] = counts.get(kind, 0) + 1
             lid = kind if counts[kind] == 1 else f"{kind}_{counts[kind]}"
             gdf = read_layer(path, kind=kind, repair=True)
-            meta = gdf.attrs["redline"]
-            meta["label"] = kind_label(kind)
-            warns += [f"layer {lid} ({Path(path).name}): {w}" for w in meta.get("warnings", [])]
+            meta = layer_info(gdf)
+            meta.label = kind_label(kind)
+            warns += [f"layer {lid} ({Path(path).name}): {w}" for w in meta.warnings]
             _field_warnings(gdf, lid, kind, Path(path).name, {}, warns)
             layers[lid] = gdf
             kinds[lid] = kind
@@ -1387,7 +1387,7 @@ def load_check_layers(project=None, *, layer_args=(), max_distance: float = DEFA
         warns += notes
     lay_a = {}
     for lid, g in layers.items():
-        g2, notes = to_analysis_crs(g, acrs, f"layer {lid}", path=(g.attrs.get("redline") or {}).get("path"),
+        g2, notes = to_analysis_crs(g, acrs, f"layer {lid}", path=layer_info(g).path,
                                     towgs84=towgs84)
         g2.attrs = g.attrs
         warns += notes
@@ -1461,8 +1461,8 @@ def check_project(sites_path, project=None, *, layer_args=(), project_type: str 
     else:
         sites = read_sites(sites_path, to_crs=prepared.crs, towgs84=towgs84, repair=repair,
                            encoding=sites_encoding, crs=sites_crs)
-        files = sites.attrs["redline"]["files"]
-        sites.attrs["redline"]["warnings"] = list(sites.attrs["redline"]["warnings"]) + ctx.warnings
+        files = layer_info(sites).files
+        layer_info(sites).warnings += ctx.warnings
         with _overlay_errors():
             result = checker(sites, prepared, project_type=project_type, progress=progress)
     inputs = list(ctx.inputs)
@@ -1511,7 +1511,7 @@ def locate(sites: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> list[str | None]
 
 def _field_warnings(gdf: gpd.GeoDataFrame, lid: str, kind: str, fname: str, fields: dict, warns: list[str]) -> None:
     """Say when a kind's zone attribute found no field: the zone rules then cannot apply."""
-    used = (gdf.attrs.get("redline") or {}).get("fields") or {}
+    used = layer_info(gdf).fields or {}
     attr = ZONE_ATTRIBUTE.get(kind, "zone")
     if kind in ("protected_area", "protected_area_zone", "shoreline_zone", "water_source_zone", "control_unit") \
             and attr in used and used[attr] is None:

@@ -105,6 +105,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
 from redline.layers.errors import InputError, RedlineError, UsageError
+from redline.layers.info import LayerInfo, with_info
 from redline.layers.readers import _short, detect_format, layer_from_frame
 from redline.spatial.checks import (
     CheckContext,
@@ -415,7 +416,8 @@ def _check_site_file(item: tuple, prepared: PreparedLayers, *, project_type, tow
     report's maps)."""
     sites, warns, info = item
     sites = sites.reset_index(drop=True)
-    sites.attrs = {"redline": {"path": where, "files": [info], "warnings": []}}
+    sites.attrs = {}
+    with_info(sites, LayerInfo(path=where, kind="site", files=[info]))
     result = check_prepared(sites, prepared, project_type=project_type)
     if towns is not None:
         for s, loc in zip(result["sites"], locate(sites, towns), strict=True):
@@ -554,8 +556,8 @@ def _dataset_result(results: list[dict], ctx: CheckContext, head: int) -> tuple[
     first = first.iloc[:head].reset_index(drop=True)
     sites = gpd.GeoDataFrame(first, geometry=heads[0].geometry.name, crs=heads[0].crs)
     sites["site_id"] = ids[:len(sites)]
-    sites.attrs["redline"] = {"files": [{k: v for k, v in i.items() if k != "record"} for i in infos],
-                              "warnings": file_warns}
+    with_info(sites, LayerInfo(kind="site", files=[{k: v for k, v in i.items() if k != "record"} for i in infos],
+                               warnings=file_warns))
     return out, sites, [{"path": i["path"], "record": i["record"]} for i in infos]
 
 

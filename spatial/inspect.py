@@ -15,6 +15,7 @@ import os
 import geopandas as gpd
 import numpy as np
 import shapely
+from redline.layers.info import layer_info
 from redline.layers.readers import read_layer
 from redline.spatial.areas import ellipsoidal_area, method_description, planar_area
 
@@ -74,19 +75,19 @@ def inspect_file(path: str | os.PathLike, layer: str | None = None, *, encoding:
     before it is described (see :func:`redline.layers.readers.read_layer`).
     """
     gdf = read_layer(path, layer, encoding=encoding, crs=crs, towgs84=towgs84)
-    meta = gdf.attrs["redline"]
-    warnings = list(meta.get("warnings", []))
+    meta = layer_info(gdf)
+    warnings = list(meta.warnings)
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     types = sorted(set(gdf.geometry.geom_type.dropna()))
     report = {
-        "path": str(path), "format": meta["format"], "layer": meta.get("layer"),
-        "encoding": meta["encoding"], "crs": meta["crs"], "features": int(len(gdf)),
-        "geometry_types": types, "invalid": meta["invalid"]["count"],
-        "invalid_reasons": meta["invalid"]["reasons"], "fields": [c for c in gdf.columns if c != gdf.geometry.name],
+        "path": str(path), "format": meta.format, "layer": meta.layer,
+        "encoding": meta.encoding, "crs": meta.crs, "features": int(len(gdf)),
+        "geometry_types": types, "invalid": meta.invalid["count"],
+        "invalid_reasons": meta.invalid["reasons"], "fields": [c for c in gdf.columns if c != gdf.geometry.name],
         "bounds_lonlat": None, "area_m2": {"ellipsoidal": None, "planar": None}, "warnings": warnings,
     }
-    if meta.get("transformation"):
-        report["transformation"] = meta["transformation"]
+    if meta.transformation:
+        report["transformation"] = meta.transformation
     if gdf.crs is not None and len(gdf) and not gdf.geometry.is_empty.all():
         ll = gdf.to_crs(gdf.crs.geodetic_crs) if not gdf.crs.is_geographic else gdf
         report["bounds_lonlat"] = [round(float(v), 7) for v in ll.total_bounds]
@@ -96,10 +97,10 @@ def inspect_file(path: str | os.PathLike, layer: str | None = None, *, encoding:
             report["area_method"] = method_description(gdf.crs)
             if not gdf.crs.is_geographic:
                 report["area_m2"]["planar"] = float(planar_area(geoms).sum())
-    if meta["format"] == "guotu-txt":
+    if meta.format == "guotu-txt":
         report["parcels"] = parcel_report(gdf)
-        report["header"] = meta.get("header")
-        report["swapped_columns"] = meta.get("swapped")
+        report["header"] = meta.guotu["header"]
+        report["swapped_columns"] = meta.guotu["swapped"]
     return report
 
 

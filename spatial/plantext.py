@@ -51,6 +51,7 @@ from importlib import resources
 from pathlib import Path
 
 from redline.layers.errors import InputError, UsageError
+from redline.layers.info import layer_info
 from redline.spatial.units import (
     NUMBER,
     PERCENT,
@@ -1355,7 +1356,7 @@ def layer_area_m2(gdf, clip=None) -> float:
     from redline.spatial.areas import ellipsoidal_area
 
     if gdf.crs is None:
-        raise InputError("the layer has no CRS", path=gdf.attrs.get("redline", {}).get("path"))
+        raise InputError("the layer has no CRS", path=layer_info(gdf).path)
     geom = shapely.union_all(gdf.geometry.values)
     if clip is not None:
         other = clip.to_crs(gdf.crs) if clip.crs != gdf.crs else clip

@@ -36,6 +36,7 @@ import pandas as pd
 import pyproj
 import shapely
 from redline.layers.errors import InputError, UsageError
+from redline.layers.info import layer_info
 from redline.spatial.overlay import as_array, dissolve, polygonal
 from redline.spatial.units import largest_remainder_round
 
@@ -149,11 +150,11 @@ def raster_shares(raster_path: str | os.PathLike, zones: gpd.GeoDataFrame, *, by
     if classes is None:
         classes = default_classes()["classes"]
     if zones.crs is None:
-        raise InputError("the zones have no CRS", path=zones.attrs.get("redline", {}).get("path"))
+        raise InputError("the zones have no CRS", path=layer_info(zones).path)
     if len(zones) == 0:
-        raise InputError("the zone layer has no features", path=zones.attrs.get("redline", {}).get("path"))
+        raise InputError("the zone layer has no features", path=layer_info(zones).path)
     if not set(zones.geometry.geom_type.dropna()) <= {"Polygon", "MultiPolygon"}:
-        raise InputError("zones must be polygons", path=zones.attrs.get("redline", {}).get("path"))
+        raise InputError("zones must be polygons", path=layer_info(zones).path)
     try:
         ds = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:

@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from redline.layers.errors import InputError
+from redline.layers.info import layer_info
 from redline.spatial.areas import ellipsoidal_area, method_description, planar_area
 from redline.spatial.overlay import as_array, dissolve, dissolve_pieces, intersect_pairs, polygonal
 
@@ -28,10 +29,10 @@ from redline.spatial.overlay import as_array, dissolve, dissolve_pieces, interse
 def _require_polygons(gdf: gpd.GeoDataFrame, what: str) -> None:
     types = set(gdf.geometry.geom_type.dropna())
     if not types <= {"Polygon", "MultiPolygon"}:
-        path = gdf.attrs.get("redline", {}).get("path")
+        path = layer_info(gdf).path
         raise InputError(f"{what} must be polygons for areas; it holds {', '.join(sorted(types))}", path=path)
     if len(gdf) == 0:
-        raise InputError(f"{what} has no features", path=gdf.attrs.get("redline", {}).get("path"))
+        raise InputError(f"{what} has no features", path=layer_info(gdf).path)
 
 
 def _measure(geoms, crs, method: str) -> np.ndarray:
@@ -124,7 +125,7 @@ def area_shares(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = Non
     _require_polygons(layer, "the layer")
     crs = layer.crs
     if crs is None:
-        raise InputError("the layer has no CRS", path=layer.attrs.get("redline", {}).get("path"))
+        raise InputError("the layer has no CRS", path=layer_info(layer).path)
     run = steps(crs, method)
     warnings: list[str] = []
     geoms = _valid(as_array(layer.geometry))
@@ -167,7 +168,7 @@ def area_shares(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = Non
         if by not in layer.columns:
             raise InputError(f"--by {by!r}: no such field (fields: "
                              f"{', '.join(c for c in layer.columns if c != layer.geometry.name)})",
-                             path=layer.attrs.get("redline", {}).get("path"))
+                             path=layer_info(layer).path)
         keys = layer[by].astype("string").fillna("（空）").to_numpy()
         uniq = list(dict.fromkeys(keys))
         areas = run.categories_m2([geoms[keys == k] for k in uniq], bmerged)  # one dissolve per value

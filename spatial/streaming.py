@@ -45,6 +45,7 @@ import pandas as pd
 import pyproj
 import shapely
 from redline.layers.errors import InputError, UsageError
+from redline.layers.info import LayerInfo, layer_info, with_info
 from redline.spatial.checks import (
     CheckContext,
     _text,
@@ -259,15 +260,15 @@ def _open_in_memory(p: Path, chunk_size: int, encoding: str | None) -> SiteStrea
     from redline.layers.readers import read_layer
 
     gdf = read_layer(p, encoding=encoding)
-    meta = gdf.attrs.get("redline", {})
+    meta = layer_info(gdf)
 
     def chunks(columns=None):
         for first in range(0, len(gdf), chunk_size):
             part = gdf.iloc[first:first + chunk_size].reset_index(drop=True)
             yield first, (pd.DataFrame(part[columns]) if columns is not None else part)
 
-    return SiteStream(p, meta.get("format", "guotu-txt"), len(gdf), gdf.crs, meta.get("encoding") or {}, chunks,
-                      warnings=list(meta.get("warnings", [])))
+    return SiteStream(p, meta.format or "guotu-txt", len(gdf), gdf.crs, meta.encoding, chunks,
+                      warnings=list(meta.warnings))
 
 
 # ------------------------------------------------------------------------------------------- site chunks
@@ -326,7 +327,7 @@ def site_chunks(stream: SiteStream, *, crs=None, fields: dict | None = None) -> 
         rows = np.arange(first, first + len(gdf))
         gdf["_source"] = src
         gdf["_row"] = rows
-        gdf.attrs["redline"] = {"path": src}
+        with_info(gdf, LayerInfo(path=src, kind="site"))
         validate_sites(gdf)
         gdf["_type_field"] = mapping.get("type")
         codes = _code_texts(gdf["code"]) if "code" in gdf.columns else [None] * len(gdf)
@@ -415,9 +416,9 @@ def stream_check(sites_path: str | os.PathLike, ctx: CheckContext, out_dir: str 
         for chunk in site_chunks(stream, crs=sites_crs, fields=None):
             chunk, notes = to_analysis_crs(chunk, prepared.crs, f"sites {stream.path.name}", path=str(stream.path),
                                            towgs84=prepared.towgs84)
-            chunk.attrs["redline"] = {"path": str(stream.path),
-                                      "warnings": [f"{stream.path.name}: {w}" for w in stream.warnings]
-                                      + notes + ctx.warnings}
+            with_info(chunk, LayerInfo(path=str(stream.path), kind="site",
+                                       warnings=[f"{stream.path.name}: {w}" for w in stream.warnings]
+                                       + notes + ctx.warnings))
             try:
                 result = check_prepared(chunk, prepared, project_type=project_type)
             except shapely.errors.GEOSException as exc:

@@ -13,6 +13,7 @@ import pyproj
 import pytest
 import shapely
 from redline.layers.errors import InputError, UsageError
+from redline.layers.info import LayerInfo, layer_info, with_info
 from redline.spatial.areas import ellipsoidal_area
 from redline.spatial.checks import check_project, check_sites, read_sites, validate_sites, verdict_of
 from redline.spatial.rules import load_rules
@@ -48,7 +49,7 @@ def layer(kind: str, geoms, crs=CRS, **cols) -> gpd.GeoDataFrame:
     data = {"name": cols.pop("name", [f"{kind}{i + 1}" for i in range(n)])}
     data.update(cols)
     g = gpd.GeoDataFrame(data, geometry=list(geoms), crs=crs)
-    g.attrs["redline"] = {"kind": kind}
+    with_info(g, LayerInfo(kind=kind))
     return g
 
 
@@ -432,7 +433,7 @@ def test_read_sites_files_folders_and_repair(tmp_path):
     fixed = read_sites(tmp_path / "bad.gpkg", repair=True)
     validate_sites(fixed)
     assert fixed["type"].iloc[0] == "住宅" and fixed["site_id"].iloc[0] == "bad-1"
-    assert any("repaired" in w for w in fixed.attrs["redline"]["warnings"])
+    assert any("repaired" in w for w in layer_info(fixed).warnings)
     empty = gpd.GeoDataFrame({"XMMC": []}, geometry=[], crs=CRS)
     empty.to_file(tmp_path / "empty.gpkg")
     with pytest.raises(InputError, match="no features"):

@@ -24,6 +24,7 @@ from shapely.geometry import box
 pytest.importorskip("distributed")
 
 from redline.layers.errors import InputError, UsageError  # noqa: E402
+from redline.layers.info import LayerInfo, with_info
 from redline.spatial.checks import check_project, check_sites, prepare_layers  # noqa: E402
 from redline.spatial.dask_engine import (  # noqa: E402
     area_shares_dask,
@@ -154,16 +155,16 @@ def generated_layers(n_units: int, n_red: int, seed: int) -> tuple[dict, tuple]:
     classes = np.array(["优先保护单元", "重点管控单元", "一般管控单元"])[np.arange(len(units)) % 3]
     cu = gpd.GeoDataFrame({"name": [f"单元{i}" for i in range(len(units))], "unit_class": classes},
                           geometry=units, crs=CRS)
-    cu.attrs["redline"] = {"kind": "control_unit"}
+    with_info(cu, LayerInfo(kind="control_unit"))
     red = shapely.buffer(shapely.points(rng.uniform(ext[0], ext[2], n_red), rng.uniform(ext[1], ext[3], n_red)),
                          rng.uniform(200, 1200, n_red), quad_segs=6)
     rl = gpd.GeoDataFrame({"name": [f"红线{i}" for i in range(n_red)]}, geometry=red, crs=CRS)   # overlapping
-    rl.attrs["redline"] = {"kind": "red_line"}
+    with_info(rl, LayerInfo(kind="red_line"))
     roads = [shapely.LineString([(ext[0], y), (ext[2], y + 300)]) for y in np.linspace(ext[1], ext[3], 12)]
     rd = gpd.GeoDataFrame({"name": [f"道路{i}" for i in range(len(roads))]}, geometry=roads, crs=CRS)
-    rd.attrs["redline"] = {"kind": "road"}
+    with_info(rd, LayerInfo(kind="road"))
     county = gpd.GeoDataFrame({"name": ["县"]}, geometry=[box(*ext).buffer(-2000)], crs=CRS)  # some sites outside
-    county.attrs["redline"] = {"kind": "boundary"}
+    with_info(county, LayerInfo(kind="boundary"))
     return {"county": county, "control_units": cu, "red_line": rl, "roads": rd}, ext
 
 

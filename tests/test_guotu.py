@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from redline.layers.errors import InputError, UsageError
 from redline.layers.guotu import is_guotu, read_guotu, write_guotu
+from redline.layers.info import layer_info
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "formats" / "guotu-txt-samples"
@@ -92,17 +93,17 @@ SAMPLE_FACTS = {
 def test_samples_structure_and_crs(samples, name):
     n, rings, parts, holes, epsg, swapped, encoding = SAMPLE_FACTS[name]
     gdf = read_guotu(samples / name)
-    meta = gdf.attrs["redline"]
+    meta = layer_info(gdf)
     assert len(gdf) == n
     assert gdf["index"].tolist() == list(range(1, n + 1))
     assert gdf["rings"].tolist() == rings
     assert gdf["parts"].tolist() == parts
     assert gdf["holes"].tolist() == holes
     assert gdf.crs.to_epsg() == epsg
-    assert meta["crs"]["epsg"] == epsg
-    assert meta["format"] == "guotu-txt"
-    assert meta["swapped"] is swapped
-    assert meta["encoding"]["value"] == encoding
+    assert meta.crs["epsg"] == epsg
+    assert meta.format == "guotu-txt"
+    assert meta.guotu["swapped"] is swapped
+    assert meta.encoding["value"] == encoding
     assert shapely.is_valid(gdf.geometry.array).all()
     assert is_guotu(samples / name)
 
@@ -125,15 +126,15 @@ def test_six_degree_sample_header_and_attributes(samples):
     assert (row["id"], row["name"], row["地块用途"], row["记录图形属性"]) == ("1", "带孔地块", "工业用地", "面")
     assert row["declared_area_text"] == "2.8000"
     assert row["ring_roles"] == "outer,hole"
-    header = gdf.attrs["redline"]["header"]
+    header = layer_info(gdf).guotu["header"]
     assert header["几度分带"] == "6" and header["带号"] == "19" and header["转换参数"] == ",,,,,,"
-    assert gdf.attrs["redline"]["crs"]["source"] == "header"
+    assert layer_info(gdf).crs["source"] == "header"
 
 
 def test_xian80_sample_kept_in_datum_with_warning(samples):
     gdf = read_guotu(samples / "xian80_zone37_no_prefix_two_parcels.txt")
     assert gdf.crs.to_epsg() == 2382
-    assert any("1980西安坐标系" in w and "not converted" in w for w in gdf.attrs["redline"]["warnings"])
+    assert any("1980西安坐标系" in w and "not converted" in w for w in layer_info(gdf).warnings)
     assert gdf["id"].tolist() == ["A-01", "A-02"]
     assert gdf["ring_roles"].tolist() == ["outer", "outer,part"]
     assert gdf.geom_type.tolist() == ["Polygon", "MultiPolygon"]
@@ -141,9 +142,9 @@ def test_xian80_sample_kept_in_datum_with_warning(samples):
 
 def test_swapped_sample(samples):
     gdf = read_guotu(samples / "swapped_columns_bom_fullwidth.txt")
-    meta = gdf.attrs["redline"]
-    assert any("swapped" in w for w in meta["warnings"])
-    assert any("带号" in w for w in meta["warnings"])  # zone taken from the prefix, said so
+    meta = layer_info(gdf)
+    assert any("swapped" in w for w in meta.warnings)
+    assert any("带号" in w for w in meta.warnings)  # zone taken from the prefix, said so
     xmin, ymin, xmax, ymax = gdf.total_bounds
     assert (xmin, ymin, xmax, ymax) == (38401000, 4140000, 38401100, 4140100)
     assert gdf.loc[0, "name"] == "交换列地块"
@@ -188,7 +189,7 @@ def test_five_parcels_areas_match_declared_square_metres(samples):
     assert gdf.loc[2, "ring_roles"] == "outer,hole"
     assert gdf.geometry.iloc[4].geom_type == "MultiPolygon"
     # 界址点数 equals the point lines in this file: no warning about it
-    assert not any("界址点数" in w for w in gdf.attrs["redline"]["warnings"])
+    assert not any("界址点数" in w for w in layer_info(gdf).warnings)
 
 
 # ------------------------------------------------------------------------------------- encodings, line ends
@@ -199,7 +200,7 @@ def test_five_parcels_areas_match_declared_square_metres(samples):
 def test_encodings_and_line_endings(tmp_path, encoding, expected, newline):
     path = write_lines(tmp_path, HEADER + SQUARE, encoding=encoding, newline=newline)
     gdf = read_guotu(path)
-    assert gdf.attrs["redline"]["encoding"]["value"] == expected
+    assert layer_info(gdf).encoding["value"] == expected
     assert gdf.loc[0, "name"] == "方块地"
     assert gdf.area.iloc[0] == 10_000
     assert gdf.crs.to_epsg() == 4526
@@ -218,7 +219,7 @@ def test_final_bare_cr_and_no_final_newline(tmp_path):
 def test_encoding_override(tmp_path):
     path = write_lines(tmp_path, HEADER + SQUARE, encoding="gbk")
     gdf = read_guotu(path, encoding="gb18030")
-    assert gdf.attrs["redline"]["encoding"] == {"value": "gb18030", "source": "user"}
+    assert layer_info(gdf).encoding == {"value": "gb18030", "source": "user"}
     assert gdf.loc[0, "name"] == "方块地"
     with pytest.raises(InputError, match="utf-8"):
         read_guotu(path, encoding="utf-8")
@@ -228,11 +229,11 @@ def test_fullwidth_brackets_extra_sections_and_variant_header_keys(tmp_path):
     lines = ["【项目信息】", "项目名称=示范项目", "【属性描述】", "坐标系=CGCS2000", "分带=3度带", "带号=",
              "【地块坐标】"] + SQUARE
     gdf = read_guotu(write_lines(tmp_path, lines))
-    meta = gdf.attrs["redline"]
-    assert meta["sections"]["项目信息"]["项目名称"] == "示范项目"
-    assert meta["header"]["分带"] == "3度带"
+    meta = layer_info(gdf)
+    assert meta.guotu["sections"]["项目信息"]["项目名称"] == "示范项目"
+    assert meta.guotu["header"]["分带"] == "3度带"
     assert gdf.crs.to_epsg() == 4526
-    assert meta["crs"]["source"] == "coordinates"  # 带号 empty: zone from the prefix
+    assert meta.crs["source"] == "coordinates"  # 带号 empty: zone from the prefix
 
 
 # ------------------------------------------------------------------------------------- CRS
@@ -257,7 +258,7 @@ def test_crs_from_header_and_prefix(tmp_path, header, easting, epsg, source):
     lines = ["[属性描述]", *header, "[地块坐标]", *_square_lines(4_160_000, easting)]
     gdf = read_guotu(write_lines(tmp_path, lines))
     assert gdf.crs.to_epsg() == epsg
-    assert gdf.attrs["redline"]["crs"]["source"] == source
+    assert layer_info(gdf).crs["source"] == source
 
 
 def test_prefix_contradicting_zone_is_an_error_resolved_with_crs(tmp_path):
@@ -279,12 +280,12 @@ def test_unprefixed_without_zone_asks_for_crs(tmp_path):
     assert exc.value.path == str(path)
     gdf = read_guotu(path, crs="EPSG:4546")
     assert gdf.crs.to_epsg() == 4546
-    assert gdf.attrs["redline"]["crs"]["source"] == "user"
+    assert layer_info(gdf).crs["source"] == "user"
 
 
 def test_user_crs_overrides_header(tmp_path):
     gdf = read_guotu(write_lines(tmp_path, HEADER + SQUARE), crs=4526)
-    assert gdf.attrs["redline"]["crs"] == {"epsg": 4526, "name": gdf.crs.name, "source": "user"}
+    assert layer_info(gdf).crs == {"epsg": 4526, "name": gdf.crs.name, "source": "user"}
     with pytest.raises(UsageError):
         read_guotu(write_lines(tmp_path, HEADER + SQUARE), crs="not a crs")
 
@@ -294,7 +295,7 @@ def test_swapped_unprefixed_columns_detected(tmp_path):
              "J1,1,465000.000,4160000.000", "J2,1,465000.000,4160100.000", "J3,1,465100.000,4160100.000",
              "J4,1,465100.000,4160000.000", "J1,1,465000.000,4160000.000"]
     gdf = read_guotu(write_lines(tmp_path, lines))
-    assert gdf.attrs["redline"]["swapped"] is True
+    assert layer_info(gdf).guotu["swapped"] is True
     assert tuple(gdf.total_bounds) == (465000, 4160000, 465100, 4160100)
 
 
@@ -317,7 +318,7 @@ def test_field_variants_placeholders_and_extras(tmp_path):
     assert gdf.loc[0, "字段9"] is None
     assert gdf["declared_area"].tolist() == [1.0, 1.0, None, None]
     assert gdf["declared_area_text"].tolist() == ["1.0000", "1.0000", "", "约一公顷"]
-    warnings = gdf.attrs["redline"]["warnings"]
+    warnings = layer_info(gdf).warnings
     assert any("parcel 3" in w and "empty" in w for w in warnings)
     assert any("parcel 4" in w and "not a number" in w for w in warnings)
     assert (gdf.area == 10_000).all()
@@ -333,7 +334,7 @@ def test_closing_point_renumbered_missing_and_point_counts(tmp_path):
     gdf = read_guotu(write_lines(tmp_path, lines))
     assert (gdf.area == 10_000).all()
     assert gdf["rings"].tolist() == [1, 1, 1, 1]
-    warnings = gdf.attrs["redline"]["warnings"]
+    warnings = layer_info(gdf).warnings
     assert any("parcel 2" in w and "not closed" in w for w in warnings)
     assert any("parcel 3" in w and "界址点数=0" in w for w in warnings)
     assert not any("parcel 1 " in w or "parcel 4 " in w for w in warnings)
@@ -377,7 +378,7 @@ def test_two_rings_under_one_ring_number(tmp_path):
     gdf = read_guotu(write_lines(tmp_path, HEADER + _parcel_lines(rings)))
     assert (gdf.loc[0, "rings"], gdf.loc[0, "parts"]) == (2, 2)
     assert gdf.area.iloc[0] == 20_000
-    assert any("圈号 1 holds 2 rings" in w for w in gdf.attrs["redline"]["warnings"])
+    assert any("圈号 1 holds 2 rings" in w for w in layer_info(gdf).warnings)
 
 
 def test_line_and_point_parcels(tmp_path):
@@ -476,9 +477,9 @@ def test_round_trip(tmp_path, encoding):
     assert "数据产生单位=示范县自然资源局" in text and "带号=38" in text and "数据产生日期=2026-11-20" in text
 
     back = read_guotu(path)
-    assert back.attrs["redline"]["encoding"]["value"] == encoding
+    assert layer_info(back).encoding["value"] == encoding
     assert back.crs.to_epsg() == 4526
-    assert back.attrs["redline"]["warnings"] == []
+    assert layer_info(back).warnings == []
     assert same_geometry(back.geometry.iloc[0], multi)
     assert same_geometry(back.geometry.iloc[1], simple)
     assert back["id"].tolist() == ["A-1", "A-2"]
@@ -671,7 +672,7 @@ def test_self_crossing_and_collinear_rings_are_read_with_a_warning(tmp_path):
             "J1,1,4140000,38401000"]
     gdf = read_guotu(write_lines(tmp_path, HEADER + bowtie + flat))
     assert gdf.is_valid.tolist() == [False, False]
-    warnings = gdf.attrs["redline"]["warnings"]
+    warnings = layer_info(gdf).warnings
     assert any("parcel 1" in w and "crosses or touches itself" in w for w in warnings)
     assert any("parcel 2" in w and "collinear" in w for w in warnings)
 
@@ -681,6 +682,6 @@ def test_precision_and_transformation_parameters(tmp_path, precision, expected):
     header = ["[属性描述]", "坐标系=2000国家大地坐标系", "带号=38", f"精度={precision}",
               "转换参数=1.2,3.4,,,,,", "[地块坐标]"]
     gdf = read_guotu(write_lines(tmp_path, header + SQUARE))
-    got = gdf.attrs["redline"]["precision"]
+    got = layer_info(gdf).guotu["precision"]
     assert (got is None) if expected is None else got == pytest.approx(expected)
-    assert any("转换参数" in w and "not applied" in w for w in gdf.attrs["redline"]["warnings"])
+    assert any("转换参数" in w and "not applied" in w for w in layer_info(gdf).warnings)

@@ -7,6 +7,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 from redline.layers.errors import InputError, UsageError
+from redline.layers.info import layer_info
 from redline.layers.kinds import (
     KIND_IDS,
     is_control_kind,
@@ -145,10 +146,10 @@ def test_load_project_and_read_a_layer_with_overrides(project_dir, monkeypatch) 
     assert project.layers["red_line"].date == "2026-06-30"
     assert [s.id for s in project.control_layers()] == ["red_line"]
     gdf = read_project_layer(project, "red_line")
-    meta = gdf.attrs["redline"]
+    meta = layer_info(gdf)
     assert gdf["name"].tolist() == ["覆盖"] and gdf["code"].tolist() == ["B1"]
-    assert meta["id"] == "red_line" and meta["source"] == "测试县自然资源局" and meta["date"] == "2026-06-30"
-    assert any("'不存在的字段'" in w for w in meta["warnings"])
+    assert meta.id == "red_line" and meta.source == "测试县自然资源局" and meta.date == "2026-06-30"
+    assert any("'不存在的字段'" in w for w in meta.warnings)
     # by kind when one layer has it; the folder finds redline.toml
     assert project.layer("boundary").id == "county"
     assert load_project(project_dir).path == project_dir / "redline.toml"

@@ -18,6 +18,7 @@ import pyproj
 import pytest
 import shapely
 from redline.layers.errors import InputError, UsageError
+from redline.layers.info import layer_info
 from redline.layers.readers import (
     check_geometry_kind,
     convert_old_datum,
@@ -88,7 +89,7 @@ def test_shapefile_encodings(tmp_path, layer, encoding, cpg) -> None:
     gdf = read_layer(path)
     assert gdf["HXMC"].tolist() == NAMES
     assert gdf["类型"].tolist() == ["水源涵养", "生物多样性维护"]
-    enc = gdf.attrs["redline"]["encoding"]
+    enc = layer_info(gdf).encoding
     assert enc["value"] == encoding.lower()
     if cpg:
         assert enc["source"] == f".cpg file says {encoding!r}"
@@ -96,7 +97,7 @@ def test_shapefile_encodings(tmp_path, layer, encoding, cpg) -> None:
         assert "no .cpg" in enc["source"] and "not UTF-8" in enc["source"] and "GBK" in enc["source"]
     else:
         assert "no .cpg" in enc["source"] and "decodes as UTF-8" in enc["source"]
-    assert gdf.attrs["redline"]["crs"] == {"epsg": 4526, "name": "CGCS2000 / 3-degree Gauss-Kruger zone 38",
+    assert layer_info(gdf).crs == {"epsg": 4526, "name": "CGCS2000 / 3-degree Gauss-Kruger zone 38",
                                            "source": "file"}
     assert same_geometries(gdf.geometry, layer.geometry)
 
@@ -107,7 +108,7 @@ def test_gbk_shapefile_with_chinese_field_names_and_ascii_values(tmp_path) -> No
     path = write_shp(gdf, tmp_path / "t.shp", "GBK", cpg=False)
     out = read_layer(path)
     assert list(out.columns[:2]) == ["名称", "编码"]
-    assert out.attrs["redline"]["encoding"]["value"] == "gbk"
+    assert layer_info(out).encoding["value"] == "gbk"
 
 
 def test_ascii_shapefile_without_cpg(tmp_path) -> None:
@@ -142,7 +143,7 @@ def test_encoding_option_overrides_cpg_and_detection(tmp_path, layer) -> None:
     path.with_suffix(".cpg").write_text("UTF-8")  # a .cpg that lies
     gdf = read_layer(path, encoding="gbk")
     assert gdf["HXMC"].tolist() == NAMES
-    assert gdf.attrs["redline"]["encoding"] == {"value": "gbk", "source": "given with --encoding"}
+    assert layer_info(gdf).encoding == {"value": "gbk", "source": "given with --encoding"}
 
 
 def test_wrong_encoding_is_one_clear_error(tmp_path, layer) -> None:
@@ -159,14 +160,14 @@ def test_geopackage_two_layers(tmp_path, layer) -> None:
     layer.to_file(path, layer="生态保护红线")
     layer.iloc[[1]].assign(HXMC="自然保护地").to_file(path, layer="自然保护地")
     first = read_layer(path)
-    meta = first.attrs["redline"]
-    assert meta["layer"] == "生态保护红线"
+    meta = layer_info(first)
+    assert meta.layer == "生态保护红线"
     assert len(first) == 2
-    assert any("2 layers" in w and "'自然保护地'" in w and "--layer" in w for w in meta["warnings"])
+    assert any("2 layers" in w and "'自然保护地'" in w and "--layer" in w for w in meta.warnings)
     second = read_layer(path, "自然保护地")
     assert second["HXMC"].tolist() == ["自然保护地"]
-    assert second.attrs["redline"]["layer"] == "自然保护地"
-    assert not any("layers" in w for w in second.attrs["redline"]["warnings"])
+    assert layer_info(second).layer == "自然保护地"
+    assert not any("layers" in w for w in layer_info(second).warnings)
     assert same_geometries(second.geometry, layer.geometry.iloc[[1]])
     with pytest.raises(InputError, match="no layer '河流'"):
         read_layer(path, "河流")
@@ -177,8 +178,8 @@ def test_geojson(tmp_path, layer) -> None:
     layer.to_crs(4490).to_file(path)
     gdf = read_layer(path)
     assert gdf["HXMC"].tolist() == NAMES
-    assert gdf.attrs["redline"]["crs"]["epsg"] == 4490
-    assert gdf.attrs["redline"]["encoding"] == {"value": "utf-8", "source": "GeoJSON text is UTF-8 by specification"}
+    assert layer_info(gdf).crs["epsg"] == 4490
+    assert layer_info(gdf).encoding == {"value": "utf-8", "source": "GeoJSON text is UTF-8 by specification"}
     assert same_geometries(gdf.to_crs(4526).geometry, layer.geometry, tol=1e-3)
 
 
@@ -187,7 +188,7 @@ def test_encoding_option_on_a_utf8_format_is_reported_as_ignored(tmp_path, layer
     layer.to_file(path)
     gdf = read_layer(path, encoding="gbk")
     assert gdf["HXMC"].tolist() == NAMES
-    assert any("--encoding gbk ignored" in w for w in gdf.attrs["redline"]["warnings"])
+    assert any("--encoding gbk ignored" in w for w in layer_info(gdf).warnings)
 
 
 def test_kml(tmp_path, layer) -> None:
@@ -195,7 +196,7 @@ def test_kml(tmp_path, layer) -> None:
     layer.to_crs(4326).to_file(path, driver="KML")
     gdf = read_layer(path)
     assert gdf["HXMC"].tolist() == NAMES
-    assert gdf.attrs["redline"]["crs"]["epsg"] == 4326
+    assert layer_info(gdf).crs["epsg"] == 4326
     assert same_geometries(gdf.to_crs(4526).geometry, layer.geometry, tol=1e-3)
 
 
@@ -204,9 +205,9 @@ def test_file_geodatabase(tmp_path, layer) -> None:
     layer.to_file(path, driver="OpenFileGDB", layer="生态保护红线")
     gdf = read_layer(path)
     assert gdf["HXMC"].tolist() == NAMES
-    assert gdf.attrs["redline"]["format"] == "OpenFileGDB"
-    assert gdf.attrs["redline"]["layer"] == "生态保护红线"
-    assert gdf.attrs["redline"]["crs"]["epsg"] == 4526
+    assert layer_info(gdf).format == "OpenFileGDB"
+    assert layer_info(gdf).layer == "生态保护红线"
+    assert layer_info(gdf).crs["epsg"] == 4526
     assert same_geometries(gdf.geometry, layer.geometry)
 
 
@@ -215,7 +216,7 @@ def test_geoparquet(tmp_path, layer) -> None:
     layer.to_parquet(path)
     gdf = read_layer(path)
     assert gdf["HXMC"].tolist() == NAMES
-    assert gdf.attrs["redline"]["crs"]["epsg"] == 4526
+    assert layer_info(gdf).crs["epsg"] == 4526
     assert same_geometries(gdf.geometry, layer.geometry)
 
 
@@ -230,10 +231,10 @@ def test_csv_of_points(tmp_path, encoding, bom, source) -> None:
     gdf = read_layer(path)
     assert gdf["名称"].tolist() == ["孝义市", "汾阳市"]
     assert gdf.geometry.x.tolist() == [111.78, 111.79] and gdf.geometry.y.tolist() == [37.14, 37.27]
-    assert gdf.attrs["redline"]["encoding"]["value"] == ("utf-8-sig" if bom else encoding)
-    assert source in gdf.attrs["redline"]["encoding"]["source"]
-    assert gdf.attrs["redline"]["crs"]["epsg"] == 4490
-    assert gdf.attrs["redline"]["crs"]["source"] == "coordinates"
+    assert layer_info(gdf).encoding["value"] == ("utf-8-sig" if bom else encoding)
+    assert source in layer_info(gdf).encoding["source"]
+    assert layer_info(gdf).crs["epsg"] == 4490
+    assert layer_info(gdf).crs["source"] == "coordinates"
 
 
 def test_csv_with_a_bad_coordinate_names_the_line(tmp_path) -> None:
@@ -246,11 +247,11 @@ def test_csv_with_a_bad_coordinate_names_the_line(tmp_path) -> None:
 
 def test_guotu_txt(shared_samples) -> None:
     gdf = read_layer(shared_samples / "five_parcels_gbk_crlf_m2.txt")
-    meta = gdf.attrs["redline"]
-    assert meta["format"] == "guotu-txt"
-    assert meta["encoding"]["value"] == "gbk"
-    assert "not as UTF-8" in meta["encoding"]["source"]
-    assert meta["crs"]["epsg"] == 4488 + 37 and meta["crs"]["source"] == "header"
+    meta = layer_info(gdf)
+    assert meta.format == "guotu-txt"
+    assert meta.encoding["value"] == "gbk"
+    assert "not as UTF-8" in meta.encoding["source"]
+    assert meta.crs["epsg"] == 4488 + 37 and meta.crs["source"] == "header"
     assert len(gdf) == 5
 
 
@@ -269,9 +270,9 @@ def test_shapefile_without_prj_is_placed_by_its_coordinates(tmp_path, geom, epsg
     pyogrio.write_dataframe(gdf, path, encoding="UTF-8")
     out = read_layer(path)
     assert out.crs.to_epsg() == epsg
-    assert out.attrs["redline"]["crs"]["epsg"] == epsg
-    assert out.attrs["redline"]["crs"]["source"] == "coordinates"
-    assert any("no CRS in" in w for w in out.attrs["redline"]["warnings"])
+    assert layer_info(out).crs["epsg"] == epsg
+    assert layer_info(out).crs["source"] == "coordinates"
+    assert any("no CRS in" in w for w in layer_info(out).warnings)
 
 
 @pytest.mark.filterwarnings("ignore:'crs' was not provided")
@@ -281,7 +282,7 @@ def test_unprefixed_eastings_without_prj_ask_for_crs(tmp_path) -> None:
     with pytest.raises(InputError, match="--crs"):
         read_layer(path)
     out = read_layer(path, crs="EPSG:4546")
-    assert out.attrs["redline"]["crs"] == {"epsg": 4546, "name": "CGCS2000 / 3-degree Gauss-Kruger CM 111E",
+    assert layer_info(out).crs == {"epsg": 4546, "name": "CGCS2000 / 3-degree Gauss-Kruger CM 111E",
                                            "source": "given with --crs"}
 
 
@@ -290,7 +291,7 @@ def test_crs_option_overrides_a_wrong_prj_with_a_warning(tmp_path, layer) -> Non
     layer.set_crs(4525, allow_override=True).to_file(path)
     out = read_layer(path, crs=4526)
     assert out.crs.to_epsg() == 4526
-    assert any("the file says" in w for w in out.attrs["redline"]["warnings"])
+    assert any("the file says" in w for w in layer_info(out).warnings)
 
 
 def test_unknown_crs_option_is_a_usage_error(tmp_path, layer) -> None:
@@ -310,10 +311,10 @@ def test_older_datum_is_kept_with_a_warning(tmp_path, epsg) -> None:
         gpd.GeoDataFrame({"名称": ["甲"]}, geometry=[geom], crs=epsg).to_file(path)
         out = read_layer(path)
         assert out.crs.to_epsg() == epsg  # never converted silently
-        assert out.attrs["redline"]["crs"]["epsg"] == epsg
+        assert layer_info(out).crs["epsg"] == epsg
         assert same_geometries(out.geometry, [geom])
-        assert out.attrs["redline"]["transformation"] is None
-        assert any("older datum, kept as is" in w and "--towgs84" in w for w in out.attrs["redline"]["warnings"])
+        assert layer_info(out).transformation is None
+        assert any("older datum, kept as is" in w and "--towgs84" in w for w in layer_info(out).warnings)
 
 
 # ------------------------------------------------------------------------------------- datum conversion
@@ -363,12 +364,12 @@ def test_towgs84_converts_xian80_to_cgcs2000_same_central_meridian(tmp_path, par
     path = tmp_path / "xian80.gpkg"
     gpd.GeoDataFrame({"名称": ["一号地块"]}, geometry=[Polygon(ring)], crs=2345 + 37).to_file(path)
     out = read_layer(path, towgs84=params)
-    meta = out.attrs["redline"]
+    meta = layer_info(out)
     assert out.crs.to_epsg() == 4509 + 37 == 4546  # CGCS2000 3-degree CM 111°E, no prefix
-    assert meta["crs"]["epsg"] == 4546
-    assert meta["transformation"]["from_epsg"] == 2382 and meta["transformation"]["to_epsg"] == 4546
-    assert any("converted from Xian 1980" in w for w in meta["warnings"])
-    assert not any("kept as is" in w for w in meta["warnings"])
+    assert meta.crs["epsg"] == 4546
+    assert meta.transformation["from_epsg"] == 2382 and meta.transformation["to_epsg"] == 4546
+    assert any("converted from Xian 1980" in w for w in meta.warnings)
+    assert not any("kept as is" in w for w in meta.warnings)
 
     values = [float(v) for v in params.split(",")]
     xs, ys = np.array([p[0] for p in ring]), np.array([p[1] for p in ring])
@@ -385,7 +386,7 @@ def test_towgs84_converts_xian80_to_cgcs2000_same_central_meridian(tmp_path, par
 def test_towgs84_on_a_prefixed_guotu_layer_and_geographic_beijing54(tmp_path, shared_samples) -> None:
     out = read_layer(shared_samples / "xian80_zone37_no_prefix_two_parcels.txt", towgs84="0,0,0,0,0,0,0")
     assert out.crs.to_epsg() == 4546
-    assert not any("not converted to CGCS2000" in w for w in out.attrs["redline"]["warnings"])
+    assert not any("not converted to CGCS2000" in w for w in layer_info(out).warnings)
     path = tmp_path / "bj54.gpkg"
     gpd.GeoDataFrame(geometry=[Point(111.5, 37.5)], crs=4214).to_file(path)
     params = [-15.8, 154.4, 82.3, 0, 0, 0, 0]
@@ -421,16 +422,16 @@ def bowtie_file(tmp_path) -> Path:
 
 def test_invalid_geometries_are_counted_not_repaired(bowtie_file) -> None:
     gdf = read_layer(bowtie_file)
-    meta = gdf.attrs["redline"]
-    assert meta["invalid"] == {"count": 1, "reasons": {"Self-intersection": 1}, "features": [0]}
-    assert meta["repair"] is None
-    assert any("1 invalid geometry (Self-intersection ×1); not repaired" in w for w in meta["warnings"])
+    meta = layer_info(gdf)
+    assert meta.invalid == {"count": 1, "reasons": {"Self-intersection": 1}, "features": [0]}
+    assert meta.repair is None
+    assert any("1 invalid geometry (Self-intersection ×1); not repaired" in w for w in meta.warnings)
     assert same_geometries(gdf.geometry, [BOWTIE, box(X0 + 1000, Y0, X0 + 1100, Y0 + 100)])
 
 
 def test_repair_reports_features_and_areas(bowtie_file) -> None:
     gdf = read_layer(bowtie_file, repair=True)
-    rep = gdf.attrs["redline"]["repair"]
+    rep = layer_info(gdf).repair
     assert len(gdf) == 2  # nothing dropped
     assert rep["features"] == 1 and rep["feature_index"] == [0]
     assert rep["area_before"] == pytest.approx(15_000.0, abs=1e-6)
@@ -438,7 +439,7 @@ def test_repair_reports_features_and_areas(bowtie_file) -> None:
     assert gdf.geometry.iloc[0].is_valid and gdf.geometry.iloc[0].area == pytest.approx(25_000.0, abs=1e-6)
     assert gdf.geometry.iloc[1].area == pytest.approx(10_000.0)
     assert any("repaired 1 feature(s)" in w and "15000.000 → 25000.000" in w
-               for w in gdf.attrs["redline"]["warnings"])
+               for w in layer_info(gdf).warnings)
 
 
 # -------------------------------------------------------------------------------------------- layer kinds
@@ -448,7 +449,7 @@ def test_kind_adds_canonical_columns(tmp_path, layer) -> None:
     gdf = read_layer(path, kind="red_line")
     assert gdf["name"].tolist() == NAMES and gdf["code"].tolist() == ["HX-01", "HX-02"]
     assert gdf["type"].tolist() == ["水源涵养", "生物多样性维护"]
-    assert gdf.attrs["redline"]["fields"]["name"] == "HXMC"
+    assert layer_info(gdf).fields["name"] == "HXMC"
 
 
 def test_kind_with_mixed_geometry_types_is_an_error(tmp_path) -> None:
@@ -479,7 +480,7 @@ def test_write_then_read_back(tmp_path, layer, ext) -> None:
     tol = 1e-3 if ext in (".kml", ".txt") else 1e-6  # KML is lon/lat; 国土TXT keeps millimetres
     assert same_geometries(back.to_crs(4526).geometry, layer.geometry, tol=tol)
     if ext == ".txt":
-        assert back.attrs["redline"]["crs"]["epsg"] == 4526
+        assert layer_info(back).crs["epsg"] == 4526
     else:
         assert back["HXMC"].tolist() == NAMES
 
@@ -528,9 +529,9 @@ def test_geodatabase_output_replaces_whole(tmp_path, layer) -> None:
 
 # ------------------------------------------------------------------------------- read path and robustness
 def test_validate_false_skips_the_validity_report_unless_repairing(bowtie_file) -> None:
-    assert read_layer(bowtie_file, validate=False).attrs["redline"]["invalid"] is None
-    assert not any("invalid" in w for w in read_layer(bowtie_file, validate=False).attrs["redline"]["warnings"])
-    assert read_layer(bowtie_file, validate=False, repair=True).attrs["redline"]["repair"]["features"] == 1
+    assert layer_info(read_layer(bowtie_file, validate=False)).invalid is None
+    assert not any("invalid" in w for w in layer_info(read_layer(bowtie_file, validate=False)).warnings)
+    assert layer_info(read_layer(bowtie_file, validate=False, repair=True)).repair["features"] == 1
 
 
 @pytest.mark.parametrize("n", [0, 1, 4095, 4096, 9000])  # empty, one, around the batch size
@@ -556,11 +557,11 @@ def test_cpg_contradicted_by_the_text_is_read_as_what_the_text_is(tmp_path, laye
     path = write_shp(layer, tmp_path / "gbk.shp", "GBK", cpg=True)
     path.with_suffix(".cpg").write_text("UTF-8")  # a .cpg that lies
     gdf = read_layer(path)
-    meta = gdf.attrs["redline"]
+    meta = layer_info(gdf)
     assert gdf["HXMC"].tolist() == NAMES
-    assert meta["encoding"]["value"] == "gbk" and "not valid utf-8" in meta["encoding"]["source"]
+    assert meta.encoding["value"] == "gbk" and "not valid utf-8" in meta.encoding["source"]
     assert any(".cpg file says 'UTF-8', but the attribute text is not valid utf-8" in w
-               for w in meta["warnings"])
+               for w in meta.warnings)
 
 
 def test_truncated_dbf_is_an_error_naming_the_dbf(tmp_path, layer) -> None:
@@ -589,7 +590,7 @@ def test_geojson_null_geometry_is_a_warning(tmp_path) -> None:
                     '"coordinates": [110.5, 21.4]}}]}', encoding="utf-8")
     gdf = read_layer(path)
     assert len(gdf) == 2 and any("1 feature(s) with empty or missing geometry" in w
-                                 for w in gdf.attrs["redline"]["warnings"])
+                                 for w in layer_info(gdf).warnings)
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")

@@ -17,6 +17,7 @@ from redline.commands._common import (
     workers_option,
 )
 from redline.layers.errors import UsageError
+from redline.layers.info import layer_info
 from redline.layers.outputs import file_record, provenance
 from redline.layers.project import find_project
 from redline.layers.readers import read_layer, read_project_layer
@@ -112,7 +113,7 @@ def command(layer, within, by, by_zones, zone_field, unit, decimals, planar, xls
                                       method=method)
     else:
         result = area_shares(gdf, boundary, by=by, zones=zones, zone_field=zone_field, method=method)
-    result["warnings"] = gdf.attrs["redline"]["warnings"] + result["warnings"]
+    result["warnings"] = layer_info(gdf).warnings + result["warnings"]
     rows, adjusted = area_table(result, unit, decimals)
     result.update({"layer": layer, "unit": unit, "unit_label": unit_label(unit),
                    "total": round(from_m2(result["total_m2"], unit), decimals),

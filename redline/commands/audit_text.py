@@ -9,6 +9,7 @@ import click
 
 from redline.commands._common import echo_json, handle_errors, json_option, quiet_option, warn
 from redline.layers.errors import EXIT_FINDINGS
+from redline.layers.info import layer_info
 from redline.layers.outputs import file_record, provenance
 
 ROLE_LABELS = {"status": "现状", "target": "目标", "previous": "原值", "unknown": "表格"}
@@ -47,7 +48,7 @@ def command(plan: str, boundary_path: str | None, project_path: str | None, as_j
         from redline.layers.readers import read_layer
 
         gdf = read_layer(boundary_path)
-        for w in gdf.attrs.get("redline", {}).get("warnings", []):
+        for w in layer_info(gdf).warnings:
             warn(f"{boundary_path}: {w}", quiet)
         boundary_m2 = layer_area_m2(gdf)
         inputs.append(file_record(boundary_path))

@@ -9,6 +9,7 @@ import click
 from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
 from redline.commands.audit import table
 from redline.layers.errors import InputError
+from redline.layers.info import layer_info
 from redline.layers.outputs import file_record, provenance
 
 
@@ -80,7 +81,7 @@ def command(raster, zones_ref, by, band, project_path, as_json, quiet):
     project = find_project(project_path)
     path = resolve_raster(raster, project)
     zones, zrec = load_zones(zones_ref, project)
-    for w in zones.attrs.get("redline", {}).get("warnings", []):
+    for w in layer_info(zones).warnings:
         warn(f"{zones_ref}: {w}", quiet)
     result = raster_shares(path, zones, by=by, classes=project_classes(project), band=band)
     inputs = [file_record(path), zrec] + ([file_record(project.path)] if project is not None else [])
