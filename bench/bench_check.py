@@ -3,9 +3,9 @@
 Ours: ``redline.spatial.overlay.intersect_pairs`` (STRtree + vectorized shapely) and the areas of the pieces:
 planar (``shapely.area``, the headline, so that DuckDB computes the same quantity) and, as a variant, the
 official ellipsoidal area (``redline.spatial.areas.ellipsoidal_area``). Two more variants run the site-check module
-itself: ``redline.spatial.checks.layer_pass`` (the per-layer engine of a check: ellipsoidal overlap per pair above
+itself: ``redline.spatial.check.layer_pass`` (the per-layer engine of a check: ellipsoidal overlap per pair above
 0.01 m², shares of site and zone, nearest zone within 5 km for untouched sites, site areas included) and
-``redline.spatial.checks.check_sites`` (the whole check: rules, verdicts and the per-site report).
+``redline.spatial.check.check_sites`` (the whole check: rules, verdicts and the per-site report).
 
 Baselines:
 
@@ -81,6 +81,7 @@ UNIT_CLASSES = np.array(["优先保护单元", "重点管控单元", "一般管�
 
 def checks_setup(inp: dict) -> dict:
     import geopandas as gpd
+
     from redline.layers.info import LayerInfo, with_info
 
     nz, ns = len(inp["zones"]), len(inp["sites"])
@@ -94,7 +95,7 @@ def checks_setup(inp: dict) -> dict:
 
 def checks_layer_pass(inp: dict):
     from redline.spatial.areas import ellipsoidal_area
-    from redline.spatial.checks import layer_pass
+    from redline.spatial.check import layer_pass
 
     sg = inp["sites"].geometry.values
     site_area = ellipsoidal_area(sg, CRS)
@@ -104,7 +105,7 @@ def checks_layer_pass(inp: dict):
 
 
 def checks_check_sites(inp: dict):
-    from redline.spatial.checks import check_sites
+    from redline.spatial.check import check_sites
 
     return check_sites(inp["sites"], {"units": inp["zones"]})
 
@@ -172,16 +173,16 @@ def gpd_overlay(inp: dict):
 
 # -------------------------------------------------------------------------------------------------- checks
 def summarize(name: str, result, inp) -> dict:
-    if name == "redline.spatial.checks.check_sites":
-        verdicts = [s["verdict"] for s in result["sites"]]
-        return {"site_overlap_m2": np.array([s["layers"][0]["overlap_m2"] for s in result["sites"]], float),
+    if name == "redline.spatial.check.check_sites":
+        verdicts = result.sites["verdict"].tolist()
+        return {"site_overlap_m2": result.site_layers["overlap_m2"].to_numpy(dtype=float),
                 "verdicts": np.array([verdicts.count(v) for v in ("符合", "不符合", "需论证", "无法判定")])}
     li, ri, area = (np.asarray(x) for x in result)
     order = np.lexsort((ri, li))
     return {"sid": li[order].astype(np.int64), "zid": ri[order].astype(np.int64), "area": area[order].astype(float)}
 
 
-MIN_M2 = 0.01  # redline.spatial.checks.MIN_OVERLAP_M2: smaller pieces are slivers of shared edges
+MIN_M2 = 0.01  # redline.spatial.check.MIN_OVERLAP_M2: smaller pieces are slivers of shared edges
 
 
 def _positive(s: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -216,10 +217,10 @@ def compare(s: dict, size: dict) -> dict:
         out["ours (ellipsoidal) vs DuckDB ST_Area_Spheroid (WGS84)"] = _agree(s["ours (ellipsoidal)"],
                                                                            s["DuckDB ST_Area_Spheroid"])
     ell = s.get("ours (ellipsoidal)")
-    if ell is not None and "redline.spatial.checks.layer_pass" in s:
-        out["ours (ellipsoidal) vs redline.spatial.checks.layer_pass"] = _agree(ell, s["redline.spatial.checks.layer_pass"])
-    if ell is not None and "redline.spatial.checks.check_sites" in s:
-        c = s["redline.spatial.checks.check_sites"]
+    if ell is not None and "redline.spatial.check.layer_pass" in s:
+        out["ours (ellipsoidal) vs redline.spatial.check.layer_pass"] = _agree(ell, s["redline.spatial.check.layer_pass"])
+    if ell is not None and "redline.spatial.check.check_sites" in s:
+        c = s["redline.spatial.check.check_sites"]
         keep = ell["area"] > MIN_M2
         per_site = np.bincount(ell["sid"][keep], weights=ell["area"][keep], minlength=len(c["site_overlap_m2"]))
         out["check_sites per-site overlap vs ours (ellipsoidal) summed by site"] = {
@@ -254,9 +255,9 @@ WORKLOADS = [Workload(
     impls=[Impl("ours", ours_planar, role="ours", note="redline.spatial.overlay.intersect_pairs + shapely.area (planar)"),
            Impl("ours (ellipsoidal)", ours_ellipsoidal, role="variant",
                 note="intersect_pairs + redline.spatial.areas.ellipsoidal_area"),
-           Impl("redline.spatial.checks.layer_pass", checks_layer_pass, role="variant", setup=checks_setup,
+           Impl("redline.spatial.check.layer_pass", checks_layer_pass, role="variant", setup=checks_setup,
                 note="site areas + layer_pass (overlaps, shares, nearest within 5 km)"),
-           Impl("redline.spatial.checks.check_sites", checks_check_sites, role="variant", setup=checks_setup,
+           Impl("redline.spatial.check.check_sites", checks_check_sites, role="variant", setup=checks_setup,
                 note="the whole check: rules, verdicts, per-site report"),
            Impl("DuckDB spatial", duckdb_planar, setup=duckdb_setup),
            Impl("DuckDB ST_Area_Spheroid", duckdb_spheroid, setup=duckdb_setup, vs="ours (ellipsoidal)"),

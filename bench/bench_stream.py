@@ -1,6 +1,6 @@
 """Streaming site check: 10 million point sites against two control layers, in bounded memory.
 
-Ours: ``redline.spatial.streaming.stream_check`` end to end: the layers read and prepared once, the points read
+Ours: ``redline.check_stream`` end to end: the layers read and prepared once, the points read
 from GeoParquet in chunks of 100,000, each chunk checked (containing unit, red-line hit or nearest red-line
 patch within 5 km, rules, verdict) and its rows appended to ``sites.csv`` and ``hits.csv``. Peak memory is
 the point: it must not grow with the number of sites (the only per-site state is a 64-bit hash of each
@@ -88,15 +88,13 @@ def load(folder: Path, size: dict) -> dict:
 def ours(inp: dict) -> Measured:
     import time
 
-    from redline.spatial.checks import load_check_layers
-    from redline.spatial.streaming import stream_check
+    import redline
 
     f = inp["folder"]
     t0 = time.perf_counter()
-    ctx = load_check_layers(layer_args=[("control_unit", str(f / "units.parquet")),
-                                        ("red_line", str(f / "red_line.parquet"))])
+    layers = {"control_unit": str(f / "units.parquet"), "red_line": str(f / "red_line.parquet")}
     with tempfile.TemporaryDirectory(prefix="redline-bench-stream-") as out:
-        js = stream_check(f / "points.parquet", ctx, out, chunk_size=inp["size"]["chunk"])
+        js = redline.check_stream(f / "points.parquet", layers, out, chunk_size=inp["size"]["chunk"])
         seconds = time.perf_counter() - t0
         hits_mb = round((Path(out) / "hits.csv").stat().st_size / 1e6, 1)
     verdicts = js["summary"]["verdicts"]
@@ -108,17 +106,16 @@ def ours(inp: dict) -> Measured:
 def in_memory_subset(inp: dict) -> Measured:
     import time
 
-    from redline.spatial.checks import check_prepared, load_check_layers
-    from redline.spatial.streaming import open_sites, site_chunks
+    from redline.spatial.check import check_chunk, load_check_layers, site_source
 
     f, n = inp["folder"], inp["size"]["points"] // SUBSET
     ctx = load_check_layers(layer_args=[("control_unit", str(f / "units.parquet")),
                                         ("red_line", str(f / "red_line.parquet"))])
-    sites = next(site_chunks(open_sites(f / "points.parquet", n)))  # the first 1 %, as read_sites gives them
+    sites = next(site_source(f / "points.parquet", ctx, chunk_size=n).chunks())   # the first 1 %
     t0 = time.perf_counter()
-    r = check_prepared(sites, ctx.prepared)
+    r = check_chunk(sites, ctx)
     seconds = time.perf_counter() - t0
-    return Measured(seconds * SUBSET, {"sites": len(r["sites"]) * SUBSET},
+    return Measured(seconds * SUBSET, {"sites": len(r.sites) * SUBSET},
                     note=f"check_prepared on the first {n:,} points in memory, time x{SUBSET} (layers and points "
                          "read untimed); peak memory of the subset")
 
@@ -161,7 +158,7 @@ def targets(rec: dict) -> list[dict]:
 WORKLOADS = [Workload(
     name="stream", title="streaming check: 10 million point sites x 30,000 units + red line, bounded memory",
     sizes=SIZES, prepare=prepare, load=load,
-    impls=[Impl("ours", ours, role="ours", note="redline.spatial.streaming.stream_check (GeoParquet in, CSV out)"),
+    impls=[Impl("ours", ours, role="ours", note="redline.check_stream (GeoParquet in, CSV out)"),
            Impl(f"check_sites in memory, 1/{SUBSET} subset (time x{SUBSET})", in_memory_subset),
            Impl("geopandas.sjoin (units only, in memory)", gpd_sjoin)],
     summarize=summarize, compare=compare, targets=targets)]

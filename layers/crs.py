@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass, field
 
 import pyproj
+
 from redline.layers.errors import InputError, UsageError
 
 DATUMS = ("cgcs2000", "xian1980", "beijing1954")
@@ -238,31 +239,59 @@ def parse_crs(text: str | int) -> pyproj.CRS:
         raise UsageError(f"unknown CRS {text!r}" + (f": {detail}" if detail else "")) from None
 
 
-def parse_towgs84(text: str | list | tuple) -> list[float]:
-    """Seven datum-transformation parameters ``dx,dy,dz,rx,ry,rz,ds`` (as in 国土TXT's 转换参数).
+def parse_towgs84(text: str | list | tuple | None) -> tuple[float, ...] | None:
+    """Datum-transformation parameters: three (``dx,dy,dz``, metres) or seven (``dx,dy,dz,rx,ry,rz,ds``:
+    metres, arc-seconds, ppm; PROJ's ``+towgs84`` position-vector convention, as in 国土TXT's 转换参数).
 
-    Full-width commas and spaces are accepted. Units as PROJ's ``+towgs84``: metres, arc-seconds, ppm.
+    Full-width commas, semicolons and spaces are accepted; None stays None.
 
     Raises
     ------
     UsageError
-        Not seven numbers.
+        Not three or seven finite numbers.
 
     Examples
     --------
     >>> parse_towgs84("15.8, -154.4，-82.3,0,0,0,0")
-    [15.8, -154.4, -82.3, 0.0, 0.0, 0.0, 0.0]
+    (15.8, -154.4, -82.3, 0.0, 0.0, 0.0, 0.0)
+    >>> parse_towgs84("1,2,3")
+    (1.0, 2.0, 3.0)
     """
+    if text is None:
+        return None
     items = list(text) if isinstance(text, (list, tuple)) else \
-        str(text).replace("，", ",").replace(";", ",").split(",")
+        [p for p in str(text).replace("，", ",").replace(";", ",").split(",")]
     try:
-        values = [float(str(v).strip()) for v in items]
+        values = tuple(float(str(v).strip()) for v in items)
     except ValueError:
-        raise UsageError(f"--towgs84 {text!r}: the 7 parameters dx,dy,dz,rx,ry,rz,ds must be numbers") from None
-    if len(values) != 7 or not all(math.isfinite(v) for v in values):
-        raise UsageError(f"--towgs84 {text!r}: give 7 numbers dx,dy,dz,rx,ry,rz,ds (metres, arc-seconds, ppm), "
-                         f"not {len(values)}")
+        raise UsageError(f"--towgs84 {text!r}: the parameters dx,dy,dz[,rx,ry,rz,ds] must be numbers") from None
+    if len(values) not in (3, 7) or not all(math.isfinite(v) for v in values):
+        raise UsageError(f"--towgs84 {text!r}: give 3 numbers dx,dy,dz (metres) or 7 numbers "
+                         f"dx,dy,dz,rx,ry,rz,ds (metres, arc-seconds, ppm), not {len(values)}")
     return values
+
+
+def proj4_without_towgs84(crs: pyproj.CRS) -> str:
+    """The PROJ string of a CRS without ``+type=crs`` or any ``+towgs84``.
+
+    >>> proj4_without_towgs84(pyproj.CRS.from_epsg(4526)).startswith("+proj=tmerc")
+    True
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        text = crs.to_proj4()
+    return " ".join(t for t in text.split() if not t.startswith(("+type=", "+towgs84=")))
+
+
+def with_towgs84(crs: pyproj.CRS, params: tuple[float, ...]) -> pyproj.CRS:
+    """The CRS with the given ``+towgs84`` parameters (3 or 7 numbers).
+
+    >>> with_towgs84(pyproj.CRS.from_epsg(2382), (1.0, 2.0, 3.0)).to_proj4().count("+towgs84=1,2,3")
+    1
+    """
+    return pyproj.CRS.from_proj4(f"{proj4_without_towgs84(crs)} +towgs84={','.join(f'{v:.10g}' for v in params)}")
 
 
 def cgcs2000_counterpart(crs: pyproj.CRS | None) -> int | None:

@@ -41,9 +41,10 @@ import numpy as np
 import pyogrio
 import pyproj
 import shapely
-from redline.layers.errors import UsageError
 from shapely import affinity
 from shapely.geometry import LineString, Point, Polygon, box
+
+from redline.layers.errors import UsageError
 
 CRS = "EPSG:4525"
 LONLAT = "EPSG:4490"

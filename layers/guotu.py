@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+
 from redline.layers.crs import (
     DATUM_LABELS,
     GEOGRAPHIC,

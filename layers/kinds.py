@@ -20,6 +20,7 @@ from importlib import resources
 
 import geopandas as gpd
 import pandas as pd
+
 from redline.layers.errors import UsageError
 
 KIND_IDS = ("red_line", "protected_area", "protected_area_zone", "shoreline_zone", "river",

@@ -120,6 +120,59 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> None:
         f.write(data)
 
 
+@contextlib.contextmanager
+def staged_files(folder: str | os.PathLike, names: list[str]) -> Iterator[dict[str, Path]]:
+    """Temporary paths for several outputs of ``folder``, moved into place all together when the block
+    succeeds, or not at all.
+
+    The paths lie in a hidden temporary folder inside ``folder`` (created if needed), so the move is a
+    rename on the same filesystem. When the block ends without error, every file is synced and moved into
+    place; on any failure nothing is left under a final name (files already moved are removed again) and
+    the temporary folder is removed. Other files in ``folder`` are left alone.
+
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> with staged_files(d, ["a.csv"]) as paths:
+    ...     _ = paths["a.csv"].write_bytes(b"x")
+    >>> sorted(os.listdir(d))
+    ['a.csv']
+    """
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".redline-", suffix=".part", dir=out))
+    moved: list[Path] = []
+    try:
+        paths = {name: tmp / name for name in names}
+        yield paths
+        for p in paths.values():
+            with open(p, "rb+") as f:
+                os.fsync(f.fileno())
+        for name, p in paths.items():
+            os.replace(p, out / name)
+            moved.append(out / name)
+    except BaseException:
+        for p in moved:
+            p.unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_files(folder: str | os.PathLike, files: dict[str, bytes]) -> list[Path]:
+    """Write several files into ``folder`` all together or not at all (:func:`staged_files`); returns the
+    paths written.
+
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> [p.name for p in write_files(d, {"a.csv": b"x", "b.json": b"{}"})]
+    ['a.csv', 'b.json']
+    """
+    with staged_files(folder, list(files)) as paths:
+        for name, data in files.items():
+            paths[name].write_bytes(data)
+    return [Path(folder) / name for name in files]
+
+
 def to_json(obj) -> str:
     """JSON as redline writes it: UTF-8 text (not escaped), 2-space indent, NaN as null."""
     return json.dumps(_clean(obj), ensure_ascii=False, indent=2)

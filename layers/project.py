@@ -148,8 +148,23 @@ class Project:
         """Every layer a site is checked against: all but boundaries, sites, roads and towns."""
         return [s for s in self.layers.values() if is_control_kind(s.kind)]
 
-    def layer(self, ref: str) -> LayerSpec:
-        """A layer by id, or by kind when exactly one layer has that kind."""
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None) -> Project:
+        """Read a project file (:func:`load_project`); a folder means its ``redline.toml``."""
+        return load_project(path)
+
+    def layer(self, ref: str, *, repair: bool = False):
+        """A layer of the project, read: a GeoDataFrame with the kind's canonical columns and its
+        :class:`~redline.layers.info.LayerInfo` (source and date included).
+
+        ``ref`` is a layer id, or a kind when exactly one layer has that kind.
+        """
+        from redline.layers.readers import read_project_layer
+
+        return read_project_layer(self, self.spec(ref).id, repair=repair)
+
+    def spec(self, ref: str) -> LayerSpec:
+        """A layer's entry in the project file, by id, or by kind when exactly one layer has that kind."""
         if ref in self.layers:
             return self.layers[ref]
         by_kind = [s for s in self.layers.values() if s.kind == ref]

@@ -34,7 +34,16 @@ import pyarrow as pa
 import pyogrio
 import pyproj
 import shapely
-from redline.layers.crs import cgcs2000_counterpart, datum_of, epsg_of, parse_crs, parse_towgs84, sniff_crs
+
+from redline.layers.crs import (
+    cgcs2000_counterpart,
+    datum_of,
+    epsg_of,
+    parse_crs,
+    parse_towgs84,
+    sniff_crs,
+    with_towgs84,
+)
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import LayerInfo, layer_info, with_info
 from redline.layers.kinds import map_attributes
@@ -335,7 +344,7 @@ def layer_from_frame(gdf: gpd.GeoDataFrame, path: str | os.PathLike, *, encoding
     if encoding:
         _check_encoding(encoding)
     enc_info, warns = _utf8_format("GeoParquet", encoding)
-    _check_finite(np.asarray(gdf.geometry.values), path)
+    check_finite(np.asarray(gdf.geometry.values), path)
     crs_info, crs_warns = _settle_crs(gdf, path, crs, quiet_datum=towgs84 is not None)
     return _finish_layer(gdf, path, "GeoParquet", None, enc_info, crs_info, warns + crs_warns, {}, kind=kind,
                          fields=fields, repair=repair, towgs84=towgs84, validate=validate)
@@ -486,7 +495,7 @@ def _read_vector(path: Path, fmt: str, layer, encoding: str | None) -> tuple[gpd
                 gdf = gpd.read_parquet(path)
         except Exception as exc:  # pyarrow raises many kinds
             raise InputError(f"cannot read GeoParquet: {_short(exc)}", path=str(path)) from None
-        _check_finite(np.asarray(gdf.geometry.values), path)
+        check_finite(np.asarray(gdf.geometry.values), path)
         return gdf, layer, warns
     if fmt == "CSV":
         return _read_points_csv(path, encoding), layer, warns
@@ -608,7 +617,7 @@ def read_ogr(path: str | os.PathLike, *, layer=None, encoding: str | None = None
                 if isinstance(batch, BaseException):
                     raise batch
                 part = shapely.from_wkb(batch.column(gname).to_numpy(zero_copy_only=False))
-                _check_finite(part, path, offset=sum(len(g) for g in geoms))  # while GDAL reads on
+                check_finite(part, path, offset=sum(len(g) for g in geoms))  # while GDAL reads on
                 geoms.append(part)
                 tables.append(batch.drop_columns([gname]))
         finally:
@@ -674,7 +683,7 @@ def _read_points_csv(path: Path, encoding: str | None) -> gpd.GeoDataFrame:
                      + ", ".join(map(str, df.columns)), path=str(path))
 
 
-def _check_finite(geoms: np.ndarray, path, *, offset: int = 0) -> None:
+def check_finite(geoms: np.ndarray, path, *, offset: int = 0) -> None:
     """InputError naming the first feature (numbered from ``offset``) with a NaN or infinite coordinate."""
     if np.isfinite(shapely.get_coordinates(geoms).sum()):  # one pass (GEOS bounds skip NaN: no shortcut)
         return
@@ -764,9 +773,9 @@ def convert_old_datum(gdf: gpd.GeoDataFrame, towgs84: str, *, path=None, crs_inf
         raise UsageError(f"{gdf.crs.name} is no Xi'an 1980 / Beijing 1954 zone redline knows: give the layer's "
                          "CRS as an EPSG code with --crs", path=where)
     text = ",".join(f"{v:.10g}" for v in params)
-    src = pyproj.CRS.from_proj4(_proj4(gdf.crs) + f" +towgs84={text}")
+    src = with_towgs84(gdf.crs, params)
     dst_crs = pyproj.CRS.from_epsg(target)
-    dst = pyproj.CRS.from_proj4(_proj4(dst_crs) + " +towgs84=0,0,0,0,0,0,0")
+    dst = with_towgs84(dst_crs, (0.0,) * 7)
     transformer = pyproj.Transformer.from_crs(src, dst, always_xy=True)
 
     def fn(xy: np.ndarray) -> np.ndarray:
@@ -783,15 +792,7 @@ def convert_old_datum(gdf: gpd.GeoDataFrame, towgs84: str, *, path=None, crs_inf
     info = {"epsg": target, "name": dst_crs.name,
             "source": f"{was}: {gdf.crs.name}, converted with the given transformation parameters"}
     return out, info, {"from_epsg": epsg_of(gdf.crs), "from_name": gdf.crs.name, "to_epsg": target,
-                       "towgs84": params, "note": note}
-
-
-def _proj4(crs: pyproj.CRS) -> str:
-    """The PROJ string of a CRS without ``+type=crs`` or any ``+towgs84``."""
-    with _warnings.catch_warnings():
-        _warnings.simplefilter("ignore", UserWarning)
-        text = crs.to_proj4()
-    return " ".join(t for t in text.split() if not t.startswith(("+type=", "+towgs84=")))
+                       "towgs84": list(params), "note": note}
 
 
 def invalid_report(gdf: gpd.GeoDataFrame) -> dict:
@@ -843,7 +844,7 @@ def read_project_layer(project, layer_id: str, *, repair: bool = False) -> gpd.G
     Its :class:`~redline.layers.info.LayerInfo` also carries ``id``, ``label``, ``source`` and ``date`` (the
     layer's stated provenance).
     """
-    spec = project.layer(layer_id)
+    spec = project.spec(layer_id)
     if not spec.path.exists():
         raise InputError(f"layer {spec.id!r} of the project: file not found", path=str(spec.path))
     gdf = read_layer(spec.path, spec.layer, encoding=spec.encoding, kind=spec.kind, fields=spec.fields,

@@ -35,6 +35,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+
 from redline.layers.info import layer_info
 from redline.layers.kinds import kind_info
 from redline.maps.gcj02 import shift_geometries

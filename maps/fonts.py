@@ -18,6 +18,7 @@ from functools import cache
 
 from matplotlib import font_manager as fm
 from matplotlib import ft2font
+
 from redline.layers.errors import RedlineError
 
 # Simplified-Chinese sans fonts in order of preference (Debian: fonts-noto-cjk, fonts-wqy-microhei).

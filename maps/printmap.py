@@ -38,6 +38,7 @@ from matplotlib.legend_handler import HandlerBase  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, PathPatch, Polygon, Rectangle  # noqa: E402
 from matplotlib.path import Path as MPath  # noqa: E402
+
 from redline.layers.crs import DATUM_LABELS, describe_gk, epsg_of  # noqa: E402
 from redline.layers.errors import UsageError  # noqa: E402
 from redline.layers.outputs import atomic_path  # noqa: E402

@@ -27,6 +27,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch, PathPatch
+
 from redline.maps.fonts import find_cjk_font
 from redline.maps.printmap import line_path, polygon_path
 from redline.maps.styles import Style, load_styles

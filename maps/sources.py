@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import pyproj
+
 from redline.layers.crs import utm_like_gk_for
 from redline.layers.errors import UsageError
 from redline.maps.styles import LayerStyle, StyleBook

@@ -20,10 +20,11 @@ import geopandas as gpd
 import numpy as np
 import pyproj
 import shapely
+from shapely import ops
+
 from redline.layers.errors import InputError
 from redline.maps.layout import KIND_LABELS, Element, Layout
 from redline.maps.styles import Style, StyleBook
-from shapely import ops
 
 AREA_KINDS = ("patch", "zone")
 LINE_KINDS = ("belt", "corridor", "barrier", "axis")

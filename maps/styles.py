@@ -25,6 +25,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 from matplotlib import colors as mcolors
+
 from redline.layers.errors import InputError
 
 STYLE_KEYS = ("label", "color", "weight", "opacity", "dash", "fill", "fill_color", "fill_opacity", "hatch",

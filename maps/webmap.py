@@ -35,6 +35,7 @@ import offlinefolium as folium
 import shapely
 from branca.element import Element, MacroElement
 from offlinefolium.template import Template
+
 from redline.layers.crs import DATUM_LABELS
 from redline.layers.errors import UsageError
 from redline.layers.outputs import atomic_path

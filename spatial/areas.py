@@ -34,6 +34,7 @@ from functools import cache
 import numpy as np
 import pyproj
 import shapely
+
 from redline.layers.crs import describe_gk, epsg_of
 
 DENSIFY_M = 30.0

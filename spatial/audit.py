@@ -26,6 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+
 from redline.layers.crs import datum_of
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import layer_info, with_info
@@ -724,7 +725,7 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
 
     def get(lid: str) -> gpd.GeoDataFrame:
         if lid not in layers:
-            spec = project.layer(lid)
+            spec = project.spec(lid)
             gdf = read_project_layer(project, spec.id)
             meta = layer_info(gdf)
             for w in meta.warnings:
@@ -800,7 +801,7 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
         ref = stated_layer or next(iter(of_kind(("red_line",))), None)
         if ref is None:
             raise UsageError("--stated: the project has no red-line layer; name the layer with --stated-layer")
-        lid = project.layer(ref).id
+        lid = project.spec(ref).id
         if county is None and stated_share is not None:
             raise UsageError("--stated-share needs a boundary layer in the project ([region] boundary)")
         stated_result = stated_check(get(lid), county, stated=stated, stated_share=stated_share, tolerance=tol,

@@ -15,6 +15,7 @@ import os
 import geopandas as gpd
 import numpy as np
 import shapely
+
 from redline.layers.info import layer_info
 from redline.layers.readers import read_layer
 from redline.spatial.areas import ellipsoidal_area, method_description, planar_area

@@ -1353,6 +1353,7 @@ def layer_area_m2(gdf, clip=None) -> float:
     """Ellipsoidal area (m²) of a layer's polygons dissolved (overlaps counted once), optionally clipped
     to the dissolved polygons of ``clip`` (another GeoDataFrame)."""
     import shapely
+
     from redline.spatial.areas import ellipsoidal_area
 
     if gdf.crs is None:

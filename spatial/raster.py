@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import layer_info
 from redline.spatial.overlay import as_array, dissolve, polygonal

@@ -1,6 +1,6 @@
 """The outputs of a site check: tables (CSV, XLSX) and the 压覆分析报告 (self-contained HTML, DOCX).
 
-Every function takes the result of :func:`redline.spatial.checks.check_sites` with its ``provenance`` block (as
+Every function takes the result of :func:`redline.check` with its ``provenance`` block (as
 written to ``check.json``) and returns text or bytes; the caller writes them (atomically). Maps come in as
 already-rendered PNG bytes (``images``): this module draws nothing.
 
@@ -26,7 +26,7 @@ import html
 import io
 from collections.abc import Iterable
 
-from redline.spatial.checks import fmt_ha, fmt_m, fmt_m2, fmt_pct
+from redline.spatial.check.findings import fmt_ha, fmt_m, fmt_m2, fmt_pct
 from redline.spatial.rules import LEVEL_LABELS
 from redline.spatial.xlsx import printable, printable_copy, safe_cell
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import shapely
+
 from redline.layers.errors import InputError
 from redline.layers.info import layer_info
 from redline.spatial.areas import ellipsoidal_area, method_description, planar_area

@@ -10,6 +10,7 @@ import numpy as np
 import pyproj
 import pytest
 import shapely
+
 from redline.spatial.areas import densify, ellipsoidal_area, geodesic_length, planar_area, shoelace, to_lonlat
 
 GEOD = pyproj.Geod(ellps="GRS80")  # CGCS2000's ellipsoid differs from GRS80 only in f by 1e-11

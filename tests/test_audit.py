@@ -17,6 +17,7 @@ import pyproj
 import pytest
 import shapely
 from click.testing import CliRunner
+
 from redline.layers.errors import UsageError
 from redline.spatial.audit import (
     audit_layers,

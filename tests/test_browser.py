@@ -16,9 +16,10 @@ import tomllib
 import geopandas as gpd
 import pytest
 import shapely
+from test_maps import XSS, write_small_project
+
 from redline.layers.kinds import kind_label
 from redline.layers.project import load_project
-from test_maps import XSS, write_small_project
 
 pytestmark = pytest.mark.browser
 

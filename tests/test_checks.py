@@ -12,12 +12,14 @@ import numpy as np
 import pyproj
 import pytest
 import shapely
+from shapely.geometry import LineString, Point, box
+
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import LayerInfo, layer_info, with_info
+from redline.layers.sites import read_sites, validate_sites
 from redline.spatial.areas import ellipsoidal_area
-from redline.spatial.checks import check_project, check_sites, read_sites, validate_sites, verdict_of
+from redline.spatial.check import check_project, check_sites, verdict_of
 from redline.spatial.rules import load_rules
-from shapely.geometry import LineString, Point, box
 
 CRS = 4525
 X, Y = 37_500_000.0, 4_250_000.0            # on the central meridian 111°E, about 38.4°N
@@ -65,8 +67,9 @@ RED = box(X, Y, X + 1000, Y + 1000)
 
 
 def run(site_gdf, layers: dict, **kw) -> dict:
+    """The JSON-shaped result of a check (what ``redline check --json`` prints)."""
     kw.setdefault("coverage", COUNTY)
-    return check_sites(site_gdf, layers, **kw)
+    return check_sites(site_gdf, layers, **kw).to_dict()
 
 
 def summary(site: dict, layer_id: str) -> dict:
@@ -324,9 +327,9 @@ def test_prohibited_outweighs_missing_coverage(region):
 
 def test_default_coverage_is_the_boundary_layer_else_the_hull(region):
     far = sites([box(X + 8000, Y + 8000, X + 8100, Y + 8100)], ["energy"])
-    assert check_sites(far, region)["sites"][0]["verdict"] == "无法判定"   # beyond the hull of the layers
+    assert check_sites(far, region).to_dict()["sites"][0]["verdict"] == "无法判定"   # beyond the hull of the layers
     with_county = {**region, "county": layer("boundary", [box(X - 9000, Y - 9000, X + 9000, Y + 9000)])}
-    out = check_sites(far, with_county)
+    out = check_sites(far, with_county).to_dict()
     assert out["sites"][0]["verdict"] == "符合" and out["analysis"]["coverage"]["label"] == "行政区划"
 
 
@@ -501,7 +504,7 @@ def test_check_project_reads_layers_with_their_mapping_and_provenance(tmp_path):
 
     write_project(tmp_path)
     run_ = check_project(tmp_path / "sites.gpkg", load_project(tmp_path / "redline.toml"))
-    mine, trail = run_.result["sites"]
+    mine, trail = run_.to_dict()["sites"]
     assert (mine["site_id"], mine["verdict"], mine["project_type"]) == ("K1", "不符合", "mining")
     assert mine["hits"][0]["feature_name"] == "红线甲" and mine["hits"][0]["feature_id"] == "HX001"
     assert trail["verdict"] == "需论证" and trail["hits"][0]["zone"] == "实验区"
@@ -509,7 +512,7 @@ def test_check_project_reads_layers_with_their_mapping_and_provenance(tmp_path):
     assert ("sites", None) in roles and ("layer", "red_line") in roles and ("project", None) in roles
     rec = next(r for r in run_.inputs if r.get("layer") == "red_line")
     assert rec["vintage"] == "2025-12-31" and rec["source"] == "测试局" and len(rec["sha256"]) == 64
-    assert run_.result["project"]["name"] == "测试县"
+    assert run_.to_dict()["project"]["name"] == "测试县"
 
 
 def test_project_missing_a_layer_file_is_named(tmp_path):
@@ -526,10 +529,10 @@ def test_field_mapping_that_matches_nothing_is_warned_with_layer_and_field(tmp_p
 
     write_project(tmp_path, farm_fields='fields = { zone = "FQLX" }')
     run_ = check_project(tmp_path / "sites.gpkg", load_project(tmp_path / "redline.toml"))
-    ws = [w for w in run_.result["warnings"] if "FQLX" in w]
+    ws = [w for w in run_.to_dict()["warnings"] if "FQLX" in w]
     assert ws and all("pa" in w for w in ws)
     # the mapping fell back to the kind's default field GNFQ, so the zone is still known
-    assert run_.result["sites"][1]["hits"][0]["zone"] == "实验区"
+    assert run_.to_dict()["sites"][1]["hits"][0]["zone"] == "实验区"
 
 
 def test_distance_rule_naming_a_missing_layer_is_an_input_error(tmp_path):
@@ -546,7 +549,7 @@ def test_quick_check_with_layer_arguments(tmp_path):
     gpd.GeoDataFrame({"HXMC": ["红线甲"]}, geometry=[RED], crs=CRS).to_file(tmp_path / "rl.shp",
                                                                           encoding="utf-8")
     run_ = check_project(tmp_path / "sites.gpkg", layer_args=[("red_line", str(tmp_path / "rl.shp"))])
-    mine, trail = run_.result["sites"]
+    mine, trail = run_.to_dict()["sites"]
     assert mine["verdict"] == "不符合" and mine["hits"][0]["feature_name"] == "红线甲"
     assert trail["verdict"] == "无法判定"     # beyond the red line's hull: no data there
     with pytest.raises(UsageError):
@@ -570,7 +573,7 @@ def demo(demo_dir):
 
 def test_demo_sites_get_the_verdicts_their_construction_implies(demo):
     demo_dir, project = demo
-    out = check_project(demo_dir / "sites" / "项目选址.gpkg", project).result
+    out = check_project(demo_dir / "sites" / "项目选址.gpkg", project).to_dict()
     got = {s["site_id"]: s for s in out["sites"]}
     for sid, want in DEMO_VERDICTS.items():
         assert got[sid]["verdict"] in want, (sid, got[sid]["findings"])
@@ -587,7 +590,7 @@ def test_demo_touches_match_the_generator(demo):
 
     demo_dir, project = demo
     facts = {f["id"]: f for f in build_region(2026).facts["sites"]}
-    out = check_project(demo_dir / "sites" / "项目选址.gpkg", project).result
+    out = check_project(demo_dir / "sites" / "项目选址.gpkg", project).to_dict()
     for s in out["sites"]:
         touched = {L["layer"] for L in s["layers"] if L["touched"] and L["layer"] in CONTROL_LAYER_IDS}
         assert touched == set(facts[s["site_id"]]["touches"]), s["site_id"]
@@ -598,7 +601,7 @@ def test_demo_txt_sites(demo, num):
     demo_dir, project = demo
     path = next((demo_dir / "sites").glob(f"{num}_*.txt"))
     type_id, verdict = DEMO_TXT[num]
-    out = check_project(path, project, project_type=type_id).result
+    out = check_project(path, project, project_type=type_id).to_dict()
     assert {s["verdict"] for s in out["sites"]} == {verdict}
     if num == "03":
         assert out["sites"][0]["coverage"]["inside"] is False
@@ -611,11 +614,11 @@ def test_demo_areas_agree_with_an_independent_overlay(demo):
     run_ = check_project(demo_dir / "sites" / "项目选址.gpkg", project)
     sg = run_.sites[run_.sites.geom_type.isin(["Polygon", "MultiPolygon"])]
     for lid in ("protected_areas", "control_units", "red_line"):
-        zl = run_.layers[lid]
+        zl = run_.context.prepared.layers[lid]
         dissolved = gpd.GeoDataFrame(geometry=[zl.union_all()], crs=zl.crs)
         ov = gpd.overlay(sg[["site_id", "geometry"]], dissolved, how="intersection", keep_geom_type=True)
         want = dict(zip(ov["site_id"], ellipsoidal_area(ov.geometry, zl.crs), strict=True))
-        for s in run_.result["sites"]:
+        for s in run_.to_dict()["sites"]:
             if s["site_id"] in set(sg["site_id"]):
                 assert summary(s, lid)["overlap_m2"] == pytest.approx(want.get(s["site_id"], 0.0), rel=1e-6,
                                                                       abs=1e-6), (lid, s["site_id"])

@@ -17,10 +17,10 @@ import pyproj
 import pytest
 import shapely
 from click.testing import CliRunner
-from redline.layers.readers import read_layer
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from redline.cli import main
+from redline.layers.readers import read_layer
 
 X0, Y0 = 38_401_000.0, 4_140_000.0  # CGCS2000 3-degree zone 38 (EPSG 4488 + 38)
 NAMES = ["汾河湿地", "带孔地块", "两块地"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pyproj
 import pytest
+
 from redline.layers.crs import (
     cgcs2000_counterpart,
     datum_of,
@@ -215,9 +216,11 @@ def test_datum_of() -> None:
 
 
 def test_parse_towgs84() -> None:
-    assert parse_towgs84("15.8,-154.4,-82.3,0,0,0,0") == [15.8, -154.4, -82.3, 0, 0, 0, 0]
-    assert parse_towgs84(" 1 ，2, 3,0.1,0.2,0.3,1.5") == [1, 2, 3, 0.1, 0.2, 0.3, 1.5]
-    for bad in ("1,2,3", "1,2,3,4,5,6,7,8", "a,b,c,d,e,f,g", ",,,,,,", "1,2,3,4,5,6,nan"):
+    assert parse_towgs84("15.8,-154.4,-82.3,0,0,0,0") == (15.8, -154.4, -82.3, 0, 0, 0, 0)
+    assert parse_towgs84(" 1 ，2, 3,0.1,0.2,0.3,1.5") == (1, 2, 3, 0.1, 0.2, 0.3, 1.5)
+    assert parse_towgs84("1,2,3") == (1, 2, 3)   # translation only, as PROJ's +towgs84 takes it
+    assert parse_towgs84(None) is None
+    for bad in ("1,2", "1,2,3,4", "1,2,3,4,5,6,7,8", "a,b,c,d,e,f,g", ",,,,,,", "1,2,3,4,5,6,nan"):
         with pytest.raises(UsageError, match="towgs84"):
             parse_towgs84(bad)
 

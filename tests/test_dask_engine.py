@@ -23,19 +23,20 @@ from shapely.geometry import box
 
 pytest.importorskip("distributed")
 
-from redline.layers.errors import InputError, UsageError  # noqa: E402
-from redline.layers.info import LayerInfo, with_info
-from redline.spatial.checks import check_project, check_sites, prepare_layers  # noqa: E402
-from redline.spatial.dask_engine import (  # noqa: E402
-    area_shares_dask,
-    check_prepared_dask,
-    dask_checker,
-    dask_client,
-    spatial_partitions,
-)
-from redline.spatial.shares import area_shares  # noqa: E402
-
 from redline.cli import main  # noqa: E402
+from redline.layers.errors import InputError, UsageError  # noqa: E402
+from redline.layers.info import LayerInfo, with_info  # noqa: E402
+from redline.layers.sites import SiteSource  # noqa: E402
+from redline.spatial.check import (  # noqa: E402
+    CheckContext,
+    check_project,
+    check_sites,
+    load_check_layers,
+    prepare_layers,
+)
+from redline.spatial.check.dask import check_dask  # noqa: E402
+from redline.spatial.dask_engine import area_shares_dask, dask_client, spatial_partitions  # noqa: E402
+from redline.spatial.shares import area_shares  # noqa: E402
 
 CRS = 4525
 X, Y = 37_500_000.0, 4_250_000.0   # on the central meridian 111°E, about 38.4°N
@@ -89,10 +90,10 @@ def test_demo_check_equals_local(demo_dir, client):
 
     project = load_project(demo_dir / "redline.toml")
     for sites in (demo_dir / "sites", demo_dir / "sites" / "项目选址.gpkg"):
-        local = check_project(sites, project).result
+        local = check_project(sites, project).to_dict()
         seen = []
-        dask = check_project(sites, project, checker=dask_checker(client, npartitions=3),
-                             progress=lambda k, n, label, seen=seen: seen.append((k, n))).result
+        dask = check_dask(sites, load_check_layers(project), client=client, npartitions=3,
+                          progress=lambda k, n, label, seen=seen: seen.append((k, n))).to_dict()
         assert_same(local, dask, rel=1e-12)
         assert [s["site_id"] for s in dask["sites"]] == [s["site_id"] for s in local["sites"]]
         assert seen[-1][0] == seen[-1][1] >= 2            # one progress call per partition
@@ -114,10 +115,10 @@ def test_a_geoparquet_dataset_keeps_its_files_as_partitions(demo_dir, client, tm
                           "type": ["housing", "mining"] * (n // 2)}, geometry=pts, crs=CRS
                          ).to_parquet(folder / f"part.{k}.parquet")
     project = load_project(demo_dir / "redline.toml")
-    local = check_project(folder, project).result
+    local = check_project(folder, project).to_dict()
     seen = []
-    dask = check_project(folder, project, checker=dask_checker(client),
-                         progress=lambda k, n, label: seen.append(n)).result
+    dask = check_dask(folder, load_check_layers(project), client=client,
+                      progress=lambda k, n, label: seen.append(n)).to_dict()
     assert set(seen) == {3}
     assert_same(local, dask, rel=1e-12)
 
@@ -168,12 +169,15 @@ def generated_layers(n_units: int, n_red: int, seed: int) -> tuple[dict, tuple]:
     return {"county": county, "control_units": cu, "red_line": rl, "roads": rd}, ext
 
 
+def _context(layers: dict, **kw) -> CheckContext:
+    return CheckContext(prepared=prepare_layers(layers, **kw), inputs=[], warnings=[])
+
+
 def _compare_generated(client, n_sites: int, n_units: int, n_red: int, npartitions: int) -> None:
     layers, ext = generated_layers(n_units, n_red, seed=7)
     sites = mixed_sites(n_sites, ext, seed=8)
-    local = check_sites(sites, layers)
-    prepared = prepare_layers(layers)
-    dask = check_prepared_dask(sites, prepared, client=client, npartitions=npartitions)
+    local = check_sites(sites, layers).to_dict()
+    dask = check_dask(sites, _context(layers), client=client, npartitions=npartitions).to_dict()
     assert_same(local, dask, rel=1e-12)
     verdicts = local["summary"]["verdicts"]
     assert sum(v > 0 for v in verdicts.values()) >= 3      # the set exercises several verdicts
@@ -194,9 +198,9 @@ def test_a_hand_checked_overlap_on_the_cluster(client):
     site = gpd.GeoDataFrame({"name": ["矿山", "远处"], "type": ["mining", "mining"]},
                             geometry=[box(X + 500, Y, X + 1500, Y + 1000), shapely.Point(X + 1300, Y + 500)],
                             crs=CRS)
-    p = prepare_layers({"red_line": rl}, kinds={"red_line": "red_line"}, coverage=box(X - 5e3, Y - 5e3, X + 5e3,
-                                                                                      Y + 5e3))
-    out = check_prepared_dask(site, p, client=client, npartitions=2)
+    ctx = _context({"red_line": rl}, kinds={"red_line": "red_line"}, coverage=box(X - 5e3, Y - 5e3, X + 5e3,
+                                                                                  Y + 5e3))
+    out = check_dask(site, ctx, client=client, npartitions=2).to_dict()
     first, second = out["sites"]
     assert first["verdict"] == "不符合" and first["layers"][0]["pct_of_site"] == pytest.approx(50.0, abs=1e-3)
     ll = np.column_stack(TO_LL.transform([X + 500, X + 1000, X + 1000, X + 500], [Y, Y, Y + 1000, Y + 1000]))
@@ -217,12 +221,12 @@ def test_spatial_partitions_are_compact_and_keep_positions():
 
 def test_a_worker_error_reaches_the_caller_as_the_same_error(client):
     rl = gpd.GeoDataFrame(geometry=[box(X, Y, X + 1000, Y + 1000)], crs=CRS)
-    p = prepare_layers({"red_line": rl}, kinds={"red_line": "red_line"})
+    ctx = _context({"red_line": rl}, kinds={"red_line": "red_line"})
     bowtie = shapely.Polygon([(X, Y), (X + 10, Y + 10), (X + 10, Y), (X, Y + 10)])
     bad = gpd.GeoDataFrame({"name": ["甲", "乙"]}, geometry=[box(X, Y, X + 1, Y + 1), bowtie], crs=CRS)
     bad["_source"], bad["_row"] = "sites.gpkg", [0, 1]
     with pytest.raises(InputError) as exc:
-        check_prepared_dask(bad, p, client=client, npartitions=1)
+        check_dask(bad, ctx, client=client, npartitions=1)
     assert str(exc.value).startswith("sites.gpkg, feature 1 (乙): invalid site geometry")
     assert exc.value.exit_code == 3
     again = pickle.loads(pickle.dumps(exc.value))          # what crossing from a worker does
@@ -379,17 +383,17 @@ def demo_county(demo_dir):
 
 @pytest.fixture
 def no_client_reading(monkeypatch):
-    """Reading a site in this (the client's) process fails: ``read_sites`` raises, and so do ``read_layer``
-    and ``geopandas.read_parquet`` for a GeoParquet file (the control layers, GeoPackage and Shapefile,
-    are read here as they should be). The cluster's workers are other processes, untouched: what they
-    read, they read with the real functions. What is left to the client is listing the folder and
-    dask-geopandas opening the files' Parquet footers (pyarrow, not these functions)."""
+    """Reading a site in this (the client's) process fails: ``SiteSource.read`` and ``read_file`` raise, and
+    so do ``read_layer`` and ``geopandas.read_parquet`` for a GeoParquet file (the control layers,
+    GeoPackage and Shapefile, are read here as they should be). The cluster's workers are other processes,
+    untouched: what they read, they read with the real functions. What is left to the client is listing
+    the folder and opening a single file's Parquet footer (pyarrow, not these functions)."""
     import geopandas
-    import redline.layers.readers
-    import redline.spatial.checks
 
-    def refuse_sites(path, *args, **kwargs):
-        raise AssertionError(f"the client read the sites: {path}")
+    import redline.layers.readers
+
+    def refuse_sites(self, *args, **kwargs):
+        raise AssertionError(f"the client read the sites: {self.path}")
 
     def refusing(real):
         def read(path, *args, **kwargs):
@@ -398,7 +402,8 @@ def no_client_reading(monkeypatch):
             return real(path, *args, **kwargs)
         return read
 
-    monkeypatch.setattr(redline.spatial.checks, "read_sites", refuse_sites)
+    monkeypatch.setattr(SiteSource, "read", refuse_sites)
+    monkeypatch.setattr(SiteSource, "read_file", refuse_sites)
     monkeypatch.setattr(redline.layers.readers, "read_layer", refusing(redline.layers.readers.read_layer))
     monkeypatch.setattr(geopandas, "read_parquet", refusing(geopandas.read_parquet))
 
@@ -413,25 +418,25 @@ def test_a_geoparquet_dataset_is_read_by_the_workers_with_the_local_result(demo_
     monkeypatch.chdir(tmp_path)                         # a relative SITES path, as users type it
     project = load_project(demo_dir / "redline.toml")
     local = check_project("sites", project)
+    ctx = load_check_layers(project)
     request.getfixturevalue("no_client_reading")
     seen = []
-    dask = check_project("sites", project, checker=dask_checker(client),
-                         progress=lambda k, n, label: seen.append((k, n)))
+    dask = check_dask("sites", ctx, client=client, progress=lambda k, n, label: seen.append((k, n)))
     assert seen[-1] == (4, 4)                           # one partition per file
-    assert_same(local.result, dask.result, rel=1e-12)
-    ids = [s["site_id"] for s in dask.result["sites"]]
-    assert ids == [s["site_id"] for s in local.result["sites"]]
-    # read order is read_sites': part.0, part.1, part.10, part.2 (not dask's natural order)
-    assert [s["source"] for s in dask.result["sites"]][::12] == [str(Path("sites") / n) for n in
-                                                                  ("part.0.parquet", "part.1.parquet",
-                                                                   "part.10.parquet", "part.2.parquet")]
+    assert_same(local.to_dict(), dask.to_dict(), rel=1e-12)
+    ids = list(dask.sites["site_id"])
+    assert ids == list(local.sites["site_id"])
+    # read order is site_files': part.0, part.1, part.10, part.2 (not the natural order)
+    assert list(dask.sites["source"])[::12] == [str(Path("sites") / n) for n in
+                                                ("part.0.parquet", "part.1.parquet", "part.10.parquet",
+                                                 "part.2.parquet")]
     assert ids[1] == "part.0:DUP" and ids[13] == "part.1:DUP" and ids[14:16] == ["part.1-3", "part.1-4"]
     assert ids[5] == "part.0-6" and ids[0] == "P0-0"
-    assert any("sites part.2.parquet: reprojected" in w for w in dask.result["warnings"])
-    assert dask.result["sites"][0]["location"] and "location" in local.result["sites"][0]
+    assert any("sites part.2.parquet: reprojected" in w for w in dask.warnings)
+    assert dask.sites["location"].iloc[0] and "location" in local.sites.columns
     assert dask.inputs == local.inputs                  # the files hashed on the workers, same records
-    assert list(dask.sites["site_id"]) == ids[:20] and dask.sites.crs == local.sites.crs
-    assert dask.sites.geometry.geom_equals_exact(local.sites.geometry.iloc[:20], 1e-6).all()
+    assert dask.sites.crs == local.sites.crs
+    assert dask.sites.geometry.geom_equals_exact(local.sites.geometry, 1e-6).all()
 
 
 def test_one_geoparquet_file_of_several_row_groups_is_read_by_a_worker_and_checked_in_pieces(
@@ -440,6 +445,7 @@ def test_one_geoparquet_file_of_several_row_groups_is_read_by_a_worker_and_check
     there into 3 pieces (at most one per 200 sites) that any worker may check; the local engine's result,
     with the client unable to read a site (:func:`no_client_reading`)."""
     import pyarrow.parquet as pq
+
     from redline.layers.project import load_project
 
     x0, y0, x1, y1 = demo_county.total_bounds
@@ -455,14 +461,15 @@ def test_one_geoparquet_file_of_several_row_groups_is_read_by_a_worker_and_check
     assert pq.ParquetFile(path).num_row_groups == 5
     project = load_project(demo_dir / "redline.toml")
     local = check_project(path, project)
+    ctx = load_check_layers(project)
     request.getfixturevalue("no_client_reading")
     seen = []
-    dask = check_project(path, project, checker=dask_checker(client), progress=lambda k, n, label: seen.append(n))
+    dask = check_dask(path, ctx, client=client, progress=lambda k, n, label: seen.append(n))
     assert set(seen) == {3}
-    assert_same(local.result, dask.result, rel=1e-12)
-    ids = [s["site_id"] for s in dask.result["sites"]]
+    assert_same(local.to_dict(), dask.to_dict(), rel=1e-12)
+    ids = list(dask.sites["site_id"])
     assert ids[:2] == ["点位-1", "S1"] and ids[10] == "点位-11" and ids[400] == "点位-401"
-    assert list(dask.sites["site_id"]) == ids[:20] and list(dask.sites["name"]) == [f"点{i}" for i in range(20)]
+    assert list(dask.sites["name"][:20]) == [f"点{i}" for i in range(20)]
     assert dask.inputs == local.inputs
 
 
@@ -499,8 +506,8 @@ def test_a_bad_row_in_the_third_file_is_the_local_engines_error(demo_dir, demo_c
 
 def test_a_damaged_file_of_a_dataset_is_the_local_engines_error(demo_dir, demo_county, cluster, tmp_path,
                                                                 request):
-    """The data pages of the second file overwritten, its footer intact: dask-geopandas builds the graph,
-    the worker's read fails; the message is the local engine's ``cannot read GeoParquet: ...``."""
+    """The data pages of the second file overwritten, its footer intact: the worker's read fails; the
+    message is the local engine's ``cannot read GeoParquet: ...``."""
     folder = tmp_path / "sites"
     files = write_dataset(folder, demo_county)
     data = bytearray(files[1].read_bytes())
@@ -514,33 +521,3 @@ def test_a_damaged_file_of_a_dataset_is_the_local_engines_error(demo_dir, demo_c
     assert local.exit_code == dask.exit_code == 3, dask.output
     assert "part.1.parquet: cannot read GeoParquet: " in dask.stderr and dask.stderr == local.stderr
     assert dask.stdout == ""
-
-
-def test_workers_make_of_a_geoparquet_file_what_read_layer_makes(tmp_path):
-    """:func:`redline.spatial.dask_engine.as_read_layer` on what dask-geopandas reads equals ``read_layer``: the
-    frame, its ``attrs`` (warnings included), and the errors, for the options a site file is read with."""
-    import dask_geopandas
-    import pandas as pd
-    from redline.layers.readers import read_layer
-    from redline.spatial.dask_engine import as_read_layer
-
-    bowtie = shapely.Polygon([(X, Y), (X + 10, Y + 10), (X + 10, Y), (X, Y + 10)])
-    g = gpd.GeoDataFrame({"名称": ["甲", "乙", None], "TYPE": ["mining", None, "housing"]},
-                         geometry=[box(X, Y, X + 50, Y + 50), bowtie, None], crs=CRS)
-    g.to_parquet(tmp_path / "crs.parquet")
-    g.set_crs(None, allow_override=True).to_parquet(tmp_path / "nocrs.geoparquet")   # placed by sniffing
-    g.iloc[:1].assign(geometry=[shapely.Point(np.nan, 1.0)]).to_parquet(tmp_path / "nan.parquet")
-    for name, kw in [("crs.parquet", {}), ("crs.parquet", {"repair": True}), ("crs.parquet", {"encoding": "gbk"}),
-                     ("nocrs.geoparquet", {}), ("nocrs.geoparquet", {"crs": "EPSG:4525"}), ("nan.parquet", {}),
-                     ("crs.parquet", {"encoding": "no-such-codec"})]:
-        part = dask_geopandas.read_parquet(str(tmp_path / name), split_row_groups=False).compute()
-        try:
-            want = read_layer(tmp_path / name, kind="site", **kw)
-        except (InputError, UsageError) as exc:
-            with pytest.raises(type(exc)) as got:
-                as_read_layer(part, tmp_path / name, **kw)
-            assert str(got.value) == str(exc)
-            continue
-        got = as_read_layer(part, tmp_path / name, **kw)
-        pd.testing.assert_frame_equal(pd.DataFrame(got), pd.DataFrame(want))
-        assert got.crs == want.crs and got.attrs == want.attrs, (name, kw)

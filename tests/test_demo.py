@@ -19,13 +19,13 @@ import pyproj
 import pytest
 import shapely
 from click.testing import CliRunner
+
+from redline.cli import main
 from redline.layers.demo import SITE_TYPES, TXT_SITES, own_files, write_demo
 from redline.layers.errors import UsageError
 from redline.layers.guotu import read_guotu
 from redline.layers.kinds import map_attributes
 from redline.layers.project import load_project
-
-from redline.cli import main
 
 CGCS2000 = pyproj.Geod(a=6378137.0, f=1 / 298.257222101)
 GPKG = "data/示范县.gpkg"

@@ -16,10 +16,11 @@ import shapely
 import shapely.affinity
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
+
 from redline.layers.errors import InputError, UsageError
 from redline.layers.guotu import is_guotu, read_guotu, write_guotu
 from redline.layers.info import layer_info
-from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "formats" / "guotu-txt-samples"
 

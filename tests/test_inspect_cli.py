@@ -19,10 +19,10 @@ import pyproj
 import pytest
 import shapely
 from click.testing import CliRunner
-from redline.layers.guotu import read_guotu
 from shapely.geometry import Point, Polygon, box
 
 from redline.cli import main
+from redline.layers.guotu import read_guotu
 
 INSPECT_KEYS = ["path", "format", "encoding", "crs", "features", "geometry_types", "invalid", "bounds_lonlat",
                 "area_m2", "warnings"]
@@ -332,7 +332,7 @@ def test_mixed_geometry_types_where_one_is_required(tmp_path) -> None:
 @pytest.mark.parametrize("args,fragment", [
     (["--crs", "EPSG:99999"], "unknown CRS"),
     (["--encoding", "nosuch"], "unknown encoding"),
-    (["--towgs84", "1,2,3"], "7 numbers"),
+    (["--towgs84", "1,2"], "3 numbers dx,dy,dz"),
     (["--towgs84", "0,0,0,0,0,0,0"], "Xi'an 1980 or Beijing 1954"),
 ])
 def test_usage_errors_exit_2(tmp_path, args, fragment) -> None:

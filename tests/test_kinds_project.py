@@ -6,6 +6,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from shapely.geometry import box
+
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import layer_info
 from redline.layers.kinds import (
@@ -18,7 +20,6 @@ from redline.layers.kinds import (
 )
 from redline.layers.project import find_project, load_project
 from redline.layers.readers import read_project_layer
-from shapely.geometry import box
 
 X0, Y0 = 37_465_000.0, 4_200_000.0
 
@@ -151,7 +152,7 @@ def test_load_project_and_read_a_layer_with_overrides(project_dir, monkeypatch) 
     assert meta.id == "red_line" and meta.source == "测试县自然资源局" and meta.date == "2026-06-30"
     assert any("'不存在的字段'" in w for w in meta.warnings)
     # by kind when one layer has it; the folder finds redline.toml
-    assert project.layer("boundary").id == "county"
+    assert project.spec("boundary").id == "county"
     assert load_project(project_dir).path == project_dir / "redline.toml"
     monkeypatch.chdir(project_dir)
     assert find_project(None).name == "测试县"
@@ -219,4 +220,4 @@ def test_project_file_missing_or_not_utf8(tmp_path, monkeypatch) -> None:
 def test_unknown_layer_reference(project_dir) -> None:
     project = load_project(project_dir)
     with pytest.raises(UsageError, match="no layer 'rivers'"):
-        project.layer("rivers")
+        project.spec("rivers")

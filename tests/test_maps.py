@@ -17,9 +17,10 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
+from shapely.geometry import LineString, Point, box
+
 from redline.layers.errors import InputError, UsageError
 from redline.layers.project import load_project
-from shapely.geometry import LineString, Point, box
 
 X0, Y0 = 37_490_000.0, 4_230_000.0   # EPSG:4525 (CGCS2000 3° zone 37, CM 111°E, prefixed eastings)
 EPSG = 4525

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
+
 from redline.spatial.overlay import dissolve, dissolve_pieces, intersect_pairs, nearest_within, overlap_groups
 
 

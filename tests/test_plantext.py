@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from redline.layers.errors import InputError
-from redline.spatial.plantext import INCONSISTENT_KINDS, audit_text, check_claims, extract_claims
 
 from redline.cli import main
+from redline.layers.errors import InputError
+from redline.spatial.plantext import INCONSISTENT_KINDS, audit_text, check_claims, extract_claims
 
 PLANS = Path(__file__).resolve().parents[2] / "shared" / "plans"
 P000 = PLANS / "000_5b635c6cadf41728.txt"

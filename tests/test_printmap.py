@@ -11,9 +11,10 @@ import re
 import warnings
 
 import pytest
+from test_maps import write_small_project
+
 from redline.layers.errors import UsageError
 from redline.layers.project import load_project
-from test_maps import write_small_project
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +37,7 @@ def _texts(fig) -> list[str]:
 
 def test_a4_landscape_png_is_300_dpi(a4, tmp_path, cjk_font):
     from PIL import Image
+
     from redline.maps.printmap import save_print_map
 
     with warnings.catch_warnings(record=True) as caught:
@@ -120,6 +122,7 @@ def test_no_approval_number_unless_given(tmp_path, cjk_font):
 
 def test_every_character_has_a_glyph(a4, cjk_font):
     from matplotlib import font_manager as fm
+
     from redline.maps.fonts import missing_glyphs_in_figure
 
     assert missing_glyphs_in_figure(a4) == []

@@ -19,6 +19,7 @@ import rasterio
 import shapely
 from click.testing import CliRunner
 from rasterio.transform import from_origin
+
 from redline.layers.errors import InputError
 from redline.spatial.raster import default_classes, raster_shares, resolve_raster
 
@@ -198,6 +199,7 @@ def test_cli_json_and_exit_codes(tif, tmp_path):
 def test_demo_land_cover_by_township(demo_dir):
     """Against a second method: counting the cells whose centre lies inside each township."""
     from rasterio import features
+
     from redline.layers.project import load_project
     from redline.layers.readers import read_project_layer
 

@@ -17,6 +17,8 @@ import pyogrio
 import pyproj
 import pytest
 import shapely
+from shapely.geometry import LineString, Point, Polygon, box
+
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import layer_info
 from redline.layers.readers import (
@@ -27,7 +29,6 @@ from redline.layers.readers import (
     read_layer,
     write_layer,
 )
-from shapely.geometry import LineString, Point, Polygon, box
 
 X0, Y0 = 38_401_000.0, 4_140_000.0  # CGCS2000 3-degree zone 38, prefixed eastings: EPSG 4488 + 38
 NAMES = ["汾河湿地生态保护红线", "吕梁山水源涵养区"]
@@ -402,7 +403,19 @@ def test_towgs84_errors(tmp_path, layer) -> None:
     with pytest.raises(UsageError, match="Xi'an 1980 or Beijing 1954"):
         read_layer(path, towgs84="0,0,0,0,0,0,0")
     with pytest.raises(UsageError, match="7 numbers"):
-        convert_old_datum(layer.set_crs(2382, allow_override=True), "1,2,3")
+        convert_old_datum(layer.set_crs(2382, allow_override=True), "1,2,3,4")
+
+
+def test_towgs84_three_parameters_are_a_translation() -> None:
+    """dx,dy,dz alone is the seven-parameter transformation with no rotation and no scale (PROJ's +towgs84):
+    the same coordinates either way, and a 100 m geocentric shift moves the data (by tens of metres)."""
+    xian = gpd.GeoDataFrame(geometry=[Point(498_000, 4_160_000), Point(510_000, 4_170_000)], crs=2382)
+    three, _, _ = convert_old_datum(xian, "100,0,0")
+    seven, _, _ = convert_old_datum(xian, "100,0,0,0,0,0,0")
+    none, _, _ = convert_old_datum(xian, "0,0,0")
+    a, b, c = (shapely.get_coordinates(g.geometry.values) for g in (three, seven, none))
+    assert np.array_equal(a, b)
+    assert 1.0 < np.hypot(*(a - c).T).max() < 100.0
 
 
 # ------------------------------------------------------------------------------------------------ validity

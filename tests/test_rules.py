@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from redline.layers.errors import InputError, UsageError
 from redline.layers.project import Project
 from redline.spatial.rules import (

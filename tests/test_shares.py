@@ -11,11 +11,11 @@ import pyproj
 import pytest
 import shapely
 from click.testing import CliRunner
+
+from redline.cli import main
 from redline.layers.errors import InputError
 from redline.spatial.areas import to_lonlat
 from redline.spatial.shares import area_shares
-
-from redline.cli import main
 
 X0, Y0 = 37_500_000, 4_200_000  # on the central meridian of zone 37: scale factor 1
 GEOD = pyproj.Geod(ellps="GRS80")

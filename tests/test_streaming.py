@@ -181,17 +181,14 @@ _CHILD = textwrap.dedent("""
     import os, sys, numpy as np, geopandas as gpd, shapely
     from shapely.geometry import box
     mode, n, folder = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    from redline.spatial.checks import check_prepared, load_check_layers
-    from redline.spatial.streaming import open_sites, site_chunks, stream_check
-    ctx = load_check_layers(layer_args=[("control_unit", os.path.join(folder, "units.gpkg")),
-                                        ("red_line", os.path.join(folder, "red.gpkg"))])
+    import redline
+    layers = {"control_unit": os.path.join(folder, "units.gpkg"), "red_line": os.path.join(folder, "red.gpkg")}
     pts = os.path.join(folder, f"points-{n}.parquet")
     if mode == "stream":
-        js = stream_check(pts, ctx, os.path.join(folder, f"out-{n}"), chunk_size=20_000)
+        js = redline.check_stream(pts, layers, os.path.join(folder, f"out-{n}"), chunk_size=20_000)
         print(js["summary"]["sites"])
     else:
-        sites = next(site_chunks(open_sites(pts, n)))
-        print(len(check_prepared(sites, ctx.prepared)["sites"]))
+        print(len(redline.check(pts, layers).sites))
 """)
 
 

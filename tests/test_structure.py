@@ -13,12 +13,13 @@ import numpy as np
 import pyproj
 import pytest
 import shapely
+from test_maps import EPSG, X0, Y0, write_small_project
+
 from redline.layers.errors import InputError
 from redline.layers.project import load_project
 from redline.maps.layout import load_layout, parse_layout
 from redline.maps.structure import arrowhead, legend_entries, resolve_layout
 from redline.maps.styles import load_styles
-from test_maps import EPSG, X0, Y0, write_small_project
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,12 @@ import geopandas as gpd
 import pyogrio
 import pytest
 from click.testing import CliRunner
-from redline.layers.errors import InputError
-from redline.layers.outputs import file_record, provenance, to_json, write_text
-from redline.layers.provenance_check import read_provenance, verify_output
 from shapely.geometry import box
 
 from redline.cli import main
+from redline.layers.errors import InputError
+from redline.layers.outputs import file_record, provenance, to_json, write_text
+from redline.layers.provenance_check import read_provenance, verify_output
 
 X0, Y0 = 37_465_000.0, 4_200_000.0
 

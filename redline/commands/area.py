@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from redline.commands._common import (
@@ -17,25 +15,8 @@ from redline.commands._common import (
     workers_option,
 )
 from redline.layers.errors import UsageError
-from redline.layers.info import layer_info
-from redline.layers.outputs import file_record, provenance
-from redline.layers.project import find_project
-from redline.layers.readers import read_layer, read_project_layer
-from redline.spatial.shares import area_shares
-from redline.spatial.units import from_m2, largest_remainder_round, parse_unit, unit_label
+from redline.spatial.units import from_m2, largest_remainder_round, unit_label
 from redline.spatial.xlsx import write_table_xlsx
-
-
-def load_layer(ref: str, project):
-    """A layer by path, or by id/kind of the project."""
-    if os.path.exists(ref):
-        return read_layer(ref), file_record(ref)
-    if project is None:
-        raise UsageError(f"{ref!r} is neither a file nor a layer of a project (no redline.toml here; "
-                         "give --project)")
-    gdf = read_project_layer(project, ref)
-    spec = project.layer(ref)
-    return gdf, file_record(spec.path, vintage=spec.date, source=spec.source)
 
 
 def area_table(result: dict, unit: str, decimals: int) -> tuple[list[list], bool]:
@@ -82,8 +63,8 @@ def command(layer, within, by, by_zones, zone_field, unit, decimals, planar, xls
       redline area 红线.shp --within 县界.shp --engine dask            # local dask cluster
       redline area 红线.gpkg --scheduler tcp://10.0.0.5:8786 --by HXLX
     """
-    if by and by_zones:
-        raise UsageError("give --by or --by-zones, not both")
+    import redline
+
     if scheduler and engine == "local":
         raise UsageError("--scheduler runs on the dask engine: drop --engine local")
     engine = "dask" if scheduler else (engine or "local")
@@ -91,37 +72,12 @@ def command(layer, within, by, by_zones, zone_field, unit, decimals, planar, xls
         raise UsageError("--workers sizes the local dask cluster: use it with --engine dask and without --scheduler")
     if workers is not None and workers < 1:
         raise UsageError(f"--workers must be at least 1, not {workers}")
-    unit = parse_unit(unit)
-    project = find_project(project_path)
-    gdf, rec = load_layer(layer, project)
-    inputs = [rec]
-    boundary = zones = None
-    if within is None and project is not None and project.boundary_id():
-        within = project.boundary_id()
-    if within:
-        boundary, brec = load_layer(within, project)
-        inputs.append(brec)
-    if by_zones:
-        zones, zrec = load_layer(by_zones if not (project and by_zones in project.layers) else by_zones, project)
-        inputs.append(zrec)
-    method = "planar" if planar else "ellipsoidal"
-    if engine == "dask":
-        from redline.spatial.dask_engine import area_shares_dask, dask_client
-
-        with dask_client(scheduler, n_workers=workers) as client:
-            result = area_shares_dask(gdf, boundary, client=client, by=by, zones=zones, zone_field=zone_field,
-                                      method=method)
-    else:
-        result = area_shares(gdf, boundary, by=by, zones=zones, zone_field=zone_field, method=method)
-    result["warnings"] = layer_info(gdf).warnings + result["warnings"]
-    rows, adjusted = area_table(result, unit, decimals)
-    result.update({"layer": layer, "unit": unit, "unit_label": unit_label(unit),
-                   "total": round(from_m2(result["total_m2"], unit), decimals),
-                   "rounded_rows": rows, "rounding_adjusted": adjusted,
-                   "provenance": provenance(inputs, area_method=result["method"]["method"])})
-    if adjusted:
-        result["warnings"].append(f"rounded rows adjusted to add up to the rounded total (平差, largest remainder, "
-                                  f"{decimals} decimals)")
+    project = redline.Project.load(project_path) if project_path else None
+    res = redline.area(layer, within=within, by=by, by_zones=by_zones, zone_field=zone_field, unit=unit,
+                       decimals=decimals, planar=planar, project=project, engine=engine, scheduler=scheduler,
+                       workers=workers)
+    result = res.to_dict()
+    rows, adjusted, unit = result["rounded_rows"], res.rounding_adjusted, res.unit
     if xlsx:
         header = ["分类 key", f"面积 ({unit_label(unit)})", "占比 (%)"]
         write_table_xlsx(xlsx, "面积统计", header, rows + [["合计 total", result["total"],

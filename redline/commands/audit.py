@@ -8,8 +8,7 @@ import unicodedata
 import click
 
 from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
-from redline.layers.errors import EXIT_FINDINGS, InputError
-from redline.layers.outputs import file_record, provenance
+from redline.layers.errors import EXIT_FINDINGS
 
 METHOD_ZH = {"planar": "平面面积", "ellipsoidal": "椭球面积", "neither": "都不一致", "undetermined": "无法区分"}
 MATCH_ZH = {"exact": "在填报值舍入误差内", "approximate": "在容差内"}
@@ -289,25 +288,11 @@ Exit codes: 0 no findings, 1 findings, 2 usage error, 3 input error.""")
 @quiet_option
 @handle_errors
 def command(project_path, stated, stated_share, stated_layer, tolerance, min_area, xlsx, as_json, quiet):
-    from redline.layers.project import find_project
-    from redline.spatial.audit import audit_layers
+    import redline
 
-    project = find_project(project_path)
-    if project is None:
-        raise InputError("no project file: give --project or run in a folder with redline.toml")
-    result = audit_layers(project, stated=stated, stated_share=stated_share, stated_layer=stated_layer,
-                          tolerance=tolerance, min_area_m2=min_area)
-    records: dict[str, dict] = {}
-    for i in result.pop("inputs"):
-        rec = records.get(i["path"])
-        if rec is None:
-            rec = records[i["path"]] = file_record(i["path"], vintage=i["vintage"], source=i["source"])
-            rec["layers"] = []
-        rec["layers"].append(i["layer"])
-    result["provenance"] = provenance(
-        [file_record(project.path), *records.values()],
-        area_method=(result.get("method") or {}).get("description"),
-        tolerance_pct=result["tolerance_pct"], min_area_m2=result["min_area_m2"])
+    result = redline.audit(redline.Project.load(project_path) if project_path else None, stated=stated,
+                           stated_share=stated_share, stated_layer=stated_layer, tolerance=tolerance,
+                           min_area_m2=min_area).to_dict()
     for w in result["warnings"]:
         warn(w, quiet)
     if xlsx:

@@ -9,8 +9,6 @@ import click
 
 from redline.commands._common import echo_json, handle_errors, json_option, quiet_option, warn
 from redline.layers.errors import EXIT_FINDINGS
-from redline.layers.info import layer_info
-from redline.layers.outputs import file_record, provenance
 
 ROLE_LABELS = {"status": "现状", "target": "目标", "previous": "原值", "unknown": "表格"}
 
@@ -33,29 +31,17 @@ Exit codes: 0 no inconsistency, 1 inconsistencies found, 2 usage error, 3 input 
 @quiet_option
 @handle_errors
 def command(plan: str, boundary_path: str | None, project_path: str | None, as_json: bool, quiet: bool) -> None:
-    from redline.spatial.plantext import INCONSISTENT_KINDS, audit_text, layer_area_m2, project_figures
+    import redline
+    from redline.spatial.plantext import INCONSISTENT_KINDS
 
-    boundary_m2, computed, inputs = None, {}, []
     if project_path:
-        from redline.layers.project import load_project
-
-        project = load_project(project_path)
-        boundary_m2, computed = project_figures(project)
-        inputs.append(file_record(project.path))
-        if boundary_m2 is None:
+        project = redline.Project.load(project_path)
+        if project.boundary_id() is None:
             warn("the project has no boundary layer: totals are not compared with a computed area", quiet)
     if boundary_path:
-        from redline.layers.readers import read_layer
-
-        gdf = read_layer(boundary_path)
-        for w in layer_info(gdf).warnings:
+        for w in redline.layer_info(redline.read_layer(boundary_path)).warnings:
             warn(f"{boundary_path}: {w}", quiet)
-        boundary_m2 = layer_area_m2(gdf)
-        inputs.append(file_record(boundary_path))
-    result = audit_text(plan, boundary_m2=boundary_m2, computed=computed or None)
-    result["provenance"] = provenance([file_record(plan), *inputs],
-                                      area_method="ellipsoidal (CGCS2000 / the layer's ellipsoid)"
-                                      if boundary_m2 is not None or computed else None)
+    result = redline.audit_text(plan, boundary=boundary_path, project=project_path).to_dict()
     if not result["claims"]:
         warn(f"{plan}: no area, share or length figures found", quiet)
     if as_json:

@@ -18,7 +18,7 @@ from redline.commands._common import (
     warn,
     workers_option,
 )
-from redline.layers.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
+from redline.layers.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 
 
 def _list_types(ctx, _param, value) -> None:
@@ -99,68 +99,46 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
       redline check 地块.parquet --scheduler tcp://10.0.0.5:8786 --json
       redline check 1000万点.parquet --stream --chunk-size 200000 --out 结果
     """
-    from redline.layers.outputs import provenance
-    from redline.layers.project import find_project
-    from redline.spatial.checks import check_project, parse_layer_args, parse_towgs84
-    from redline.spatial.rules import resolve_type
+    import redline
 
-    if not max_distance > 0:
-        raise UsageError(f"--max-distance must be a positive number of metres, not {max_distance:g}")
-    layers = parse_layer_args(layer_args)
-    ptype = resolve_type(project_type) if project_type else None
-    params = parse_towgs84(towgs84)
-    project = None
-    if not layers:
-        project = find_project(project_path)
-        if project is None:
-            raise UsageError("nothing to check against: give --project redline.toml (or run in a folder with "
-                             "redline.toml), or --layer KIND=PATH")
-    elif project_path:
-        raise UsageError("give either --project or --layer, not both")
     if out_dir and Path(out_dir).exists() and not Path(out_dir).is_dir():
         raise UsageError(f"--out {out_dir}: exists and is not a folder")
+    layers = list(layer_args)
+    if layers and project_path:
+        raise UsageError("give either --project or --layer, not both")
     engine = _engine(engine, scheduler, workers, partitions, stream, chunk_size, out_dir, repair)
+    against = layers or redline.Project.load(project_path) if project_path else layers or None
     if stream:
-        _stream(sites, project, layers, ptype, out_dir, max_distance, params, sites_crs, chunk_size, as_json, quiet)
+        _stream(sites, against, project_type, out_dir, max_distance, towgs84, sites_crs, chunk_size, as_json,
+                quiet)
 
-    def show(k: int, n: int, label: str) -> None:
-        if label == "分区 partitions":
-            click.echo(f"\r已完成分区 partitions done {k}/{n}\033[K", err=True, nl=k == n)
-        else:
-            click.echo(f"\r检查图层 checking layer {k}/{n}: {label}\033[K", err=True, nl=k == n)
+    def show(k: int, n: int | None, what: str) -> None:
+        click.echo(f"\r{what} {k}/{n}\033[K", err=True, nl=k == n)
 
-    kwargs = dict(layer_args=layers, project_type=ptype, max_distance=max_distance, towgs84=params, repair=repair,
-                  sites_crs=sites_crs, progress=show if progress_enabled(quiet) else None)
-    if engine == "dask":
-        from redline.spatial.dask_engine import dask_checker, dask_client
-
-        with dask_client(scheduler, n_workers=workers) as client:
-            run = check_project(sites, project, checker=dask_checker(client, partitions), **kwargs)
-    else:
-        run = check_project(sites, project, **kwargs)
-    result = run.result
-    result["provenance"] = provenance(run.inputs, area_method=result["analysis"]["area_method"],
-                                      rules=result["rules"])
-    for w in result.get("warnings", []):
+    result = redline.check(sites, against, project_type=project_type, max_distance=max_distance, engine=engine,
+                           scheduler=scheduler, workers=workers, partitions=partitions, repair=repair,
+                           crs=sites_crs, towgs84=towgs84, progress=show if progress_enabled(quiet) else None)
+    for w in result.warnings:
         warn(w, quiet)
-
     if out_dir:
-        files = build_outputs(run, maps=not no_maps, quiet=quiet)
-        write_outputs(out_dir, files)
+        notes: list[str] = []
+        written = result.to_files(out_dir, maps=not no_maps, notes=notes)
+        for note in notes:
+            warn(note, quiet)
         if not as_json:
-            click.echo(f"wrote {len(files)} files to {Path(out_dir).resolve()}: {', '.join(files)}")
-
+            click.echo(f"wrote {len(written)} files to {Path(out_dir).resolve()}: "
+                       f"{', '.join(p.name for p in written)}")
     if as_json:
-        echo_json(result)
+        echo_json(result.to_dict())
     else:
-        for s in result["sites"]:
+        for s in result.site_dicts():
             click.echo(f"{s['site_id']}  {s['name'] or ''}  [{s.get('project_type_label')}]  {s['verdict']}")
             for f in s["findings"]:
                 if f["level"] in ("prohibited", "needs_review", "no_data"):
                     click.echo(f"    - {f['message']}")
-        counts = result["summary"]["verdicts"]
+        counts = result.summary["verdicts"]
         click.echo("合计：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
-    sys.exit(EXIT_OK if all(s["verdict"] == "符合" for s in result["sites"]) else EXIT_FINDINGS)
+    sys.exit(EXIT_OK if result.conforming else EXIT_FINDINGS)
 
 
 def _engine(engine, scheduler, workers, partitions, stream, chunk_size, out_dir, repair) -> str:
@@ -189,10 +167,10 @@ def _engine(engine, scheduler, workers, partitions, stream, chunk_size, out_dir,
     return engine
 
 
-def _stream(sites, project, layers, ptype, out_dir, max_distance, params, sites_crs, chunk_size, as_json, quiet):
+def _stream(sites, against, project_type, out_dir, max_distance, towgs84, sites_crs, chunk_size, as_json, quiet):
     """``--stream``: check chunk by chunk, write sites.csv, hits.csv and check.json, exit."""
-    from redline.spatial.checks import load_check_layers
-    from redline.spatial.streaming import DEFAULT_CHUNK, stream_check
+    import redline
+    from redline.checking import DEFAULT_CHUNK
 
     def show(done: int, total: int | None, seconds: float) -> None:
         rate = done / seconds if seconds > 0 else 0.0
@@ -200,9 +178,9 @@ def _stream(sites, project, layers, ptype, out_dir, max_distance, params, sites_
         click.echo(f"\r已检查 checked {done:,}{of} sites ({rate:,.0f}/s)\033[K", err=True,
                    nl=total is not None and done >= total)
 
-    ctx = load_check_layers(project, layer_args=layers, max_distance=max_distance, towgs84=params)
-    js = stream_check(sites, ctx, out_dir, chunk_size=chunk_size or DEFAULT_CHUNK, project_type=ptype,
-                      sites_crs=sites_crs, progress=show if progress_enabled(quiet) else None)
+    js = redline.check_stream(sites, against, out_dir, chunk_size=chunk_size or DEFAULT_CHUNK,
+                              project_type=project_type, max_distance=max_distance, crs=sites_crs, towgs84=towgs84,
+                              progress=show if progress_enabled(quiet) else None)
     for w in js["warnings"]:
         warn(w, quiet)
     counts = js["summary"]["verdicts"]
@@ -212,44 +190,3 @@ def _stream(sites, project, layers, ptype, out_dir, max_distance, params, sites_
         click.echo(f"wrote sites.csv, hits.csv, check.json to {Path(out_dir).resolve()}")
         click.echo("合计：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
     sys.exit(EXIT_OK if counts.get("符合", 0) == js["summary"]["sites"] else EXIT_FINDINGS)
-
-
-def build_outputs(run, *, maps: bool = True, quiet: bool = False) -> dict[str, bytes]:
-    """Every output file's content, built in memory before anything is written."""
-    from redline.layers.outputs import to_json
-    from redline.spatial import report
-
-    result = run.result
-    images = {}
-    if maps and result["sites"]:
-        from redline.layers.errors import RedlineError
-
-        try:
-            from redline.maps.report_maps import site_images
-
-            images = site_images(result, run.sites, run.layers, run.kinds, run.labels, project=run.project)
-        except RedlineError as exc:  # no CJK font: the report is written without maps, and says so
-            warn(f"report maps not drawn: {exc}", quiet)
-        if len(result["sites"]) > 20:
-            warn(f"report maps drawn for the first 20 of {len(result['sites'])} sites", quiet)
-    return {
-        "check.json": (to_json(result) + "\n").encode("utf-8"),
-        "sites.csv": report.to_csv(report.site_rows(result)),
-        "hits.csv": report.to_csv(report.hit_rows(result)),
-        "check.xlsx": report.to_xlsx(result),
-        "压覆分析报告.html": report.report_html(result, images=images).encode("utf-8"),
-        "压覆分析报告.docx": report.report_docx(result, images=images),
-    }
-
-
-def write_outputs(out_dir: str, files: dict[str, bytes]) -> None:
-    """Write each file atomically into ``out_dir`` (created if needed); other files there are untouched."""
-    from redline.layers.outputs import write_bytes
-
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        for name, data in files.items():
-            write_bytes(out / name, data)
-    except OSError as exc:
-        raise InputError(f"cannot write the outputs: {exc.strerror or exc}", path=str(out)) from None

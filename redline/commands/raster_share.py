@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
 from redline.commands.audit import table
-from redline.layers.errors import InputError
-from redline.layers.info import layer_info
-from redline.layers.outputs import file_record, provenance
-
-
-def load_zones(ref: str, project):
-    """Zones by path, or by layer id/kind of the project: ``(GeoDataFrame, file record)``."""
-    if os.path.exists(ref):
-        from redline.layers.readers import read_layer
-
-        return read_layer(ref), file_record(ref)
-    if project is None:
-        raise InputError(f"--zones {ref!r}: neither a file nor a layer of a project (no redline.toml here; "
-                         "give --project)", path=ref)
-    from redline.layers.readers import read_project_layer
-
-    spec = project.layer(ref)
-    return read_project_layer(project, spec.id), file_record(spec.path, vintage=spec.date, source=spec.source)
 
 
 def render_text(result: dict) -> str:
@@ -75,17 +55,10 @@ Exit codes: 0 success, 2 usage error, 3 input error.""")
 @quiet_option
 @handle_errors
 def command(raster, zones_ref, by, band, project_path, as_json, quiet):
-    from redline.layers.project import find_project
-    from redline.spatial.raster import project_classes, raster_shares, resolve_raster
+    import redline
 
-    project = find_project(project_path)
-    path = resolve_raster(raster, project)
-    zones, zrec = load_zones(zones_ref, project)
-    for w in layer_info(zones).warnings:
-        warn(f"{zones_ref}: {w}", quiet)
-    result = raster_shares(path, zones, by=by, classes=project_classes(project), band=band)
-    inputs = [file_record(path), zrec] + ([file_record(project.path)] if project is not None else [])
-    result["provenance"] = provenance(inputs, area_method=result["area_method"]["description"])
+    result = redline.raster_share(raster, zones_ref, by=by, band=band,
+                                  project=redline.Project.load(project_path) if project_path else None)
     for w in result["warnings"]:
         warn(w, quiet)
     if as_json:

@@ -1,0 +1,270 @@
+"""Site checks (压覆分析) from Python: :func:`check` and :func:`check_stream`.
+
+Example
+-------
+>>> import redline, geopandas as gpd, shapely
+>>> rl = gpd.GeoDataFrame({"name": ["红线一"]}, geometry=[shapely.box(37_500_000, 4_200_000, 37_501_000,
+...                       4_201_000)], crs=4525)
+>>> sites = gpd.GeoDataFrame({"XMMC": ["矿山"]}, geometry=[shapely.box(37_500_500, 4_200_000, 37_501_500,
+...                          4_201_000)], crs=4525)
+>>> r = redline.check(sites, {"red_line": rl}, project_type="mining")
+>>> r.sites[["name", "verdict"]].values.tolist()
+[['矿山', '不符合']]
+>>> r.hits[["feature_name", "overlap_m2"]].round(-3).values.tolist()        # half the 1 km² site
+[['红线一', 500000.0]]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+
+from redline.layers.errors import UsageError
+from redline.layers.outputs import provenance, write_files
+from redline.layers.project import Project
+from redline.reading import as_project
+from redline.spatial.check import CheckResult as _Tables
+from redline.spatial.check import (
+    check_chunk,
+    check_chunks,
+    finish,
+    load_check_layers,
+    parse_layer_args,
+    site_source,
+)
+from redline.spatial.check.kernel import DEFAULT_MAX_DISTANCE
+
+__all__ = ["OUTPUT_FILES", "CheckResult", "check", "check_stream"]
+
+OUTPUT_FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", "压覆分析报告.html", "压覆分析报告.docx")
+DEFAULT_CHUNK = 100_000
+
+
+class CheckResult(_Tables):
+    """The result of :func:`check`: the tables of :class:`redline.spatial.check.CheckResult` (``sites``,
+    ``site_layers``, ``hits``, ``nearest``, ``distance_rules``, ``findings``), its JSON (:meth:`to_json`),
+    and the files an officer attaches (:meth:`to_files`, :meth:`report`)."""
+
+    def report(self, *, maps: bool = True) -> dict[str, bytes]:
+        """The 压覆分析报告 as ``{"压覆分析报告.html": ..., "压覆分析报告.docx": ...}`` (see
+        :func:`redline.check_report`)."""
+        from redline.drawing import check_report
+
+        return check_report(self, maps=maps)
+
+    def outputs(self, *, maps: bool = True, notes: list[str] | None = None) -> dict[str, bytes]:
+        """Every output file's content, built in memory: ``check.json``, ``sites.csv``, ``hits.csv``,
+        ``check.xlsx`` and the report (HTML, DOCX); see :func:`redline.drawing.check_outputs`."""
+        from redline.drawing import check_outputs
+
+        return check_outputs(self, maps=maps, notes=notes)
+
+    def to_files(self, folder: str | os.PathLike, *, maps: bool = True, notes: list[str] | None = None
+                 ) -> list[Path]:
+        """Write :meth:`outputs` into ``folder``, all together or not at all; other files there are left alone.
+        Returns the paths written."""
+        return write_files(folder, self.outputs(maps=maps, notes=notes))
+
+
+def _layers_or_project(layers_or_project) -> tuple[Project | None, list]:
+    """A project, or ``--layer``-style ``(kind, path or GeoDataFrame)`` pairs."""
+    if isinstance(layers_or_project, Mapping):
+        return None, [(str(kind), ref if isinstance(ref, gpd.GeoDataFrame) else str(ref))
+                      for kind, ref in layers_or_project.items()]
+    if isinstance(layers_or_project, (list, tuple)):
+        return None, parse_layer_args(layers_or_project)
+    project = as_project(layers_or_project)
+    if project is None:
+        raise UsageError("nothing to check against: give --project redline.toml (or run in a folder with "
+                         "redline.toml), or --layer KIND=PATH")
+    return project, []
+
+
+def _mapped_sites(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A GeoDataFrame of sites given in Python, with the ``site`` kind's canonical columns."""
+    from redline.layers.info import LayerInfo, layer_info, with_info
+    from redline.layers.kinds import map_attributes
+
+    if layer_info(sites).kind == "site":
+        return sites
+    mapped, fields, warnings = map_attributes(sites, "site")
+    mapped["_type_field"] = fields.get("type")
+    return with_info(mapped, LayerInfo(kind="site", fields=fields, warnings=warnings))
+
+
+def check(sites, layers_or_project=None, *, project_type: str | None = None,
+          max_distance: float = DEFAULT_MAX_DISTANCE, engine: str = "local", scheduler: str | None = None,
+          workers: int | None = None, partitions: int | None = None, repair: bool = False, crs=None,
+          encoding: str | None = None, towgs84=None, progress=None) -> CheckResult:
+    """Check project sites against control layers: overlapped area and share, length, containing zone,
+    overlapped features, nearest feature, the rule clauses that apply, and a verdict per site
+    (符合 / 不符合 / 需论证 / 无法判定).
+
+    Parameters
+    ----------
+    sites : GeoDataFrame or path
+        The sites: a 国土TXT file (each parcel a site), any vector file, a CSV of points, a folder of such
+        files, or a GeoDataFrame (its ``name``, ``code`` and ``type`` found under the usual field names).
+    layers_or_project : Project, path, dict or list, optional
+        A :class:`Project` (or its ``redline.toml``), or control layers as ``{kind: path or GeoDataFrame}``
+        (e.g. ``{"red_line": "红线.shp"}``) or ``["red_line=红线.shp", ...]``. Default: ``redline.toml`` in
+        the current folder.
+    project_type : str, optional
+        The project type of every site, identifier or Chinese label (``housing``, ``线性基础设施`` …);
+        default each site's own type attribute.
+    max_distance : float
+        The nearest feature of an untouched layer is searched within this many metres.
+    engine : {"local", "dask"}
+        ``dask`` checks spatial partitions of the sites on a dask cluster (a local one unless ``scheduler``),
+        with the same result.
+    scheduler, workers, partitions
+        The dask cluster's address, the local cluster's size, the number of partitions.
+    repair : bool
+        Repair invalid site geometries (reported) instead of refusing them.
+    crs, encoding : optional
+        The sites' CRS when their file has none; their attribute encoding.
+    towgs84 : str or tuple, optional
+        Parameters between Xi'an 1980 / Beijing 1954 and CGCS2000 (never converted without).
+    progress : callable, optional
+        ``progress(done, total, what)``.
+
+    Returns
+    -------
+    CheckResult
+        The tables, the JSON blocks and the provenance; ``to_files(folder)`` writes the outputs.
+
+    Raises
+    ------
+    redline.layers.errors.UsageError
+        A bad option (unknown project type, engine, nothing to check against).
+    redline.layers.errors.InputError
+        A missing or malformed file, a site that cannot be checked.
+    """
+    from redline.layers.crs import parse_towgs84
+    from redline.spatial.rules import resolve_type
+
+    if engine not in ("local", "dask"):
+        raise UsageError(f"engine must be 'local' or 'dask', not {engine!r}")
+    if not max_distance > 0:
+        raise UsageError(f"--max-distance must be a positive number of metres, not {max_distance:g}")
+    ptype = resolve_type(project_type) if project_type is not None else None
+    params = parse_towgs84(towgs84) if not isinstance(towgs84, tuple) else towgs84
+    project, layer_args = _layers_or_project(layers_or_project)
+    ctx = load_check_layers(project, layer_args=layer_args, max_distance=max_distance, towgs84=params)
+    if isinstance(sites, gpd.GeoDataFrame):
+        if engine == "dask":
+            raise UsageError("the dask engine reads the sites from files; give a path")
+        from redline.layers.info import layer_info
+
+        frame = _mapped_sites(sites)
+        layer_info(frame).warnings = list(layer_info(frame).warnings) + ctx.warnings
+        result = finish(check_chunk(frame, ctx, project_type=ptype, progress=progress), ctx, [])
+    elif engine == "dask":
+        from redline.spatial.check.dask import check_dask
+        from redline.spatial.dask_engine import dask_client
+
+        with dask_client(scheduler, n_workers=workers) as client:
+            result = check_dask(sites, ctx, client=client, npartitions=partitions, project_type=ptype,
+                                repair=repair, encoding=encoding, crs=crs, progress=progress)
+    else:
+        from redline.spatial.check import check_project
+
+        result = check_project(sites, project_type=ptype, repair=repair, sites_crs=crs, sites_encoding=encoding,
+                               progress=progress, ctx=ctx)
+    result.provenance = provenance(result.inputs, area_method=result.analysis["area_method"], rules=result.rules)
+    return CheckResult(**{f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
+
+
+def _append_csv(f, data: bytes) -> None:
+    """Append a whole CSV (byte-order mark, header, rows) to a file written chunk by chunk, so that the file
+    is what writing all the rows at once gives: after the first rows, the mark and header are dropped."""
+    if len(data) <= 3:          # no rows: the byte-order mark alone, written only into an empty file
+        if f.tell() == 0:
+            f.write(data)
+        return
+    if f.tell() == 3:           # only the mark so far: this CSV's own mark is dropped
+        data = data[3:]
+    elif f.tell():
+        data = data[data.index(b"\r\n") + 2:]
+    f.write(data)
+
+
+def check_stream(sites: str | os.PathLike, layers_or_project=None, out: str | os.PathLike = ".", *,
+                 chunk_size: int = DEFAULT_CHUNK, project_type: str | None = None,
+                 max_distance: float = DEFAULT_MAX_DISTANCE, crs=None, encoding: str | None = None,
+                 towgs84=None, progress=None) -> dict:
+    """Check a large site file chunk by chunk in bounded memory; write ``sites.csv``, ``hits.csv`` and
+    ``check.json`` into ``out`` (all together or not at all) and return the ``check.json`` content.
+
+    Each chunk's rows are exactly those the in-memory :func:`check` writes for those sites. ``check.json``
+    holds ``summary``, ``analysis``, ``layers``, ``rules``, ``warnings``, ``project``, ``provenance`` and
+    ``stream`` (chunk size, chunks, the CSV files' names), not the per-site list.
+
+    Parameters
+    ----------
+    sites : path
+        One site file: GeoParquet, a CSV of points, or any vector format (a 国土TXT file is read whole).
+    chunk_size : int
+        Sites per chunk; memory grows with it (about 10 kB a point site against a dozen layers).
+    progress : callable, optional
+        ``progress(sites_done, total_or_None, seconds_elapsed)`` after each chunk.
+
+    Raises
+    ------
+    redline.layers.errors.InputError
+        A bad site (naming the file and row) or an unreadable file; nothing is written then.
+    """
+    from redline.layers.crs import parse_towgs84
+    from redline.layers.outputs import staged_files, to_json
+    from redline.spatial.report import hit_rows, site_rows, to_csv
+
+    if chunk_size < 1:
+        raise UsageError(f"--chunk-size must be at least 1, not {chunk_size}")
+    path = Path(sites)
+    if path.is_dir() and path.suffix.lower() != ".gdb":
+        raise UsageError(f"--stream reads one site file, not a folder ({path}); check the files one by one, "
+                         "or without --stream")
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a folder")
+    project, layer_args = _layers_or_project(layers_or_project)
+    ctx = load_check_layers(project, layer_args=layer_args, max_distance=max_distance,
+                            towgs84=parse_towgs84(towgs84) if not isinstance(towgs84, tuple) else towgs84)
+    source = site_source(path, ctx, encoding=encoding, crs=crs, chunk_size=chunk_size)
+    counts: dict[str, int] | None = None
+    warnings: list[str] = []
+    done = chunks = 0
+    first = None
+    t0 = time.perf_counter()
+    with staged_files(out, ["sites.csv", "hits.csv", "check.json"]) as paths, \
+            open(paths["sites.csv"], "wb") as sites_csv, open(paths["hits.csv"], "wb") as hits_csv:
+        for result in check_chunks(source, ctx, project_type=project_type):
+            js = {"sites": result.site_dicts()}
+            _append_csv(sites_csv, to_csv(site_rows(js)))
+            _append_csv(hits_csv, to_csv(hit_rows(js)))
+            verdicts = result.summary["verdicts"]
+            counts = dict(verdicts) if counts is None else {k: counts[k] + verdicts[k] for k in counts}
+            warnings += [w for w in result.warnings if w not in warnings]
+            done += len(result.sites)
+            chunks += 1
+            first = first or result
+            if progress is not None:
+                progress(done, source.total, time.perf_counter() - t0)
+        first = finish(first, ctx, source.records)
+        js = {"summary": {"sites": done, "verdicts": counts}, "analysis": first.analysis, "layers": first.layers,
+              "rules": first.rules, "warnings": warnings}
+        if first.project is not None:
+            js["project"] = first.project
+        js["stream"] = {"sites_file": "sites.csv", "hits_file": "hits.csv", "chunk_size": chunk_size,
+                        "chunks": chunks, "format": source.records[0]["format"],
+                        "encoding": source.records[0]["encoding"], "seconds": round(time.perf_counter() - t0, 3)}
+        js["provenance"] = provenance(first.inputs, area_method=js["analysis"]["area_method"], rules=js["rules"])
+        for f in (sites_csv, hits_csv):
+            _append_csv(f, b"\xef\xbb\xbf")     # a file with no rows is the byte-order mark alone
+        paths["check.json"].write_text(to_json(js) + "\n", encoding="utf-8")
+    return js

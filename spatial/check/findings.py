@@ -1,0 +1,288 @@
+"""Findings and verdicts of a site check: which rule applies to each site, with its clause.
+
+The rules of :mod:`redline.spatial.rules` give findings, each citing its rule and clause, and the findings
+a verdict (:func:`verdict_of`): any ``prohibited`` finding → 不符合; else a site not wholly inside the data's
+coverage → 无法判定 (absence of data is not compliance, and the uncovered part could hold anything); else any
+``needs_review`` → 需论证; else 符合.
+
+Numbers in messages are formatted as officers expect: 公顷 with 4 decimals, m² and metres with 2, % with 2.
+
+Example
+-------
+>>> verdict_of([{"level": "needs_review"}, {"level": "allowed"}])
+'需论证'
+>>> fmt_ha(12345.6), fmt_pct(None)
+('1.2346', '—')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from redline.layers.sites import text_value
+from redline.spatial.check.kernel import MIN_OVERLAP_M, MIN_OVERLAP_M2, LayerResult, measure
+from redline.spatial.overlay import as_array
+from redline.spatial.rules import Rule, format_message, project_types, resolve_type, type_label
+
+VERDICTS = ("符合", "不符合", "需论证", "无法判定")
+ZONE_ATTRIBUTE = {"control_unit": "unit_class"}
+LEVEL_ORDER = {"prohibited": 0, "no_data": 1, "needs_review": 2, "allowed": 3, "info": 4}
+
+
+# ------------------------------------------------------------------------------------------- formatting
+def fmt_ha(m2: float) -> str:
+    """Square metres as 公顷 with 4 decimals: ``fmt_ha(12345.6)`` → ``'1.2346'``."""
+    return f"{m2 / 10_000:.4f}"
+
+
+def fmt_m2(m2: float) -> str:
+    return f"{m2:.2f}"
+
+
+def fmt_pct(p: float | None) -> str:
+    return "—" if p is None or not np.isfinite(p) else f"{p:.2f}"
+
+
+def fmt_m(m: float | None) -> str:
+    return "—" if m is None or not np.isfinite(m) else f"{m:.2f}"
+
+
+def floats(a: np.ndarray) -> list:
+    """Python floats, NaN as None (one pass over an array, not one call per value)."""
+    return [None if v != v else v for v in np.asarray(a, dtype=float).tolist()]
+
+
+@dataclass
+class LayerView:
+    """One layer's results as Python lists (for the per-site rules), attributes cleaned once per touched or
+    nearest feature; ``starts[s]:ends[s]`` are site ``s``'s hits."""
+
+    res: LayerResult
+    fdim: int
+    attrs: dict                 # attribute → {feature: text or None}
+    ids: dict                   # feature → feature id
+    zones: dict | None
+    feature: list
+    m2: list
+    length: list
+    pct_site: list
+    pct_feature: list
+    pieces: list
+    starts: list
+    ends: list
+    near: dict
+
+
+def layer_view(res: LayerResult, n: int) -> LayerView:
+    """The :class:`LayerView` of one layer's results over ``n`` sites."""
+    needed = np.unique(np.concatenate([res.feature, res.near_feature])).tolist()
+    attrs = {a: {f: text_value(arr[f]) for f in needed} for a, arr in res.attrs.items()}
+    zone_attr = ZONE_ATTRIBUTE.get(res.kind, "zone")
+    return LayerView(
+        res=res, fdim=int(shapely.get_dimensions(as_array(res.gdf)).max()) if len(res.gdf) else 2,
+        attrs=attrs, ids={f: str(res.feature_ids[f]) for f in needed}, zones=attrs.get(zone_attr),
+        feature=res.feature.tolist(), m2=res.m2.tolist(), length=res.length.tolist(),
+        pct_site=floats(res.pct_site), pct_feature=floats(res.pct_feature), pieces=res.pieces.tolist(),
+        starts=np.searchsorted(res.site, np.arange(n)).tolist(),
+        ends=np.searchsorted(res.site, np.arange(n), side="right").tolist(),
+        near={s: (f, d) for s, f, d in zip(res.near_site.tolist(), res.near_feature.tolist(), res.near_dist.tolist(),
+                                           strict=True)})
+
+
+# -------------------------------------------------------------------------------------- site metrics
+def site_types(sites: gpd.GeoDataFrame, project_type: str | None) -> tuple[list, list, list]:
+    """Per site: type id (or None), where it came from, and a warning for an unrecognised value."""
+    if project_type is not None:
+        t = resolve_type(project_type)
+        return [t] * len(sites), ["--type"] * len(sites), [None] * len(sites)
+    raw = sites["type"].to_numpy(dtype=object) if "type" in sites.columns else np.full(len(sites), None)
+    fields = sites["_type_field"].to_numpy(dtype=object) if "_type_field" in sites.columns else \
+        np.full(len(sites), None)
+    types, sources, warns = [], [], []
+    for v, fld in zip(raw, fields, strict=True):
+        text = text_value(v)
+        t = resolve_type(text, strict=False)
+        types.append(t)
+        where = f"属性字段 {fld}" if text_value(fld) else "属性"
+        if t is not None:
+            sources.append(f"{where}（“{text}”）")
+            warns.append(None)
+        elif text is None:
+            sources.append("未指定")
+            warns.append(None)
+        else:
+            sources.append(f"{where}（“{text}”，无法识别）")
+            warns.append(f"project type {text!r} ({where}) is not a known project type; give the type with "
+                         "--type")
+    return types, sources, warns
+
+
+# ------------------------------------------------------------------------------------------ findings
+def _extent(sdim: int, fdim: int, m2: float, length: float, pct: float | None, pieces: int = 0) -> str:
+    if sdim == 2 and fdim == 2:
+        return f"压覆面积{fmt_ha(m2)}公顷（{fmt_m2(m2)}平方米），占项目用地面积的{fmt_pct(pct)}%"
+    if sdim == 1 and fdim == 2:
+        return f"线路在其中的长度{fmt_m(length)}米，占线路全长的{fmt_pct(pct)}%"
+    if sdim == 2 and fdim == 1:
+        return f"项目用地范围内的长度{fmt_m(length)}米"
+    if sdim == 1 and fdim == 1:
+        return f"线路与其交叉{pieces}处" + (f"，重合长度{fmt_m(length)}米" if length > 0 else "")
+    return "项目位于其中"
+
+
+def finding(rule, message_values: dict, clause: str | None = None, **extra) -> dict:
+    return {"rule": rule.id, "level": rule.level, "clause": clause or rule.clause,
+            "message": format_message(rule.message, message_values), "source": rule.source, **extra}
+
+
+
+def verdict_of(findings: list[dict]) -> str:
+    """符合 / 不符合 / 需论证 / 无法判定 from findings: prohibited → 不符合; else outside the data's coverage →
+    无法判定; else needs_review → 需论证; else 符合.
+
+    >>> verdict_of([{"level": "needs_review"}, {"level": "no_data"}])
+    '无法判定'
+    """
+    levels = {f["level"] for f in findings}
+    if "prohibited" in levels:
+        return "不符合"
+    if "no_data" in levels:
+        return "无法判定"
+    if "needs_review" in levels:
+        return "需论证"
+    return "符合"
+
+
+def coverage_finding(sdim: int, out_m2: float, out_len: float, area, length, cov_label: str) -> dict:
+    whole = (sdim == 2 and out_m2 >= area * (1 - 1e-9)) or (sdim == 1 and out_len >= length * (1 - 1e-9)) \
+        or sdim == 0
+    if whole:
+        msg = (f"项目用地全部位于本次检查数据的覆盖范围（{cov_label}）之外，现有图层无法判断其压覆情况；"
+               "缺少数据不等于符合管控要求。")
+    elif sdim == 2:
+        msg = (f"项目用地有{fmt_ha(out_m2)}公顷（占{fmt_pct(100 * out_m2 / area)}%）位于本次检查数据"
+               f"的覆盖范围（{cov_label}）之外，该部分的压覆情况无法判断。")
+    else:
+        msg = (f"项目线路有{fmt_m(out_len)}米（占{fmt_pct(100 * out_len / length)}%）位于本次检查数据"
+               f"的覆盖范围（{cov_label}）之外，该部分的压覆情况无法判断。")
+    return {"rule": "coverage.outside", "level": "no_data",
+            "clause": f"数据覆盖范围：{cov_label}。缺少数据不等于符合管控要求，覆盖范围外的部分须补充数据后再行判定",
+            "message": msg, "source": "spatial/check/findings.py"}
+
+
+def type_finding(skipped: list[str]) -> dict:
+    if skipped:
+        return {"rule": "project_type.unknown", "level": "needs_review",
+                "clause": "项目类型决定适用的管控条款（见规则 " + "、".join(skipped) + "）",
+                "message": "未指定项目类型，无法判断下列与项目类型有关的条款是否适用：" + "、".join(skipped)
+                           + "。请用 --type 指定项目类型后重新检查。", "source": "spatial/check/findings.py"}
+    return {"rule": "project_type.unknown", "level": "info", "clause": "项目类型决定适用的管控条款",
+            "message": "未指定项目类型；本项目的压覆情况不涉及与项目类型有关的条款。", "source": "spatial/check/findings.py"}
+
+
+def _names(v: LayerView, feats: list, unit: str = "个图斑") -> str:
+    names = v.attrs.get("name", {})
+    uniq = list(dict.fromkeys(names.get(f) or v.ids[f] for f in feats))
+    if not uniq:
+        return ""
+    if len(uniq) <= 3:
+        return "（" + "、".join(uniq) + "）"
+    return "（" + "、".join(uniq[:3]) + f"等{len(uniq)}{unit}）"
+
+
+def _applicable(kind_rules: list[Rule], zones: tuple, site_type) -> tuple[list, list]:
+    """The inside rules that apply to a site touching features of ``zones`` (with the indices they match),
+    and the rules skipped because the type is unknown."""
+    apply, skipped = [], []
+    for rule in kind_rules:
+        if rule.applies != "inside":
+            continue
+        match = [i for i, z in enumerate(zones) if rule.matches_zone(z)]
+        if not match:
+            continue
+        concern = rule.concerns(site_type)
+        if concern is None:
+            skipped.append(rule)
+        elif concern:
+            apply.append((rule, match))
+    return apply, skipped
+
+
+def zone_findings(entry: dict, v: LayerView, kind_rules: list[Rule], s: int, a: int, b: int, sdim: int, site_type,
+                   area, length, cache: dict) -> None:
+    """Findings of the zone rules of one layer for one site."""
+    res = v.res
+    touched = b > a
+    for rule in kind_rules:
+        if rule.applies != "outside":
+            continue
+        if sdim == 2:
+            rest = area - res.ov_m2[s]
+            out_here = rest > MIN_OVERLAP_M2
+            ext = "全部" if not touched else f"有{fmt_ha(rest)}公顷（占{fmt_pct(100 * rest / area)}%）"
+        elif sdim == 1:
+            rest = length - res.ov_len[s]
+            out_here = rest > MIN_OVERLAP_M
+            ext = "全部" if not touched else f"有{fmt_m(rest)}米（占{fmt_pct(100 * rest / length)}%）"
+        else:
+            out_here, ext = not touched, ""
+        if not out_here:
+            continue
+        concern = rule.concerns(site_type)
+        if concern is None:
+            entry["skipped"].append(rule)
+        elif concern:
+            entry["findings"].append(finding(rule, {"layer": res.label, "extent": ext, "features": "", "zone": "",
+                                                     "type_label": type_label(site_type)},
+                                              layer=res.id, kind=res.kind, features=[]))
+    if not touched:
+        return
+    feats = v.feature[a:b]
+    zones = tuple(v.zones[f] if v.zones is not None else None for f in feats)
+    key = (zones, site_type)
+    if key not in cache:
+        cache[key] = _applicable(kind_rules, zones, site_type)
+    apply, skipped = cache[key]
+    entry["skipped"] += skipped
+    for rule, match in apply:
+        groups: dict[str | None, list[int]] = {}
+        if rule.clause_field:
+            texts = v.attrs.get(rule.clause_field, {})
+            for i in match:
+                groups.setdefault(texts.get(feats[i]), []).append(i)
+        else:
+            groups[None] = match
+        for text, idx in groups.items():
+            fsel = [feats[i] for i in idx]
+            if len(idx) == b - a:
+                m2, ln, pct = res.ov_m2[s], res.ov_len[s], res.pct[s]
+            else:
+                ks = np.array([a + i for i in idx])
+                if res.self_overlap[s] and len(idx) > 1:
+                    u = shapely.union_all(res.geoms[ks])
+                    mm, ll = measure(np.array([u], dtype=object), np.array([min(sdim, v.fdim)]), res.gdf.crs)
+                    m2, ln = float(mm[0]), float(ll[0])
+                else:
+                    m2, ln = float(res.m2[ks].sum()), float(res.length[ks].sum())
+                pct = 100 * m2 / area if sdim == 2 else (100 * ln / length if sdim == 1 else 100.0)
+            zones_here = list(dict.fromkeys(zones[i] for i in idx if zones[i]))
+            vals = {"layer": res.label, "features": _names(v, fsel, "个单元" if res.kind == "control_unit" else "个图斑"),
+                    "zone": "、".join(zones_here) or "未分区",
+                    "extent": _extent(sdim, v.fdim, m2, ln, pct, sum(v.pieces[a + i] for i in idx)),
+                    "type_label": type_label(site_type), "activity": _activity(site_type),
+                    "clause_text": text or "（该单元数据中无空间布局约束条款，请查阅准入清单原文）"}
+            clause = rule.clause
+            if rule.clause_field:
+                clause = f"{rule.clause}（{_names(v, fsel, '个单元').strip('（）')}）：{text or '数据中无该条款文本'}"
+            entry["findings"].append(finding(rule, vals, clause=clause, layer=res.id, kind=res.kind,
+                                              features=[v.ids[f] for f in fsel]))
+
+
+def _activity(type_id: str | None) -> str:
+    t = project_types().get(type_id) if type_id else None
+    return t.description if t else ""
+

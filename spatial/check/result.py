@@ -1,0 +1,243 @@
+"""The result of a site check, held as tables; its JSON is made from them at the output edge.
+
+:class:`CheckResult` holds one row per site (``sites``, a GeoDataFrame with the verdict), one per site and
+control layer (``site_layers``), one per overlapped feature (``hits``), one per nearest untouched layer
+(``nearest``), one per distance-rule match (``distance_rules``) and one per finding with its clause
+(``findings``). Every child table has ``site`` (the row of the site in ``sites``) and ``site_id``.
+:meth:`CheckResult.to_dict` gives what ``redline check --json`` prints: per site, its layers, hits,
+nearest features, distance rules and findings nested as lists.
+
+Example
+-------
+>>> import geopandas as gpd, shapely
+>>> from redline.spatial.check import check_sites
+>>> rl = gpd.GeoDataFrame({"name": ["红线一"]}, geometry=[shapely.box(37_500_000, 4_200_000, 37_501_000,
+...                       4_201_000)], crs=4525)
+>>> site = gpd.GeoDataFrame({"name": ["矿山"], "type": ["mining"]},
+...                         geometry=[shapely.box(37_500_500, 4_200_000, 37_501_500, 4_201_000)], crs=4525)
+>>> r = check_sites(site, {"red_line": rl}, kinds={"red_line": "red_line"})
+>>> r.sites[["name", "verdict"]].values.tolist()
+[['矿山', '不符合']]
+>>> round(float(r.hits["pct_of_site"].iloc[0]), 4), r.summary["verdicts"]["不符合"]
+(50.0, 1)
+>>> r.to_dict()["sites"][0]["hits"][0]["feature_name"]
+'红线一'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from redline.spatial.check.findings import VERDICTS
+
+TABLES = ("sites", "site_layers", "hits", "nearest", "distance_rules", "findings")
+_SITE_LAYER_KEYS = ("layer", "kind", "label", "overlap_m2", "overlap_length_m", "pct_of_site", "touched", "features",
+                    "self_overlap", "nearest_m")
+_HIT_KEYS = ("layer", "kind", "feature_id", "feature_name", "zone", "overlap_m2", "overlap_length_m", "pct_of_site",
+             "pct_of_feature", "feature_index", "crossings", "attributes", "label")
+_NEAREST_KEYS = ("layer", "kind", "feature_id", "feature_name", "distance_m", "label")
+_DISTANCE_KEYS = ("rule", "layer", "feature_name", "distance_m", "limit_m")
+
+
+def _py(values) -> list:
+    """A column as Python values: NaN and pandas' missing values as None, numpy scalars as Python ones."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "f":
+        return [None if v != v else v for v in arr.tolist()]
+    out = arr.tolist() if arr.dtype.kind in "biu" else list(values)
+    if arr.dtype.kind == "O":
+        out = [None if (isinstance(v, float) and v != v) or v is pd.NA else
+               (v.item() if isinstance(v, np.generic) else v) for v in out]
+    return out
+
+
+def _records(df: pd.DataFrame, keys: tuple[str, ...]) -> list[dict]:
+    cols = [_py(df[k]) for k in keys]
+    return [dict(zip(keys, row, strict=True)) for row in zip(*cols, strict=True)]
+
+
+def _per_site(df: pd.DataFrame, n: int, records: list) -> list[list]:
+    """``records`` (one per row of ``df``, ordered by site) split into one list per site."""
+    site = df["site"].to_numpy(dtype=np.int64)
+    bounds = np.searchsorted(site, np.arange(n + 1)).tolist()
+    return [records[bounds[s]:bounds[s + 1]] for s in range(n)]
+
+
+def _finding_records(df: pd.DataFrame) -> list[dict]:
+    """Findings as the JSON gives them: a finding of a layer's rule has ``layer`` and ``kind``, a zone rule's
+    ``features``, a distance rule's ``distance_m``."""
+    base = ("rule", "level", "clause", "message", "source")
+    cols = {k: _py(df[k]) for k in (*base, "layer", "kind", "features", "distance_m")}
+    out = []
+    for i in range(len(df)):
+        rec = {k: cols[k][i] for k in base}
+        if cols["layer"][i] is not None:
+            rec["layer"] = cols["layer"][i]
+            rec["kind"] = cols["kind"][i]
+            if cols["features"][i] is not None:
+                rec["features"] = cols["features"][i]
+            if cols["distance_m"][i] is not None:
+                rec["distance_m"] = cols["distance_m"][i]
+        out.append(rec)
+    return out
+
+
+@dataclass
+class CheckResult:
+    """A site check: the tables, and the blocks its JSON carries.
+
+    Attributes
+    ----------
+    sites : GeoDataFrame
+        One row per site, in input order, in the analysis CRS: ``site_id``, ``name``, ``location`` (the
+        townships, when the project has them), ``geometry_type``, ``area_m2``, ``area_ha``, ``length_m``,
+        ``verdict`` (符合/不符合/需论证/无法判定), ``project_type``, ``project_type_label``, ``type_source``,
+        ``source`` (the file), ``inside_coverage``, ``outside_m2``, ``outside_length_m``, ``warnings``.
+    site_layers : DataFrame
+        One row per site and control layer: ``overlap_m2`` and ``overlap_length_m`` (the layer's own
+        overlaps counted once), ``pct_of_site``, ``touched``, ``features`` (how many), ``self_overlap``,
+        ``nearest_m`` (untouched layers, within the search distance).
+    hits : DataFrame
+        One row per overlapped feature: ``feature_id``, ``feature_name``, ``zone``, ``overlap_m2``,
+        ``overlap_length_m``, ``pct_of_site``, ``pct_of_feature``, ``crossings`` (line across line),
+        ``attributes`` (a dict of the feature's canonical attributes).
+    nearest : DataFrame
+        The nearest feature of each layer a site does not touch, within the search distance.
+    distance_rules : DataFrame
+        Each distance rule a site falls under: the feature, the distance and the limit.
+    findings : DataFrame
+        One row per finding: ``rule``, ``level`` (prohibited, no_data, needs_review, allowed, info),
+        ``clause``, ``message`` (Chinese), ``source``, ``layer``, ``kind``, ``features``, ``distance_m``.
+    analysis, layers, rules, warnings, project, provenance
+        The blocks of the JSON (CRS and methods, the layers checked, the rules applied, warnings, the
+        project, the provenance).
+    inputs : list of dict
+        File records of every input (for the provenance).
+    context : object
+        What the check was run with (:class:`~redline.spatial.check.prepare.CheckContext`), for maps and
+        reports; not serialized.
+    """
+
+    sites: gpd.GeoDataFrame
+    site_layers: pd.DataFrame
+    hits: pd.DataFrame
+    nearest: pd.DataFrame
+    distance_rules: pd.DataFrame
+    findings: pd.DataFrame
+    analysis: dict = field(default_factory=dict)
+    layers: list = field(default_factory=list)
+    rules: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    project: dict | None = None
+    provenance: dict | None = None
+    inputs: list = field(default_factory=list)
+    context: object | None = None
+
+    @property
+    def summary(self) -> dict:
+        """``{"sites": n, "verdicts": {verdict: count}}``."""
+        counts = self.sites["verdict"].value_counts()
+        return {"sites": int(len(self.sites)), "verdicts": {v: int(counts.get(v, 0)) for v in VERDICTS}}
+
+    @property
+    def conforming(self) -> bool:
+        """Whether every site is 符合."""
+        return bool((self.sites["verdict"] == "符合").all())
+
+    def site_dicts(self) -> list[dict]:
+        """One JSON-shaped object per site (what ``check.json`` lists under ``sites``)."""
+        s = self.sites
+        n = len(s)
+        layers = _per_site(self.site_layers, n, _records(self.site_layers, _SITE_LAYER_KEYS))
+        hits = _per_site(self.hits, n, _records(self.hits, _HIT_KEYS))
+        nearest = _per_site(self.nearest, n, _records(self.nearest, _NEAREST_KEYS))
+        dist = _per_site(self.distance_rules, n, _records(self.distance_rules, _DISTANCE_KEYS))
+        found = _per_site(self.findings, n, _finding_records(self.findings))
+        cols = {c: _py(s[c]) for c in ("site_id", "name", "geometry_type", "area_m2", "area_ha", "length_m",
+                                       "verdict", "project_type", "project_type_label", "type_source", "source",
+                                       "inside_coverage", "outside_m2", "outside_length_m", "warnings")}
+        location = _py(s["location"]) if "location" in s.columns else None
+        out = []
+        for i in range(n):
+            rec = {k: cols[k][i] for k in ("site_id", "name", "geometry_type", "area_m2", "area_ha", "length_m",
+                                           "verdict", "project_type", "project_type_label", "type_source",
+                                           "source")}
+            rec["coverage"] = {"inside": cols["inside_coverage"][i], "outside_m2": cols["outside_m2"][i],
+                               "outside_length_m": cols["outside_length_m"][i]}
+            rec.update(layers=layers[i], hits=hits[i], nearest=nearest[i], distance_rules=dist[i],
+                       findings=found[i], warnings=list(cols["warnings"][i]))
+            if location is not None:
+                rec["location"] = location[i]
+            out.append(rec)
+        return out
+
+    def to_dict(self) -> dict:
+        """The JSON-shaped result, as ``redline check --json`` prints it."""
+        out = {"sites": self.site_dicts(), "summary": self.summary, "analysis": self.analysis,
+               "layers": self.layers, "rules": self.rules, "warnings": self.warnings}
+        if self.project is not None:
+            out["project"] = self.project
+        if self.provenance is not None:
+            out["provenance"] = self.provenance
+        return out
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text (UTF-8 Chinese as text, 2-space indent)."""
+        from redline.layers.outputs import to_json
+
+        return to_json(self.to_dict())
+
+    def head(self, n: int) -> CheckResult:
+        """The result of the first ``n`` sites only (e.g. for a report's maps)."""
+        return select_sites(self, np.arange(min(n, len(self.sites))))
+
+
+def select_sites(result: CheckResult, rows: np.ndarray) -> CheckResult:
+    """The result restricted to the sites at positions ``rows`` (in that order), renumbered."""
+    rows = np.asarray(rows, dtype=np.int64)
+    new = np.full(len(result.sites), -1, dtype=np.int64)
+    new[rows] = np.arange(len(rows))
+    tables = {"sites": result.sites.iloc[rows].reset_index(drop=True)}
+    for name in TABLES[1:]:
+        df = getattr(result, name)
+        keep = df[new[df["site"].to_numpy(dtype=np.int64)] >= 0].copy()
+        keep["site"] = new[keep["site"].to_numpy(dtype=np.int64)]
+        tables[name] = keep.iloc[np.argsort(keep["site"].to_numpy(), kind="stable")].reset_index(drop=True)
+    return dataclasses.replace(result, **tables)
+
+
+def concat_results(parts: list[CheckResult]) -> CheckResult:
+    """One result from the results of batches of sites, in the order given.
+
+    The tables are concatenated (site rows renumbered), and the warnings are the first batch's followed by
+    those of later batches not already there (the batches share the layers' warnings).
+    """
+    if not parts:
+        raise ValueError("no batch to combine")
+    if len(parts) == 1:
+        return parts[0]
+    offsets = np.cumsum([0] + [len(p.sites) for p in parts[:-1]])
+    tables = {"sites": gpd.GeoDataFrame(pd.concat([p.sites for p in parts], ignore_index=True),
+                                        geometry=parts[0].sites.geometry.name, crs=parts[0].sites.crs)}
+    for name in TABLES[1:]:
+        frames = []
+        for off, p in zip(offsets.tolist(), parts, strict=True):
+            df = getattr(p, name)
+            if len(df):
+                df = df.copy()
+                df["site"] = df["site"].to_numpy(dtype=np.int64) + off
+                frames.append(df)
+        tables[name] = pd.concat(frames, ignore_index=True) if frames else getattr(parts[0], name)
+    warnings = list(parts[0].warnings)
+    seen = set(warnings)
+    for p in parts[1:]:
+        for w in p.warnings:
+            if w not in seen:
+                seen.add(w)
+                warnings.append(w)
+    return dataclasses.replace(parts[0], warnings=warnings, **tables)

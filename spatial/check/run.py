@@ -1,0 +1,270 @@
+"""Running a site check: a batch of sites against prepared layers, and the local engine over a project.
+
+Every engine does the same per batch of sites (:func:`check_chunk`): the overlay of every control layer
+(:func:`~redline.spatial.check.kernel.layer_pass`), the rules and verdicts, the townships each site lies
+in, with GEOS errors turned into one-line input errors (:func:`geos_errors`). The engines differ only in how
+they schedule the batches: the local engine checks all the sites as one batch (:func:`check_project`),
+the streaming engine chunk by chunk (:func:`check_chunks`), the dask engine partitions on a cluster
+(:mod:`redline.spatial.check.dask`). Sites always come from :class:`redline.layers.sites.SiteSource`.
+
+Example
+-------
+>>> import geopandas as gpd, shapely
+>>> rl = gpd.GeoDataFrame(geometry=[shapely.box(37_500_000, 4_200_000, 37_501_000, 4_201_000)], crs=4525)
+>>> p = prepare_layers({"red_line": rl}, kinds={"red_line": "red_line"})
+>>> site = gpd.GeoDataFrame({"type": ["mining"]}, geometry=[shapely.Point(37_500_500, 4_200_500)], crs=4525)
+>>> check_prepared(site, p).sites["verdict"].tolist()
+['不符合']
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from redline.layers.errors import InputError
+from redline.layers.info import layer_info
+from redline.layers.reproject import to_analysis_crs
+from redline.layers.sites import SiteSource, validate_sites
+from redline.spatial.areas import ellipsoidal_area, geodesic_length
+from redline.spatial.check.findings import site_types
+from redline.spatial.check.kernel import (
+    DEFAULT_MAX_DISTANCE,
+    HIT_ATTRIBUTES,
+    MIN_OVERLAP_M,
+    MIN_OVERLAP_M2,
+    distance_hits,
+    layer_pass,
+    measure,
+)
+from redline.spatial.check.prepare import (
+    CheckContext,
+    PreparedLayers,
+    load_check_layers,
+    locate,
+    prepare_layers,
+    project_block,
+)
+from redline.spatial.check.result import CheckResult
+from redline.spatial.check.tables import assemble
+from redline.spatial.overlay import as_array
+from redline.spatial.rules import RuleSet, resolve_type
+
+Progress = Callable[[int, "int | None", str], None]
+"""``progress(done, total, what)``: ``what`` is the Chinese phrase to show (e.g. ``检查图层：生态保护红线``)."""
+
+
+@contextlib.contextmanager
+def geos_errors():
+    """A GEOS error while checking → an InputError saying what to do."""
+    try:
+        yield
+    except shapely.errors.GEOSException as exc:
+        raise InputError(f"geometry error during the overlay: {exc}; check the layers with `redline inspect` "
+                         "and repair invalid geometries") from None
+
+
+def _coverage(sg: np.ndarray, sdim: np.ndarray, site_area: np.ndarray, site_len: np.ndarray,
+              prepared: PreparedLayers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per site: whether a part lies outside the data's coverage, and that part's area and length."""
+    n = len(sg)
+    coverage = prepared.coverage
+    outside = np.zeros(n, bool)
+    if coverage is None or coverage.is_empty:
+        outside[:] = True
+        return outside, np.where(sdim == 2, site_area, 0.0), np.where(sdim == 1, site_len, 0.0)
+    out_m2, out_len = np.zeros(n), np.zeros(n)
+    rest = np.flatnonzero(~shapely.covers(coverage, sg))
+    if len(rest):
+        diff = shapely.difference(sg[rest], coverage)
+        m2, ln = measure(diff, sdim[rest], prepared.crs)
+        out_m2[rest], out_len[rest] = m2, ln
+        big = np.where(sdim[rest] == 2, m2 > prepared.min_overlap_m2,
+                       np.where(sdim[rest] == 1, ln > MIN_OVERLAP_M, ~shapely.is_empty(diff)))
+        outside[rest[big]] = True
+    return outside, out_m2, out_len
+
+
+def check_prepared(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, project_type: str | None = None,
+                   progress: Progress | None = None) -> CheckResult:
+    """Check a batch of sites against prepared layers.
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        Sites with canonical columns of kind ``site`` (``name``, ``code``, ``type``), e.g. from
+        :class:`~redline.layers.sites.SiteSource`; optional ``site_id``, ``_source``, ``_row``.
+    prepared : PreparedLayers
+        From :func:`~redline.spatial.check.prepare.prepare_layers`.
+    project_type : str, optional
+        The project type of every site (identifier or Chinese label); else each site's ``type``.
+    progress : callable, optional
+        ``progress(k, n, what)`` before each control layer.
+
+    Returns
+    -------
+    CheckResult
+        The tables, ``analysis``, ``layers``, ``rules`` and ``warnings`` (the sites' own, then the
+        preparation's).
+    """
+    acrs = prepared.crs
+    info = layer_info(sites)
+    warnings: list[str] = list(info.warnings) + prepared.crs_notes
+    sites_a, notes = to_analysis_crs(sites, acrs, "sites", path=info.path, towgs84=prepared.towgs84)
+    warnings += notes + prepared.layer_notes
+    sites_a.attrs = sites.attrs
+    lay, kinds, labels, rules = prepared.layers, prepared.kinds, prepared.labels, prepared.rules
+
+    validate_sites(sites_a)
+    sg = as_array(sites_a)
+    sdim = shapely.get_dimensions(sg)
+    site_area = np.where(sdim == 2, ellipsoidal_area(sg, acrs), np.nan)
+    site_len = np.full(len(sg), np.nan)
+    if (sdim == 1).any():
+        site_len[sdim == 1] = geodesic_length(sg[sdim == 1], acrs)
+    outside, out_m2, out_len = _coverage(sg, sdim, site_area, site_len, prepared)
+
+    results = []
+    for k, lid in enumerate(prepared.control, 1):
+        if progress is not None:
+            progress(k, len(prepared.control), f"检查图层：{labels[lid]}")
+        clause_fields = tuple(r.clause_field for r in rules.for_kind(kinds[lid]) if r.clause_field)
+        results.append(layer_pass(sg, sdim, site_area, site_len, lay[lid], acrs, layer_id=lid, kind=kinds[lid],
+                                  label=labels[lid], max_distance=prepared.max_distance,
+                                  min_m2=prepared.min_overlap_m2, attributes=HIT_ATTRIBUTES + clause_fields))
+    dist = distance_hits(prepared.distance_targets, sg, lay, acrs)
+    types, type_sources, type_warns = site_types(sites_a, project_type)
+    tables = assemble(sites_a, sg, sdim, site_area, site_len, results, rules, dist, types, type_sources,
+                      type_warns, outside, out_m2, out_len, prepared.coverage_label, lay, acrs)
+    return CheckResult(**tables, analysis=prepared.analysis(), layers=prepared.describe_layers(),
+                       rules=rules.describe(), warnings=warnings)
+
+
+def check_sites(sites: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], *,
+                project_type: str | None = None, rules: RuleSet | None = None,
+                max_distance: float = DEFAULT_MAX_DISTANCE, coverage: shapely.Geometry | None = None,
+                coverage_label: str | None = None, crs=None, kinds: dict[str, str] | None = None,
+                labels: dict[str, str] | None = None, towgs84: tuple[float, ...] | None = None,
+                min_overlap_m2: float = MIN_OVERLAP_M2, progress: Progress | None = None) -> CheckResult:
+    """Check every site against every control layer: :func:`prepare_layers`, then :func:`check_prepared`.
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        Sites with canonical columns of kind ``site`` (``name``, ``code``, ``type``).
+    layers : dict of layer id → GeoDataFrame
+        Control layers with canonical columns; boundary layers (kind ``boundary``) give the coverage.
+        Each layer's kind comes from ``kinds`` or the layer's :class:`~redline.layers.info.LayerInfo`.
+    project_type : str, optional
+        The project type of every site (identifier or Chinese label); else each site's ``type`` column.
+    rules : RuleSet, optional
+        Default: the package's rules (:func:`redline.spatial.rules.load_rules`).
+    max_distance : float
+        Nearest features are searched within this distance (m).
+    coverage : shapely geometry, optional
+        The extent the data covers, in the analysis CRS. Default: the union of the boundary layers, else the
+        convex hull of the control layers.
+    crs : optional
+        The analysis CRS. Default: the first control layer's.
+    towgs84 : tuple, optional
+        Helmert parameters for data in Xi'an 1980 / Beijing 1954 against CGCS2000 (never converted without).
+
+    Returns
+    -------
+    CheckResult
+
+    Example
+    -------
+    >>> import geopandas as gpd, shapely
+    >>> rl = gpd.GeoDataFrame(geometry=[shapely.box(37_500_000, 4_200_000, 37_501_000, 4_201_000)], crs=4525)
+    >>> site = gpd.GeoDataFrame(geometry=[shapely.box(37_502_000, 4_200_000, 37_502_100, 4_200_100)], crs=4525)
+    >>> r = check_sites(site, {"rl": rl}, kinds={"rl": "red_line"}, project_type="housing")
+    >>> round(float(r.nearest["distance_m"].iloc[0]), 1)          # 1 km east of the zone
+    1000.0
+    """
+    prepared = prepare_layers(layers, rules=rules, max_distance=max_distance, coverage=coverage,
+                              coverage_label=coverage_label, crs=crs, kinds=kinds, labels=labels, towgs84=towgs84,
+                              min_overlap_m2=min_overlap_m2)
+    with geos_errors():
+        return check_prepared(sites, prepared, project_type=project_type, progress=progress)
+
+
+def check_chunk(sites: gpd.GeoDataFrame, ctx: CheckContext, *, project_type: str | None = None,
+                progress: Progress | None = None) -> CheckResult:
+    """One batch of checkable sites against a project's prepared layers, with the townships each site lies
+    in (``location``, when the project has townships); what every engine runs on each batch."""
+    with geos_errors():
+        result = check_prepared(sites, ctx.prepared, project_type=project_type, progress=progress)
+    if ctx.towns is not None:
+        result.sites.insert(2, "location", locate(result.sites, ctx.towns))
+    return result
+
+
+def site_source(sites_path, ctx: CheckContext, *, repair: bool = False, encoding: str | None = None, crs=None,
+                chunk_size: int | None = None) -> SiteSource:
+    """The sites of ``sites_path``, read for the check of ``ctx`` (into its analysis CRS)."""
+    return SiteSource(sites_path, crs=crs, encoding=encoding, repair=repair, to_crs=ctx.prepared.crs,
+                      towgs84=ctx.prepared.towgs84, chunk_size=chunk_size)
+
+
+def finish(result: CheckResult, ctx: CheckContext, site_files: list[dict]) -> CheckResult:
+    """Add what a project check carries: the ``project`` block, the ``inputs`` (site files, layers, project,
+    rule files, townships) and the context (for maps and reports)."""
+    inputs = [ctx.record(f["path"], vintage=None, source=None, role="sites") for f in site_files]
+    inputs += ctx.inputs
+    if ctx.towns_input is not None:
+        inputs.append(ctx.towns_input)
+    result.inputs = inputs
+    result.context = ctx
+    if ctx.project is not None:
+        result.project = project_block(ctx.project)
+    return result
+
+
+def check_project(sites_path, project=None, *, layer_args=(), project_type: str | None = None,
+                  max_distance: float = DEFAULT_MAX_DISTANCE, towgs84: tuple[float, ...] | None = None,
+                  repair: bool = False, sites_crs=None, sites_encoding: str | None = None,
+                  progress: Progress | None = None, ctx: CheckContext | None = None) -> CheckResult:
+    """Read the sites and the control layers of a project (or ``--layer KIND=PATH`` layers) and check them
+    on the local engine (all the sites as one batch, the GEOS and PROJ work on threads).
+
+    Parameters
+    ----------
+    sites_path : path
+        A site file or a folder of them (:class:`~redline.layers.sites.SiteSource`).
+    project : redline.layers.project.Project, optional
+        Its control layers, boundary (coverage), analysis CRS and rules.
+    layer_args : list of (kind, path)
+        Layers for a quick check without a project; attributes mapped with each kind's default fields.
+    ctx : CheckContext, optional
+        Layers already prepared (:func:`~redline.spatial.check.prepare.load_check_layers`).
+
+    Raises
+    ------
+    UsageError
+        Neither a project nor layers, or both.
+    InputError
+        A layer the project names is missing or unreadable; a rule names a missing layer; bad sites.
+    """
+    project_type = resolve_type(project_type) if project_type is not None else None
+    if ctx is None:
+        ctx = load_check_layers(project, layer_args=layer_args, max_distance=max_distance, towgs84=towgs84)
+    source = site_source(sites_path, ctx, repair=repair, encoding=sites_encoding, crs=sites_crs)
+    sites = source.read()
+    layer_info(sites).warnings += ctx.warnings
+    result = check_chunk(sites, ctx, project_type=project_type, progress=progress)
+    return finish(result, ctx, source.records)
+
+
+def check_chunks(source: SiteSource, ctx: CheckContext, *, project_type: str | None = None
+                 ) -> Iterator[CheckResult]:
+    """The streaming engine: each chunk of ``source`` (a :class:`~redline.layers.sites.SiteSource` with a
+    ``chunk_size``) checked in turn; a chunk's result equals the in-memory check's rows for those sites."""
+    project_type = resolve_type(project_type) if project_type is not None else None
+    for chunk in source.chunks():
+        layer_info(chunk).warnings = list(source.warnings) + ctx.warnings
+        yield check_chunk(chunk, ctx, project_type=project_type)

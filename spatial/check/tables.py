@@ -1,0 +1,177 @@
+"""The tables of a site check, built from the layer passes: one row per site, per site and layer, per hit,
+per nearest feature, per distance-rule match and per finding.
+
+Columns are arrays built per layer (no per-site Python objects except the findings, whose messages are
+per-site text anyway). Every child table carries ``site`` (the site's row in the sites table) and
+``site_id``, and is ordered by site, then as the JSON lists them.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from redline.layers.sites import text_value
+from redline.spatial.check.findings import (
+    LEVEL_ORDER,
+    ZONE_ATTRIBUTE,
+    coverage_finding,
+    finding,
+    floats,
+    fmt_m,
+    layer_view,
+    type_finding,
+    verdict_of,
+    zone_findings,
+)
+from redline.spatial.check.kernel import LayerResult
+from redline.spatial.rules import RuleSet, type_label
+
+GEOMETRY_TYPES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
+                  6: "MultiPolygon", 7: "GeometryCollection"}
+SITE_LAYER_COLUMNS = ["site", "site_id", "layer", "kind", "label", "overlap_m2", "overlap_length_m", "pct_of_site",
+                      "touched", "features", "self_overlap", "nearest_m"]
+HIT_COLUMNS = ["site", "site_id", "layer", "kind", "label", "feature_id", "feature_name", "zone", "overlap_m2",
+               "overlap_length_m", "pct_of_site", "pct_of_feature", "feature_index", "crossings", "attributes"]
+NEAREST_COLUMNS = ["site", "site_id", "layer", "kind", "label", "feature_id", "feature_name", "distance_m"]
+DISTANCE_COLUMNS = ["site", "site_id", "rule", "layer", "feature_name", "distance_m", "limit_m"]
+FINDING_COLUMNS = ["site", "site_id", "rule", "level", "clause", "message", "source", "layer", "kind", "features",
+                   "distance_m"]
+
+
+def _frame(columns: list[str], parts: list[dict]) -> pd.DataFrame:
+    """One frame from per-layer column dicts, stably ordered by site (layers keep their order)."""
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    out = pd.concat([pd.DataFrame(p, columns=columns) for p in parts], ignore_index=True)
+    return out.iloc[np.argsort(out["site"].to_numpy(), kind="stable")].reset_index(drop=True)
+
+
+def _texts(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Cleaned text of ``values[idx]``, each distinct index cleaned once."""
+    if len(idx) == 0:
+        return np.zeros(0, dtype=object)
+    uniq, inv = np.unique(idx, return_inverse=True)
+    return np.array([text_value(values[i]) for i in uniq.tolist()], dtype=object)[inv]
+
+
+def _layer_tables(res: LayerResult, ids: np.ndarray, sdim: np.ndarray, n: int) -> tuple[dict, dict, dict]:
+    """One layer's site-layer, hit and nearest columns."""
+    nearest_m = np.full(n, np.nan)
+    nearest_m[res.near_site] = res.near_dist
+    site_layers = {"site": np.arange(n), "site_id": ids, "layer": res.id, "kind": res.kind, "label": res.label,
+                   "overlap_m2": res.ov_m2, "overlap_length_m": res.ov_len, "pct_of_site": res.pct,
+                   "touched": res.touched, "features": np.bincount(res.site, minlength=n),
+                   "self_overlap": res.self_overlap, "nearest_m": nearest_m}
+    names = res.attrs.get("name")
+    f = res.feature
+    fdim = int(shapely.get_dimensions(np.asarray(res.gdf.geometry.values)).max()) if len(res.gdf) else 2
+    zone_attr = ZONE_ATTRIBUTE.get(res.kind, "zone")
+    attrs = {a: _texts(arr, f) for a, arr in res.attrs.items()}
+    line_line = (sdim[res.site] == 1) & (fdim == 1)
+    hits = {"site": res.site, "site_id": ids[res.site], "layer": res.id, "kind": res.kind, "label": res.label,
+            "feature_id": res.feature_ids[f].astype(str) if len(f) else np.zeros(0, dtype=object),
+            "feature_name": attrs["name"] if names is not None else np.full(len(f), None, dtype=object),
+            "zone": attrs[zone_attr] if zone_attr in attrs else np.full(len(f), None, dtype=object),
+            "overlap_m2": res.m2, "overlap_length_m": res.length, "pct_of_site": res.pct_site,
+            "pct_of_feature": res.pct_feature, "feature_index": f,
+            "crossings": np.where(line_line, res.pieces, None) if len(f) else np.zeros(0, dtype=object),
+            "attributes": [{a: v[k] for a, v in attrs.items() if v[k] is not None} for k in range(len(f))]}
+    nf = res.near_feature
+    nearest = {"site": res.near_site, "site_id": ids[res.near_site], "layer": res.id, "kind": res.kind,
+               "label": res.label,
+               "feature_id": res.feature_ids[nf].astype(str) if len(nf) else np.zeros(0, dtype=object),
+               "feature_name": _texts(names, nf) if names is not None else np.full(len(nf), None, dtype=object),
+               "distance_m": res.near_dist}
+    return site_layers, hits, nearest
+
+
+def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_area: np.ndarray,
+             site_len: np.ndarray, results: list[LayerResult], rules: RuleSet, dist_hits: list, types: list,
+             type_sources: list, type_warns: list, outside: np.ndarray, out_m2: np.ndarray, out_len: np.ndarray,
+             cov_label: str, lay: dict, crs) -> dict[str, pd.DataFrame]:
+    """Every table of a batch of checked sites: ``sites`` (a GeoDataFrame in the analysis CRS),
+    ``site_layers``, ``hits``, ``nearest``, ``distance_rules`` and ``findings``."""
+    n = len(sg)
+    names = np.array([text_value(v) for v in sites["name"]], dtype=object) if "name" in sites.columns \
+        else np.full(n, None, dtype=object)
+    if "site_id" in sites.columns:
+        ids = np.array([text_value(v) for v in sites["site_id"]], dtype=object)
+    else:
+        codes = sites["code"] if "code" in sites.columns else [None] * n
+        ids = np.array([text_value(c) or str(i + 1) for i, c in enumerate(codes)], dtype=object)
+    sdim_l = sdim.tolist()
+    area_l, len_l = floats(site_area), floats(site_len)
+
+    site_layer_parts, hit_parts, nearest_parts = [], [], []
+    entries = [{"findings": [], "skipped": []} for _ in range(n)]
+    for res in results:
+        sl, h, near = _layer_tables(res, ids, sdim, n)
+        site_layer_parts.append(sl)
+        hit_parts.append(h)
+        nearest_parts.append(near)
+        kind_rules = rules.for_kind(res.kind)
+        if not kind_rules:
+            continue
+        v = layer_view(res, n)
+        cache: dict = {}
+        todo = range(n) if any(r.applies == "outside" for r in kind_rules) else np.unique(res.site).tolist()
+        for s in todo:
+            zone_findings(entries[s], v, kind_rules, s, v.starts[s], v.ends[s], sdim_l[s], types[s], area_l[s],
+                          len_l[s], cache)
+
+    distance_rows: dict[str, list] = {c: [] for c in DISTANCE_COLUMNS}
+    for dr, lid, li, fi, d in dist_hits:
+        res_label = next((r.label for r in results if r.id == lid), lid)
+        g = lay[lid]
+        fnames = _texts(g["name"].to_numpy(dtype=object), fi) if "name" in g.columns else [None] * len(fi)
+        for s, fname, dist in zip(li.tolist(), fnames, d.tolist(), strict=True):
+            for col, value in zip(DISTANCE_COLUMNS, (s, ids[s], dr.id, lid, fname, dist, dr.distance_m), strict=True):
+                distance_rows[col].append(value)
+            concern = dr.concerns(types[s])
+            if concern is None:
+                entries[s]["skipped"].append(dr)
+            elif concern:
+                vals = {"layer": res_label, "features": f"（{fname}）" if fname else "", "distance_m": fmt_m(dist),
+                        "limit_m": f"{dr.distance_m:g}", "type_label": type_label(types[s]),
+                        "extent": f"距离{fmt_m(dist)}米"}
+                entries[s]["findings"].append(finding(dr, vals, layer=lid, kind=None, distance_m=dist))
+
+    verdicts = []
+    finding_rows: dict[str, list] = {c: [] for c in FINDING_COLUMNS}
+    outside_l, out_m2_l, out_len_l = outside.tolist(), out_m2.tolist(), out_len.tolist()
+    for s in range(n):
+        found = entries[s]["findings"]
+        if outside_l[s]:
+            found.insert(0, coverage_finding(sdim_l[s], out_m2_l[s], out_len_l[s], area_l[s], len_l[s], cov_label))
+        if types[s] is None:
+            found.append(type_finding(list(dict.fromkeys(r.id for r in entries[s]["skipped"]))))
+        found.sort(key=lambda f: LEVEL_ORDER.get(f["level"], 9))
+        verdicts.append(verdict_of(found))
+        for f in found:
+            finding_rows["site"].append(s)
+            finding_rows["site_id"].append(ids[s])
+            for col in FINDING_COLUMNS[2:]:
+                finding_rows[col].append(f.get(col))
+
+    area = np.where(sdim == 2, site_area, np.nan)
+    table = gpd.GeoDataFrame({
+        "site_id": ids, "name": names,
+        "geometry_type": [GEOMETRY_TYPES.get(t, "None") for t in shapely.get_type_id(sg).tolist()],
+        "area_m2": area, "area_ha": area / 10_000, "length_m": np.where(sdim == 1, site_len, np.nan),
+        "verdict": verdicts, "project_type": types, "project_type_label": [type_label(t) for t in types],
+        "type_source": type_sources,
+        "source": sites["_source"].to_numpy(dtype=object) if "_source" in sites.columns else [None] * n,
+        "inside_coverage": ~outside, "outside_m2": out_m2, "outside_length_m": out_len,
+        "warnings": [[w] if w else [] for w in type_warns],
+    }, geometry=gpd.GeoSeries(sg, crs=crs), crs=crs)
+    return {
+        "sites": table,
+        "site_layers": _frame(SITE_LAYER_COLUMNS, site_layer_parts),
+        "hits": _frame(HIT_COLUMNS, hit_parts),
+        "nearest": _frame(NEAREST_COLUMNS, nearest_parts),
+        "distance_rules": _frame(DISTANCE_COLUMNS, [distance_rows] if distance_rows["site"] else []),
+        "findings": pd.DataFrame(finding_rows, columns=FINDING_COLUMNS),
+    }
