@@ -7,6 +7,7 @@ interval from 5.105–5.115 % and 47.885–47.895 km²), or pyproj.Geod for the 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ from redline.spatial.plantext import INCONSISTENT_KINDS, audit_text, check_claim
 
 from redline.cli import main
 
-PLANS = Path(__file__).resolve().parents[2] / "shared" / "plans"
+# ../shared/plans beside the project root; REDLINE_SHARED points elsewhere (a git worktree, for example)
+PLANS = Path(os.environ.get("REDLINE_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "plans"
 P000 = PLANS / "000_5b635c6cadf41728.txt"
 P002 = PLANS / "002_3c0c0156d9f7a3dc.txt"
 P004 = PLANS / "004_cde2ff2d830bb66a.txt"

@@ -1,0 +1,352 @@
+"""Consistency checks on a plan's claims: implied totals, conflicting values, shares over 100 %, unit slips,
+stated against computed.
+
+Example
+-------
+>>> from redline.spatial.plantext.extraction import extract_claims
+>>> claims = extract_claims("国土总面积1000平方千米。生态保护红线面积100平方千米，占国土总面积的12.5%。")
+>>> [f["kind"] for f in check_claims(claims)]
+['inconsistent_total']
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from redline.layers.errors import UsageError
+from redline.spatial.plantext.grammar import _BOUND_WORDS, _QB, Claim
+from redline.spatial.plantext.vocabulary import TOTAL, subject_label, subjects_measure, vocabulary
+from redline.spatial.units import PERCENT, UNITS, from_m2, unit_label
+
+INCONSISTENT_KINDS = ("inconsistent_total", "conflicting_values", "share_over_100", "area_over_total",
+                      "computed_mismatch")
+FINDING_LABELS = {
+    "consistent": "一致",
+    "inconsistent_total": "与总面积不符",
+    "conflicting_values": "前后不一致",
+    "implied_total": "推算总面积",
+    "share_over_100": "占比超过100%",
+    "area_over_total": "面积超过总面积",
+    "computed_mismatch": "与计算值不符",
+    "no_figures": "未找到面积数字",
+}
+DEFAULT_REL_TOL = 0.001  # stated vs computed: beyond the rounding of the stated figure, 0.1 %
+
+
+def _bound(q: str | None) -> bool:
+    return bool(q) and any(w in q for w in _BOUND_WORDS)
+
+
+def _usable(c: Claim) -> bool:
+    return c.scope == "region" and not _bound(c.qualifier) and c.role != "target"
+
+
+def area_interval(c: Claim) -> tuple[float, float]:
+    """The m² (or m) interval of a claim's value from its rounding as written."""
+    factor = float(UNITS[c.unit].factor)
+    half = c.value_step / 2
+    return (c.value - half) * factor, (c.value + half) * factor
+
+
+def share_interval(c: Claim) -> tuple[float, float]:
+    half = (c.share_step or 0.0) / 2
+    return c.share_pct - half, c.share_pct + half
+
+
+def _km2(m2: float) -> str:
+    return f"{m2 / 1e6:,.2f} 平方千米"
+
+
+def _in_unit(m2: float, unit: str) -> str:
+    v = from_m2(m2, unit)
+    return f"{v:,.2f} {unit_label(unit)}"
+
+
+def format_figure(value: float, step: float | None, unit: str, qualifier: str | None = None,
+                  thousands: bool = True) -> str:
+    """A figure as a reader expects it: its decimals as written, Chinese unit, qualifier in place
+    ("约47.89 平方千米", "80%以上")."""
+    v = f"{value:{',' if thousands else ''}.{_decimals(step or 1)}f}"
+    u = "%" if unit == PERCENT else " " + unit_label(unit)
+    q = qualifier or ""
+    m = re.match(rf"(?:{_QB})*", q)
+    before, after = q[:m.end()], q[m.end():]
+    return f"{before}{v}{u}{after}"
+
+
+def _fmt_value(c: Claim) -> str:
+    return format_figure(c.value, c.value_step, c.unit, c.qualifier)
+
+
+def _decimals(step: float) -> int:
+    if step >= 1:
+        return 0
+    return max(0, round(-math.log10(step)))
+
+
+def _fmt_share(c: Claim) -> str:
+    return format_figure(c.share_pct, c.share_step, PERCENT)
+
+
+def _lines(*groups) -> list[int]:
+    out: list[int] = []
+    for g in groups:
+        for c in g:
+            for ln in (c.line, c.share_line):
+                if ln is not None and ln not in out:
+                    out.append(ln)
+    return out
+
+
+def _cjk_lines(lines: list[int]) -> str:
+    return "第" + "、".join(str(x) for x in lines) + "行"
+
+
+def _clusters(items: list[tuple[float, float, Claim]]) -> list[dict]:
+    """Claims grouped into values compatible with each other's rounding: ``{"lo","hi","claims"}``."""
+    out: list[dict] = []
+    for lo, hi, c in sorted(items, key=lambda t: (t[0] + t[1]) / 2):
+        if out and lo <= out[-1]["hi"] and hi >= out[-1]["lo"]:
+            out[-1]["lo"], out[-1]["hi"] = max(lo, out[-1]["lo"]), min(hi, out[-1]["hi"])
+            out[-1]["claims"].append(c)
+        else:
+            out.append({"lo": lo, "hi": hi, "claims": [c]})
+    return out
+
+
+def _subject_name(c: Claim) -> str:
+    return c.subject or c.subject_text or "（未分类）"
+
+
+def check_claims(claims: list[Claim], *, boundary_m2: float | None = None, computed: dict | None = None,
+                 rel_tol: float = DEFAULT_REL_TOL) -> list[dict]:
+    """Consistency findings about a plan's claims.
+
+    Parameters
+    ----------
+    claims : list of Claim
+    boundary_m2 : float, optional
+        The region's area computed from its boundary (m², ellipsoidal).
+    computed : dict, optional
+        Computed areas in m² by subject id, subject label or layer kind (``{"red_line": 4.7e7}``).
+    rel_tol : float
+        Relative tolerance for stated vs computed, beyond the rounding of the stated figure.
+
+    Returns
+    -------
+    list of dict
+        ``{"kind", "lines", "message", ...}``; kinds: ``consistent``, ``inconsistent_total``,
+        ``conflicting_values``, ``implied_total``, ``share_over_100``, ``area_over_total``,
+        ``computed_mismatch``.
+    """
+    subjects, _ = vocabulary()
+    computed = _computed_by_subject(computed, boundary_m2)
+    findings: list[dict] = []
+    totals = [c for c in claims if c.subject_id == TOTAL and c.kind == "area" and _usable(c) and not c.flow
+              and not c.modifier]
+    total_clusters = _clusters([(*area_interval(c), c) for c in totals])
+    implied: list[tuple[float, float]] = []
+
+    # 1. implied totals (area ÷ share) against the stated totals, or the boundary
+    pairs: dict[tuple, tuple[Claim, Claim, list[Claim]]] = {}
+    for c in claims:
+        if c.kind == "area" and c.share_pct and c.share_pct > 0 and c.scope == "region" \
+                and not _bound(c.qualifier) and not _bound(c.share_qualifier) and c.subject_id != TOTAL:
+            key = (c.subject_id or c.subject_text, c.value, c.unit, c.share_pct, c.denominator_id)
+            pairs.setdefault(key, (c, c, []))[2].append(c)
+    # a stock's area and its share stated apart (two rows of an indicator table, two sentences)
+    combined = {(c.subject_id, c.modifier) for c in claims if c.kind == "area" and c.share_pct is not None}
+    for sid, mod in {(c.subject_id, c.modifier) for c in claims
+                     if c.subject_id and subjects[c.subject_id].measure == "area"}:
+        if (sid, mod) in combined:
+            continue
+        mine = [c for c in claims if c.subject_id == sid and c.modifier == mod and _usable(c) and not c.flow
+                and c.role == "status"]
+        areas = _clusters([(*area_interval(c), c) for c in mine if c.kind == "area"])
+        shares = _clusters([(*share_interval(c), c) for c in mine if c.kind == "share" and c.share_pct
+                            and c.denominator_id in (None, TOTAL) and not _bound(c.share_qualifier)])
+        for ac in areas:
+            for sc in shares:
+                if _years_clash([ac, sc]):
+                    a, sh = ac["claims"][0], sc["claims"][0]
+                    pairs[(sid, mod, a.value, a.unit, sh.share_pct, TOTAL)] = (a, sh, ac["claims"] + sc["claims"])
+    for c, sh, group in pairs.values():
+        a_lo, a_hi = area_interval(c)
+        s_lo, s_hi = share_interval(sh)
+        lo, hi = a_lo / (s_hi / 100), a_hi / (max(s_lo, 1e-9) / 100)
+        point = c.value_m2 / (sh.share_pct / 100)
+        den_id = sh.denominator_id or TOTAL
+        den_name = subject_label(den_id)
+        if den_id == TOTAL:
+            implied.append((lo, hi))
+        head = (f"{_subject_name(c)} {_fmt_value(c)} ÷ {_fmt_share(sh)} = {_km2(point)}"
+                f"（按所写位数：{_km2(lo)}–{_km2(hi)}）")
+        stated = total_clusters if den_id == TOTAL else _clusters(
+            [(*area_interval(d), d) for d in claims
+             if d.subject_id == den_id and d.kind == "area" and _usable(d) and not d.flow and d.share_pct is None])
+        base = {"subject": c.subject, "implied_m2": point, "implied_m2_interval": [lo, hi]}
+        if stated:
+            for cl in stated:
+                ok = lo <= cl["hi"] and hi >= cl["lo"]
+                d = cl["claims"][0]
+                findings.append({
+                    "kind": "consistent" if ok else "inconsistent_total",
+                    "lines": _lines(group, cl["claims"]),
+                    "message": f"{head}，与所述{den_name} {_fmt_value(d)}（{_cjk_lines(_lines(cl['claims']))}）"
+                               + ("一致" if ok else "不符"),
+                    **base, "stated_m2": d.value_m2})
+        elif den_id == TOTAL and boundary_m2:
+            ok = lo * (1 - rel_tol) <= boundary_m2 <= hi * (1 + rel_tol)
+            findings.append({
+                "kind": "consistent" if ok else "computed_mismatch", "lines": _lines(group),
+                "message": f"{head}，与边界计算的总面积 {_km2(boundary_m2)} " + ("一致" if ok else "不符"),
+                **base, "computed_m2": boundary_m2})
+        else:
+            findings.append({
+                "kind": "implied_total", "lines": _lines(group),
+                "message": f"文中未写{den_name}；由{head}", **base})
+
+    # 2. one stock subject stated with different values
+    order = list(subjects)
+    for sid, mod in sorted({(c.subject_id, c.modifier) for c in claims if c.subject_id},
+                           key=lambda k: (order.index(k[0]), k[1])):
+        if not subjects[sid].stock:
+            continue
+        mine = [c for c in claims if c.subject_id == sid and c.modifier == mod and _usable(c) and not c.flow
+                and c.role == "status"]
+        for what in ("value", "share"):
+            if what == "value":
+                items = [(*area_interval(c), c) for c in mine if c.kind in ("area", "length")]
+            else:
+                items = [(*share_interval(c), c) for c in mine if c.share_pct is not None
+                         and not _bound(c.share_qualifier) and (c.denominator_id in (None, TOTAL))]
+            cl = _clusters(items)
+            if len(cl) < 2 or not _years_clash(cl):
+                continue
+            cl.sort(key=lambda k: min(c.line for c in k["claims"]))
+            parts = []
+            for k in cl:
+                d = k["claims"][0]
+                shown = _fmt_value(d) if what == "value" else _fmt_share(d)
+                parts.append(f"{shown}（{_cjk_lines(_lines(k['claims']))}）")
+            msg = f"{mod}{subjects[sid].label}{'面积' if what == 'value' and subjects[sid].measure == 'area' else ''}" \
+                  f"{'占比' if what == 'share' else ''}前后不一致：" + "；".join(parts)
+            if what == "share":
+                msg += _share_hints(sid, mod, cl, claims)
+            findings.append({"kind": "conflicting_values", "lines": _lines(*[k["claims"] for k in cl]),
+                             "message": msg, "subject": subjects[sid].label})
+
+    # 3. shares over 100 %
+    for c in claims:
+        value = c.share_pct if c.share_pct is not None else (c.value if c.kind in ("rate", "ratio") else None)
+        if value is not None and value - (c.share_step or c.value_step) / 2 > 100:
+            findings.append({"kind": "share_over_100", "lines": _lines([c]),
+                             "message": f"{_subject_name(c)} {value:g}% 超过 100%", "subject": c.subject})
+
+    # 4. areas larger than the total (unit slips)
+    ref = None
+    if total_clusters:
+        ref = (max(k["hi"] for k in total_clusters), "所述总面积")
+    elif boundary_m2:
+        ref = (boundary_m2 * (1 + rel_tol), "边界计算的总面积")
+    elif implied:
+        ref = (max(hi for _, hi in implied), "推算的总面积")
+    if ref:
+        for c in claims:
+            if c.kind != "area" or c.value_m2 is None or c.subject_id == TOTAL or c.scope != "region":
+                continue
+            lo, _ = area_interval(c)
+            if lo > ref[0]:
+                hint = _smaller_unit(c)
+                findings.append({
+                    "kind": "area_over_total", "lines": _lines([c]),
+                    "message": f"{_subject_name(c)} {_fmt_value(c)}（{_km2(c.value_m2)}）大于{ref[1]} "
+                               f"{_km2(ref[0])}：可能是单位笔误{hint}", "subject": c.subject})
+
+    # 5. stated against computed
+    findings += _computed_findings(claims, computed, boundary_m2, rel_tol)
+    return findings
+
+
+def _years_clash(clusters: list[dict]) -> bool:
+    for i, a in enumerate(clusters):
+        for b in clusters[i + 1:]:
+            for x in a["claims"]:
+                for y in b["claims"]:
+                    if x.year is None or y.year is None or x.year == y.year:
+                        return True
+    return False
+
+
+def _share_hints(sid: str, mod: str, clusters: list[dict], claims: list[Claim]) -> str:
+    hints = []
+    areas = [c for c in claims if c.subject_id == sid and c.modifier == mod and c.kind == "area" and _usable(c)
+             and not c.flow]
+    for k in clusters:
+        d = k["claims"][0]
+        same = [c for c in claims if c.subject_id != sid and c.share_pct == d.share_pct and c.subject_id]
+        for c in same[:1]:
+            hints.append(f"{_fmt_share(d)} 也是{_cjk_lines([c.line])}给{c.subject}的占比")
+        if areas and not any(d is c for c in areas):
+            a = areas[0]
+            hints.append(f"按 {_fmt_value(a)} 与 {_fmt_share(d)} 推算总面积为 {_km2(a.value_m2 / (d.share_pct / 100))}"
+                         if d.share_pct else "")
+    hints = [h for h in hints if h]
+    return ("（" + "；".join(hints) + "）") if hints else ""
+
+
+_SMALLER = {"10k_km2": "km2", "10k_ha": "ha", "10k_mu": "mu", "km2": "ha", "ha": "m2", "mu": "m2"}
+
+
+def _smaller_unit(c: Claim) -> str:
+    u = _SMALLER.get(c.unit)
+    if not u:
+        return ""
+    v = f"{c.value:g}"
+    return f"（例如 {v} {unit_label(u)}）"
+
+
+def _computed_by_subject(computed: dict | None, boundary_m2: float | None) -> dict[str, float]:
+    subjects, _ = vocabulary()
+    out: dict[str, float] = {}
+    for key, value in (computed or {}).items():
+        if value is None:
+            continue
+        sid = key if key in subjects else next(
+            (s.id for s in subjects.values() if key in (s.label, s.kind)), None)
+        if sid is None:
+            raise UsageError(f"computed figure for an unknown subject {key!r}; use a subject id "
+                             f"({', '.join(subjects)}) or a layer kind")
+        out[sid] = float(value)
+    if boundary_m2:
+        out[TOTAL] = float(boundary_m2)
+    return out
+
+
+def _computed_findings(claims, computed: dict[str, float], boundary_m2, rel_tol) -> list[dict]:
+    findings = []
+    for sid, value in computed.items():
+        mine = [c for c in claims if c.subject_id == sid and not c.modifier and _usable(c) and not c.flow]
+        for c in mine:
+            if c.kind == "area" and c.value_m2 is not None:
+                lo, hi = area_interval(c)
+                ok = lo * (1 - rel_tol) <= value <= hi * (1 + rel_tol)
+                diff = (c.value_m2 - value) / value * 100 if value else float("inf")
+                findings.append({
+                    "kind": "consistent" if ok else "computed_mismatch", "lines": _lines([c]),
+                    "message": f"{_subject_name(c)} 所述 {_fmt_value(c)}，计算值 {_in_unit(value, c.unit)}"
+                               f"（相差 {diff:+.3f}%）" + ("，在所写位数与容差内一致" if ok else "，不符"),
+                    "subject": c.subject, "stated_m2": c.value_m2, "computed_m2": value})
+            total = computed.get(TOTAL)
+            if sid != TOTAL and c.share_pct is not None and c.denominator_id in (None, TOTAL) and total \
+                    and not _bound(c.share_qualifier) and subjects_measure(sid) == "area":
+                share = value / total * 100
+                lo, hi = share_interval(c)
+                ok = lo - c.share_pct * rel_tol <= share <= hi + c.share_pct * rel_tol
+                findings.append({
+                    "kind": "consistent" if ok else "computed_mismatch", "lines": _lines([c]),
+                    "message": f"{_subject_name(c)} 所述占比 {_fmt_share(c)}，计算值 {share:.2f}%"
+                               + ("，一致" if ok else "，不符"),
+                    "subject": c.subject, "stated_pct": c.share_pct, "computed_pct": share})
+    return findings

@@ -1,0 +1,244 @@
+"""Claims from the paragraphs of a plan text, and :func:`extract_claims` for a whole text.
+
+Example
+-------
+>>> c = extract_claims("划定生态保护红线面积47.89平方千米，占全市土地总面积的5.11%。")[0]
+>>> c.subject, c.value, c.unit, c.value_m2, c.share_pct, c.denominator
+('生态保护红线', 47.89, 'km2', 47890000.0, 5.11, '国土总面积')
+"""
+
+from __future__ import annotations
+
+import re
+
+from redline.layers.errors import UsageError
+from redline.spatial.plantext.context import (
+    _context,
+    _crop,
+    _denominator,
+    _modifier,
+    _Occurrence,
+    _occurrences,
+)
+from redline.spatial.plantext.grammar import _CELL_NUMBER_RE, Claim, _figures, _fill_measure
+from redline.spatial.plantext.layout import _layout, _Row, _Segment, _span_of, _spans
+from redline.spatial.plantext.tables import _header, _row_claims
+from redline.spatial.plantext.vocabulary import TOTAL, _not_land, subject_label, vocabulary
+from redline.spatial.units import NUMBER
+
+
+def _extract_segment(seg: _Segment, source: str = "text") -> list[Claim]:
+    text = seg.text
+    if not text or not any(ch.isdigit() for ch in text):
+        return []
+    subjects, _ = vocabulary()
+    sentences, clauses = _spans(text)
+    figs = _figures(text)
+    if not figs:
+        return []
+    occ = _occurrences(text, clauses)
+    used: set[int] = set()
+    claims: list[Claim] = []
+    where: dict[int, int] = {}  # id(claim) -> offset of its figure
+
+    def make(fi: int, sid: str | None, subject_text: str, kind: str, at: int | None = None) -> Claim | None:
+        f = figs[fi]
+        s0, s1 = _span_of(sentences, f.start, len(text))
+        c0, _ = _span_of(clauses, f.start, len(text))
+        clause_before = text[c0:f.start]
+        if _not_land(clause_before):
+            return None
+        claim = Claim(line=seg.line_at(f.start), text=_crop(text[s0:s1], f.start - s0, f.end - s0),
+                      subject=subject_label(sid), subject_id=sid,
+                      subject_text=re.split(r"\d", subject_text)[0].strip(" ,:(") or subject_text.strip(" ,:"),
+                      kind=kind, value=f.value, unit=f.unit, unit_text=f.unit_text, qualifier=f.qualifier,
+                      source=source, value_step=f.step)
+        _fill_measure(claim)
+        if kind == "rate" or (kind == "share"):
+            claim.share_pct, claim.share_step, claim.share_qualifier = f.value, f.step, f.qualifier
+            claim.share_line = claim.line
+        _context(claim, clause_before, text[s0:f.start], text[f.end:s1])
+        if at is not None:
+            claim.modifier = _modifier(text, at, max([o.end for o in occ if o.end <= at], default=0))
+        used.add(fi)
+        where[id(claim)] = f.start
+        return claim
+
+    def nearest(pos: int, lo: int, measures: tuple[str, ...]) -> _Occurrence | None:
+        best = None
+        for o in occ:
+            if lo <= o.start and o.end <= pos and subjects[o.subject_id].measure in measures:
+                best = o
+        return best
+
+    _pair_lists(text, figs, occ, sentences, used, make, claims)
+
+    for fi, f in enumerate(figs):
+        if fi in used:
+            continue
+        c0, c1 = _span_of(clauses, f.start, len(text))
+        s0, s1 = _span_of(sentences, f.start, len(text))
+        if f.measure in ("area", "length"):
+            measures = ("total", "area") if f.measure == "area" else ("length",)
+            o = nearest(f.start, c0, measures)
+            if o is not None:
+                claim = make(fi, o.subject_id, text[o.start:f.start], f.measure, o.start)
+            elif f.measure == "area":
+                claim = make(fi, None, text[max(c0, f.start - 20):f.start], "area")
+            elif re.search(r"长度|全长|总长|岸线", text[c0:f.start]):
+                claim = make(fi, None, text[max(c0, f.start - 20):f.start], "length")
+            else:
+                claim = None
+            if claim is None:
+                continue
+            # a share in the same statement: "…面积X公顷，占全县国土面积的P%"
+            for gi in range(fi + 1, len(figs)):
+                g = figs[gi]
+                if g.start >= s1 or g.measure != "percent":
+                    break
+                between = text[f.end:g.start]
+                k = between.find("占")
+                if k < 0 or len(between) > 40 or "其中" in between[:k + 1]:
+                    break
+                if any(f.end <= o.start < f.end + k and subjects[o.subject_id].measure != "total" for o in occ):
+                    break
+                den_id, areaish = _denominator(text, occ, f.end + k + 1, g.start)
+                if den_id is None and not areaish:
+                    break
+                claim.share_pct, claim.share_step, claim.share_qualifier = g.value, g.step, g.qualifier
+                claim.share_line = seg.line_at(g.start)
+                claim.denominator_id = den_id
+                claim.denominator = subject_label(den_id)
+                used.add(gi)
+                break
+            claims.append(claim)
+            continue
+        # a percentage: a share "X占…P%" or the value of a rate subject
+        clause = text[c0:f.start]
+        k = clause.rfind("占")
+        if k >= 0 and not _figures(clause[k:]):
+            zhan = c0 + k
+            o = nearest(zhan, c0, ("area", "total"))
+            if o is not None and o.subject_id == TOTAL:
+                o = None
+            den_id, areaish = _denominator(text, occ, zhan + 1, f.start)
+            if o is None:
+                words = text[c0:zhan].strip(" ,")
+                if not words and c0 > s0:  # "…以山地丘陵为主，占国土面积的80%以上"
+                    p0, _ = _span_of(clauses, c0 - 1, len(text))
+                    po = nearest(c0 - 1, p0, ("area",))
+                    if po is not None:
+                        o = po
+                    words = text[p0:c0].strip(" ,")
+                if o is None and (den_id is not None or "面积" in words):
+                    claim = make(fi, None, words[-20:], "share")
+                    if claim:
+                        claim.denominator_id, claim.denominator = den_id, subject_label(den_id)
+                        claims.append(claim)
+                    continue
+            if o is not None and (den_id is not None or areaish):
+                claim = make(fi, o.subject_id, text[o.start:zhan], "share", o.start)
+                if claim:
+                    claim.denominator_id, claim.denominator = den_id, subject_label(den_id)
+                    claims.append(claim)
+                continue
+        o = nearest(f.start, c0, ("rate", "ratio"))
+        if o is not None:
+            between = re.sub(rf"(?:{NUMBER})\s*%", "", text[o.end:f.start])
+            if not re.search(r"率|比例|比重|指数|度|占", between) and not any(
+                    o.end <= p.start < f.start and p.subject_id != o.subject_id for p in occ):
+                measure = subjects[o.subject_id].measure
+                claim = make(fi, o.subject_id, text[o.start:o.end], measure, o.start)
+                if claim:
+                    if measure == "rate":
+                        claim.share_pct, claim.share_step = f.value, f.step
+                        claim.share_qualifier, claim.denominator_id = f.qualifier, TOTAL
+                        claim.denominator = subject_label(TOTAL)
+                    claims.append(claim)
+    claims.sort(key=lambda c: where[id(c)])
+    return claims
+
+
+def _pair_lists(text, figs, occ, sentences, used, make, claims) -> None:
+    """"A、B分别为X、Y" and "A、B分别占国土面积的X%、Y%": pair subjects and figures in order."""
+    subjects, _ = vocabulary()
+    for m in re.finditer("分别", text):
+        s0, s1 = _span_of(sentences, m.start(), len(text))
+        before = [o for o in occ if s0 <= o.start and o.end <= m.start()
+                  and subjects[o.subject_id].measure != "total"]
+        # the listed subjects: the last run joined by 、/和/及/与
+        run: list[_Occurrence] = []
+        for o in reversed(before):
+            if run and not re.fullmatch(r"[^,;。]{0,12}?(?:、|和|及|与|以及)[^,;。]{0,4}", text[o.end:run[0].start]):
+                break
+            run.insert(0, o)
+        after = [i for i, f in enumerate(figs) if m.end() <= f.start < s1 and i not in used]
+        listed: list[int] = []
+        for i in after:
+            if listed and not re.fullmatch(r"\s*(?:、|和|及|与|,)\s*", text[figs[listed[-1]].end:figs[i].start]):
+                break
+            listed.append(i)
+        if len(run) < 2 or len(run) != len(listed):
+            continue
+        share = "占" in text[m.start():figs[listed[0]].start]
+        for o, fi in zip(run, listed, strict=True):
+            f = figs[fi]
+            measure = subjects[o.subject_id].measure
+            if f.measure == "percent":
+                kind = "share" if share else measure if measure in ("rate", "ratio") else None
+            else:
+                kind = f.measure if (f.measure == "length") == (measure == "length") else None
+            if kind is None:
+                continue
+            claim = make(fi, o.subject_id, text[o.start:o.end], kind, o.start)
+            if claim is None:
+                continue
+            if kind in ("share", "rate"):
+                claim.share_pct, claim.share_step, claim.share_qualifier = f.value, f.step, f.qualifier
+                claim.denominator_id = TOTAL
+                claim.denominator = subject_label(TOTAL)
+            elif kind == "ratio":
+                claim.share_pct = None
+            claims.append(claim)
+
+
+def extract_claims(text: str) -> list[Claim]:
+    """Every area, share and length figure about land and space in a plan text.
+
+    Parameters
+    ----------
+    text : str
+        The whole plan text (lines separated by ``\\n``; line numbers are 1-based).
+
+    Returns
+    -------
+    list of Claim
+        In the order of their lines.
+
+    Example
+    -------
+    >>> c = extract_claims("国土总面积2058平方公里，辖6镇6乡。")[0]
+    >>> c.line, c.subject, c.value, c.unit, c.value_m2
+    (1, '国土总面积', 2058.0, 'km2', 2058000000.0)
+    """
+    if not isinstance(text, str):
+        raise UsageError("extract_claims needs the text as str")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    claims: list[Claim] = []
+    header = None
+    for item in _layout(lines):
+        if isinstance(item, _Row):
+            h = _header(item)
+            if h is not None:
+                header = h
+                continue
+            for cell in item.cells:  # prose in cells; a bare number belongs to the row's indicator
+                if not _CELL_NUMBER_RE.match(cell.text):
+                    claims += _extract_segment(cell, source="table")
+            claims += _row_claims(item, header)
+        else:
+            if item.text.strip():
+                header = None
+            claims += _extract_segment(item)
+    claims.sort(key=lambda c: c.line)
+    return claims
