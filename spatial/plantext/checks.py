@@ -90,13 +90,13 @@ def _fmt_share(c: Claim) -> str:
 
 
 def _lines(*groups) -> list[int]:
-    out: list[int] = []
+    out: dict[int, None] = {}
     for g in groups:
         for c in g:
             for ln in (c.line, c.share_line):
-                if ln is not None and ln not in out:
-                    out.append(ln)
-    return out
+                if ln is not None:
+                    out.setdefault(ln)
+    return list(out)
 
 
 def _cjk_lines(lines: list[int]) -> str:
@@ -156,21 +156,27 @@ def check_claims(claims: list[Claim], *, boundary_m2: float | None = None, compu
             key = (c.subject_id or c.subject_text, c.value, c.unit, c.share_pct, c.denominator_id)
             pairs.setdefault(key, (c, c, []))[2].append(c)
     # a stock's area and its share stated apart (two rows of an indicator table, two sentences)
+    by_subject: dict[tuple[str, str], list[Claim]] = {}  # usable status values of each (subject, modifier)
+    for c in claims:
+        if c.subject_id:
+            by_subject.setdefault((c.subject_id, c.modifier), [])
+            if _usable(c) and not c.flow and c.role == "status":
+                by_subject[(c.subject_id, c.modifier)].append(c)
     combined = {(c.subject_id, c.modifier) for c in claims if c.kind == "area" and c.share_pct is not None}
-    for sid, mod in {(c.subject_id, c.modifier) for c in claims
-                     if c.subject_id and subjects[c.subject_id].measure == "area"}:
-        if (sid, mod) in combined:
+    for (sid, mod), mine in by_subject.items():
+        if (sid, mod) in combined or subjects[sid].measure != "area":
             continue
-        mine = [c for c in claims if c.subject_id == sid and c.modifier == mod and _usable(c) and not c.flow
-                and c.role == "status"]
         areas = _clusters([(*area_interval(c), c) for c in mine if c.kind == "area"])
         shares = _clusters([(*share_interval(c), c) for c in mine if c.kind == "share" and c.share_pct
                             and c.denominator_id in (None, TOTAL) and not _bound(c.share_qualifier)])
+        if len(areas) > 1 and len(shares) > 1:
+            continue  # which share goes with which area is not known; conflicting_values reports them
         for ac in areas:
             for sc in shares:
                 if _years_clash([ac, sc]):
                     a, sh = ac["claims"][0], sc["claims"][0]
                     pairs[(sid, mod, a.value, a.unit, sh.share_pct, TOTAL)] = (a, sh, ac["claims"] + sc["claims"])
+    stated_by_den: dict[str, list[dict]] = {}
     for c, sh, group in pairs.values():
         a_lo, a_hi = area_interval(c)
         s_lo, s_hi = share_interval(sh)
@@ -182,9 +188,11 @@ def check_claims(claims: list[Claim], *, boundary_m2: float | None = None, compu
             implied.append((lo, hi))
         head = (f"{_subject_name(c)} {_fmt_value(c)} ÷ {_fmt_share(sh)} = {_km2(point)}"
                 f"（按所写位数：{_km2(lo)}–{_km2(hi)}）")
-        stated = total_clusters if den_id == TOTAL else _clusters(
-            [(*area_interval(d), d) for d in claims
-             if d.subject_id == den_id and d.kind == "area" and _usable(d) and not d.flow and d.share_pct is None])
+        if den_id not in stated_by_den:
+            stated_by_den[den_id] = total_clusters if den_id == TOTAL else _clusters(
+                [(*area_interval(d), d) for d in claims
+                 if d.subject_id == den_id and d.kind == "area" and _usable(d) and not d.flow and d.share_pct is None])
+        stated = stated_by_den[den_id]
         base = {"subject": c.subject, "implied_m2": point, "implied_m2_interval": [lo, hi]}
         if stated:
             for cl in stated:
@@ -208,13 +216,20 @@ def check_claims(claims: list[Claim], *, boundary_m2: float | None = None, compu
                 "message": f"文中未写{den_name}；由{head}", **base})
 
     # 2. one stock subject stated with different values
+    areas_of: dict[tuple[str, str], list[Claim]] = {}
+    share_owners: dict[float, list[Claim]] = {}  # a share -> the first claims stating it, of two subjects at most
+    for c in claims:
+        if c.kind == "area" and _usable(c) and not c.flow:
+            areas_of.setdefault((c.subject_id, c.modifier), []).append(c)
+        if c.subject_id and c.share_pct is not None:
+            owners = share_owners.setdefault(c.share_pct, [])
+            if len(owners) < 2 and all(o.subject_id != c.subject_id for o in owners):
+                owners.append(c)
     order = list(subjects)
-    for sid, mod in sorted({(c.subject_id, c.modifier) for c in claims if c.subject_id},
-                           key=lambda k: (order.index(k[0]), k[1])):
+    for sid, mod in sorted(by_subject, key=lambda k: (order.index(k[0]), k[1])):
         if not subjects[sid].stock:
             continue
-        mine = [c for c in claims if c.subject_id == sid and c.modifier == mod and _usable(c) and not c.flow
-                and c.role == "status"]
+        mine = by_subject[(sid, mod)]
         for what in ("value", "share"):
             if what == "value":
                 items = [(*area_interval(c), c) for c in mine if c.kind in ("area", "length")]
@@ -233,7 +248,7 @@ def check_claims(claims: list[Claim], *, boundary_m2: float | None = None, compu
             msg = f"{mod}{subjects[sid].label}{'面积' if what == 'value' and subjects[sid].measure == 'area' else ''}" \
                   f"{'占比' if what == 'share' else ''}前后不一致：" + "；".join(parts)
             if what == "share":
-                msg += _share_hints(sid, mod, cl, claims)
+                msg += _share_hints(sid, cl, areas_of.get((sid, mod), []), share_owners)
             findings.append({"kind": "conflicting_values", "lines": _lines(*[k["claims"] for k in cl]),
                              "message": msg, "subject": subjects[sid].label})
 
@@ -270,23 +285,26 @@ def check_claims(claims: list[Claim], *, boundary_m2: float | None = None, compu
 
 
 def _years_clash(clusters: list[dict]) -> bool:
-    for i, a in enumerate(clusters):
-        for b in clusters[i + 1:]:
-            for x in a["claims"]:
-                for y in b["claims"]:
-                    if x.year is None or y.year is None or x.year == y.year:
-                        return True
+    """Whether two of the clusters (different values) hold claims that may be about the same year: one
+    without a year, or the same year in both."""
+    seen: dict[int | None, int] = {}  # year -> the first cluster holding it
+    for i, k in enumerate(clusters):
+        for year in {c.year for c in k["claims"]}:
+            seen.setdefault(year, i)
+            if seen[year] != i:
+                return True
+    if None in seen and len(clusters) > 1:
+        return True
     return False
 
 
-def _share_hints(sid: str, mod: str, clusters: list[dict], claims: list[Claim]) -> str:
+def _share_hints(sid: str, clusters: list[dict], areas: list[Claim], share_owners: dict[float, list[Claim]]) -> str:
+    """Why two shares of one subject may differ: the other share is another subject's, or the area and a share
+    imply a total."""
     hints = []
-    areas = [c for c in claims if c.subject_id == sid and c.modifier == mod and c.kind == "area" and _usable(c)
-             and not c.flow]
     for k in clusters:
         d = k["claims"][0]
-        same = [c for c in claims if c.subject_id != sid and c.share_pct == d.share_pct and c.subject_id]
-        for c in same[:1]:
+        for c in [c for c in share_owners.get(d.share_pct, []) if c.subject_id != sid][:1]:
             hints.append(f"{_fmt_share(d)} 也是{_cjk_lines([c.line])}给{c.subject}的占比")
         if areas and not any(d is c for c in areas):
             a = areas[0]

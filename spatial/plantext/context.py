@@ -9,6 +9,7 @@ Example
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -43,14 +44,15 @@ def _occurrences(text: str, clauses: list[int]) -> list[_Occurrence]:
         sid = owner[m.group(0)]
         if m.group(0) in subjects[sid].generic:
             cstart, _ = _span_of(clauses, m.start(), len(text))
-            before = text[cstart:m.start()].strip()
+            before = text[max(cstart, m.start() - 40):m.start()].strip()
             if before and not before.endswith(prefixes):
                 continue
             if not before and cstart > 0 and text[cstart - 1] in ",:":
                 pstart, _ = _span_of(clauses, cstart - 1, len(text))
-                prev = [o for o in out if pstart <= o.start < cstart and subjects[o.subject_id].measure == "area"]
+                prev = next((o for o in reversed(out[-8:]) if pstart <= o.start < cstart
+                             and subjects[o.subject_id].measure == "area"), None)
                 if prev:
-                    sid = prev[-1].subject_id
+                    sid = prev.subject_id
         out.append(_Occurrence(m.start(), m.end(), sid))
     return out
 
@@ -59,6 +61,7 @@ def _modifier(text: str, start: int, lo: int = 0) -> str:
     """The words right before a subject that make it a part or a named instance ("胜溪湖" in
     "胜溪湖湿地面积", "调整后" in "调整后的生态保护红线"); scope words of the region itself are dropped."""
     i = start
+    lo = max(lo, start - 40)
     while i > lo and (_is_cjk(text[i - 1]) or (text[i - 1].isascii() and text[i - 1].isalpha())):
         i -= 1
     run = text[i:start]
@@ -106,7 +109,8 @@ def _strip_den(text: str) -> str:
 def _denominator(text: str, occ: list[_Occurrence], lo: int, hi: int) -> tuple[str | None, bool]:
     """The subject named between ``lo`` and ``hi`` (after 占), and whether it names an area at all."""
     subjects, _ = vocabulary()
-    inside = [o for o in occ if lo <= o.start < hi and subjects[o.subject_id].measure in ("total", "area")]
+    window = occ[bisect.bisect_left(occ, lo, key=lambda o: o.start):bisect.bisect_left(occ, hi, key=lambda o: o.start)]
+    inside = [o for o in window if subjects[o.subject_id].measure in ("total", "area")]
     if inside:
         return inside[-1].subject_id, True
     den = _strip_den(text[lo:hi])

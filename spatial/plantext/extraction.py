@@ -9,6 +9,7 @@ Example
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from redline.layers.errors import UsageError
@@ -26,8 +27,13 @@ from redline.spatial.plantext.tables import _header, _row_claims
 from redline.spatial.plantext.vocabulary import TOTAL, _not_land, subject_label, vocabulary
 from redline.spatial.units import NUMBER
 
+#: How far (characters) a figure looks before and after itself for its subject, year, role and share.
+WINDOW = 400
+
 
 def _extract_segment(seg: _Segment, source: str = "text") -> list[Claim]:
+    """The claims of one paragraph or cell. Each figure looks at most :data:`WINDOW` characters around it, so
+    the work is linear in the length of the text however long its sentences."""
     text = seg.text
     if not text or not any(ch.isdigit() for ch in text):
         return []
@@ -37,14 +43,29 @@ def _extract_segment(seg: _Segment, source: str = "text") -> list[Claim]:
     if not figs:
         return []
     occ = _occurrences(text, clauses)
+    occ_starts = [o.start for o in occ]
+    occ_ends = [o.end for o in occ]  # occurrences do not overlap: their ends are sorted too
     used: set[int] = set()
+
+    def span(starts: list[int], pos: int) -> tuple[int, int]:
+        """The sentence or clause around ``pos``, cut to WINDOW characters on each side."""
+        a, b = _span_of(starts, pos, len(text))
+        return max(a, pos - WINDOW), min(b, pos + WINDOW)
+
+    def after(lo: int, hi: int):
+        """Occurrences starting in [lo, hi)."""
+        return occ[bisect.bisect_left(occ_starts, lo):bisect.bisect_left(occ_starts, hi)]
+
+    def prev_end(at: int) -> int:
+        k = bisect.bisect_right(occ_ends, at)
+        return occ_ends[k - 1] if k else 0
     claims: list[Claim] = []
     where: dict[int, int] = {}  # id(claim) -> offset of its figure
 
     def make(fi: int, sid: str | None, subject_text: str, kind: str, at: int | None = None) -> Claim | None:
         f = figs[fi]
-        s0, s1 = _span_of(sentences, f.start, len(text))
-        c0, _ = _span_of(clauses, f.start, len(text))
+        s0, s1 = span(sentences, f.start)
+        c0, _ = span(clauses, f.start)
         clause_before = text[c0:f.start]
         if _not_land(clause_before):
             return None
@@ -59,25 +80,24 @@ def _extract_segment(seg: _Segment, source: str = "text") -> list[Claim]:
             claim.share_line = claim.line
         _context(claim, clause_before, text[s0:f.start], text[f.end:s1])
         if at is not None:
-            claim.modifier = _modifier(text, at, max([o.end for o in occ if o.end <= at], default=0))
+            claim.modifier = _modifier(text, at, prev_end(at))
         used.add(fi)
         where[id(claim)] = f.start
         return claim
 
     def nearest(pos: int, lo: int, measures: tuple[str, ...]) -> _Occurrence | None:
-        best = None
-        for o in occ:
-            if lo <= o.start and o.end <= pos and subjects[o.subject_id].measure in measures:
-                best = o
-        return best
+        for o in reversed(after(max(lo, pos - WINDOW), pos)):
+            if o.end <= pos and subjects[o.subject_id].measure in measures:
+                return o
+        return None
 
-    _pair_lists(text, figs, occ, sentences, used, make, claims)
+    _pair_lists(text, figs, occ, sentences, used, make, claims, span, after)
 
     for fi, f in enumerate(figs):
         if fi in used:
             continue
-        c0, c1 = _span_of(clauses, f.start, len(text))
-        s0, s1 = _span_of(sentences, f.start, len(text))
+        c0, c1 = span(clauses, f.start)
+        s0, s1 = span(sentences, f.start)
         if f.measure in ("area", "length"):
             measures = ("total", "area") if f.measure == "area" else ("length",)
             o = nearest(f.start, c0, measures)
@@ -100,7 +120,7 @@ def _extract_segment(seg: _Segment, source: str = "text") -> list[Claim]:
                 k = between.find("占")
                 if k < 0 or len(between) > 40 or "其中" in between[:k + 1]:
                     break
-                if any(f.end <= o.start < f.end + k and subjects[o.subject_id].measure != "total" for o in occ):
+                if any(subjects[o.subject_id].measure != "total" for o in after(f.end, f.end + k)):
                     break
                 den_id, areaish = _denominator(text, occ, f.end + k + 1, g.start)
                 if den_id is None and not areaish:
@@ -125,7 +145,7 @@ def _extract_segment(seg: _Segment, source: str = "text") -> list[Claim]:
             if o is None:
                 words = text[c0:zhan].strip(" ,")
                 if not words and c0 > s0:  # "…以山地丘陵为主，占国土面积的80%以上"
-                    p0, _ = _span_of(clauses, c0 - 1, len(text))
+                    p0, _ = span(clauses, c0 - 1)
                     po = nearest(c0 - 1, p0, ("area",))
                     if po is not None:
                         o = po
@@ -146,7 +166,7 @@ def _extract_segment(seg: _Segment, source: str = "text") -> list[Claim]:
         if o is not None:
             between = re.sub(rf"(?:{NUMBER})\s*%", "", text[o.end:f.start])
             if not re.search(r"率|比例|比重|指数|度|占", between) and not any(
-                    o.end <= p.start < f.start and p.subject_id != o.subject_id for p in occ):
+                    p.subject_id != o.subject_id for p in after(o.end, f.start)):
                 measure = subjects[o.subject_id].measure
                 claim = make(fi, o.subject_id, text[o.start:o.end], measure, o.start)
                 if claim:
@@ -159,22 +179,23 @@ def _extract_segment(seg: _Segment, source: str = "text") -> list[Claim]:
     return claims
 
 
-def _pair_lists(text, figs, occ, sentences, used, make, claims) -> None:
+def _pair_lists(text, figs, occ, sentences, used, make, claims, span, after) -> None:
     """"A、B分别为X、Y" and "A、B分别占国土面积的X%、Y%": pair subjects and figures in order."""
     subjects, _ = vocabulary()
+    fig_starts = [f.start for f in figs]
     for m in re.finditer("分别", text):
-        s0, s1 = _span_of(sentences, m.start(), len(text))
-        before = [o for o in occ if s0 <= o.start and o.end <= m.start()
-                  and subjects[o.subject_id].measure != "total"]
+        s0, s1 = span(sentences, m.start())
+        before = [o for o in after(s0, m.start()) if o.end <= m.start() and subjects[o.subject_id].measure != "total"]
         # the listed subjects: the last run joined by 、/和/及/与
         run: list[_Occurrence] = []
         for o in reversed(before):
             if run and not re.fullmatch(r"[^,;。]{0,12}?(?:、|和|及|与|以及)[^,;。]{0,4}", text[o.end:run[0].start]):
                 break
             run.insert(0, o)
-        after = [i for i, f in enumerate(figs) if m.end() <= f.start < s1 and i not in used]
+        following = [i for i in range(bisect.bisect_left(fig_starts, m.end()), bisect.bisect_left(fig_starts, s1))
+                     if i not in used]
         listed: list[int] = []
-        for i in after:
+        for i in following:
             if listed and not re.fullmatch(r"\s*(?:、|和|及|与|,)\s*", text[figs[listed[-1]].end:figs[i].start]):
                 break
             listed.append(i)
