@@ -22,19 +22,29 @@ them: the total implied by an area and its share against the stated total, one s
 different values, shares over 100 %, areas larger than the total (unit slips) and, with --boundary or
 --project, stated against computed areas.
 
+--rules also lists the distance rules the plan states ("黄河干流2公里范围内禁止…"): features, distance,
+where it is measured from, activities and project types, level; --rules-out FILE writes them as a draft
+[[rules.distance]] block to review and paste into redline.toml (with --project, feature names are matched
+against the project's layers and those matching nothing are listed).
+
 Exit codes: 0 no inconsistency, 1 inconsistencies found, 2 usage error, 3 input error.""")
 @click.argument("plan", type=click.Path(dir_okay=False))
 @click.option("--boundary", "boundary_path", type=click.Path(),
               help="Boundary layer of the plan's region: its ellipsoidal area is compared with the totals.")
 @click.option("--project", "project_path", type=click.Path(),
               help="Project file: compare with its boundary and the areas of its control layers.")
+@click.option("--encoding", help="Encoding of the plan text (default: detected; UTF-8, UTF-16, GBK/GB18030).")
+@click.option("--rules", "list_rules", is_flag=True, help="List the distance rules the plan states.")
+@click.option("--rules-out", "rules_out", type=click.Path(dir_okay=False),
+              help="Write the plan's distance rules as a draft [[rules.distance]] TOML block to this file.")
 @json_option
 @quiet_option
 @handle_errors
-def command(plan: str, boundary_path: str | None, project_path: str | None, as_json: bool, quiet: bool) -> None:
+def command(plan: str, boundary_path: str | None, project_path: str | None, encoding: str | None, list_rules: bool,
+            rules_out: str | None, as_json: bool, quiet: bool) -> None:
     from redline.spatial.plantext import INCONSISTENT_KINDS, audit_text, layer_area_m2, project_figures
 
-    boundary_m2, computed, inputs = None, {}, []
+    boundary_m2, computed, inputs, project = None, {}, [], None
     if project_path:
         from redline.layers.project import load_project
 
@@ -51,7 +61,9 @@ def command(plan: str, boundary_path: str | None, project_path: str | None, as_j
             warn(f"{boundary_path}: {w}", quiet)
         boundary_m2 = layer_area_m2(gdf)
         inputs.append(file_record(boundary_path))
-    result = audit_text(plan, boundary_m2=boundary_m2, computed=computed or None)
+    result = audit_text(plan, boundary_m2=boundary_m2, computed=computed or None, encoding=encoding)
+    if list_rules or rules_out:
+        result["rules"] = _plan_rules(plan, encoding, project, rules_out)
     result["provenance"] = provenance([file_record(plan), *inputs],
                                       area_method="ellipsoidal (CGCS2000 / the layer's ellipsoid)"
                                       if boundary_m2 is not None or computed else None)
@@ -61,8 +73,57 @@ def command(plan: str, boundary_path: str | None, project_path: str | None, as_j
         echo_json(result)
     else:
         click.echo(render_table(result))
+        if list_rules:
+            click.echo(render_rules(result["rules"]))
+    if rules_out and not quiet:
+        click.echo(f"redline: wrote {len(result['rules'])} draft distance rule(s) to {rules_out}", err=True)
     if any(f["kind"] in INCONSISTENT_KINDS for f in result["findings"]):
         sys.exit(EXIT_FINDINGS)
+
+
+def _plan_rules(plan: str, encoding: str | None, project, rules_out: str | None) -> list[dict]:
+    """The plan's distance rules (matched against the project's layers), written as TOML to ``rules_out``."""
+    from pathlib import Path
+
+    from redline.layers.outputs import atomic_path
+    from redline.spatial.plantext import read_plan_text
+    from redline.spatial.plantext.rules import extract_rules, match_features, rules_toml
+
+    text, _ = read_plan_text(plan, encoding)
+    rules = extract_rules(text)
+    if project is not None and rules:
+        from redline.layers.readers import read_project_layer
+
+        wanted = {r.feature_kind for r in rules}
+        if None in wanted:
+            wanted |= {"river", "road", "protected_area", "water_source_zone"}
+        layers = {}
+        for spec in project.layers.values():
+            if spec.kind in wanted:
+                gdf = read_project_layer(project, spec.id)
+                names = [str(v) for v in gdf["name"].dropna()] if "name" in gdf.columns else []
+                layers[spec.id] = (spec.kind, names)
+        match_features(rules, layers)
+    if rules_out:
+        with atomic_path(rules_out) as tmp:
+            Path(tmp).write_text(rules_toml(rules, Path(plan).name), encoding="utf-8")
+    return [r.to_dict() for r in rules]
+
+
+def render_rules(rules: list[dict]) -> str:
+    """The plan's distance rules as a readable Chinese list."""
+    from redline.spatial.plantext.rules import MEASURED_FROM_LABELS
+
+    level = {"prohibited": "禁止", "needs_review": "需论证"}
+    out = ["", f"规划文本中的距离规则：{len(rules)} 条" + ("" if rules else "（未找到）")]
+    for i, r in enumerate(rules, 1):
+        out.append(f"  {i}. 第{r['line']}行  {'、'.join(r['features'])} {r['distance_text']}（{r['distance_m']:g} 米），"
+                   f"起算：{MEASURED_FROM_LABELS[r['measured_from']]}；{level[r['level']]}（“{r['level_word']}”）；"
+                   f"项目类型：{'、'.join(r['types']) or '未识别（全部类型）'}")
+        out.append(f"     条文：{r['clause']}")
+        if r["unmatched"]:
+            out.append(f"     注意：{'、'.join(r['unmatched'])} 在项目图层中没有同名要素")
+    return "\n".join(out)
 
 
 def _width(text: str) -> int:

@@ -13,7 +13,7 @@ from redline.spatial.plantext.vocabulary import vocabulary
 
 
 def audit_text(path: str | Path, *, boundary_m2: float | None = None, computed: dict | None = None,
-               rel_tol: float = DEFAULT_REL_TOL) -> dict:
+               rel_tol: float = DEFAULT_REL_TOL, encoding: str | None = None) -> dict:
     """Extract the figures of a plan text and check them.
 
     Parameters
@@ -24,6 +24,8 @@ def audit_text(path: str | Path, *, boundary_m2: float | None = None, computed: 
         The region's area from its boundary (m²).
     computed : dict, optional
         Computed areas (m²) by subject id, label or layer kind.
+    encoding : str, optional
+        The text's encoding, when the user gives it (default: detected).
 
     Returns
     -------
@@ -37,7 +39,7 @@ def audit_text(path: str | Path, *, boundary_m2: float | None = None, computed: 
     InputError
         The file is missing, binary or holds no text.
     """
-    text, encoding = read_plan_text(path)
+    text, encoding = read_plan_text(path, encoding)
     claims = extract_claims(text)
     findings = check_claims(claims, boundary_m2=boundary_m2, computed=computed, rel_tol=rel_tol)
     if not claims:

@@ -59,8 +59,10 @@ _QA = r"以上|以下|以内|左右|余|多"
 _BOUND_WORDS = ("超过", "不足", "逾", "以内", "不低于", "不少于", "不小于", "不高于", "不超过", "不大于", ">", "<", "≥", "≤", "以上",
                 "以下", "余", "多")
 _UNIT_ALT = "|".join(re.escape(s) for s in sorted(UNIT_SPELLINGS, key=len, reverse=True))
+#: A number in Chinese numerals (三千, 两, 一百二十, 三点五); 万/亿 are the multiplier, not part of it.
+CN_NUMBER = r"[一二两三四五六七八九十百千零〇]+(?:点[零〇一二三四五六七八九]+)?"
 _FIGURE_RE = re.compile(
-    rf"(?:(?P<qb>{_QB})\s*)?(?<![\d.])(?<!\d,)(?P<num>{NUMBER})(?![\d])\s*(?P<mult>万|亿)?(?P<mid>余|多)?\s*"
+    rf"(?:(?P<qb>{_QB})\s*)?(?<![\d.])(?<!\d,)(?<![第一二两三四五六七八九十百千零〇])(?P<num>{NUMBER}|{CN_NUMBER})(?![\d])\s*(?P<mult>万|亿)?(?P<mid>余|多)?\s*"
     rf"(?P<unit>%|{_UNIT_ALT})(?![a-z0-9/])(?:\s*(?P<qa>{_QA}))?", re.IGNORECASE)
 _CELL_NUMBER_RE = re.compile(
     rf"^\s*(?:(?P<qb>{_QB})\s*)?(?P<num>{NUMBER})\s*(?P<unit>%|{_UNIT_ALT})?\s*(?P<qa>{_QA})?\s*$",
@@ -90,12 +92,42 @@ class _Figure:
         return "percent" if self.unit == PERCENT else UNITS[self.unit].measure
 
 
-def _figure_from_match(m: re.Match, offset: int = 0) -> _Figure | None:
+_CN_DIGITS = "一二两三四五六七八九"
+
+
+def chinese_number(text: str) -> str | None:
+    """A number written in Chinese numerals as Arabic digits, or None when it is not a number as plans write
+    them (a lone 千 or 百 is a unit prefix as in 千米; digit strings such as 四五 are names, not numbers).
+
+    >>> chinese_number("三千"), chinese_number("两"), chinese_number("一百零五"), chinese_number("三点五")
+    ('3000', '2', '105', '3.5')
+    >>> chinese_number("千"), chinese_number("四五")
+    (None, None)
+    """
+    whole = text.split("点")[0]
+    if whole in ("千", "百") or any(a in _CN_DIGITS and b in _CN_DIGITS for a, b in zip(whole, whole[1:], strict=False)):
+        return None
+    import cn2an
+
     try:
-        q = combine_unit(m["num"], m["mult"], m["unit"])
+        value = cn2an.cn2an(text, "normal")
+    except (ValueError, KeyError, IndexError):
+        return None
+    decimals = len(text.split("点")[1]) if "点" in text else 0
+    return f"{value:.{decimals}f}"
+
+
+def _figure_from_match(m: re.Match, offset: int = 0) -> _Figure | None:
+    num = m["num"]
+    if not num[0].isdigit():
+        num = chinese_number(num)
+        if num is None:
+            return None
+    try:
+        q = combine_unit(num, m["mult"], m["unit"])
     except (UsageError, ValueError):
         return None
-    num = m["num"].replace(",", "")
+    num = num.replace(",", "")
     step = 10.0 ** -(len(num.split(".")[1]) if "." in num else 0)
     if m["mult"] and not q.unit.startswith("10k_"):  # 万/亿 scaled the value, and its rounding step
         step *= 1e4 if m["mult"] == "万" else 1e8
