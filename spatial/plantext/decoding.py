@@ -42,6 +42,7 @@ def read_plan_text(path: str | Path, encoding: str | None = None) -> tuple[str, 
 
 
 # ----------------------------------------------------------------------------------------- cleaning
+_CIRCLED_RE = re.compile("[\u2460-\u2473\u2776-\u2793\u24eb-\u24f4]")  # ①…⑳, ❶…, ⓫…
 _BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]", re.IGNORECASE)
 _SUPSUB_RE = re.compile(r"\s*<(sup|sub)>\s*([^<]{0,12}?)\s*</\1>", re.IGNORECASE)
 _TAG_RE = re.compile(r"</?[a-zA-Z][^<>]{0,60}>")
@@ -53,6 +54,7 @@ _TEX_RE = re.compile("|".join(re.escape(k) for k in sorted(_TEX, key=len, revers
 def clean_line(raw: str) -> str:
     """A line without markup, in NFKC form (full-width digits and punctuation made ASCII)."""
     s = _BOOKMARK_RE.sub("", raw)
+    s = _CIRCLED_RE.sub("", s)  # footnote marks and list numbers: NFKC would make "48.6①" into 48.61
     s = unicodedata.normalize("NFKC", s.replace("\u3000", " "))
     s = _SUPSUB_RE.sub(r"\2", s)
     s = re.sub(r"<br\s*/?>", " ", s, flags=re.IGNORECASE)

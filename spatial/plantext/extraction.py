@@ -27,6 +27,12 @@ from redline.spatial.plantext.tables import _header, _row_claims
 from redline.spatial.plantext.vocabulary import TOTAL, _not_land, subject_label, vocabulary
 from redline.spatial.units import NUMBER
 
+_ANY_NUMBER_RE = re.compile(r"[0-9一二两三四五六七八九十百千]")
+_REGION_WORDS = ("全县", "全市", "全区", "全旗", "县域", "市域", "全域", "境内", "辖区")
+_SHARE_AFTER_RE = re.compile(r"\s*(?:以上|左右)?\s*的?\s*(?:国土|土地)?(?:面积|土地|区域)?\s*(?:为|是|属于|属)"
+                             r"(?P<what>[^,;。:()]{1,20})")
+_AREA_SHARE_BEFORE_RE = re.compile(r"(?:面积|用地)\s*(?:约|为|约为|达|达到|占比为?|比例为?)?\s*$")
+_LEAD_RE = re.compile(r"其中|最高|最低|为|达到|达|超过|不足|约|以上|以下|分别|左右|\s")
 #: How far (characters) a figure looks before and after itself for its subject, year, role and share.
 WINDOW = 400
 
@@ -35,7 +41,7 @@ def _extract_segment(seg: _Segment, source: str = "text") -> list[Claim]:
     """The claims of one paragraph or cell. Each figure looks at most :data:`WINDOW` characters around it, so
     the work is linear in the length of the text however long its sentences."""
     text = seg.text
-    if not text or not any(ch.isdigit() for ch in text):
+    if not text or not _ANY_NUMBER_RE.search(text):
         return []
     subjects, _ = vocabulary()
     sentences, clauses = _spans(text)
@@ -92,6 +98,7 @@ def _extract_segment(seg: _Segment, source: str = "text") -> list[Claim]:
         return None
 
     _pair_lists(text, figs, occ, sentences, used, make, claims, span, after)
+    last_rate: tuple[int, _Occurrence] | None = None  # (sentence start, subject) of the last rate claim
 
     for fi, f in enumerate(figs):
         if fi in used:
@@ -99,16 +106,16 @@ def _extract_segment(seg: _Segment, source: str = "text") -> list[Claim]:
         c0, c1 = span(clauses, f.start)
         s0, s1 = span(sentences, f.start)
         if f.measure in ("area", "length"):
+            if f.measure == "length" and not _land_length(text, f.start, f.end, c0, c1):
+                continue
             measures = ("total", "area") if f.measure == "area" else ("length",)
             o = nearest(f.start, c0, measures)
             if o is not None:
                 claim = make(fi, o.subject_id, text[o.start:f.start], f.measure, o.start)
-            elif f.measure == "area":
-                claim = make(fi, None, text[max(c0, f.start - 20):f.start], "area")
-            elif re.search(r"长度|全长|总长|岸线", text[c0:f.start]):
-                claim = make(fi, None, text[max(c0, f.start - 20):f.start], "length")
+            elif f.measure == "area" and re.search("建筑面积", text[s0:f.start]):
+                claim = None  # a part of a floor-area statement ("总建筑面积…，其中商业1750平方米")
             else:
-                claim = None
+                claim = make(fi, None, text[max(c0, f.start - 20):f.start], f.measure)
             if claim is None:
                 continue
             # a share in the same statement: "…面积X公顷，占全县国土面积的P%"
@@ -163,9 +170,11 @@ def _extract_segment(seg: _Segment, source: str = "text") -> list[Claim]:
                     claims.append(claim)
                 continue
         o = nearest(f.start, c0, ("rate", "ratio"))
+        if o is None and last_rate and last_rate[0] == s0 and len(_LEAD_RE.sub("", text[c0:f.start]).strip()) <= 2:
+            o = last_rate[1]  # "森林覆盖率最低为12.30%，最高超过60%": the next short clause goes on with it
         if o is not None:
             between = re.sub(rf"(?:{NUMBER})\s*%", "", text[o.end:f.start])
-            if not re.search(r"率|比例|比重|指数|度|占", between) and not any(
+            if not re.search(r"率|比例|比重|指数|度|占", between.replace(text[o.start:o.end], "")) and not any(
                     p.subject_id != o.subject_id for p in after(o.end, f.start)):
                 measure = subjects[o.subject_id].measure
                 claim = make(fi, o.subject_id, text[o.start:o.end], measure, o.start)
@@ -175,8 +184,38 @@ def _extract_segment(seg: _Segment, source: str = "text") -> list[Claim]:
                         claim.share_qualifier, claim.denominator_id = f.qualifier, TOTAL
                         claim.denominator = subject_label(TOTAL)
                     claims.append(claim)
+                    last_rate = (s0, o)
+                continue
+        # a share of the region named after the figure ("全县75%的面积为石质山地", "全县74%为山地和丘陵") or an
+        # area's share right after it ("山地面积52.4%")
+        m = _SHARE_AFTER_RE.match(text, f.end, c1)
+        before = text[c0:f.start]
+        if m and ("面积" in m.group(0) or before.rstrip().endswith(_REGION_WORDS)):
+            inside = [p for p in after(m.start("what"), m.end("what")) if subjects[p.subject_id].measure == "area"]
+            claim = make(fi, inside[-1].subject_id if len(inside) == 1 else None, m.group("what"), "share")
+        elif _AREA_SHARE_BEFORE_RE.search(before):
+            o = nearest(f.start, c0, ("area",))
+            claim = make(fi, o.subject_id if o else None, _AREA_SHARE_BEFORE_RE.sub("", before)[-20:], "share",
+                         o.start if o else None)
+        else:
+            continue
+        if claim:
+            claim.denominator_id, claim.denominator = TOTAL, subject_label(TOTAL)
+            claims.append(claim)
     claims.sort(key=lambda c: where[id(c)])
     return claims
+
+
+def _land_length(text: str, start: int, end: int, c0: int, c1: int) -> bool:
+    """Whether a length figure is about land: not a distance between places (距…, unless a zone word follows
+    it), a height, a depth, a pipe or an idiom (``[text]`` ``not_length_*`` of the vocabulary)."""
+    words = vocabulary()[1]
+    before, after = text[max(c0, start - 10):start], text[end:min(c1, end + 12)]
+    zone = after.lstrip(" 的").startswith(tuple(words["zone_words"]))
+    if zone:
+        return True
+    return not (any(w in before for w in words["not_length_before"])
+                or any(w in after for w in words["not_length_after"]))
 
 
 def _pair_lists(text, figs, occ, sentences, used, make, claims, span, after) -> None:

@@ -54,18 +54,22 @@ class Claim:
         return asdict(self)
 
 
-_QB = r"约|大约|近|超过|不足|逾|不低于|不少于|不小于|不高于|不超过|不大于|>=|<=|≥|≤|>|<"
+_QB = r"约|大约|近|超过|不足|逾|不低于|不少于|不小于|不高于|不超过|不大于|最低为|最高为|最低|最高|>=|<=|≥|≤|>|<"
 _QA = r"以上|以下|以内|左右|余|多"
-_BOUND_WORDS = ("超过", "不足", "逾", "以内", "不低于", "不少于", "不小于", "不高于", "不超过", "不大于", ">", "<", "≥", "≤", "以上",
+_BOUND_WORDS = ("最低", "最高", "下限", "上限", "超过", "不足", "逾", "以内", "不低于", "不少于", "不小于", "不高于", "不超过", "不大于", ">", "<", "≥", "≤", "以上",
                 "以下", "余", "多")
 _UNIT_ALT = "|".join(re.escape(s) for s in sorted(UNIT_SPELLINGS, key=len, reverse=True))
 #: A number in Chinese numerals (三千, 两, 一百二十, 三点五); 万/亿 are the multiplier, not part of it.
 CN_NUMBER = r"[一二两三四五六七八九十百千零〇]+(?:点[零〇一二三四五六七八九]+)?"
 _FIGURE_RE = re.compile(
-    rf"(?:(?P<qb>{_QB})\s*)?(?<![\d.])(?<!\d,)(?<![第一二两三四五六七八九十百千零〇])(?P<num>{NUMBER}|{CN_NUMBER})(?![\d])\s*(?P<mult>万|亿)?(?P<mid>余|多)?\s*"
+    rf"(?:(?P<qb>{_QB})\s*)?(?<![\d.])(?<!\d,)(?<![第一二两三四五六七八九十百千零〇])"
+    rf"(?:(?P<lo>{NUMBER})\s*(?:-|~|—|–|至|到)\s*)?(?P<num>{NUMBER}|{CN_NUMBER})(?![\d])\s*(?P<mult>万|亿)?(?P<mid>余|多)?\s*"
     rf"(?P<unit>%|{_UNIT_ALT})(?![a-z0-9/])(?:\s*(?P<qa>{_QA}))?", re.IGNORECASE)
+#: A table cell holding one number: qualifier, number, unit, qualifier, then a footnote mark (35.2*) or a remark
+#: in brackets ("52.1（采用2020年变更调查数据计算）").
 _CELL_NUMBER_RE = re.compile(
-    rf"^\s*(?:(?P<qb>{_QB})\s*)?(?P<num>{NUMBER})\s*(?P<unit>%|{_UNIT_ALT})?\s*(?P<qa>{_QA})?\s*$",
+    rf"^\s*(?:(?P<qb>{_QB})\s*)?(?P<num>{NUMBER})\s*(?P<unit>%|{_UNIT_ALT})?\s*(?P<qa>{_QA})?\s*"
+    rf"[*※†‡#]*\s*(?:\([^()]{{0,60}}\))?\s*$",
     re.IGNORECASE)
 _SENTENCE_END = "。!?;"
 _CLAUSE_RE = re.compile(r",(?!\d{3}(?!\d))|:|。|!|\?|;")
@@ -137,11 +141,19 @@ def _figure_from_match(m: re.Match, offset: int = 0) -> _Figure | None:
 
 
 def _figures(text: str) -> list[_Figure]:
+    """The figures of a text; a range ("20-80米") gives two, its bounds ("下限", "上限")."""
     out = []
     for m in _FIGURE_RE.finditer(text):
         f = _figure_from_match(m)
-        if f is not None:
-            out.append(f)
+        if f is None:
+            continue
+        if m["lo"]:
+            lo = _figure_from_match(_FIGURE_RE.match(f"{m['lo']}{m['mult'] or ''}{m['unit']}"))
+            if lo is not None:
+                lo.start, lo.end, lo.qualifier = m.start("lo"), m.start("lo") + len(m["lo"]), "下限"
+                f.start, f.qualifier = m.start("num"), "上限" + (f.qualifier or "")
+                out.append(lo)
+        out.append(f)
     return out
 
 

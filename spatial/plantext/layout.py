@@ -32,6 +32,15 @@ class _Row:
     cells: list[_Segment]
 
 
+_SPACE_RUN_RE = re.compile(r"\s{2,}")
+
+
+def _is_space_row(body: str) -> bool:
+    """A table row flattened with runs of spaces between its cells: three or more short cells."""
+    cells = _SPACE_RUN_RE.split(body.strip())
+    return len(cells) >= 3 and all(len(c) <= 30 for c in cells) and len(body) < 300
+
+
 def _layout(lines: list[str]) -> list[_Segment | _Row]:
     """Paragraph segments and table rows, in document order."""
     out: list[_Segment | _Row] = []
@@ -47,6 +56,8 @@ def _layout(lines: list[str]) -> list[_Segment | _Row]:
             kind.append("pipe")
         elif body.strip("\t").count("\t") >= 1 and body.count("\t") >= 2:
             kind.append("tabrow")
+        elif _is_space_row(body):
+            kind.append("spacerow")
         elif raw.startswith("\t"):
             kind.append("cell")
         elif body.lstrip().startswith("#"):
@@ -63,8 +74,8 @@ def _layout(lines: list[str]) -> list[_Segment | _Row]:
             if not all(re.fullmatch(r"\s*:?-{2,}:?\s*", c) for c in cells):
                 out.append(_Row([_Segment(c.strip(), [i + 1] * len(c.strip())) for c in cells]))
             i += 1
-        elif k == "tabrow":
-            cells = clean_line(lines[i]).split("\t")
+        elif k in ("tabrow", "spacerow"):
+            cells = clean_line(lines[i]).split("\t") if k == "tabrow" else _SPACE_RUN_RE.split(clean_line(lines[i]).strip())
             out.append(_Row([_Segment(c.strip(), [i + 1] * len(c.strip())) for c in cells]))
             i += 1
         elif k == "cell":
@@ -97,7 +108,8 @@ def _layout(lines: list[str]) -> list[_Segment | _Row]:
                     a, b = seg.text[-1], text[0]
                     # a PDF line break cuts words, numbers and units: join with nothing, except two
                     # Latin words
-                    sep = " " if (a.isascii() and a.isalpha() and b.isascii() and b.isalpha()) else ""
+                    sep = " " if (a.isascii() and a.isalpha() and b.isascii() and b.isalpha()
+                                  and not re.search(r"\d\s*[A-Za-z]{1,2}$", seg.text[-8:])) else ""  # 11.68k|m
                     seg.text += sep
                     seg.lines += [seg.lines[-1]] * len(sep)
                 seg.text += text

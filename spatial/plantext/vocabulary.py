@@ -63,7 +63,9 @@ def subjects_measure(sid: str) -> str:
 
 
 def _not_land(text: str) -> bool:
-    return any(w in text for w in vocabulary()[1]["not_land"])
+    """Whether the words before a figure make it something other than land (floor areas, per-head figures)."""
+    words = vocabulary()[1]
+    return any(w in text for w in words["not_land"]) or any(w in text for w in words["building_words"])
 
 
 def _is_cjk(ch: str) -> bool:
