@@ -101,3 +101,17 @@ def test_chinese_numerals_and_multipliers(text, unit, value, value_m2):
 def test_floor_areas_and_facilities_are_not_land():
     text = "项目总建筑面积5200平方米，其中办公用房800平方米，地下车库1500平方米，供热面积3万平方米。绿化面积2600平方米。"
     assert [c.value for c in extract_claims(text)] == [2600.0]
+
+
+def test_status_columns_with_a_row_of_years():
+    # 现状值 spans three columns; the row under the header gives each its year
+    text = ("指标名称\t单位\t指标值\t现状值\t\t\t近期目标（2025年）\n\t\t\t2019\t2020\t2021\t\n"
+            "森林覆盖率\t%\t≥30\t28.1\t28.9\t29.6\t≥31\n")
+    assert rows(text, "value", "role", "year") == [(30.0, "target", None), (28.1, "status", 2019),
+                                                   (28.9, "status", 2020), (29.6, "status", 2021),
+                                                   (31.0, "target", 2025)]
+
+
+def test_parts_of_a_floor_area_statement_are_not_land():
+    text = "地上建筑部分：商场约6200平方米，文化站约900平方米。广场绿地4500平方米，景观凉亭120平方米。"
+    assert [c.value for c in extract_claims(text)] == [4500.0]

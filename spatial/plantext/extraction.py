@@ -23,7 +23,7 @@ from redline.spatial.plantext.context import (
 )
 from redline.spatial.plantext.grammar import _CELL_NUMBER_RE, Claim, _figures, _fill_measure
 from redline.spatial.plantext.layout import _layout, _Row, _Segment, _span_of, _spans
-from redline.spatial.plantext.tables import _header, _row_claims
+from redline.spatial.plantext.tables import _header, _row_claims, _year_row
 from redline.spatial.plantext.vocabulary import TOTAL, _not_land, subject_label, vocabulary
 from redline.spatial.units import NUMBER
 
@@ -112,7 +112,7 @@ def _extract_segment(seg: _Segment, source: str = "text") -> list[Claim]:
             o = nearest(f.start, c0, measures)
             if o is not None:
                 claim = make(fi, o.subject_id, text[o.start:f.start], f.measure, o.start)
-            elif f.measure == "area" and re.search("建筑面积", text[s0:f.start]):
+            elif f.measure == "area" and re.search("建筑面积|建筑部分", text[s0:f.start]):
                 claim = None  # a part of a floor-area statement ("总建筑面积…，其中商业1750平方米")
             else:
                 claim = make(fi, None, text[max(c0, f.start - 20):f.start], f.measure)
@@ -291,6 +291,8 @@ def extract_claims(text: str) -> list[Claim]:
             h = _header(item)
             if h is not None:
                 header = h
+                continue
+            if _year_row(item, header):
                 continue
             for cell in item.cells:  # prose in cells; a bare number belongs to the row's indicator
                 if not _CELL_NUMBER_RE.match(cell.text):

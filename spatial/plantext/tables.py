@@ -83,6 +83,20 @@ def _header(row: _Row) -> dict | None:
     return None
 
 
+def _year_row(row: _Row, header: dict | None) -> bool:
+    """A row of years under an indicator header whose 现状值 spans several columns (2021 | 2022 | 2023): each
+    column takes its year (the header is updated). Whether the row was such a row."""
+    texts = [re.sub(r"\s", "", c.text) for c in row.cells]
+    if not header or header["type"] != "unit_cell" or not any(texts) or \
+            not all(re.fullmatch(r"(?:19|20)\d{2}年?", t) for t in texts if t):
+        return False
+    for i, t in enumerate(texts):
+        off = i - header["unit_idx"]
+        if t and off in header["columns"]:
+            header["columns"][off] = (header["columns"][off][0], int(t[:4]))
+    return True
+
+
 def _row_claims_unit_columns(row: _Row, header: dict) -> list[Claim]:
     subjects, words = vocabulary()
     cells = row.cells
