@@ -24,6 +24,12 @@ def test_treatment_degree_is_a_ratio_not_a_share_of_the_region():
     assert (c.subject, c.kind, c.value, c.share_pct) == ("水土流失治理度", "ratio", 61.0, None)
 
 
+def test_green_cover_of_places_are_different_things():
+    claims = extract_claims("建成区绿化覆盖率为41.2%。村庄绿化覆盖率为28%。")
+    assert [(c.subject, c.modifier, c.value) for c in claims] == [("绿化覆盖率", "", 41.2), ("绿化覆盖率", "村庄", 28.0)]
+    assert not [f for f in check_claims(claims) if f["kind"] == "conflicting_values"]
+
+
 def test_share_stated_before_its_subject():
     [c] = extract_claims("全县68%的面积为黄土丘陵。")
     assert (c.kind, c.value, c.subject_text, c.denominator) == ("share", 68.0, "黄土丘陵", "国土总面积")
