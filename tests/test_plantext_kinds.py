@@ -121,3 +121,17 @@ def test_status_columns_with_a_row_of_years():
 def test_parts_of_a_floor_area_statement_are_not_land():
     text = "地上建筑部分：商场约6200平方米，文化站约900平方米。广场绿地4500平方米，景观凉亭120平方米。"
     assert [c.value for c in extract_claims(text)] == [4500.0]
+
+
+def test_rate_criteria_listed_after_a_colon():
+    # one cell per line: the criteria by terrain, the weighted criterion among words, the current value
+    text = ("\t序号\n\t指标名称\n\t单位\n\t指标值\n\t现状值（2021年）\n\n"
+            "\t5\n\t林草覆盖率：\n山区≥55%\n丘陵区≥35%\n\t%\n\t加权后为41.30%\n\t47.2\n")
+    got = rows(text, "line", "subject", "modifier", "value", "qualifier", "role")
+    assert got == [(9, "林草覆盖率", "山区", 55.0, "≥", "status"), (10, "林草覆盖率", "丘陵区", 35.0, "≥", "status"),
+                   (12, "林草覆盖率", "", 41.3, None, "target"), (13, "林草覆盖率", "", 47.2, None, "status")]
+
+
+def test_a_list_of_distances_between_places_and_idioms():
+    text = "县城距市府120公里，省城96公里，处在首都300公里旅游辐射圈中。打通服务群众“最后一公里”。"
+    assert extract_claims(text) == []

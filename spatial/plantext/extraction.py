@@ -21,7 +21,7 @@ from redline.spatial.plantext.context import (
     _Occurrence,
     _occurrences,
 )
-from redline.spatial.plantext.grammar import _CELL_NUMBER_RE, Claim, _figures, _fill_measure
+from redline.spatial.plantext.grammar import _CELL_NUMBER_RE, _QB, Claim, _figures, _fill_measure
 from redline.spatial.plantext.layout import _layout, _Row, _Segment, _span_of, _spans
 from redline.spatial.plantext.tables import _header, _row_claims, _year_row
 from redline.spatial.plantext.vocabulary import TOTAL, _not_land, subject_label, vocabulary
@@ -108,6 +108,9 @@ def _extract_segment(seg: _Segment, source: str = "text") -> list[Claim]:
         if f.measure in ("area", "length"):
             if f.measure == "length" and not _land_length(text, f.start, f.end, c0, c1):
                 continue
+            if f.measure == "length" and c0 > s0 and len(text[c0:f.start].strip()) <= 8 and re.search(
+                    r"距.*(?:公里|千米|米|km|m)\W*$", text[span(clauses, c0 - 1)[0]:c0]):
+                continue  # "县城距市府89公里，省城81公里": a list of distances between places
             measures = ("total", "area") if f.measure == "area" else ("length",)
             o = nearest(f.start, c0, measures)
             if o is not None:
@@ -170,6 +173,12 @@ def _extract_segment(seg: _Segment, source: str = "text") -> list[Claim]:
                     claims.append(claim)
                 continue
         o = nearest(f.start, c0, ("rate", "ratio"))
+        label = None
+        if o is None and c0 > 0 and text[c0 - 1] == ":":  # "林草覆盖率：山区≥60% 丘陵区≥40%": items of a list
+            po = nearest(c0 - 1, span(clauses, c0 - 1)[0], ("rate", "ratio"))
+            if po is not None and not text[po.end:c0 - 1].strip():
+                prev = max([g.end for g in figs if c0 <= g.end <= f.start], default=c0)
+                o, label = po, _LEAD_RE.sub("", re.sub(rf"(?:{_QB})\s*$", "", text[prev:f.start])).strip()
         if o is None and last_rate and last_rate[0] == s0 and len(_LEAD_RE.sub("", text[c0:f.start]).strip()) <= 2:
             o = last_rate[1]  # "森林覆盖率最低为12.30%，最高超过60%": the next short clause goes on with it
         if o is not None:
@@ -179,6 +188,8 @@ def _extract_segment(seg: _Segment, source: str = "text") -> list[Claim]:
                 measure = subjects[o.subject_id].measure
                 claim = make(fi, o.subject_id, text[o.start:o.end], measure, o.start)
                 if claim:
+                    if label:
+                        claim.modifier = label
                     if measure == "rate":
                         claim.share_pct, claim.share_step = f.value, f.step
                         claim.share_qualifier, claim.denominator_id = f.qualifier, TOTAL
@@ -294,10 +305,12 @@ def extract_claims(text: str) -> list[Claim]:
                 continue
             if _year_row(item, header):
                 continue
+            row = _row_claims(item, header)
+            seen = {(c.line, c.value, c.unit) for c in row}
             for cell in item.cells:  # prose in cells; a bare number belongs to the row's indicator
                 if not _CELL_NUMBER_RE.match(cell.text):
-                    claims += _extract_segment(cell, source="table")
-            claims += _row_claims(item, header)
+                    claims += [c for c in _extract_segment(cell, source="table") if (c.line, c.value, c.unit) not in seen]
+            claims += row
         else:
             if item.text.strip():
                 header = None

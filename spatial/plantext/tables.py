@@ -20,6 +20,7 @@ from redline.spatial.plantext.grammar import (
     Claim,
     _Figure,
     _figure_from_match,
+    _figures,
     _fill_measure,
 )
 from redline.spatial.plantext.layout import _Row, _spans
@@ -148,6 +149,18 @@ def _cell_figure(m: re.Match, unit: str) -> tuple[_Figure | None, None]:
     return (_figure_from_match(fm) if fm else None), None
 
 
+def _cell_number(text: str, unit: str | None) -> re.Match | None:
+    """The number of a value cell: a bare number ("59.03", "≥40"), or the one figure in the row's unit among
+    words ("加权后为46.72%")."""
+    m = _CELL_NUMBER_RE.match(text)
+    if m or unit is None:
+        return m
+    figs = _figures(text)
+    if len(figs) == 1 and figs[0].unit == unit and figs[0].qualifier is None:
+        return _CELL_NUMBER_RE.match(text[figs[0].start:figs[0].end])
+    return None
+
+
 def _row_claims(row: _Row, header: dict | None) -> list[Claim]:
     """Indicator claims of one table row (subject, unit and numbers in different cells)."""
     if header and header["type"] == "unit_columns":
@@ -208,7 +221,7 @@ def _row_claims(row: _Row, header: dict | None) -> list[Claim]:
         for off, grp in header["columns"].items():
             groups.setdefault(grp, []).append(unit_idx + off)
         for (role, year), idxs in groups.items():
-            nums = [i for i in idxs if i < len(cells) and _CELL_NUMBER_RE.match(cells[i].text)]
+            nums = [i for i in idxs if i < len(cells) and _cell_number(cells[i].text, unit)]
             if nums:
                 picks.append((nums[-1], role, year))
     else:
@@ -219,7 +232,7 @@ def _row_claims(row: _Row, header: dict | None) -> list[Claim]:
     text = " | ".join(c.text for c in cells if c.text)
     _, words = vocabulary()
     for idx, role, year in sorted(picks):
-        m = _CELL_NUMBER_RE.match(cells[idx].text)
+        m = _cell_number(cells[idx].text, unit)
         cell_unit = m["unit"]
         if cell_unit and (_is_unit_cell(cell_unit) != unit):
             continue
