@@ -32,7 +32,7 @@ ANNOTATIONS = ROOT / "tests" / "data" / "plan_figures"
 PLANS = {"000": "000_5b635c6cadf41728.txt", "002": "002_3c0c0156d9f7a3dc.txt", "004": "004_cde2ff2d830bb66a.txt"}
 ROTATIONS = [(("000", "002"), "004"), (("000", "004"), "002"), (("002", "004"), "000")]
 INCONSISTENT = ("inconsistent_total", "conflicting_values", "share_over_100", "area_over_total", "computed_mismatch",
-                "parts_exceed_whole", "parts_mismatch", "target_below_baseline")
+                "parts_exceed_whole", "parts_mismatch", "change_direction")
 _FACTORS = {"m2": 1.0, "ha": 1e4, "km2": 1e6, "mu": 1e4 / 15, "10k_mu": 1e8 / 15, "10k_ha": 1e8, "10k_km2": 1e10,
             "m": 1.0, "km": 1e3, "%": 1.0}
 _MEASURE = {"m2": "area", "ha": "area", "km2": "area", "mu": "area", "10k_mu": "area", "10k_ha": "area",

@@ -77,7 +77,9 @@ def test_000_red_line_share_confirms_the_total():
 def test_000_indicator_table_rates():
     r = audit_text(P000)
     forest = [c for c in r["claims"] if c["subject"] == "森林覆盖率"]
-    assert [(c["line"], c["value"], c["share_pct"], c["source"]) for c in forest] == [(260, 33.6, 33.6, "table")]
+    # 33.6 in each of the status columns 2021, 2022, 2023 (the years are the row under the header, line 242)
+    assert [(c["line"], c["value"], c["share_pct"], c["source"], c["year"]) for c in forest] == [
+        (260, 33.6, 33.6, "table", 2021), (260, 33.6, 33.6, "table", 2022), (260, 33.6, 33.6, "table", 2023)]
     # grassland vegetation cover is cover within grassland: a ratio, not a share of the total area
     grass = [c for c in r["claims"] if c["subject"] == "草原综合植被盖度"]
     assert [(c["line"], c["value"], c["share_pct"], c["kind"]) for c in grass] == [(261, 72.1, None, "ratio")]

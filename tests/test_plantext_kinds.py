@@ -26,7 +26,7 @@ def test_treatment_degree_is_a_ratio_not_a_share_of_the_region():
 
 def test_green_cover_of_places_are_different_things():
     claims = extract_claims("建成区绿化覆盖率为41.2%。村庄绿化覆盖率为28%。")
-    assert [(c.subject, c.modifier, c.value) for c in claims] == [("绿化覆盖率", "", 41.2), ("绿化覆盖率", "村庄", 28.0)]
+    assert [(c.subject, c.modifier, c.value) for c in claims] == [("绿化覆盖率", "建成区", 41.2), ("绿化覆盖率", "村庄", 28.0)]
     assert not [f for f in check_claims(claims) if f["kind"] == "conflicting_values"]
 
 

@@ -20,7 +20,7 @@ from redline.spatial.plantext.vocabulary import TOTAL, subject_label, subjects_m
 from redline.spatial.units import PERCENT, UNITS, from_m2, unit_label
 
 INCONSISTENT_KINDS = ("inconsistent_total", "conflicting_values", "share_over_100", "area_over_total",
-                      "computed_mismatch")
+                      "computed_mismatch", "parts_mismatch", "parts_exceed_whole", "change_direction")
 FINDING_LABELS = {
     "consistent": "一致",
     "inconsistent_total": "与总面积不符",
@@ -29,6 +29,9 @@ FINDING_LABELS = {
     "share_over_100": "占比超过100%",
     "area_over_total": "面积超过总面积",
     "computed_mismatch": "与计算值不符",
+    "parts_mismatch": "部分之和与整体不符",
+    "parts_exceed_whole": "部分之和超过整体",
+    "change_direction": "目标与现状方向矛盾",
     "no_figures": "未找到面积数字",
 }
 DEFAULT_REL_TOL = 0.001  # stated vs computed: beyond the rounding of the stated figure, 0.1 %
@@ -281,7 +284,110 @@ def check_claims(claims: list[Claim], *, boundary_m2: float | None = None, compu
 
     # 5. stated against computed
     findings += _computed_findings(claims, computed, boundary_m2, rel_tol)
+    # 6. parts against their whole; 7. a change stated against its direction
+    findings += _parts_findings(claims)
+    findings += _change_findings(claims)
     return findings
+
+
+_JOIN_RE = re.compile(r"、|和|及|与|以及")
+_NAME_STRIP_RE = re.compile(r"^(?:全县|全市|全区|县域|市域|境内|其中|以)|(?:面积|用地|占比|比例|为主)$")
+
+
+def _name(c: Claim) -> str:
+    return _NAME_STRIP_RE.sub("", (c.subject_text or "").strip(" ,:的为"))
+
+
+def _parts_findings(claims: list[Claim]) -> list[dict]:
+    """Parts against their whole: shares of named parts against the share of their union ("山地52.4%，丘陵21.7%"
+    against "74%为山地和丘陵"); shares of the region stated together adding up to more than 100 %; areas listed
+    after a whole ("总面积X，其中A a、B b") adding up to more than it. Each within the rounding written."""
+    out: list[dict] = []
+    shares = [c for c in claims if c.share_pct is not None and c.kind in ("share", "rate") and c.scope == "region"
+              and not _bound(c.share_qualifier) and c.role != "target" and c.denominator_id in (None, TOTAL)]
+    by_name: dict[str, Claim] = {}
+    for c in shares:
+        by_name.setdefault(_name(c), c)
+    for whole in shares:
+        names = [n.strip() for n in _JOIN_RE.split(_name(whole))]
+        if len(names) < 2 or not all(n in by_name and by_name[n] is not whole for n in names):
+            continue
+        parts = [by_name[n] for n in names]
+        lo = sum(share_interval(p)[0] for p in parts)
+        hi = sum(share_interval(p)[1] for p in parts)
+        w_lo, w_hi = share_interval(whole)
+        ok = lo <= w_hi and hi >= w_lo
+        total = sum(p.share_pct for p in parts)
+        out.append({"kind": "consistent" if ok else "parts_mismatch", "lines": _lines(parts, [whole]),
+                    "message": " + ".join(f"{_name(p)} {_fmt_share(p)}" for p in parts)
+                    + f" = {total:.{max(_decimals(p.share_step or 1) for p in parts)}f}%，"
+                    f"{'与' if ok else '与所述'}{_name(whole)} {_fmt_share(whole)}" + ("一致（在所写位数内）" if ok else "不符"),
+                    "subject": _name(whole)})
+    # shares of the region stated together: more than 100 %
+    groups: dict[int, list[Claim]] = {}
+    for c in shares:
+        if c.kind == "share" and c.sentence:
+            groups.setdefault(c.sentence, []).append(c)
+    for group in groups.values():
+        named = {_name(c): c for c in group}
+        if len(named) < 2:
+            continue
+        parts = list(named.values())
+        if any(set(_JOIN_RE.split(_name(p))) & set(named) - {_name(p)} for p in parts):
+            continue  # a whole and its parts in one sentence: compared above
+        lo = sum(share_interval(p)[0] for p in parts)
+        if lo > 100:
+            out.append({"kind": "parts_exceed_whole", "lines": _lines(parts),
+                        "message": " + ".join(f"{_name(p)} {_fmt_share(p)}" for p in parts)
+                        + f" = {sum(p.share_pct for p in parts):g}%，超过 100%", "subject": None})
+    # areas listed after their whole in one sentence
+    areas: dict[int, list[Claim]] = {}
+    for c in claims:
+        if c.kind == "area" and c.value_m2 is not None and c.sentence and c.scope == "region" and c.role != "target":
+            areas.setdefault(c.sentence, []).append(c)
+    for group in areas.values():
+        if len(group) < 3:
+            continue
+        whole, parts = group[0], group[1:]
+        if _bound(whole.qualifier) or not re.search(r"其中|分别|包括|分为", whole.text):
+            continue
+        lo = sum(area_interval(p)[0] for p in parts)
+        w_lo, w_hi = area_interval(whole)
+        if whole.qualifier:  # "约": the whole is approximate; only a clear excess is reported
+            w_hi *= 1.01
+        total = sum(p.value_m2 for p in parts)
+        if lo > w_hi:
+            out.append({"kind": "parts_exceed_whole", "lines": _lines([whole], parts),
+                        "message": f"{_subject_name(whole)} {_fmt_value(whole)}，其后所列各部分合计 {_in_unit(total, whole.unit)}，"
+                                   "超过整体", "subject": whole.subject})
+        elif abs(total - whole.value_m2) <= (w_hi - w_lo) / 2 + sum(area_interval(p)[1] - area_interval(p)[0]
+                                                                   for p in parts) / 2:
+            out.append({"kind": "consistent", "lines": _lines([whole], parts),
+                        "message": f"{_subject_name(whole)} {_fmt_value(whole)} 与其后所列各部分之和 "
+                                   f"{_in_unit(total, whole.unit)} 一致", "subject": whole.subject})
+    return out
+
+
+def _change_findings(claims: list[Claim]) -> list[dict]:
+    """A value stated as a rise ("由23.5%提高到20%") that is below the value it rises from, or as a fall above it."""
+    out = []
+    previous: dict[tuple, Claim] = {}
+    for c in claims:
+        key = (c.sentence, c.subject_id or c.subject_text, c.modifier, c.unit)
+        if c.role == "previous":
+            previous[key] = c
+            continue
+        p = previous.get(key)
+        if c.change is None or p is None or _bound(c.qualifier) or _bound(p.qualifier):
+            continue
+        lo, hi = area_interval(c) if c.unit != PERCENT else (c.value - c.value_step / 2, c.value + c.value_step / 2)
+        p_lo, p_hi = area_interval(p) if p.unit != PERCENT else (p.value - p.value_step / 2, p.value + p.value_step / 2)
+        if (c.change == "up" and hi < p_lo) or (c.change == "down" and lo > p_hi):
+            verb = "提高/增加" if c.change == "up" else "下降/减少"
+            out.append({"kind": "change_direction", "lines": _lines([p, c]),
+                        "message": f"{_subject_name(c)} 由 {_fmt_value(p)} “{verb}”到 {_fmt_value(c)}：数值方向与文字相反",
+                        "subject": c.subject})
+    return out
 
 
 def _years_clash(clusters: list[dict]) -> bool:

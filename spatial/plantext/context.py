@@ -24,6 +24,11 @@ from redline.spatial.plantext.grammar import (
 from redline.spatial.plantext.layout import _span_of
 from redline.spatial.plantext.vocabulary import _alias_table, _is_cjk, vocabulary
 
+_UP_VERBS = ("增长", "增加", "提高", "提升", "上升", "扩大", "增至")
+_DOWN_VERBS = ("下降", "减少", "降低", "缩小", "减至")
+_CHANGE_BEFORE_RE = re.compile(rf"({'|'.join(_UP_VERBS + _DOWN_VERBS)})(?:为|到|至)?\s*(?:(?:19|20)\d{{2}}\s*年)?\s*的?"
+                               rf"\s*(?:{_QB})?\s*$")
+
 
 @dataclass
 class _Occurrence:
@@ -57,6 +62,10 @@ def _occurrences(text: str, clauses: list[int]) -> list[_Occurrence]:
     return out
 
 
+# Names ending like a region's (…区) that are parts of it: 国有林区, 山区, 建成区, 保护区 …
+_PART_OF_REGION_RE = re.compile(r"(?:林|山|城|建成|景|保护|示范|开发|园|矿|库|灌|片|社|功能|流域|湿地|牧|丘陵|平原|河川)区$")
+
+
 def _modifier(text: str, start: int, lo: int = 0) -> str:
     """The words right before a subject that make it a part or a named instance ("胜溪湖" in
     "胜溪湖湿地面积", "调整后" in "调整后的生态保护红线"); scope words of the region itself are dropped."""
@@ -65,9 +74,16 @@ def _modifier(text: str, start: int, lo: int = 0) -> str:
     while i > lo and (_is_cjk(text[i - 1]) or (text[i - 1].isascii() and text[i - 1].isalpha())):
         i -= 1
     run = text[i:start]
-    for w in sorted(vocabulary()[1]["neutral_words"], key=len, reverse=True):
-        run = run.replace(w, "")
-    if len(run) <= 8 and re.search(r"(?:县|市|区|旗|州)$", run):
+    neutral = sorted(vocabulary()[1]["neutral_words"], key=len, reverse=True)
+    changed = True
+    while changed and run:  # neutral words at either end, whole words only ("国有林场" keeps its 有)
+        changed = False
+        for w in neutral:
+            if run.startswith(w):
+                run, changed = run[len(w):], True
+            if run.endswith(w):
+                run, changed = run[:-len(w)], True
+    if len(run) <= 8 and re.search(r"(?:县|市|区|旗|州)$", run) and not _PART_OF_REGION_RE.search(run):
         run = ""  # the region's own name: 孝义市生态保护红线
     return run
 
@@ -90,6 +106,9 @@ def _context(claim: Claim, clause_before: str, sentence_before: str, after: str)
         claim.role = "previous"
     elif _TARGET_RE.search(sentence_before):
         claim.role = "target"
+    m = _CHANGE_BEFORE_RE.search(sentence_before[-30:])
+    if m and claim.role != "previous":
+        claim.change = "up" if m.group(1) in _UP_VERBS else "down"
     years = _YEAR_RE.findall(sentence_before)
     claim.year = int(years[-1]) if years else None
     if claim.role == "previous" and len(years) >= 2 and not re.search(

@@ -37,7 +37,7 @@ _LEAD_RE = re.compile(r"其中|最高|最低|为|达到|达|超过|不足|约|�
 WINDOW = 400
 
 
-def _extract_segment(seg: _Segment, source: str = "text") -> list[Claim]:
+def _extract_segment(seg: _Segment, source: str = "text", number: int = 0) -> list[Claim]:
     """The claims of one paragraph or cell. Each figure looks at most :data:`WINDOW` characters around it, so
     the work is linear in the length of the text however long its sentences."""
     text = seg.text
@@ -85,6 +85,7 @@ def _extract_segment(seg: _Segment, source: str = "text") -> list[Claim]:
             claim.share_pct, claim.share_step, claim.share_qualifier = f.value, f.step, f.qualifier
             claim.share_line = claim.line
         _context(claim, clause_before, text[s0:f.start], text[f.end:s1])
+        claim.sentence = number * 1_000_000 + _span_of(sentences, f.start, len(text))[0]
         if at is not None:
             claim.modifier = _modifier(text, at, prev_end(at))
         used.add(fi)
@@ -297,7 +298,7 @@ def extract_claims(text: str) -> list[Claim]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     claims: list[Claim] = []
     header = None
-    for item in _layout(lines):
+    for number, item in enumerate(_layout(lines), start=1):
         if isinstance(item, _Row):
             h = _header(item)
             if h is not None:
@@ -309,11 +310,12 @@ def extract_claims(text: str) -> list[Claim]:
             seen = {(c.line, c.value, c.unit) for c in row}
             for cell in item.cells:  # prose in cells; a bare number belongs to the row's indicator
                 if not _CELL_NUMBER_RE.match(cell.text):
-                    claims += [c for c in _extract_segment(cell, source="table") if (c.line, c.value, c.unit) not in seen]
+                    claims += [c for c in _extract_segment(cell, source="table", number=number)
+                               if (c.line, c.value, c.unit) not in seen]
             claims += row
         else:
             if item.text.strip():
                 header = None
-            claims += _extract_segment(item)
+            claims += _extract_segment(item, number=number)
     claims.sort(key=lambda c: c.line)
     return claims

@@ -49,6 +49,8 @@ class Claim:
     share_step: float | None = None
     share_line: int | None = None
     modifier: str = ""
+    sentence: int = 0  # claims of one sentence share it (for parts of a whole stated together)
+    change: str | None = None  # "up" / "down": the figure is stated as the result of a change (提高到, 减少到)
 
     def to_dict(self) -> dict:
         return asdict(self)
