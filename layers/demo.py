@@ -1533,6 +1533,11 @@ def readme(region: DemoRegion) -> str:
         "area are computed from the demo data (ellipsoidal areas); its last sentence adds up the red-line polygons' "
         "areas (overlaps counted twice) and contradicts the main figure, for `redline audit-text` to find.",
         "",
+        f"第二章还规定了{MAIN_RIVER}干流1公里、{TRIBUTARIES[0]}500米范围内禁止新建高污染工业项目：`redline audit-text "
+        f"{PLAN_TXT} --project redline.toml --rules-out draft.toml` 把它写成 `[[rules.distance]]` 草稿，追加到 "
+        f"redline.toml 后 `redline check` 即按其检查。 / Chapter 2 also states a distance rule on {MAIN_RIVER} and "
+        f"{TRIBUTARIES[0]}: `--rules-out` drafts it as `[[rules.distance]]` for redline.toml, which `check` then applies.",
+        "",
         "### 相互重叠的红线图斑 / Overlapping red-line polygons",
         "",
         f"如同真实数据，部分红线图斑相互重叠（图斑 {grown} 外扩了60米）；计算红线总面积和占比时重叠部分只能计一次。"
