@@ -100,6 +100,17 @@ def test_cli_rules_json_and_text(tmp_path):
     assert "距离规则：1 条" in res.stdout and "清江 2公里（2000 米）" in res.stdout
 
 
+def test_rules_out_to_an_unwritable_place_is_one_error_line(tmp_path):
+    plan = tmp_path / "plan.txt"
+    plan.write_text("清江2公里范围内禁止新建化工项目。", encoding="utf-8")
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro").chmod(0o500)
+    target = tmp_path / "ro" / "draft.toml" if os.geteuid() != 0 else Path("/proc/draft.toml")
+    res = CliRunner().invoke(main, ["audit-text", str(plan), "--rules-out", str(target)])
+    assert res.exit_code == 3 and "redline: error:" in res.stderr and "draft.toml" in res.stderr
+    assert "Traceback" not in res.output and not target.exists()
+
+
 @pytest.mark.skipif(not P002.exists(), reason="shared plan texts not present")
 def test_shared_plan_002_rule():
     """The plan's own sentence (002, line 382) gives the two rules the domain notes list."""

@@ -85,6 +85,7 @@ def _plan_rules(plan: str, encoding: str | None, project, rules_out: str | None)
     """The plan's distance rules (matched against the project's layers), written as TOML to ``rules_out``."""
     from pathlib import Path
 
+    from redline.layers.errors import InputError
     from redline.layers.outputs import atomic_path
     from redline.spatial.plantext import read_plan_text
     from redline.spatial.plantext.rules import extract_rules, match_features, rules_toml
@@ -105,8 +106,11 @@ def _plan_rules(plan: str, encoding: str | None, project, rules_out: str | None)
                 layers[spec.id] = (spec.kind, names)
         match_features(rules, layers)
     if rules_out:
-        with atomic_path(rules_out) as tmp:
-            Path(tmp).write_text(rules_toml(rules, Path(plan).name), encoding="utf-8")
+        try:
+            with atomic_path(rules_out) as tmp:
+                Path(tmp).write_text(rules_toml(rules, Path(plan).name), encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write the draft rules: {exc.strerror}", path=rules_out) from None
     return [r.to_dict() for r in rules]
 
 
