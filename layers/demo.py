@@ -1274,7 +1274,7 @@ def plan_figures(region: DemoRegion) -> dict[str, float]:
 def plan_text(region: DemoRegion) -> str:
     """A fictional plan text stating the demo's figures, with one deliberate inconsistency for
     ``redline audit-text`` to find: a second red-line figure that adds up the features' areas, counting
-    their overlaps twice."""
+    their overlaps twice; and one distance rule on the demo's rivers for ``audit-text --rules-out``."""
     f = plan_figures(region)
     share = 100 * f["red_line"] / f["county"]
     n = len(region.layers["townships"])
@@ -1291,7 +1291,8 @@ def plan_text(region: DemoRegion) -> str:
         "第二章　生态保护红线",
         "",
         f"全县划定生态保护红线面积{f['red_line'] / 1e6:.2f}平方千米，占全县国土总面积的{share:.2f}%，"
-        "主要分布在东西两侧山区和主要河流沿线。",
+        f"主要分布在东西两侧山区和主要河流沿线。{MAIN_RIVER}干流1公里、{TRIBUTARIES[0]}500米范围内禁止新建化工、焦化等"
+        "高污染工业项目。",
         "",
         "第三章　耕地和永久基本农田",
         "",
@@ -1532,6 +1533,11 @@ def readme(region: DemoRegion) -> str:
         f"应当指出。 / `{PLAN_TXT}` is a fictional plan text whose county area, red-line area and share and farmland "
         "area are computed from the demo data (ellipsoidal areas); its last sentence adds up the red-line polygons' "
         "areas (overlaps counted twice) and contradicts the main figure, for `redline audit-text` to find.",
+        "",
+        f"第二章还规定了{MAIN_RIVER}干流1公里、{TRIBUTARIES[0]}500米范围内禁止新建高污染工业项目：`redline audit-text "
+        f"{PLAN_TXT} --project redline.toml --rules-out draft.toml` 把它写成 `[[rules.distance]]` 草稿，追加到 "
+        f"redline.toml 后 `redline check` 即按其检查。 / Chapter 2 also states a distance rule on {MAIN_RIVER} and "
+        f"{TRIBUTARIES[0]}: `--rules-out` drafts it as `[[rules.distance]]` for redline.toml, which `check` then applies.",
         "",
         "### 相互重叠的红线图斑 / Overlapping red-line polygons",
         "",

@@ -67,6 +67,7 @@ from redline.layers.crs import (
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import LayerInfo, with_info
 from redline.layers.outputs import atomic_path, now_iso
+from redline.layers.text import decode_text
 
 __all__ = ["STANDARD_FIELDS", "is_guotu", "read_guotu", "write_guotu"]
 
@@ -238,45 +239,9 @@ def _read_bytes(path: str) -> bytes:
 
 
 def _decode(data: bytes, path: str, encoding: str | None) -> tuple[str, str, str]:
-    """Text, encoding name and how it was known ('user', 'bom', 'detected')."""
-    if encoding:
-        try:
-            name = codecs.lookup(encoding).name
-        except LookupError:
-            raise UsageError(f"unknown encoding {encoding!r}") from None
-        if name == "utf-8" and data.startswith(codecs.BOM_UTF8):
-            name = "utf-8-sig"
-        try:
-            return data.decode(name), encoding, "user"
-        except UnicodeDecodeError as exc:
-            line = data[:exc.start].count(b"\n") + 1
-            raise InputError(f"the bytes are not valid {encoding} ({exc.reason}); "
-                             "leave the encoding out to detect it", path=path, line=line) from None
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig", "bom"
-        except UnicodeDecodeError as exc:
-            line = data[:exc.start + 3].count(b"\n") + 1
-            raise InputError("the file starts with a UTF-8 byte-order mark but is not valid UTF-8",
-                             path=path, line=line) from None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "utf-16", "bom"
-        except UnicodeDecodeError:
-            raise InputError("the file starts with a UTF-16 byte-order mark but is not valid UTF-16",
-                             path=path) from None
-    if b"\x00" in data:
-        raise InputError("binary data (NUL bytes), not a 国土TXT text file", path=path,
-                         line=data[:data.index(b"\x00")].count(b"\n") + 1)
-    for name in ("utf-8", "gbk", "gb18030"):
-        try:
-            return data.decode(name), name, "detected"
-        except UnicodeDecodeError as exc:
-            if name == "gb18030":
-                line = data[:exc.start].count(b"\n") + 1
-                raise InputError("not a text file in UTF-8 or GBK/GB18030 (undecodable bytes); "
-                                 "not a 国土TXT file", path=path, line=line) from None
-    raise AssertionError("unreachable")  # pragma: no cover
+    """Text, encoding name and how it was known ('user', 'bom', 'detected'): :func:`redline.layers.text.decode_text`."""
+    d = decode_text(data, encoding, path=path, what="国土TXT text file")
+    return d.text, d.encoding, d.how
 
 
 def _parse(text: str, path: str) -> _Parsed:

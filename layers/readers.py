@@ -47,6 +47,7 @@ from redline.layers.crs import (
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import LayerInfo, layer_info, with_info
 from redline.layers.kinds import map_attributes
+from redline.layers.text import decode_text
 
 FORMATS = {
     ".shp": "ESRI Shapefile",
@@ -629,37 +630,23 @@ def read_ogr(path: str | os.PathLike, *, layer=None, encoding: str | None = None
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geometry, index=df.index), crs=meta["crs"])
 
 
-def text_encoding(data: bytes, encoding: str | None = None) -> tuple[str, str]:
-    """The encoding of a text file's bytes (all of them, or a sample cut at a line end), and why:
-    ``encoding`` when given; a UTF-8 byte-order mark; else UTF-8, else GB18030, else Latin-1.
+def text_encoding(data: bytes, encoding: str | None = None, path: str | None = None) -> tuple[str, str]:
+    """The encoding of a text file's bytes (all of them, or a sample cut at a line end), and why, as
+    :func:`redline.layers.text.decode_text` decides it (GBK reported as GB18030, its superset; Latin-1 when
+    the text is neither UTF-8 nor GBK/GB18030).
 
     >>> text_encoding("经度,纬度".encode("gbk"))
     ('gb18030', 'no byte-order mark; the text is not UTF-8 but decodes as GBK/GB18030')
     """
-    if encoding:
-        return encoding, "given with --encoding"
-    if data.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig", "the file starts with a UTF-8 byte-order mark"
-    for cand, reason in (("utf-8", "no byte-order mark; the text decodes as UTF-8"),
-                         ("gb18030", "no byte-order mark; the text is not UTF-8 but decodes as GBK/GB18030")):
-        try:
-            data.decode(cand)
-        except UnicodeDecodeError:
-            continue
-        return cand, reason
-    return "latin-1", "the text is neither UTF-8 nor GBK/GB18030: read as Latin-1, check it"
+    d = decode_text(data, encoding, path=path, what="CSV text file", fallback="latin-1")
+    return ("gb18030" if d.encoding == "gbk" else d.encoding), d.reason
 
 
 def _read_points_csv(path: Path, encoding: str | None) -> gpd.GeoDataFrame:
     """Points from a CSV with coordinate columns; ``attrs["encoding"]`` says how the text was decoded (taken
     over by :func:`read_layer`)."""
-    raw = path.read_bytes()
-    enc, why = text_encoding(raw, encoding)
-    try:
-        text = raw.decode(enc)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"the text is not valid {enc} ({exc.reason})", path=str(path),
-                         line=raw[:exc.start].count(b"\n") + 1) from None
+    d = decode_text(path.read_bytes(), encoding, path=str(path), what="CSV text file", fallback="latin-1")
+    enc, why, text = ("gb18030" if d.encoding == "gbk" else d.encoding), d.reason, d.text
     try:
         import io
 

@@ -317,7 +317,7 @@ def _csv_encoding(p: Path, encoding: str | None) -> tuple[str, str]:
         sample = f.read(1 << 20)
     if len(sample) == 1 << 20:
         sample = sample[:sample.rfind(b"\n") + 1] or sample
-    return text_encoding(sample)
+    return text_encoding(sample, path=str(p))
 
 
 def _count_lines(p: Path) -> int:

@@ -24,7 +24,7 @@ from redline.layers.errors import UsageError
 from redline.layers.outputs import file_record, provenance
 from redline.reading import as_project, layer_ref
 
-__all__ = ["AuditResult", "TextAudit", "audit", "audit_text", "raster_share"]
+__all__ = ["AuditResult", "TextAudit", "audit", "audit_text", "plan_rules", "raster_share"]
 
 
 @dataclass
@@ -95,6 +95,7 @@ class TextAudit:
     result (``data``) whose JSON is :meth:`to_dict`."""
 
     data: dict
+    plan_rules: list = field(default_factory=list)
     claims: pd.DataFrame = field(init=False)
     findings: pd.DataFrame = field(init=False)
 
@@ -114,8 +115,39 @@ class TextAudit:
         """What ``redline audit-text --json`` prints."""
         return self.data
 
+    def rules_toml(self) -> str:
+        """The plan's distance rules (``rules=True``) as a draft ``[[rules.distance]]`` TOML block, each rule
+        with its clause and a ``where`` on the feature names, for an officer to review and paste into
+        ``redline.toml``."""
+        from redline.spatial.plantext.rules import rules_toml
 
-def audit_text(plan: str | os.PathLike, *, boundary=None, project=None) -> TextAudit:
+        name = Path(self.data["path"]).name if self.data.get("path") else "plan"
+        return rules_toml(self.plan_rules, name)
+
+
+def plan_rules(text: str, project=None) -> list:
+    """The spatial rules a plan text states (“…河干流沿岸堤外100米范围内禁止…”): line, clause, features,
+    distance, where it is measured from, activities and level; with a project, each named feature is
+    matched against the names in its layers (a name matching nothing is marked)."""
+    from redline.spatial.plantext.rules import extract_rules, match_features
+
+    rules = extract_rules(text)
+    if project is not None and rules:
+        wanted = {r.feature_kind for r in rules}
+        if None in wanted:
+            wanted |= {"river", "road", "protected_area", "water_source_zone"}
+        layers = {}
+        for spec in project.layers.values():
+            if spec.kind in wanted:
+                gdf = project.layer(spec.id)
+                names = [str(v) for v in gdf["name"].dropna()] if "name" in gdf.columns else []
+                layers[spec.id] = (spec.kind, names)
+        match_features(rules, layers)
+    return rules
+
+
+def audit_text(plan: str | os.PathLike, *, boundary=None, project=None, encoding: str | None = None,
+               rules: bool = False) -> TextAudit:
     """Extract every area, share and length figure of a plan text and check them: implied totals against
     stated totals, one subject stated with different values, shares over 100 %, unit slips and, with a
     boundary or a project, stated against computed areas.
@@ -129,11 +161,15 @@ def audit_text(plan: str | os.PathLike, *, boundary=None, project=None) -> TextA
         The plan region's boundary: its ellipsoidal area is compared with the stated totals.
     project : Project or path, optional
         Compare with the project's boundary and the areas of its control layers.
+    encoding : str, optional
+        The text's encoding (default: detected).
+    rules : bool
+        Also list the distance rules the plan states (``data["rules"]``, :meth:`TextAudit.rules_toml`).
     """
     from redline.spatial.plantext import audit_text as run
-    from redline.spatial.plantext import layer_area_m2, project_figures
+    from redline.spatial.plantext import layer_area_m2, project_figures, read_plan_text
 
-    boundary_m2, computed, inputs = None, {}, []
+    boundary_m2, computed, inputs, p = None, {}, [], None
     if project is not None:
         p = as_project(project)
         boundary_m2, computed = project_figures(p)
@@ -149,13 +185,18 @@ def audit_text(plan: str | os.PathLike, *, boundary=None, project=None) -> TextA
             f = Path(d) / "plan.txt"
             f.write_text(plan, encoding="utf-8")
             result = run(f, boundary_m2=boundary_m2, computed=computed or None)
+            text = plan
         result["path"] = None
     else:
-        result = run(plan, boundary_m2=boundary_m2, computed=computed or None)
+        result = run(plan, boundary_m2=boundary_m2, computed=computed or None, encoding=encoding)
+        text = read_plan_text(plan, encoding)[0] if rules else ""
         inputs.insert(0, file_record(plan))
+    found = plan_rules(text, p) if rules else []
+    if rules:
+        result["rules"] = [r.to_dict() for r in found]
     result["provenance"] = provenance(inputs, area_method="ellipsoidal (CGCS2000 / the layer's ellipsoid)"
                                       if boundary_m2 is not None or computed else None)
-    return TextAudit(result)
+    return TextAudit(result, plan_rules=found)
 
 
 def raster_share(raster, zones, *, by: str | None = None, band: int = 1, project=None) -> dict:

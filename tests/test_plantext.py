@@ -7,6 +7,7 @@ interval from 5.105–5.115 % and 47.885–47.895 km²), or pyproj.Geod for the 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ from redline.cli import main
 from redline.layers.errors import InputError
 from redline.spatial.plantext import INCONSISTENT_KINDS, audit_text, check_claims, extract_claims
 
-PLANS = Path(__file__).resolve().parents[2] / "shared" / "plans"
+# ../shared/plans beside the project root; REDLINE_SHARED points elsewhere (a git worktree, for example)
+PLANS = Path(os.environ.get("REDLINE_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "plans"
 P000 = PLANS / "000_5b635c6cadf41728.txt"
 P002 = PLANS / "002_3c0c0156d9f7a3dc.txt"
 P004 = PLANS / "004_cde2ff2d830bb66a.txt"
@@ -75,7 +77,9 @@ def test_000_red_line_share_confirms_the_total():
 def test_000_indicator_table_rates():
     r = audit_text(P000)
     forest = [c for c in r["claims"] if c["subject"] == "森林覆盖率"]
-    assert [(c["line"], c["value"], c["share_pct"], c["source"]) for c in forest] == [(260, 33.6, 33.6, "table")]
+    # 33.6 in each of the status columns 2021, 2022, 2023 (the years are the row under the header, line 242)
+    assert [(c["line"], c["value"], c["share_pct"], c["source"], c["year"]) for c in forest] == [
+        (260, 33.6, 33.6, "table", 2021), (260, 33.6, 33.6, "table", 2022), (260, 33.6, 33.6, "table", 2023)]
     # grassland vegetation cover is cover within grassland: a ratio, not a share of the total area
     grass = [c for c in r["claims"] if c["subject"] == "草原综合植被盖度"]
     assert [(c["line"], c["value"], c["share_pct"], c["kind"]) for c in grass] == [(261, 72.1, None, "ratio")]

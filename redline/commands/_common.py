@@ -59,3 +59,14 @@ scheduler_option = click.option(
     help="Address of a running dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --engine dask).")
 workers_option = click.option("--workers", type=int, metavar="N",
                               help="Workers of the local dask cluster (default: one per core).")
+
+
+def write_text_output(path: str, text: str, *, what: str) -> None:
+    """Write one text output whole or not at all; a write error is one line naming the file."""
+    from redline.layers.errors import InputError
+    from redline.layers.outputs import write_text
+
+    try:
+        write_text(path, text)
+    except OSError as exc:
+        raise InputError(f"cannot write {what}: {exc.strerror or exc}", path=path) from None

@@ -7,7 +7,14 @@ import unicodedata
 
 import click
 
-from redline.commands._common import echo_json, handle_errors, json_option, quiet_option, warn
+from redline.commands._common import (
+    echo_json,
+    handle_errors,
+    json_option,
+    quiet_option,
+    warn,
+    write_text_output,
+)
 from redline.layers.errors import EXIT_FINDINGS
 
 ROLE_LABELS = {"status": "现状", "target": "目标", "previous": "原值", "unknown": "表格"}
@@ -21,19 +28,30 @@ them: the total implied by an area and its share against the stated total, one s
 different values, shares over 100 %, areas larger than the total (unit slips) and, with --boundary or
 --project, stated against computed areas.
 
+--rules also lists the distance rules the plan states ("黄河干流2公里范围内禁止…"): features, distance,
+where it is measured from, activities and project types, level; --rules-out FILE writes them as a draft
+[[rules.distance]] block to review and paste into redline.toml (with --project, feature names are matched
+against the project's layers and those matching nothing are listed).
+
 Exit codes: 0 no inconsistency, 1 inconsistencies found, 2 usage error, 3 input error.""")
 @click.argument("plan", type=click.Path(dir_okay=False))
 @click.option("--boundary", "boundary_path", type=click.Path(),
               help="Boundary layer of the plan's region: its ellipsoidal area is compared with the totals.")
 @click.option("--project", "project_path", type=click.Path(),
               help="Project file: compare with its boundary and the areas of its control layers.")
+@click.option("--encoding", help="Encoding of the plan text (default: detected; UTF-8, UTF-16, GBK/GB18030).")
+@click.option("--rules", "list_rules", is_flag=True, help="List the distance rules the plan states.")
+@click.option("--rules-out", "rules_out", type=click.Path(dir_okay=False),
+              help="Write the plan's distance rules as a draft [[rules.distance]] TOML block to this file.")
 @json_option
 @quiet_option
 @handle_errors
-def command(plan: str, boundary_path: str | None, project_path: str | None, as_json: bool, quiet: bool) -> None:
+def command(plan: str, boundary_path: str | None, project_path: str | None, encoding: str | None, list_rules: bool,
+            rules_out: str | None, as_json: bool, quiet: bool) -> None:
     import redline
     from redline.spatial.plantext import INCONSISTENT_KINDS
 
+    project = None
     if project_path:
         project = redline.Project.load(project_path)
         if project.boundary_id() is None:
@@ -41,15 +59,39 @@ def command(plan: str, boundary_path: str | None, project_path: str | None, as_j
     if boundary_path:
         for w in redline.layer_info(redline.read_layer(boundary_path)).warnings:
             warn(f"{boundary_path}: {w}", quiet)
-    result = redline.audit_text(plan, boundary=boundary_path, project=project_path).to_dict()
+    audit = redline.audit_text(plan, boundary=boundary_path, project=project, encoding=encoding,
+                               rules=list_rules or bool(rules_out))
+    if rules_out:
+        write_text_output(rules_out, audit.rules_toml(), what="the draft rules")
+    result = audit.to_dict()
     if not result["claims"]:
         warn(f"{plan}: no area, share or length figures found", quiet)
     if as_json:
         echo_json(result)
     else:
         click.echo(render_table(result))
+        if list_rules:
+            click.echo(render_rules(result["rules"]))
+    if rules_out and not quiet:
+        click.echo(f"redline: wrote {len(result['rules'])} draft distance rule(s) to {rules_out}", err=True)
     if any(f["kind"] in INCONSISTENT_KINDS for f in result["findings"]):
         sys.exit(EXIT_FINDINGS)
+
+
+def render_rules(rules: list[dict]) -> str:
+    """The plan's distance rules as a readable Chinese list."""
+    from redline.spatial.plantext.rules import MEASURED_FROM_LABELS
+
+    level = {"prohibited": "禁止", "needs_review": "需论证"}
+    out = ["", f"规划文本中的距离规则：{len(rules)} 条" + ("" if rules else "（未找到）")]
+    for i, r in enumerate(rules, 1):
+        out.append(f"  {i}. 第{r['line']}行  {'、'.join(r['features'])} {r['distance_text']}（{r['distance_m']:g} 米），"
+                   f"起算：{MEASURED_FROM_LABELS[r['measured_from']]}；{level[r['level']]}（“{r['level_word']}”）；"
+                   f"项目类型：{'、'.join(r['types']) or '未识别（全部类型）'}")
+        out.append(f"     条文：{r['clause']}")
+        if r["unmatched"]:
+            out.append(f"     注意：{'、'.join(r['unmatched'])} 在项目图层中没有同名要素")
+    return "\n".join(out)
 
 
 def _width(text: str) -> int:
