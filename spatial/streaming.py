@@ -343,14 +343,14 @@ def site_chunks(stream: SiteStream, *, crs=None, fields: dict | None = None) -> 
 
 # ------------------------------------------------------------------------------------------------ writing
 class _CsvAppender:
-    """Rows appended chunk by chunk to a CSV written as :func:`redline.spatial.report.to_csv` writes it whole."""
+    """Rows appended chunk by chunk to a CSV written as :func:`redline.spatial.check_tables.to_csv` writes it whole."""
 
     def __init__(self, path: str):
         self.f = open(path, "wb")
         self.header = False
 
     def add(self, rows: list[dict]) -> None:
-        from redline.spatial.report import to_csv
+        from redline.spatial.check_tables import to_csv
 
         if not rows:
             return
@@ -390,7 +390,7 @@ def stream_check(sites_path: str | os.PathLike, ctx: CheckContext, out_dir: str 
         A bad site (naming the file and row), an unreadable file; nothing is written then.
     """
     from redline.layers.outputs import atomic_path, provenance, to_json
-    from redline.spatial.report import hit_rows, site_rows
+    from redline.spatial.check_tables import hit_rows, site_rows
     from redline.spatial.rules import resolve_type
 
     project_type = resolve_type(project_type) if project_type is not None else None

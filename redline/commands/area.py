@@ -20,9 +20,10 @@ from redline.layers.errors import UsageError
 from redline.layers.outputs import file_record, provenance
 from redline.layers.project import find_project
 from redline.layers.readers import read_layer, read_project_layer
+from redline.maps.report.area import area_sheet, area_table
+from redline.maps.report.tables import write_table_xlsx
 from redline.spatial.shares import area_shares
-from redline.spatial.units import from_m2, largest_remainder_round, parse_unit, unit_label
-from redline.spatial.xlsx import write_table_xlsx
+from redline.spatial.units import from_m2, parse_unit, unit_label
 
 
 def load_layer(ref: str, project):
@@ -35,20 +36,6 @@ def load_layer(ref: str, project):
     gdf = read_project_layer(project, ref)
     spec = project.layer(ref)
     return gdf, file_record(spec.path, vintage=spec.date, source=spec.source)
-
-
-def area_table(result: dict, unit: str, decimals: int) -> tuple[list[list], bool]:
-    """Rows of ``[key, area in unit, share %]`` rounded so that they add up to the rounded total."""
-    values = [from_m2(r["area_m2"], unit) for r in result["rows"]]
-    total = from_m2(result["total_m2"], unit)
-    adjusted = False
-    if values and abs(sum(values) - total) <= 1e-6 * max(total, 1):
-        values, adjusted = largest_remainder_round(values, decimals, total=round(total, decimals))
-    else:
-        values = [round(v, decimals) for v in values]
-    rows = [[r["key"], v, None if r["share_pct"] is None else round(r["share_pct"], 2)]
-            for r, v in zip(result["rows"], values, strict=True)]
-    return rows, adjusted
 
 
 @click.command()
@@ -122,11 +109,8 @@ def command(layer, within, by, by_zones, zone_field, unit, decimals, planar, xls
         result["warnings"].append(f"rounded rows adjusted to add up to the rounded total (平差, largest remainder, "
                                   f"{decimals} decimals)")
     if xlsx:
-        header = ["分类 key", f"面积 ({unit_label(unit)})", "占比 (%)"]
-        write_table_xlsx(xlsx, "面积统计", header, rows + [["合计 total", result["total"],
-                         None if result["share_pct"] is None else round(result["share_pct"], 2)]],
-                         notes=[f"方法 method: {result['method']['description']}"]
-                         + [f"警告 warning: {w}" for w in result["warnings"]])
+        header, sheet_rows, notes = area_sheet(result)
+        write_table_xlsx(xlsx, "面积统计", header, sheet_rows, notes=notes)
     if as_json:
         echo_json(result)
         return

@@ -215,31 +215,22 @@ def _stream(sites, project, layers, ptype, out_dir, max_distance, params, sites_
 
 
 def build_outputs(run, *, maps: bool = True, quiet: bool = False) -> dict[str, bytes]:
-    """Every output file's content, built in memory before anything is written."""
-    from redline.layers.outputs import to_json
-    from redline.spatial import report
+    """Every output file's content, built in memory before anything is written
+    (:func:`redline.maps.report.check_outputs`); what the report leaves out is said on stderr."""
+    import warnings
 
-    result = run.result
-    images = {}
-    if maps and result["sites"]:
-        from redline.layers.errors import RedlineError
+    from redline.maps.report.check import ReportWarning, check_outputs
 
-        try:
-            from redline.maps.report_maps import site_images
-
-            images = site_images(result, run.sites, run.layers, run.kinds, run.labels, project=run.project)
-        except RedlineError as exc:  # no CJK font: the report is written without maps, and says so
-            warn(f"report maps not drawn: {exc}", quiet)
-        if len(result["sites"]) > 20:
-            warn(f"report maps drawn for the first 20 of {len(result['sites'])} sites", quiet)
-    return {
-        "check.json": (to_json(result) + "\n").encode("utf-8"),
-        "sites.csv": report.to_csv(report.site_rows(result)),
-        "hits.csv": report.to_csv(report.hit_rows(result)),
-        "check.xlsx": report.to_xlsx(result),
-        "压覆分析报告.html": report.report_html(result, images=images).encode("utf-8"),
-        "压覆分析报告.docx": report.report_docx(result, images=images),
-    }
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", ReportWarning)
+        files = check_outputs(run.result, sites=run.sites, layers=run.layers, kinds=run.kinds, labels=run.labels,
+                              project=run.project, maps=maps)
+    for w in said:
+        if issubclass(w.category, ReportWarning):
+            warn(str(w.message), quiet)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return files
 
 
 def write_outputs(out_dir: str, files: dict[str, bytes]) -> None:
