@@ -22,13 +22,12 @@ from __future__ import annotations
 import warnings
 
 from redline.maps.report.check_content import DEFAULT_REPORT_SITES, detailed_sites, report_content
+from redline.maps.report.tables import ReportWarning
+
+__all__ = ["MAX_MAP_SITES", "REPORT_NAME", "ReportWarning", "check_outputs", "check_report", "report_images"]
 
 REPORT_NAME = "压覆分析报告"
 MAX_MAP_SITES = 20      # report maps are drawn for the first this many detailed sites
-
-
-class ReportWarning(UserWarning):
-    """Something the report leaves out (maps not drawn): said, not fatal."""
 
 
 def check_report(result: dict, *, images: dict | None = None,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 
 from redline.layers.outputs import atomic_path
 from redline.spatial.check_tables import (
@@ -33,13 +34,18 @@ from redline.spatial.check_tables import (
 )
 from redline.spatial.rules import LEVEL_LABELS
 
-__all__ = ["FORMULA_PREFIXES", "ROLE_LABELS", "check_xlsx", "finding_rows", "hit_rows", "input_rows", "layer_rows",
+__all__ = ["EXCEL_MAX_ROWS", "FORMULA_PREFIXES", "ROLE_LABELS", "ReportWarning", "check_xlsx", "finding_rows", "hit_rows", "input_rows", "layer_rows",
            "nearest_rows", "printable", "printable_copy", "safe_cell", "site_rows", "table_xlsx", "to_csv",
            "write_table_xlsx"]
 
 ROLE_LABELS = {"sites": "项目用地", "layer": "管控图层", "project": "项目文件", "rules": "规则文件"}
 NUMBER_FORMATS = {"（公顷）": "0.0000", "（平方米）": "0.00", "（米）": "0.00", "（%）": "0.00"}
 HEADER_FILL = "DDE7F0"
+EXCEL_MAX_ROWS = 1_048_576      # rows of one worksheet, header included
+
+
+class ReportWarning(UserWarning):
+    """Something an output leaves out (maps not drawn, rows beyond a worksheet's size): said, not fatal."""
 
 
 def printable_copy(obj):
@@ -146,13 +152,19 @@ def _add_sheet(wb, title: str, rows: list[dict]) -> None:
         if fmt:
             styled[j] = WriteOnlyCell(ws)
             styled[j].number_format = fmt
-    for r in rows:
+    room = EXCEL_MAX_ROWS - 2       # the header, and a last row saying what did not fit
+    for r in rows[:room] if len(rows) > room + 1 else rows:
         values = [safe_cell(v) for v in r.values()]
         for j, cell in styled.items():
             if values[j] is not None:
                 cell.value = values[j]
                 values[j] = cell
         ws.append(values)
+    if len(rows) > room + 1:
+        ws.append([f"（本表共{len(rows)}行，超出 Excel 工作表的行数上限，仅列出前{room}行；完整结果见 check.json 及 CSV 文件）"])
+        warnings.warn(f"check.xlsx sheet {title}: {len(rows):,} rows, more than a worksheet holds; the first "
+                      f"{room:,} are written, every row is in check.json and the CSV files", ReportWarning,
+                      stacklevel=3)
 
 
 def check_xlsx(result: dict) -> bytes:
