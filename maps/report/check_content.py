@@ -29,7 +29,9 @@ Example
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from redline.maps.report.tables import input_rows, printable, printable_copy
@@ -374,15 +376,13 @@ def _site_size(s: dict) -> str:
     return f"线路长度{fmt_m(s['length_m'])}米" if s["length_m"] is not None else "点状项目"
 
 
-def _section(k: int, s: dict, img: dict, fig: list[int], max_distance, index: dict[str, int]) -> SiteSection:
-    """The section of the ``k``-th detailed site; ``fig`` holds the last figure number (counted on)."""
+def _section(k: int, s: dict, img: dict, figures: Iterator[int], max_distance,
+             index: dict[str, int]) -> SiteSection:
+    """The section of the ``k``-th detailed site; ``figures`` numbers the figures through the report."""
     name = s["name"] or s["site_id"]
 
     def figure(png, caption):
-        if not png:
-            return None
-        fig[0] += 1
-        return Figure(png, f"图{fig[0]}　{caption}")
+        return Figure(png, f"图{next(figures)}　{caption}") if png else None
 
     overview = figure(img.get("overview"), f"{name}位置与管控图层总览")
     h, rows = layer_summary_table(s)
@@ -439,8 +439,8 @@ def report_content(result: dict, *, images: dict | None = None,
     abridged = len(shown) < len(sites)
     clauses = list(dict.fromkeys(printable(c) for c in cited_clauses(result)))
     index = {c: k + 1 for k, c in enumerate(clauses)}
-    fig = [0]
-    sections = [_section(k, s, images.get(s["site_id"]) or {}, fig, m["max_distance"], index)
+    figures = itertools.count(1)
+    sections = [_section(k, s, images.get(s["site_id"]) or {}, figures, m["max_distance"], index)
                 for k, s in enumerate(shown)]
     typed = [s for s in shown if s.get("type_source") and s.get("type_source") != "--type"]
     methods = [f"分析坐标系：{m['crs']}" + (f"（EPSG:{m['epsg']}）" if m["epsg"] else "") + "。",
