@@ -34,9 +34,9 @@ from redline.spatial.check_tables import (
 )
 from redline.spatial.rules import LEVEL_LABELS
 
-__all__ = ["EXCEL_MAX_ROWS", "FORMULA_PREFIXES", "ROLE_LABELS", "ReportWarning", "check_xlsx", "finding_rows", "hit_rows", "input_rows", "layer_rows",
-           "nearest_rows", "printable", "printable_copy", "safe_cell", "site_rows", "table_xlsx", "to_csv",
-           "write_table_xlsx"]
+__all__ = ["EXCEL_MAX_ROWS", "FORMULA_PREFIXES", "ROLE_LABELS", "ReportWarning", "check_xlsx", "finding_rows",
+           "hit_rows", "input_rows", "layer_rows", "nearest_rows", "printable", "printable_copy", "safe_cell",
+           "site_rows", "table_xlsx", "to_csv", "write_table_xlsx"]
 
 ROLE_LABELS = {"sites": "项目用地", "layer": "管控图层", "project": "项目文件", "rules": "规则文件"}
 NUMBER_FORMATS = {"（公顷）": "0.0000", "（平方米）": "0.00", "（米）": "0.00", "（%）": "0.00"}
