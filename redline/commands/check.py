@@ -214,17 +214,21 @@ def _stream(sites, project, layers, ptype, out_dir, max_distance, params, sites_
     sys.exit(EXIT_OK if counts.get("符合", 0) == js["summary"]["sites"] else EXIT_FINDINGS)
 
 
-def build_outputs(run, *, maps: bool = True, quiet: bool = False) -> dict[str, bytes]:
+def build_outputs(run, *, maps: bool = True, quiet: bool = False,
+                  report_sites: int | None = None) -> dict[str, bytes]:
     """Every output file's content, built in memory before anything is written
-    (:func:`redline.maps.report.check_outputs`); what the report leaves out is said on stderr."""
+    (:func:`redline.maps.report.check_outputs`; ``report_sites``: full report sections, default 50); what
+    the outputs leave out is said on stderr."""
     import warnings
 
     from redline.maps.report.check import ReportWarning, check_outputs
+    from redline.maps.report.check_content import DEFAULT_REPORT_SITES
 
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always", ReportWarning)
         files = check_outputs(run.result, sites=run.sites, layers=run.layers, kinds=run.kinds, labels=run.labels,
-                              project=run.project, maps=maps)
+                              project=run.project, maps=maps,
+                              report_sites=DEFAULT_REPORT_SITES if report_sites is None else report_sites)
     for w in said:
         if issubclass(w.category, ReportWarning):
             warn(str(w.message), quiet)
