@@ -224,11 +224,10 @@ def test_word_table_keeps_text_as_python_docx_would():
 # ------------------------------------------------------------------------------------------ packaging
 def test_templates_are_declared_package_data():
     cfg = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
-    assert "redline.maps.report" in cfg["packages"]
-    patterns = cfg["package-data"]["redline.maps.report"]
-    folder = ROOT / "maps" / "report"
-    for f in (folder / "templates").iterdir():
-        assert any(f.relative_to(folder).match(p) for p in patterns), f
+    assert {"redline.maps.report", "redline.maps.report.templates"} <= set(cfg["packages"])
+    patterns = cfg["package-data"]["redline.maps.report.templates"]
+    for f in (ROOT / "maps" / "report" / "templates").iterdir():
+        assert any(Path(f.name).match(p) for p in patterns), f
 
 
 def test_check_report_warns_nothing_without_maps():
