@@ -50,25 +50,36 @@ class CheckResult(_Tables):
     ``site_layers``, ``hits``, ``nearest``, ``distance_rules``, ``findings``), its JSON (:meth:`to_json`),
     and the files an officer attaches (:meth:`to_files`, :meth:`report`)."""
 
-    def report(self, *, maps: bool = True) -> dict[str, bytes]:
+    def report(self, *, maps: bool = True, report_sites: int | None = None) -> dict[str, bytes]:
         """The 压覆分析报告 as ``{"压覆分析报告.html": ..., "压覆分析报告.docx": ...}`` (see
         :func:`redline.check_report`)."""
         from redline.drawing import check_report
 
-        return check_report(self, maps=maps)
+        return check_report(self, maps=maps, report_sites=report_sites)
 
-    def outputs(self, *, maps: bool = True, notes: list[str] | None = None) -> dict[str, bytes]:
+    def outputs(self, *, maps: bool = True, report_sites: int | None = None,
+                notes: list[str] | None = None) -> dict[str, bytes]:
         """Every output file's content, built in memory: ``check.json``, ``sites.csv``, ``hits.csv``,
         ``check.xlsx`` and the report (HTML, DOCX); see :func:`redline.drawing.check_outputs`."""
         from redline.drawing import check_outputs
 
-        return check_outputs(self, maps=maps, notes=notes)
+        return check_outputs(self, maps=maps, report_sites=report_sites, notes=notes)
 
-    def to_files(self, folder: str | os.PathLike, *, maps: bool = True, notes: list[str] | None = None
-                 ) -> list[Path]:
+    def to_files(self, folder: str | os.PathLike, *, maps: bool = True, report_sites: int | None = None,
+                 notes: list[str] | None = None) -> list[Path]:
         """Write :meth:`outputs` into ``folder``, all together or not at all; other files there are left alone.
-        Returns the paths written."""
-        return write_files(folder, self.outputs(maps=maps, notes=notes))
+        Returns the paths written.
+
+        Parameters
+        ----------
+        maps : bool
+            Draw the report's maps.
+        report_sites : int, optional
+            Full report sections for at most this many sites, those not 符合 first (default 50).
+        notes : list, optional
+            Receives what the user should be told about the outputs.
+        """
+        return write_files(folder, self.outputs(maps=maps, report_sites=report_sites, notes=notes))
 
 
 def _layers_or_project(layers_or_project) -> tuple[Project | None, list]:
@@ -221,7 +232,7 @@ def check_stream(sites: str | os.PathLike, layers_or_project=None, out: str | os
     """
     from redline.layers.crs import parse_towgs84
     from redline.layers.outputs import staged_files, to_json
-    from redline.spatial.report import hit_rows, site_rows, to_csv
+    from redline.spatial.check_tables import hit_rows, site_rows, to_csv
 
     if chunk_size < 1:
         raise UsageError(f"--chunk-size must be at least 1, not {chunk_size}")

@@ -12,7 +12,6 @@ Example
 
 from __future__ import annotations
 
-from redline.layers.errors import RedlineError
 from redline.reading import as_project
 
 __all__ = ["check_outputs", "check_report", "print_map", "structure_map", "web_map"]
@@ -95,24 +94,18 @@ def structure_map(project, layout=None, *, basemap: str = "none", title: str | N
     return web_map(p, layout=lay, basemap=basemap, title=title, layers="base")
 
 
-def _images(result, maps: bool) -> tuple[dict, list[str]]:
-    """The report's maps of the first sites, or none (and why) when no CJK font can draw them."""
+def _report_inputs(result) -> dict:
+    """What the report's maps are drawn from: the sites and the control layers in the analysis CRS."""
     ctx = result.context
-    if not maps or ctx is None or not len(result.sites):
-        return {}, []
-    from redline.maps.report_maps import site_images
-
+    if ctx is None:
+        return {}
     p = ctx.prepared
-    head = result.head(20)
-    try:
-        images = site_images(head.to_dict(), head.sites, p.layers, p.kinds, p.labels, project=ctx.project)
-    except RedlineError as exc:
-        return {}, [f"report maps not drawn: {exc}"]
-    notes = [f"report maps drawn for the first 20 of {len(result.sites)} sites"] if len(result.sites) > 20 else []
-    return images, notes
+    return {"sites": result.sites, "layers": p.layers, "kinds": p.kinds, "labels": p.labels,
+            "project": ctx.project}
 
 
-def check_report(result, *, maps: bool = True) -> dict[str, bytes]:
+def check_report(result, *, maps: bool = True, report_sites: int | None = None,
+                 notes: list[str] | None = None) -> dict[str, bytes]:
     """The 压覆分析报告 of a check: ``{"压覆分析报告.html": ..., "压覆分析报告.docx": ...}`` (self-contained HTML
     and DOCX, with a location map and a map per overlapped layer for the first sites when ``maps``).
 
@@ -120,26 +113,42 @@ def check_report(result, *, maps: bool = True) -> dict[str, bytes]:
     ----------
     result : redline.CheckResult
         From :func:`redline.check`.
+    maps : bool
+        Draw the maps (needs a CJK font; without one the report says so and has none).
+    report_sites : int, optional
+        Full sections for at most this many sites, those not 符合 first (default 50); the report
+        summarises the rest and points to the tables.
+    notes : list, optional
+        Receives what the user should be told (maps not drawn, drawn for the first sites only).
+
+    Example
+    -------
+    >>> import redline, geopandas as gpd, shapely
+    >>> rl = gpd.GeoDataFrame(geometry=[shapely.box(37_500_000, 4_200_000, 37_501_000, 4_201_000)], crs=4525)
+    >>> site = gpd.GeoDataFrame(geometry=[shapely.Point(37_500_500, 4_200_500)], crs=4525)
+    >>> report = redline.check_report(redline.check(site, {"red_line": rl}, project_type="mining"), maps=False)
+    >>> sorted(report), "不符合" in report["压覆分析报告.html"].decode()
+    (['压覆分析报告.docx', '压覆分析报告.html'], True)
     """
-    return {k: v for k, v in check_outputs(result, maps=maps).items() if k.startswith("压覆分析报告")}
+    files = check_outputs(result, maps=maps, report_sites=report_sites, notes=notes)
+    return {k: v for k, v in files.items() if k.startswith("压覆分析报告")}
 
 
-def check_outputs(result, *, maps: bool = True, notes: list[str] | None = None) -> dict[str, bytes]:
+def check_outputs(result, *, maps: bool = True, report_sites: int | None = None,
+                  notes: list[str] | None = None) -> dict[str, bytes]:
     """Every output file of a check, built in memory: ``check.json``, ``sites.csv``, ``hits.csv``,
-    ``check.xlsx``, ``压覆分析报告.html`` and ``.docx``. ``notes``, when given, receives what the caller
-    should tell the user (maps not drawn, or drawn for the first sites only)."""
-    from redline.layers.outputs import to_json
-    from redline.spatial import report
+    ``check.xlsx``, ``压覆分析报告.html`` and ``.docx`` (see :func:`check_report`)."""
+    import warnings
 
-    js = result.to_dict()
-    images, said = _images(result, maps)
-    if notes is not None:
-        notes += said
-    return {
-        "check.json": (to_json(js) + "\n").encode("utf-8"),
-        "sites.csv": report.to_csv(report.site_rows(js)),
-        "hits.csv": report.to_csv(report.hit_rows(js)),
-        "check.xlsx": report.to_xlsx(js),
-        "压覆分析报告.html": report.report_html(js, images=images).encode("utf-8"),
-        "压覆分析报告.docx": report.report_docx(js, images=images),
-    }
+    from redline.maps.report.check import ReportWarning
+    from redline.maps.report.check import check_outputs as build
+    from redline.maps.report.check_content import DEFAULT_REPORT_SITES
+
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", ReportWarning)
+        files = build(result.to_dict(), **_report_inputs(result), maps=maps,
+                      report_sites=DEFAULT_REPORT_SITES if report_sites is None else report_sites)
+    for w in said:
+        if issubclass(w.category, ReportWarning) and notes is not None:
+            notes.append(str(w.message))
+    return files

@@ -249,7 +249,7 @@ def test_demo_check_writes_the_reports(demo_dir, tmp_path):
 
 # ---------------------------------------------------------------------------------------- report pieces
 def test_hit_table_parts_add_up_to_the_rounded_total():
-    from redline.spatial.report import hit_table
+    from redline.maps.report.check_content import hit_table
 
     third = 10_000 / 3                                     # three parts of 0.33333… ha; the layer holds 1 ha
     site = {"geometry_type": "Polygon", "hits": [
@@ -267,7 +267,8 @@ def test_hit_table_parts_add_up_to_the_rounded_total():
 
 
 def test_safe_cell_and_case_sentences():
-    from redline.spatial.report import case_sentences, safe_cell
+    from redline.maps.report.check_content import case_sentences
+    from redline.maps.report.tables import safe_cell
 
     assert [safe_cell(v) for v in ("=1+1", "+86", "-x", "@SUM", "普通", 3)] == ["'=1+1", "'+86", "'-x", "'@SUM",
                                                                                 "普通", 3]

@@ -15,22 +15,9 @@ from redline.commands._common import (
     workers_option,
 )
 from redline.layers.errors import UsageError
-from redline.spatial.units import from_m2, largest_remainder_round, unit_label
-from redline.spatial.xlsx import write_table_xlsx
-
-
-def area_table(result: dict, unit: str, decimals: int) -> tuple[list[list], bool]:
-    """Rows of ``[key, area in unit, share %]`` rounded so that they add up to the rounded total."""
-    values = [from_m2(r["area_m2"], unit) for r in result["rows"]]
-    total = from_m2(result["total_m2"], unit)
-    adjusted = False
-    if values and abs(sum(values) - total) <= 1e-6 * max(total, 1):
-        values, adjusted = largest_remainder_round(values, decimals, total=round(total, decimals))
-    else:
-        values = [round(v, decimals) for v in values]
-    rows = [[r["key"], v, None if r["share_pct"] is None else round(r["share_pct"], 2)]
-            for r, v in zip(result["rows"], values, strict=True)]
-    return rows, adjusted
+from redline.maps.report.area import area_sheet
+from redline.maps.report.tables import write_table_xlsx
+from redline.spatial.units import from_m2, unit_label
 
 
 @click.command()
@@ -79,11 +66,8 @@ def command(layer, within, by, by_zones, zone_field, unit, decimals, planar, xls
     result = res.to_dict()
     rows, adjusted, unit = result["rounded_rows"], res.rounding_adjusted, res.unit
     if xlsx:
-        header = ["分类 key", f"面积 ({unit_label(unit)})", "占比 (%)"]
-        write_table_xlsx(xlsx, "面积统计", header, rows + [["合计 total", result["total"],
-                         None if result["share_pct"] is None else round(result["share_pct"], 2)]],
-                         notes=[f"方法 method: {result['method']['description']}"]
-                         + [f"警告 warning: {w}" for w in result["warnings"]])
+        header, sheet_rows, notes = area_sheet(result)
+        write_table_xlsx(xlsx, "面积统计", header, sheet_rows, notes=notes)
     if as_json:
         echo_json(result)
         return

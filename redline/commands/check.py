@@ -57,6 +57,9 @@ OUTPUT_FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", "压覆分�
 @click.option("--crs", "sites_crs", help="CRS of the sites when their file has none (e.g. EPSG:4525).")
 @click.option("--repair", is_flag=True, help="Repair invalid site geometries (make_valid); the change is reported.")
 @click.option("--no-maps", is_flag=True, help="Write the report without its maps (faster).")
+@click.option("--report-sites", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Full report sections for at most N sites, those not 符合 first (default 50); the report "
+                   "summarises the rest, which are all in sites.csv, hits.csv and check.xlsx.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default=None,
               help="local (default): this process. dask: the sites in spatial partitions on a dask cluster "
                    "(a local one, one worker per core, unless --scheduler); same results. Needs "
@@ -76,7 +79,7 @@ OUTPUT_FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", "压覆分�
 @quiet_option
 @handle_errors
 def command(sites, project_path, layer_args, project_type, out_dir, max_distance, towgs84, sites_crs, repair,
-            no_maps, engine, scheduler, workers, partitions, stream, chunk_size, as_json, quiet):
+            no_maps, report_sites, engine, scheduler, workers, partitions, stream, chunk_size, as_json, quiet):
     """Check every site of SITES against every control layer: overlapped area and share, length, containing
     zone, overlapped features, nearest feature, the rule clauses that apply, and a verdict
     符合 / 不符合 / 需论证 / 无法判定.
@@ -122,7 +125,7 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
         warn(w, quiet)
     if out_dir:
         notes: list[str] = []
-        written = result.to_files(out_dir, maps=not no_maps, notes=notes)
+        written = result.to_files(out_dir, maps=not no_maps, report_sites=report_sites, notes=notes)
         for note in notes:
             warn(note, quiet)
         if not as_json:

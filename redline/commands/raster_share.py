@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
-from redline.commands.audit import table
+from redline.maps.report.text import text_table
 
 
 def render_text(result: dict) -> str:
@@ -24,7 +24,7 @@ def render_text(result: dict) -> str:
         rows.append([z["key"] + ("*" if z["rounding_adjusted"] else ""), f"{z['valid_m2'] / 1e4:,.2f}",
                      f"{z['nodata_m2'] / 1e4:,.2f}", f"{z['outside_raster_m2'] / 1e4:,.2f}",
                      *[f"{share[v]:.2f}" if v in share else "" for v in values]])
-    lines += table(header, rows, right=set(range(1, len(header))))
+    lines += text_table(header, rows, right=set(range(1, len(header))))
     if any(z["rounding_adjusted"] for z in [*result["zones"], result["total"]]):
         lines.append("  * 该行占比经最大余数法平差，使合计为100.00")
     return "\n".join(lines)

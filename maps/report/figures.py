@@ -1,8 +1,8 @@
-"""Static maps of a site-check report (压覆分析报告): an overview per site and one map per occupied layer.
+"""The figures of a site-check report (压覆分析报告): an overview per site and one map per occupied layer.
 
 Each map is a small matplotlib figure (no pyplot state) drawn in the analysis CRS with the project's map
 styles (:mod:`redline.maps.styles`) and a CJK font (:func:`redline.maps.fonts.find_cjk_font`), returned as PNG bytes for
-:mod:`redline.spatial.report` to embed.
+:mod:`redline.maps.report.check` to embed.
 
 Example
 -------
@@ -254,14 +254,26 @@ def layer_png(site_geom, gdf: gpd.GeoDataFrame, hit_rows: list[int], *, layer_id
 
 
 def site_images(result: dict, sites: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame],
-                kinds: dict[str, str], labels: dict[str, str], *, project=None, max_sites: int = 20) -> dict:
-    """The report's maps for the first ``max_sites`` sites of a check result.
+                kinds: dict[str, str], labels: dict[str, str], *, project=None, max_sites: int = 20,
+                site_ids: list[str] | None = None) -> dict:
+    """The report's maps for the first ``max_sites`` sites of a check result (or of ``site_ids``).
+
+    Parameters
+    ----------
+    result : dict
+        The check result (its ``sites`` list).
+    sites : GeoDataFrame
+        The sites in the layers' CRS, with a ``site_id`` column (else matched to the result by position).
+    layers, kinds, labels : dict
+        The control and boundary layers by layer id, their kinds and Chinese labels.
+    site_ids : list of str, optional
+        The sites to draw (those with a section in the report), in the result's order; default: all.
 
     Returns
     -------
     dict
-        ``{site_id: {"overview": png, "layers": {layer id: png}}}`` as :func:`redline.spatial.report.report_html`
-        takes it.
+        ``{site_id: {"overview": png, "layers": {layer id: png}}}`` as
+        :func:`redline.maps.report.check.check_report` takes it.
     """
     from redline.layers.kinds import is_control_kind
 
@@ -271,8 +283,13 @@ def site_images(result: dict, sites: gpd.GeoDataFrame, layers: dict[str, gpd.Geo
     bounds = [(lid, kinds[lid], labels.get(lid, lid), layers[lid]) for lid in layers if kinds[lid] == "boundary"]
     by_id = dict(zip(sites["site_id"].astype(str), sites.geometry.values, strict=True)) \
         if "site_id" in sites.columns else {}
+    wanted = None if site_ids is None else {str(i) for i in site_ids}
     out: dict = {}
-    for i, s in enumerate(result.get("sites", [])[:max_sites]):
+    for i, s in enumerate(result.get("sites", [])):
+        if len(out) >= max_sites:
+            break
+        if wanted is not None and str(s["site_id"]) not in wanted:
+            continue
         geom = by_id.get(str(s["site_id"]), sites.geometry.values[i] if i < len(sites) else None)
         if geom is None or geom.is_empty:
             continue

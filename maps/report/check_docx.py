@@ -1,0 +1,111 @@
+"""The 压覆分析报告 as a Word document (A4), with the content of the HTML report.
+
+Example
+-------
+>>> import io
+>>> from docx import Document
+>>> from redline.maps.report.check_content import report_content
+>>> data = report_docx(report_content({"sites": [], "project": {"name": "示范县"}}))
+>>> doc = Document(io.BytesIO(data))
+>>> doc.paragraphs[0].text, round(doc.sections[0].page_width.mm), round(doc.sections[0].page_height.mm)
+('示范县建设项目压覆分析报告（0个项目）', 210, 297)
+"""
+
+from __future__ import annotations
+
+from redline.maps.report.check_content import FICTIONAL_NOTE, VERDICT_COLORS, ReportContent
+from redline.maps.report.word import WordWriter
+
+
+def _verdict_run(para, verdict: str) -> None:
+    from docx.shared import RGBColor
+
+    run = para.add_run(verdict)
+    run.bold = True
+    run.font.color.rgb = RGBColor.from_string(VERDICT_COLORS.get(verdict, "#555555").lstrip("#").upper())
+
+
+def _table(w: WordWriter, t) -> None:
+    w.table(t.header, t.rows, numeric=t.numeric)
+
+
+def report_docx(content: ReportContent) -> bytes:
+    """The report as the bytes of a .docx file.
+
+    Parameters
+    ----------
+    content : ReportContent
+        From :func:`redline.maps.report.check_content.report_content`.
+    """
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt, RGBColor
+
+    c, m = content, content.meta
+    w = WordWriter()
+    doc = w.doc
+    w.heading(c.title, 0).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    sub = w.paragraph(f"{m['project'] or ''}　编制日期 {m['date']}　redline {m['version']}")
+    sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if c.fictional:
+        r = w.paragraph().add_run(FICTIONAL_NOTE)
+        r.font.bold = True
+        r.font.color.rgb = RGBColor(0xB3, 0x26, 0x1E)
+
+    w.heading("一、项目基本情况", 1)
+    if c.summary:
+        w.paragraph(c.summary.intro)
+        w.heading("结论统计", 3)
+        _table(w, c.summary.verdicts)
+        w.heading("各图层压覆统计", 3)
+        _table(w, c.summary.layers)
+        w.heading("详列的项目", 3)
+    _table(w, c.basics)
+
+    w.heading("二、数据来源与分析方法", 1)
+    _table(w, c.sources)
+    for line in c.methods:
+        w.paragraph(line, style="List Bullet")
+
+    w.heading("三、压覆分析", 1)
+    if c.summary:
+        w.paragraph(c.summary.left_out)
+    for s in c.sites:
+        w.heading(f"（{s.number}）{s.heading}", 2)
+        para = w.paragraph(f"项目类型：{s.type_label}；{s.size}；结论：")
+        _verdict_run(para, s.verdict)
+        if s.overview:
+            w.picture(s.overview.png, s.overview.caption)
+        w.heading("压覆情况汇总", 3)
+        _table(w, s.summary)
+        for L in s.layers:
+            w.heading(L.title, 3)
+            _table(w, L.table)
+            for note in L.notes:
+                w.paragraph(note)
+            if L.figure:
+                w.picture(L.figure.png, L.figure.caption)
+        w.heading("适用情形", 3)
+        for label, msg in s.cases:
+            para = w.paragraph(style="List Bullet")
+            para.add_run(f"{label}：").bold = True
+            para.add_run(msg)
+
+    w.heading("四、结论", 1)
+    for s in c.sites:
+        para = w.paragraph()
+        para.add_run(f"{s.name}：").bold = True
+        _verdict_run(para, s.verdict)
+        w.paragraph(s.reason)
+        for level, text in s.findings:
+            w.paragraph(f"{level}{text}", style="List Number")
+    if c.summary:
+        w.paragraph(c.summary.counts)
+    w.heading("引用条款", 2)
+    for k, clause in enumerate(c.clauses):
+        w.paragraph(f"{k + 1}. {clause}")
+    foot = w.paragraph(c.footer)
+    for r in foot.runs:
+        r.font.size = Pt(9)
+    doc.core_properties.title = c.title
+    doc.core_properties.author = "redline"
+    return w.to_bytes()
