@@ -328,29 +328,6 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
                          repair=repair, towgs84=towgs84, validate=validate)
 
 
-def layer_from_frame(gdf: gpd.GeoDataFrame, path: str | os.PathLike, *, encoding: str | None = None,
-                     crs: str | int | None = None, kind: str | None = None, fields: dict | None = None,
-                     repair: bool = False, towgs84: str | None = None, validate: bool = True) -> gpd.GeoDataFrame:
-    """What :func:`read_layer` makes of a GeoParquet file, from the frame already read from it elsewhere
-    (e.g. by ``dask_geopandas.read_parquet`` on a dask worker); ``path`` names the file in messages.
-
-    Example
-    -------
-    >>> import shapely
-    >>> g = gpd.GeoDataFrame({"DKMC": ["甲"]}, geometry=[shapely.box(37465000, 4200000, 37465100, 4200100)])
-    >>> layer_info(layer_from_frame(g, "地块.parquet")).crs["epsg"]
-    4525
-    """
-    path = Path(path)
-    if encoding:
-        _check_encoding(encoding)
-    enc_info, warns = _utf8_format("GeoParquet", encoding)
-    check_finite(np.asarray(gdf.geometry.values), path)
-    crs_info, crs_warns = _settle_crs(gdf, path, crs, quiet_datum=towgs84 is not None)
-    return _finish_layer(gdf, path, "GeoParquet", None, enc_info, crs_info, warns + crs_warns, {}, kind=kind,
-                         fields=fields, repair=repair, towgs84=towgs84, validate=validate)
-
-
 def _utf8_format(fmt: str, encoding: str | None) -> tuple[dict, list[str]]:
     return ({"value": "utf-8", "source": f"{fmt} text is UTF-8 by specification"},
             [f"--encoding {encoding} ignored: {fmt} text is UTF-8 by specification"] if encoding else [])
