@@ -7,11 +7,8 @@ geometries for the check (the files are unchanged), and finds the coverage and t
 
 Example
 -------
->>> import geopandas as gpd, shapely
->>> rl = gpd.GeoDataFrame(geometry=[shapely.box(37_500_000, 4_200_000, 37_501_000, 4_201_000)], crs=4525)
->>> p = prepare_layers({"red_line": rl}, kinds={"red_line": "red_line"})
->>> p.control, p.crs.to_epsg()
-(['red_line'], 4525)
+>>> parse_layer_args(["red_line=生态保护红线.shp", "basic_farmland=永久基本农田.gpkg"])
+[('red_line', '生态保护红线.shp'), ('basic_farmland', '永久基本农田.gpkg')]
 """
 
 from __future__ import annotations
