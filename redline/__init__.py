@@ -38,10 +38,6 @@ from __future__ import annotations
 
 import importlib
 
-from redline.layers.outputs import tool_version
-
-__version__ = tool_version()
-
 _EXPORTS = {
     "read_layer": "redline.reading", "LayerInfo": "redline.reading", "layer_info": "redline.reading",
     "Project": "redline.reading",
@@ -58,6 +54,10 @@ __all__ = sorted([*_EXPORTS, "demo", "__version__"])
 
 def __getattr__(name: str):
     """Import a public name on first use (PEP 562)."""
+    if name == "__version__":
+        from redline.layers.outputs import tool_version
+
+        return tool_version()
     if name in _EXPORTS:
         value = getattr(importlib.import_module(_EXPORTS[name]), name)
         globals()[name] = value

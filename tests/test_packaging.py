@@ -129,3 +129,15 @@ def test_wheel_has_one_top_level_name(tmp_path):
     for shipped in ("redline/layers/data/kinds.toml", "redline/spatial/data/rules.toml",
                     "redline/maps/data/styles.toml", "redline/spatial/areas.py", "redline/cli.py"):
         assert shipped in names
+
+
+def test_help_and_version_load_no_heavy_library():
+    """``redline --help`` and ``--version`` start fast: the subcommands (and geopandas, GDAL, PROJ behind
+    them) are imported only when one runs. Measured here by what gets imported, not by a clock."""
+    code = ("import sys\nfrom click.testing import CliRunner\nfrom redline.cli import main\n"
+            "for args in (['--help'], ['--version']):\n"
+            "    r = CliRunner().invoke(main, args)\n    assert r.exit_code == 0, r.output\n"
+            "heavy = sorted(m for m in ('geopandas', 'pandas', 'numpy', 'shapely', 'pyproj', 'pyogrio')"
+            " if m in sys.modules)\nprint(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", out.stdout
