@@ -134,7 +134,7 @@ def targets(rec: dict) -> list[dict]:
 
 
 WORKLOADS = [Workload(
-    name="area", title="ellipsoidal area of 1M polygons / 30M vertices", sizes=SIZES, prepare=prepare,
+    name="area-kernel", title="kernel: ellipsoidal area of 1M polygons / 30M vertices, in memory", sizes=SIZES, prepare=prepare,
     load=load,
     impls=[Impl("ours", ours, role="ours", note="redline.spatial.areas.ellipsoidal_area"),
            Impl("pyproj.Geod per geometry", geod_per_geometry)],

@@ -250,7 +250,7 @@ def targets(rec: dict) -> list[dict]:
 
 
 WORKLOADS = [Workload(
-    name="check", title="site check: 100,000 sites x 30,000 zones, overlap area per pair", sizes=SIZES,
+    name="check-kernel", title="kernel: overlap area per (site, zone) pair, 100,000 sites x 30,000 zones, in memory", sizes=SIZES,
     prepare=prepare, load=load,
     impls=[Impl("ours", ours_planar, role="ours", note="redline.spatial.overlay.intersect_pairs + shapely.area (planar)"),
            Impl("ours (ellipsoidal)", ours_ellipsoidal, role="variant",

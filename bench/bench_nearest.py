@@ -106,7 +106,7 @@ def targets(rec: dict) -> list[dict]:
 
 
 WORKLOADS = [Workload(
-    name="nearest", title="nearest zone within 5 km for 60,000 sites (5,000 zones)", sizes=SIZES,
+    name="nearest-kernel", title="kernel: nearest zone within 5 km for 60,000 sites (5,000 zones), in memory", sizes=SIZES,
     prepare=prepare, load=load,
     impls=[Impl("ours", ours, role="ours", note="redline.spatial.overlay.nearest_within"),
            Impl("geopandas.sjoin_nearest (uncapped)", sjoin_nearest, setup=gpd_setup),

@@ -54,10 +54,4 @@ MAP = Workload(
     targets=targets)
 
 
-def _stream_workloads() -> list[Workload]:
-    from bench.bench_stream import WORKLOADS as STREAM  # streaming site check, 10 million points
-
-    return STREAM
-
-
-WORKLOADS = [MAP, *_stream_workloads()]
+WORKLOADS = [MAP]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -174,35 +173,47 @@ def write_files(folder: str | os.PathLike, files: dict[str, bytes]) -> list[Path
 
 
 def to_json(obj) -> str:
-    """JSON as redline writes it: UTF-8 text (not escaped), 2-space indent, NaN as null."""
-    return json.dumps(_clean(obj), ensure_ascii=False, indent=2)
+    """JSON as redline writes it: UTF-8 text (Chinese as text, not escaped), 2-space indent, NaN and infinity
+    as null, numpy numbers as numbers, paths as text (orjson: a large check.json in a fraction of a second).
+
+    >>> print(to_json({"面积": float("nan"), "n": [1, 2.5]}))
+    {
+      "面积": null,
+      "n": [
+        1,
+        2.5
+      ]
+    }
+    """
+    return json_bytes(obj).decode("utf-8")
 
 
-def _clean(obj):
-    import math
+def json_bytes(obj) -> bytes:
+    """:func:`to_json` as UTF-8 bytes."""
+    import orjson
 
+    return orjson.dumps(obj, default=_jsonable,
+                        option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _jsonable(obj):
+    """What orjson does not know: numpy scalars it does not take, pandas' missing values, paths, the rest as
+    text."""
     import numpy as np
 
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, (np.integer,)):
+    if isinstance(obj, np.integer):
         return int(obj)
-    if isinstance(obj, (np.floating, float)):
-        f = float(obj)
-        return None if math.isnan(f) or math.isinf(f) else f
+    if isinstance(obj, np.floating):
+        return float(obj)
     if isinstance(obj, np.bool_):
         return bool(obj)
     if isinstance(obj, Path):
         return str(obj)
-    if obj is not None and not isinstance(obj, (str, int, bool)):
-        try:
-            import pandas as pd
+    try:
+        import pandas as pd
 
-            if pd.isna(obj):
-                return None
-        except (TypeError, ValueError):
-            pass
-        return str(obj)
-    return obj
+        if pd.isna(obj):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(obj)

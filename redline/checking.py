@@ -39,9 +39,10 @@ from redline.spatial.check import (
 )
 from redline.spatial.check.kernel import DEFAULT_MAX_DISTANCE
 
-__all__ = ["OUTPUT_FILES", "CheckResult", "check", "check_stream"]
+__all__ = ["OUTPUTS", "OUTPUT_FILES", "CheckResult", "check", "check_stream"]
 
 OUTPUT_FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", "压覆分析报告.html", "压覆分析报告.docx")
+OUTPUTS = ("json", "csv", "xlsx", "report")
 DEFAULT_CHUNK = 100_000
 
 
@@ -57,16 +58,16 @@ class CheckResult(_Tables):
 
         return check_report(self, maps=maps, report_sites=report_sites)
 
-    def outputs(self, *, maps: bool = True, report_sites: int | None = None,
-                notes: list[str] | None = None) -> dict[str, bytes]:
-        """Every output file's content, built in memory: ``check.json``, ``sites.csv``, ``hits.csv``,
+    def outputs(self, *, maps: bool = True, report_sites: int | None = None, notes: list[str] | None = None,
+                outputs=OUTPUTS) -> dict[str, bytes]:
+        """Output files' content, built in memory: ``check.json``, ``sites.csv``, ``hits.csv``,
         ``check.xlsx`` and the report (HTML, DOCX); see :func:`redline.drawing.check_outputs`."""
         from redline.drawing import check_outputs
 
-        return check_outputs(self, maps=maps, report_sites=report_sites, notes=notes)
+        return check_outputs(self, maps=maps, report_sites=report_sites, notes=notes, outputs=outputs)
 
     def to_files(self, folder: str | os.PathLike, *, maps: bool = True, report_sites: int | None = None,
-                 notes: list[str] | None = None) -> list[Path]:
+                 notes: list[str] | None = None, outputs=OUTPUTS) -> list[Path]:
         """Write :meth:`outputs` into ``folder``, all together or not at all; other files there are left alone.
         Returns the paths written.
 
@@ -78,8 +79,12 @@ class CheckResult(_Tables):
             Full report sections for at most this many sites, those not 符合 first (default 50).
         notes : list, optional
             Receives what the user should be told about the outputs.
+        outputs : collection of str
+            Which outputs: ``json`` (check.json), ``csv`` (sites.csv, hits.csv), ``xlsx`` (check.xlsx),
+            ``report`` (压覆分析报告.html, .docx); default all.
         """
-        return write_files(folder, self.outputs(maps=maps, report_sites=report_sites, notes=notes))
+        return write_files(folder, self.outputs(maps=maps, report_sites=report_sites, notes=notes,
+                                                outputs=outputs))
 
 
 def _layers_or_project(layers_or_project) -> tuple[Project | None, list]:
@@ -191,20 +196,6 @@ def check(sites, layers_or_project=None, *, project_type: str | None = None,
     return CheckResult(**{f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
 
 
-def _append_csv(f, data: bytes) -> None:
-    """Append a whole CSV (byte-order mark, header, rows) to a file written chunk by chunk, so that the file
-    is what writing all the rows at once gives: after the first rows, the mark and header are dropped."""
-    if len(data) <= 3:          # no rows: the byte-order mark alone, written only into an empty file
-        if f.tell() == 0:
-            f.write(data)
-        return
-    if f.tell() == 3:           # only the mark so far: this CSV's own mark is dropped
-        data = data[3:]
-    elif f.tell():
-        data = data[data.index(b"\r\n") + 2:]
-    f.write(data)
-
-
 def check_stream(sites: str | os.PathLike, layers_or_project=None, out: str | os.PathLike = ".", *,
                  chunk_size: int = DEFAULT_CHUNK, project_type: str | None = None,
                  max_distance: float = DEFAULT_MAX_DISTANCE, crs=None, encoding: str | None = None,
@@ -232,7 +223,7 @@ def check_stream(sites: str | os.PathLike, layers_or_project=None, out: str | os
     """
     from redline.layers.crs import parse_towgs84
     from redline.layers.outputs import staged_files, to_json
-    from redline.spatial.check_tables import hit_rows, site_rows, to_csv
+    from redline.spatial.check.frames import csv_bytes, hit_frame, site_frame
 
     if chunk_size < 1:
         raise UsageError(f"--chunk-size must be at least 1, not {chunk_size}")
@@ -255,9 +246,9 @@ def check_stream(sites: str | os.PathLike, layers_or_project=None, out: str | os
     with staged_files(out, ["sites.csv", "hits.csv", "check.json"]) as paths, \
             open(paths["sites.csv"], "wb") as sites_csv, open(paths["hits.csv"], "wb") as hits_csv:
         for result in check_chunks(source, ctx, project_type=project_type):
-            js = {"sites": result.site_dicts()}
-            _append_csv(sites_csv, to_csv(site_rows(js)))
-            _append_csv(hits_csv, to_csv(hit_rows(js)))
+            first_chunk = chunks == 0        # the byte-order mark and the header once, then rows only
+            sites_csv.write(csv_bytes(site_frame(result), header=first_chunk, bom=first_chunk))
+            hits_csv.write(csv_bytes(hit_frame(result), header=first_chunk, bom=first_chunk))
             verdicts = result.summary["verdicts"]
             counts = dict(verdicts) if counts is None else {k: counts[k] + verdicts[k] for k in counts}
             warnings += [w for w in result.warnings if w not in warnings]
@@ -275,7 +266,5 @@ def check_stream(sites: str | os.PathLike, layers_or_project=None, out: str | os
                         "chunks": chunks, "format": source.records[0]["format"],
                         "encoding": source.records[0]["encoding"], "seconds": round(time.perf_counter() - t0, 3)}
         js["provenance"] = provenance(first.inputs, area_method=js["analysis"]["area_method"], rules=js["rules"])
-        for f in (sites_csv, hits_csv):
-            _append_csv(f, b"\xef\xbb\xbf")     # a file with no rows is the byte-order mark alone
         paths["check.json"].write_text(to_json(js) + "\n", encoding="utf-8")
     return js

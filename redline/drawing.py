@@ -94,16 +94,6 @@ def structure_map(project, layout=None, *, basemap: str = "none", title: str | N
     return web_map(p, layout=lay, basemap=basemap, title=title, layers="base")
 
 
-def _report_inputs(result) -> dict:
-    """What the report's maps are drawn from: the sites and the control layers in the analysis CRS."""
-    ctx = result.context
-    if ctx is None:
-        return {}
-    p = ctx.prepared
-    return {"sites": result.sites, "layers": p.layers, "kinds": p.kinds, "labels": p.labels,
-            "project": ctx.project}
-
-
 def check_report(result, *, maps: bool = True, report_sites: int | None = None,
                  notes: list[str] | None = None) -> dict[str, bytes]:
     """The 压覆分析报告 of a check: ``{"压覆分析报告.html": ..., "压覆分析报告.docx": ...}`` (self-contained HTML
@@ -130,14 +120,14 @@ def check_report(result, *, maps: bool = True, report_sites: int | None = None,
     >>> sorted(report), "不符合" in report["压覆分析报告.html"].decode()
     (['压覆分析报告.docx', '压覆分析报告.html'], True)
     """
-    files = check_outputs(result, maps=maps, report_sites=report_sites, notes=notes)
-    return {k: v for k, v in files.items() if k.startswith("压覆分析报告")}
+    return check_outputs(result, maps=maps, report_sites=report_sites, notes=notes, outputs=("report",))
 
 
-def check_outputs(result, *, maps: bool = True, report_sites: int | None = None,
-                  notes: list[str] | None = None) -> dict[str, bytes]:
-    """Every output file of a check, built in memory: ``check.json``, ``sites.csv``, ``hits.csv``,
-    ``check.xlsx``, ``压覆分析报告.html`` and ``.docx`` (see :func:`check_report`)."""
+def check_outputs(result, *, maps: bool = True, report_sites: int | None = None, notes: list[str] | None = None,
+                  outputs=("json", "csv", "xlsx", "report")) -> dict[str, bytes]:
+    """Output files of a check, built in memory: ``check.json`` (``json``), ``sites.csv`` and ``hits.csv``
+    (``csv``), ``check.xlsx`` (``xlsx``), ``压覆分析报告.html`` and ``.docx`` (``report``, see
+    :func:`check_report`); ``outputs`` chooses (default all)."""
     import warnings
 
     from redline.maps.report.check import ReportWarning
@@ -146,7 +136,7 @@ def check_outputs(result, *, maps: bool = True, report_sites: int | None = None,
 
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always", ReportWarning)
-        files = build(result.to_dict(), **_report_inputs(result), maps=maps,
+        files = build(result, maps=maps, outputs=outputs,
                       report_sites=DEFAULT_REPORT_SITES if report_sites is None else report_sites)
     for w in said:
         if issubclass(w.category, ReportWarning) and notes is not None:

@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from redline.maps.report import check_outputs, check_report
 from redline.maps.report.check_content import DEFAULT_REPORT_SITES, detailed_sites
 from redline.maps.report.word import WordWriter
+from redline.spatial.check import CheckResult
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML, DOCX = "压覆分析报告.html", "压覆分析报告.docx"
@@ -121,7 +122,7 @@ def test_report_keeps_every_site_when_few():
 
 def test_check_outputs_builds_every_file_with_every_site_in_the_tables():
     result = result_of(many_sites())
-    files = check_outputs(result, report_sites=10)
+    files = check_outputs(CheckResult.from_dict(result), report_sites=10)
     assert set(files) == {"check.json", "sites.csv", "hits.csv", "check.xlsx", HTML, DOCX}
     lines = files["sites.csv"].decode("utf-8-sig").splitlines()
     assert len(lines) == 301 and lines[0].startswith("项目编号,项目名称")
@@ -139,11 +140,13 @@ def test_check_outputs_builds_every_file_with_every_site_in_the_tables():
 def test_worksheet_row_limit_is_said(monkeypatch):
     from redline.maps.report import tables
 
-    monkeypatch.setattr(tables, "EXCEL_MAX_ROWS", 12)
+    from redline.maps.report import xlsx
+
+    monkeypatch.setattr(xlsx, "EXCEL_MAX_ROWS", 12)
     result = result_of(many_sites()[:40])
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
-        data = tables.check_xlsx(result)
+        data = tables.check_xlsx(CheckResult.from_dict(result))
     messages = [str(w.message) for w in said if w.category is tables.ReportWarning]
     assert any("项目汇总: 40 rows" in m for m in messages) and any("压覆明细: 16 rows" in m for m in messages)
     ws = load_workbook(io.BytesIO(data))["项目汇总"]
@@ -191,7 +194,7 @@ def test_template_escapes_every_user_string():
 
 @pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\")", "+86", "-1", "@SUM(A1)"])
 def test_formula_prefixes_stay_text(name):
-    files = check_outputs(result_of([site(1, "符合", name=name)]))
+    files = check_outputs(CheckResult.from_dict(result_of([site(1, "符合", name=name)])))
     rows = list(csv.reader(io.StringIO(files["sites.csv"].decode("utf-8-sig"))))
     assert rows[1][1] == "'" + name
     ws = load_workbook(io.BytesIO(files["check.xlsx"]))["项目汇总"]
@@ -234,4 +237,4 @@ def test_templates_are_declared_package_data():
 def test_check_report_warns_nothing_without_maps():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        check_outputs(result_of([site(1, "符合")]), maps=False)
+        check_outputs(CheckResult.from_dict(result_of([site(1, "符合")])), maps=False)

@@ -1,17 +1,19 @@
 """The outputs of a site check, built in memory from its result: ``check.json``, ``sites.csv``, ``hits.csv``,
 ``check.xlsx`` and the 压覆分析报告 (``.html``, ``.docx``).
 
-The result is the dict ``redline check --json`` prints (``sites``, each with its ``layers``, ``hits``,
-``nearest`` and ``findings``, and ``summary``, ``analysis``, ``layers``, ``rules``, ``warnings``,
-``provenance``). Every output takes time linear in the number of sites: the CSV and XLSX files hold every
-site; the report holds at most ``report_sites`` full site sections and a summary of the rest (see
+:func:`check_outputs` takes the result's tables (:class:`~redline.spatial.check.result.CheckResult`): the CSV
+files and the workbook are made from them a table at a time (:mod:`redline.spatial.check.frames`,
+:mod:`redline.maps.report.xlsx`), the JSON from its ``to_dict()``. :func:`check_report` takes that JSON-shaped
+dict. Every output takes time linear in the number of sites: the CSV and XLSX files hold every site; the
+report holds at most ``report_sites`` full site sections and a summary of the rest (see
 :mod:`redline.maps.report.check_content`).
 
 Example
 -------
+>>> from redline.spatial.check import CheckResult
 >>> result = {"sites": [], "summary": {"sites": 0, "verdicts": {}},
 ...           "provenance": {"tool_version": "0.1", "created": "2026-11-20T10:00:00+08:00", "inputs": []}}
->>> sorted(check_outputs(result))
+>>> sorted(check_outputs(CheckResult.from_dict(result)))
 ['check.json', 'check.xlsx', 'hits.csv', 'sites.csv', '压覆分析报告.docx', '压覆分析报告.html']
 >>> sorted(check_report(result))
 ['压覆分析报告.docx', '压覆分析报告.html']
@@ -24,7 +26,8 @@ import warnings
 from redline.maps.report.check_content import DEFAULT_REPORT_SITES, detailed_sites, report_content
 from redline.maps.report.tables import ReportWarning
 
-__all__ = ["MAX_MAP_SITES", "REPORT_NAME", "ReportWarning", "check_outputs", "check_report", "report_images"]
+__all__ = ["MAX_MAP_SITES", "OUTPUTS", "REPORT_NAME", "ReportWarning", "check_outputs", "check_report",
+           "report_images"]
 
 REPORT_NAME = "压覆分析报告"
 MAX_MAP_SITES = 20      # report maps are drawn for the first this many detailed sites
@@ -83,38 +86,44 @@ def report_images(result: dict, sites, layers: dict, kinds: dict, labels: dict, 
     return images
 
 
-def check_outputs(result: dict, *, sites=None, layers: dict | None = None, kinds: dict | None = None,
-                  labels: dict | None = None, project=None, maps: bool = True,
-                  report_sites: int = DEFAULT_REPORT_SITES) -> dict[str, bytes]:
-    """Every output file of a check, in memory: ``{file name: bytes}``, ready to be written.
+OUTPUTS = ("json", "csv", "xlsx", "report")   # check.json; sites.csv and hits.csv; check.xlsx; the report
+
+
+def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPORT_SITES,
+                  outputs=OUTPUTS) -> dict[str, bytes]:
+    """Output files of a check, in memory: ``{file name: bytes}``, ready to be written.
 
     Parameters
     ----------
-    result : dict
-        The check result with its ``provenance``.
-    sites : GeoDataFrame, optional
-        The sites in the analysis CRS (with ``site_id``), for the report's maps.
-    layers, kinds, labels : dict, optional
-        The control and boundary layers by id (analysis CRS), their kinds and labels, for the maps.
-    project : redline.layers.project.Project, optional
-        For the map styles.
+    result : redline.spatial.check.CheckResult
+        The check, with its ``provenance``; its ``context`` (the prepared layers and the project) gives the
+        report's maps.
     maps : bool
-        Draw the report's maps (needs ``sites`` and ``layers``, and a CJK font).
+        Draw the report's maps (needs the context, and a CJK font).
     report_sites : int
         Full report sections for at most this many sites (see :func:`check_report`).
+    outputs : collection of str
+        Which of :data:`OUTPUTS` to build (default all).
     """
-    from redline.layers.outputs import to_json
+    from redline.layers.outputs import json_bytes
     from redline.maps.report.tables import check_xlsx
-    from redline.spatial.check_tables import hit_rows, site_rows, to_csv
+    from redline.spatial.check.frames import csv_bytes, hit_frame, site_frame
 
-    images = {}
-    if maps and sites is not None and layers is not None:
-        images = report_images(result, sites, layers, kinds or {}, labels or {}, project=project,
-                               report_sites=report_sites)
-    return {
-        "check.json": (to_json(result) + "\n").encode("utf-8"),
-        "sites.csv": to_csv(site_rows(result)),
-        "hits.csv": to_csv(hit_rows(result)),
-        "check.xlsx": check_xlsx(result),
-        **check_report(result, images=images, report_sites=report_sites),
-    }
+    files: dict[str, bytes] = {}
+    js = result.to_dict() if {"json", "report"} & set(outputs) else None
+    if "json" in outputs:
+        files["check.json"] = json_bytes(js) + b"\n"
+    if "csv" in outputs:
+        files["sites.csv"] = csv_bytes(site_frame(result))
+        files["hits.csv"] = csv_bytes(hit_frame(result))
+    if "xlsx" in outputs:
+        files["check.xlsx"] = check_xlsx(result)
+    if "report" in outputs:
+        images = {}
+        ctx = result.context
+        if maps and ctx is not None:
+            p = ctx.prepared
+            images = report_images(js, result.sites, p.layers, p.kinds, p.labels, project=ctx.project,
+                                   report_sites=report_sites)
+        files.update(check_report(js, images=images, report_sites=report_sites))
+    return files

@@ -57,6 +57,9 @@ OUTPUT_FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", "压覆分�
 @click.option("--crs", "sites_crs", help="CRS of the sites when their file has none (e.g. EPSG:4525).")
 @click.option("--repair", is_flag=True, help="Repair invalid site geometries (make_valid); the change is reported.")
 @click.option("--no-maps", is_flag=True, help="Write the report without its maps (faster).")
+@click.option("--outputs", "outputs", default="json,csv,xlsx,report", show_default=True, metavar="LIST",
+              help="What --out writes: json (check.json), csv (sites.csv, hits.csv), xlsx (check.xlsx), report "
+                   "(压覆分析报告.html, .docx); comma-separated.")
 @click.option("--report-sites", type=click.IntRange(min=0), default=None, metavar="N",
               help="Full report sections for at most N sites, those not 符合 first (default 50); the report "
                    "summarises the rest, which are all in sites.csv, hits.csv and check.xlsx.")
@@ -79,7 +82,7 @@ OUTPUT_FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", "压覆分�
 @quiet_option
 @handle_errors
 def command(sites, project_path, layer_args, project_type, out_dir, max_distance, towgs84, sites_crs, repair,
-            no_maps, report_sites, engine, scheduler, workers, partitions, stream, chunk_size, as_json, quiet):
+            no_maps, outputs, report_sites, engine, scheduler, workers, partitions, stream, chunk_size, as_json, quiet):
     """Check every site of SITES against every control layer: overlapped area and share, length, containing
     zone, overlapped features, nearest feature, the rule clauses that apply, and a verdict
     符合 / 不符合 / 需论证 / 无法判定.
@@ -110,6 +113,7 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
     if layers and project_path:
         raise UsageError("give either --project or --layer, not both")
     engine = _engine(engine, scheduler, workers, partitions, stream, chunk_size, out_dir, repair)
+    wanted = _outputs(outputs)
     against = layers or redline.Project.load(project_path) if project_path else layers or None
     if stream:
         _stream(sites, against, project_type, out_dir, max_distance, towgs84, sites_crs, chunk_size, as_json,
@@ -125,7 +129,8 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
         warn(w, quiet)
     if out_dir:
         notes: list[str] = []
-        written = result.to_files(out_dir, maps=not no_maps, report_sites=report_sites, notes=notes)
+        written = result.to_files(out_dir, maps=not no_maps, report_sites=report_sites, notes=notes,
+                                  outputs=wanted)
         for note in notes:
             warn(note, quiet)
         if not as_json:
@@ -134,14 +139,42 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
     if as_json:
         echo_json(result.to_dict())
     else:
-        for s in result.site_dicts():
-            click.echo(f"{s['site_id']}  {s['name'] or ''}  [{s.get('project_type_label')}]  {s['verdict']}")
-            for f in s["findings"]:
-                if f["level"] in ("prohibited", "needs_review", "no_data"):
-                    click.echo(f"    - {f['message']}")
+        _print_sites(result, out_dir)
         counts = result.summary["verdicts"]
         click.echo("合计：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
     sys.exit(EXIT_OK if result.conforming else EXIT_FINDINGS)
+
+
+TERMINAL_SITES = 50   # sites listed on the terminal; more are in the output files
+
+
+def _print_sites(result, out_dir) -> None:
+    """Each site's verdict and its prohibiting, needs-review and no-data findings; beyond
+    :data:`TERMINAL_SITES` sites, those that are not 符合 first, and where the rest are."""
+    sites = result.sites
+    shown = sites.index if len(sites) <= TERMINAL_SITES else \
+        sites.index[(sites["verdict"] != "符合").to_numpy()][:TERMINAL_SITES]
+    from redline.spatial.check import select_sites
+
+    for s in select_sites(result, shown.to_numpy()).site_dicts():
+        click.echo(f"{s['site_id']}  {s['name'] or ''}  [{s.get('project_type_label')}]  {s['verdict']}")
+        for f in s["findings"]:
+            if f["level"] in ("prohibited", "needs_review", "no_data"):
+                click.echo(f"    - {f['message']}")
+    if len(shown) < len(sites):
+        where = f"见 {out_dir} 中的 sites.csv、hits.csv、check.xlsx" if out_dir else "用 --out 写出全部结果"
+        click.echo(f"……共 {len(sites)} 个项目，以上列出前 {len(shown)} 个不符合或需论证、无法判定的项目；{where}")
+
+
+def _outputs(text: str) -> tuple[str, ...]:
+    """``--outputs json,csv`` → ``("json", "csv")``; UsageError for an unknown name."""
+    from redline.checking import OUTPUTS
+
+    wanted = tuple(dict.fromkeys(w.strip().lower() for w in text.split(",") if w.strip()))
+    unknown = [w for w in wanted if w not in OUTPUTS]
+    if unknown or not wanted:
+        raise UsageError(f"--outputs {text!r}: choose from {', '.join(OUTPUTS)} (comma-separated)")
+    return wanted
 
 
 def _engine(engine, scheduler, workers, partitions, stream, chunk_size, out_dir, repair) -> str:

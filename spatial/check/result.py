@@ -46,12 +46,13 @@ _DISTANCE_KEYS = ("rule", "layer", "feature_name", "distance_m", "limit_m")
 
 def _py(values) -> list:
     """A column as Python values: NaN and pandas' missing values as None, numpy scalars as Python ones."""
-    arr = np.asarray(values)
+    arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) and values.dtype.kind not in "biuf" \
+        else np.asarray(values)
     if arr.dtype.kind == "f":
         return [None if v != v else v for v in arr.tolist()]
-    out = arr.tolist() if arr.dtype.kind in "biu" else list(values)
+    out = arr.tolist()
     if arr.dtype.kind == "O":
-        out = [None if (isinstance(v, float) and v != v) or v is pd.NA else
+        out = [None if (v.__class__ is float and v != v) or v is pd.NA else
                (v.item() if isinstance(v, np.generic) else v) for v in out]
     return out
 
@@ -191,6 +192,38 @@ class CheckResult:
         from redline.layers.outputs import to_json
 
         return to_json(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, js: dict) -> CheckResult:
+        """The tables of a check from its JSON (what :meth:`to_dict` gives and ``check.json`` holds): the
+        inverse of :meth:`to_dict`, without the sites' geometries (not in the JSON)."""
+        sites = js.get("sites", [])
+        n = len(sites)
+        keys = ("site_id", "name", "geometry_type", "area_m2", "area_ha", "length_m", "verdict", "project_type",
+                "project_type_label", "type_source", "source")
+        table = {k: [s.get(k) for s in sites] for k in keys}
+        table["inside_coverage"] = [(s.get("coverage") or {}).get("inside", True) for s in sites]
+        table["outside_m2"] = [(s.get("coverage") or {}).get("outside_m2", 0.0) for s in sites]
+        table["outside_length_m"] = [(s.get("coverage") or {}).get("outside_length_m", 0.0) for s in sites]
+        table["warnings"] = [list(s.get("warnings") or []) for s in sites]
+        if any("location" in s for s in sites):
+            table["location"] = [s.get("location") for s in sites]
+        frame = gpd.GeoDataFrame(pd.DataFrame(table), geometry=gpd.GeoSeries([None] * n))
+        for col in ("area_m2", "area_ha", "length_m", "outside_m2", "outside_length_m"):
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+
+        def child(key: str, columns: tuple[str, ...]) -> pd.DataFrame:
+            rows = [(i, s["site_id"], *(item.get(c) for c in columns))
+                    for i, s in enumerate(sites) for item in s.get(key) or []]
+            return pd.DataFrame(rows, columns=["site", "site_id", *columns])
+
+        findings = child("findings", ("rule", "level", "clause", "message", "source", "layer", "kind", "features",
+                                      "distance_m"))
+        return cls(sites=frame, site_layers=child("layers", _SITE_LAYER_KEYS), hits=child("hits", _HIT_KEYS),
+                   nearest=child("nearest", _NEAREST_KEYS), distance_rules=child("distance_rules", _DISTANCE_KEYS),
+                   findings=findings, analysis=js.get("analysis", {}), layers=js.get("layers", []),
+                   rules=js.get("rules", []), warnings=js.get("warnings", []), project=js.get("project"),
+                   provenance=js.get("provenance"))
 
     def head(self, n: int) -> CheckResult:
         """The result of the first ``n`` sites only (e.g. for a report's maps)."""

@@ -1,0 +1,194 @@
+"""Excel workbooks (XLSX) written straight from DataFrames, in one pass per sheet.
+
+An XLSX file is a zip of XML parts; a table of 100,000 sites is millions of cells, which a cell-object writer
+(openpyxl takes about 10 µs a cell) turns into minutes. Here each column becomes its cells' XML in one list
+comprehension and each sheet one string, so a workbook costs about what its text does to compress.
+
+What the sheets carry: a bold, shaded, wrapped header row, frozen below the header; column widths from the
+header and the first rows; number formats by the column's unit (``（公顷）`` 0.0000, ``（平方米）``/``（米）``/
+``（%）`` 0.00); text as inline strings, so nothing a user wrote can become a formula; notes below the table.
+A sheet longer than Excel's 1,048,576 rows ends with a note saying so, and a :class:`ReportWarning` is raised.
+
+Example
+-------
+>>> import io, pandas as pd
+>>> from openpyxl import load_workbook
+>>> data = xlsx_bytes([Sheet("面积统计", pd.DataFrame({"分类": ["=甲", "乙"], "面积（公顷）": [1.5, None]}),
+...                          notes=["方法：椭球面积"])])
+>>> ws = load_workbook(io.BytesIO(data))["面积统计"]
+>>> [[c.value for c in row] for row in ws.iter_rows()]
+[['分类', '面积（公顷）'], ['=甲', 1.5], ['乙', None], ['方法：椭球面积', None]]
+>>> ws["B2"].number_format, ws["B2"].data_type, ws["A2"].data_type, ws.freeze_panes
+('0.0000', 'n', 's', 'A2')
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+EXCEL_MAX_ROWS = 1_048_576      # rows of one worksheet, header included
+NUMBER_FORMATS = {"（公顷）": "0.0000", "（平方米）": "0.00", "（米）": "0.00", "（%）": "0.00"}
+HEADER_FILL = "DDE7F0"
+# cell styles (indices into cellXfs below): 0 plain, 1 header, 2 0.0000, 3 0.00
+_STYLE = {None: 0, "header": 1, "0.0000": 2, "0.00": 3}
+
+
+class ReportWarning(UserWarning):
+    """Something an output leaves out (maps not drawn, rows beyond a worksheet's size): said, not fatal."""
+
+
+@dataclass
+class Sheet:
+    """One worksheet: a table, notes written below it, and whether the header is shaded."""
+
+    title: str
+    frame: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    shaded_header: bool = True
+
+
+def _escape(values: list[str]) -> list[str]:
+    return [v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for v in values]
+
+
+def _text_cells(values, style: int = 0) -> list[str]:
+    s = f' s="{style}"' if style else ""
+    out = []
+    for v in _escape(["" if v is None else str(v) for v in values]):
+        out.append(f'<c t="inlineStr"{s}><is><t xml:space="preserve">{v}</t></is></c>' if v else "<c/>")
+    return out
+
+
+def _number_cells(values: np.ndarray, style: int) -> list[str]:
+    s = f' s="{style}"' if style else ""
+    finite = np.isfinite(values)
+    text = values.astype(object)
+    return [f"<c{s}><v>{v!r}</v></c>" if ok else "<c/>" for v, ok in zip(text.tolist(), finite.tolist(), strict=True)]
+
+
+def _column_cells(col: pd.Series, name: str) -> list[str]:
+    """The XML of one column's cells; an empty cell is ``<c/>`` (cells carry no reference: they are placed
+    in order, so an empty one must still be there)."""
+    fmt = next((f for suffix, f in NUMBER_FORMATS.items() if str(name).endswith(suffix)), None)
+    if pd.api.types.is_bool_dtype(col.dtype):
+        return _text_cells(np.where(col.to_numpy(), "是", "否"))
+    if pd.api.types.is_integer_dtype(col.dtype):
+        s = f' s="{_STYLE[fmt]}"' if fmt else ""
+        return [f"<c{s}><v>{v}</v></c>" for v in col.tolist()]
+    if pd.api.types.is_float_dtype(col.dtype):
+        return _number_cells(col.to_numpy(dtype=float), _STYLE[fmt])
+    values = col.to_numpy(dtype=object)
+    numeric = np.fromiter((isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in values),
+                          dtype=bool, count=len(values))
+    if numeric.any():   # a column mixing numbers and text: each cell as what it is
+        out = _text_cells([None if k else v for v, k in zip(values, numeric, strict=True)])
+        nums = _number_cells(np.array([float(v) for v in values[numeric]]), _STYLE[fmt])
+        for i, cell in zip(np.flatnonzero(numeric).tolist(), nums, strict=True):
+            out[i] = cell
+        return out
+    return _text_cells([None if (v is None or (isinstance(v, float) and v != v)) else v for v in values])
+
+
+def _width(name: str, col: pd.Series) -> float:
+    """A column width from the header and the first 200 values (CJK text about twice as wide)."""
+    sample = [len(str(v)) for v in col.head(200).tolist() if v is not None and v == v]
+    width = max(len(str(name)) * 2, *(min(n, 60) * 1.6 for n in sample)) if sample else len(str(name)) * 2
+    return round(max(8, min(width, 80)), 1)
+
+
+def _sheet_xml(sheet: Sheet) -> str:
+    frame = sheet.frame
+    room = EXCEL_MAX_ROWS - 2       # the header, and a last row saying what did not fit
+    notes = list(sheet.notes)
+    if len(frame) > room + 1:
+        notes.insert(0, f"（本表共{len(frame)}行，超出 Excel 工作表的行数上限，仅列出前{room}行；完整结果见 check.json "
+                        "及 CSV 文件）")
+        warnings.warn(f"check.xlsx sheet {sheet.title}: {len(frame):,} rows, more than a worksheet holds; the first "
+                      f"{room:,} are written, every row is in check.json and the CSV files", ReportWarning,
+                      stacklevel=3)
+        frame = frame.iloc[:room]
+    if frame.shape[1] == 0:
+        frame = pd.DataFrame({"（无）": []})
+    header_style = _STYLE["header"] if sheet.shaded_header else 4
+    columns = [_column_cells(frame[c], c) for c in frame.columns]
+    rows = [f'<row r="1">{"".join(_text_cells([str(c) for c in frame.columns], header_style))}</row>']
+    rows += [f'<row r="{k}">{"".join(cells)}</row>' for k, cells in enumerate(zip(*columns, strict=True), start=2)]
+    k = len(frame) + 2
+    for note in notes:
+        rows.append(f'<row r="{k}">{_text_cells([note])[0]}</row>')
+        k += 1
+    cols = "".join(f'<col min="{j}" max="{j}" width="{_width(c, frame[c])}" customWidth="1"/>'
+                   for j, c in enumerate(frame.columns, start=1))
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+            'state="frozen"/></sheetView></sheetViews>'
+            f'<cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData></worksheet>')
+
+
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="2"><numFmt numFmtId="164" formatCode="0.0000"/><numFmt numFmtId="165" formatCode="0.00"/>'
+    '</numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
+    f'<fill><patternFill patternType="solid"><fgColor rgb="FF{HEADER_FILL}"/><bgColor indexed="64"/></patternFill>'
+    '</fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1" '
+    'applyAlignment="1"><alignment vertical="center" wrapText="1"/></xf>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
+
+
+def xlsx_bytes(sheets: list[Sheet]) -> bytes:
+    """A workbook of ``sheets`` (titles cut to Excel's 31 characters), as bytes."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    titles = [_escape([s.title[:31]])[0] for s in sheets]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("[Content_Types].xml",
+                   '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                   '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                   '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                   '<Default Extension="xml" ContentType="application/xml"/>'
+                   '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+                   'spreadsheetml.sheet.main+xml"/>'
+                   '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+                   'spreadsheetml.styles+xml"/>'
+                   + "".join(f'<Override PartName="/xl/worksheets/sheet{k}.xml" ContentType="application/'
+                             'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                             for k in range(1, len(sheets) + 1)) + "</Types>")
+        z.writestr("_rels/.rels",
+                   '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                   '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml",
+                   f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="{main}" '
+                   f'xmlns:r="{rel}"><sheets>'
+                   + "".join(f'<sheet name="{t}" sheetId="{k}" r:id="rId{k}"/>' for k, t in enumerate(titles, 1))
+                   + "</sheets></workbook>")
+        z.writestr("xl/_rels/workbook.xml.rels",
+                   '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                   '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   + "".join(f'<Relationship Id="rId{k}" Type="{rel}/worksheet" Target="worksheets/sheet{k}.xml"/>'
+                             for k in range(1, len(sheets) + 1))
+                   + f'<Relationship Id="rId{len(sheets) + 1}" Type="{rel}/styles" Target="styles.xml"/>'
+                   "</Relationships>")
+        z.writestr("xl/styles.xml", _STYLES)
+        for k, sheet in enumerate(sheets, start=1):
+            z.writestr(f"xl/worksheets/sheet{k}.xml", _sheet_xml(sheet))
+    return buf.getvalue()
