@@ -138,9 +138,7 @@ def test_check_outputs_builds_every_file_with_every_site_in_the_tables():
 
 
 def test_worksheet_row_limit_is_said(monkeypatch):
-    from redline.maps.report import tables
-
-    from redline.maps.report import xlsx
+    from redline.maps.report import tables, xlsx
 
     monkeypatch.setattr(xlsx, "EXCEL_MAX_ROWS", 12)
     result = result_of(many_sites()[:40])
