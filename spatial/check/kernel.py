@@ -38,7 +38,7 @@ import shapely
 from redline.layers.info import layer_info
 from redline.layers.kinds import is_control_kind, kind_label
 from redline.layers.sites import text_value
-from redline.spatial.areas import ellipsoidal_area, geodesic_length
+from redline.spatial.areas import ellipsoidal_area, geodesic_distance, geodesic_length
 from redline.spatial.overlay import as_array, dissolve, intersect_pairs, nearest_within, polygonal, threaded
 
 MIN_OVERLAP_M2 = 0.01      # smaller overlaps are slivers of shared edges, not occupation
@@ -224,7 +224,7 @@ def layer_pass(site_geoms: np.ndarray, site_dim: np.ndarray, site_area: np.ndarr
         lj, rk, _ = nearest_within(site_geoms[free], fg, max_distance * 1.002 + 1.0, tree=tree)
         if len(lj):
             s_idx, f_idx = free[lj], ok[rk]
-            d = geodesic_length(shapely.shortest_line(site_geoms[s_idx], geoms[f_idx]), crs)
+            d = geodesic_distance(site_geoms[s_idx], geoms[f_idx], crs)
             inside = d <= max_distance
             near_site, near_feature, near_dist = s_idx[inside], f_idx[inside], d[inside]
 
@@ -269,7 +269,7 @@ def distance_hits(targets: list[tuple], sg: np.ndarray, lay: dict, crs) -> list[
         tree = shapely.STRtree(geoms[idx])
         li, rj = tree.query(sg, predicate="dwithin", distance=dr.distance_m * 1.002 + 1.0)
         fi = idx[rj]
-        d = geodesic_length(shapely.shortest_line(sg[li], geoms[fi]), crs) if len(li) else np.zeros(0)
+        d = geodesic_distance(sg[li], geoms[fi], crs)
         keep = d <= dr.distance_m
         li, fi, d = li[keep], fi[keep], d[keep]
         order = np.lexsort((d, li))
