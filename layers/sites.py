@@ -70,6 +70,22 @@ def text_value(v) -> str | None:
     return s or None
 
 
+def text_values(values) -> np.ndarray:
+    """:func:`text_value` of a whole column: stripped text, None for missing, NaN and blank values (text columns
+    are stripped in one vectorized pass).
+
+    >>> text_values(pd.Series([" A1 ", None, "  ", 3.0])).tolist()
+    ['A1', None, None, '3.0']
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    if pd.api.types.is_string_dtype(s.dtype) and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        stripped = s.str.strip()
+        out = np.array(stripped.to_numpy(dtype=object, na_value=None), dtype=object)
+        out[(stripped.fillna("") == "").to_numpy()] = None
+        return out
+    return np.array([text_value(v) for v in s.tolist()], dtype=object)
+
+
 # ------------------------------------------------------------------------------------------------ files
 def site_files(path: str | os.PathLike) -> list[Path]:
     """The site files of a path: the file itself, or the site files of a folder (every file redline reads

@@ -105,10 +105,26 @@ def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPO
     outputs : collection of str
         Which of :data:`OUTPUTS` to build (default all).
     """
+    from redline.layers.forking import Forked
     from redline.layers.outputs import json_bytes
     from redline.maps.report.tables import check_xlsx
+    from redline.spatial.check import select_sites
     from redline.spatial.check.frames import csv_bytes, hit_frame, site_frame
 
+    # the workbook and the report's maps are made in child processes (the other core) meanwhile
+    xlsx_job = Forked(lambda: check_xlsx(result)) if "xlsx" in outputs else None
+    images_job = None
+    ctx = result.context
+    if "report" in outputs and maps and ctx is not None and len(result.sites):
+        verdicts = [{"verdict": v} for v in result.sites["verdict"].tolist()]
+        detailed = detailed_sites({"sites": verdicts}, report_sites)
+        drawn = select_sites(result, detailed[:MAX_MAP_SITES])
+        if len(detailed) > MAX_MAP_SITES:
+            warnings.warn(f"report maps drawn for the first {MAX_MAP_SITES} of {len(detailed)} sites in the report",
+                          ReportWarning, stacklevel=2)
+        p = ctx.prepared
+        images_job = Forked(lambda: report_images(drawn.to_dict(), drawn.sites, p.layers, p.kinds, p.labels,
+                                                  project=ctx.project, report_sites=len(drawn.sites)))
     files: dict[str, bytes] = {}
     js = result.to_dict() if {"json", "report"} & set(outputs) else None
     if "json" in outputs:
@@ -116,14 +132,12 @@ def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPO
     if "csv" in outputs:
         files["sites.csv"] = csv_bytes(site_frame(result))
         files["hits.csv"] = csv_bytes(hit_frame(result))
-    if "xlsx" in outputs:
-        files["check.xlsx"] = check_xlsx(result)
     if "report" in outputs:
-        images = {}
-        ctx = result.context
-        if maps and ctx is not None:
-            p = ctx.prepared
-            images = report_images(js, result.sites, p.layers, p.kinds, p.labels, project=ctx.project,
-                                   report_sites=report_sites)
+        images = images_job.result() if images_job is not None else {}
         files.update(check_report(js, images=images, report_sites=report_sites))
-    return files
+    if xlsx_job is not None:
+        files["check.xlsx"] = xlsx_job.result()
+    return {name: files[name] for name in FILES if name in files}
+
+
+FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", f"{REPORT_NAME}.html", f"{REPORT_NAME}.docx")

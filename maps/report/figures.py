@@ -79,12 +79,12 @@ def _draw(ax, geoms: np.ndarray, st: Style, zorder: float, *, edge: str | None =
     width = (lw if lw is not None else max(st.weight * PT, 0.4))
     path = polygon_path(geoms)
     if path is not None and (st.fill if fill is None else fill) and st.fill_opacity > 0:
-        ax.add_patch(PathPatch(path, facecolor=st.fill_color, alpha=st.fill_opacity, edgecolor="none",
-                               zorder=zorder))
+        ax.add_artist(PathPatch(path, facecolor=st.fill_color, alpha=st.fill_opacity, edgecolor="none",
+                                zorder=zorder))     # the limits are set once, in _finish: no autoscaling
     path = line_path(geoms)
     if path is not None:
-        ax.add_patch(PathPatch(path, facecolor="none", edgecolor=edge or st.color, linewidth=width,
-                               alpha=st.opacity, zorder=zorder + 0.1, capstyle="round", joinstyle="round"))
+        ax.add_artist(PathPatch(path, facecolor="none", edgecolor=edge or st.color, linewidth=width,
+                                alpha=st.opacity, zorder=zorder + 0.1, capstyle="round", joinstyle="round"))
 
 
 def _site(ax, geom, zorder: float = 80) -> None:

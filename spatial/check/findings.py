@@ -17,6 +17,7 @@ Example
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -44,11 +45,11 @@ def fmt_m2(m2: float) -> str:
 
 
 def fmt_pct(p: float | None) -> str:
-    return "—" if p is None or not np.isfinite(p) else f"{p:.2f}"
+    return "—" if p is None or not math.isfinite(p) else f"{p:.2f}"
 
 
 def fmt_m(m: float | None) -> str:
-    return "—" if m is None or not np.isfinite(m) else f"{m:.2f}"
+    return "—" if m is None or not math.isfinite(m) else f"{m:.2f}"
 
 
 def floats(a: np.ndarray) -> list:

@@ -59,6 +59,9 @@ def _py(values) -> list:
 
 def _records(df: pd.DataFrame, keys: tuple[str, ...]) -> list[dict]:
     cols = [_py(df[k]) for k in keys]
+    if "attributes" in keys:     # hits of one feature share its attributes dict: each record gets its own
+        k = keys.index("attributes")
+        cols[k] = [dict(a) for a in cols[k]]
     return [dict(zip(keys, row, strict=True)) for row in zip(*cols, strict=True)]
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from redline.layers.sites import text_value
+from redline.layers.sites import text_values
 from redline.spatial.check.findings import (
     LEVEL_ORDER,
     ZONE_ATTRIBUTE,
@@ -41,11 +41,24 @@ FINDING_COLUMNS = ["site", "site_id", "rule", "level", "clause", "message", "sou
                    "distance_m"]
 
 
+def _columns(p: dict, columns: list[str]) -> pd.DataFrame:
+    """A frame of columns; text columns stay Python objects (not inferred as Arrow strings: they are read
+    back value by value for the JSON)."""
+    n = max((len(v) for v in p.values() if not isinstance(v, str)), default=0)
+    data = {}
+    for c in columns:
+        v = p[c]
+        if isinstance(v, str):
+            v = np.full(n, v, dtype=object)
+        data[c] = pd.Series(v, dtype=object) if isinstance(v, list) or getattr(v, "dtype", None) == object else v
+    return pd.DataFrame(data, columns=columns)
+
+
 def _frame(columns: list[str], parts: list[dict]) -> pd.DataFrame:
     """One frame from per-layer column dicts, stably ordered by site (layers keep their order)."""
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    out = pd.concat([pd.DataFrame(p, columns=columns) for p in parts], ignore_index=True)
+    out = pd.concat([_columns(p, columns) for p in parts], ignore_index=True)
     return out.iloc[np.argsort(out["site"].to_numpy(), kind="stable")].reset_index(drop=True)
 
 
@@ -54,7 +67,7 @@ def _texts(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
     if len(idx) == 0:
         return np.zeros(0, dtype=object)
     uniq, inv = np.unique(idx, return_inverse=True)
-    return np.array([text_value(values[i]) for i in uniq.tolist()], dtype=object)[inv]
+    return text_values(pd.Series(values[uniq], dtype=object))[inv]
 
 
 def _layer_tables(res: LayerResult, ids: np.ndarray, sdim: np.ndarray, n: int) -> tuple[dict, dict, dict]:
@@ -71,6 +84,9 @@ def _layer_tables(res: LayerResult, ids: np.ndarray, sdim: np.ndarray, n: int) -
     zone_attr = ZONE_ATTRIBUTE.get(res.kind, "zone")
     attrs = {a: _texts(arr, f) for a, arr in res.attrs.items()}
     line_line = (sdim[res.site] == 1) & (fdim == 1)
+    # the attributes of each feature once (hits of the same feature share one dict)
+    uniq, first, inv = np.unique(f, return_index=True, return_inverse=True)
+    per_feature = [{a: v[k] for a, v in attrs.items() if v[k] is not None} for k in first.tolist()]
     hits = {"site": res.site, "site_id": ids[res.site], "layer": res.id, "kind": res.kind, "label": res.label,
             "feature_id": res.feature_ids[f].astype(str) if len(f) else np.zeros(0, dtype=object),
             "feature_name": attrs["name"] if names is not None else np.full(len(f), None, dtype=object),
@@ -78,7 +94,7 @@ def _layer_tables(res: LayerResult, ids: np.ndarray, sdim: np.ndarray, n: int) -
             "overlap_m2": res.m2, "overlap_length_m": res.length, "pct_of_site": res.pct_site,
             "pct_of_feature": res.pct_feature, "feature_index": f,
             "crossings": np.where(line_line, res.pieces, None) if len(f) else np.zeros(0, dtype=object),
-            "attributes": [{a: v[k] for a, v in attrs.items() if v[k] is not None} for k in range(len(f))]}
+            "attributes": [per_feature[k] for k in inv.tolist()]}
     nf = res.near_feature
     nearest = {"site": res.near_site, "site_id": ids[res.near_site], "layer": res.id, "kind": res.kind,
                "label": res.label,
@@ -95,13 +111,12 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
     """Every table of a batch of checked sites: ``sites`` (a GeoDataFrame in the analysis CRS),
     ``site_layers``, ``hits``, ``nearest``, ``distance_rules`` and ``findings``."""
     n = len(sg)
-    names = np.array([text_value(v) for v in sites["name"]], dtype=object) if "name" in sites.columns \
-        else np.full(n, None, dtype=object)
+    names = text_values(sites["name"]) if "name" in sites.columns else np.full(n, None, dtype=object)
     if "site_id" in sites.columns:
-        ids = np.array([text_value(v) for v in sites["site_id"]], dtype=object)
+        ids = text_values(sites["site_id"])
     else:
-        codes = sites["code"] if "code" in sites.columns else [None] * n
-        ids = np.array([text_value(c) or str(i + 1) for i, c in enumerate(codes)], dtype=object)
+        codes = text_values(sites["code"]) if "code" in sites.columns else np.full(n, None, dtype=object)
+        ids = np.array([c or str(i + 1) for i, c in enumerate(codes.tolist())], dtype=object)
     sdim_l = sdim.tolist()
     area_l, len_l = floats(site_area), floats(site_len)
 
@@ -157,7 +172,7 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
                 finding_rows[col].append(f.get(col))
 
     area = np.where(sdim == 2, site_area, np.nan)
-    table = gpd.GeoDataFrame({
+    columns = {
         "site_id": ids, "name": names,
         "geometry_type": [GEOMETRY_TYPES.get(t, "None") for t in shapely.get_type_id(sg).tolist()],
         "area_m2": area, "area_ha": area / 10_000, "length_m": np.where(sdim == 1, site_len, np.nan),
@@ -166,12 +181,13 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
         "source": sites["_source"].to_numpy(dtype=object) if "_source" in sites.columns else [None] * n,
         "inside_coverage": ~outside, "outside_m2": out_m2, "outside_length_m": out_len,
         "warnings": [[w] if w else [] for w in type_warns],
-    }, geometry=gpd.GeoSeries(sg, crs=crs), crs=crs)
+    }
+    table = gpd.GeoDataFrame(_columns(columns, list(columns)), geometry=gpd.GeoSeries(sg, crs=crs), crs=crs)
     return {
         "sites": table,
         "site_layers": _frame(SITE_LAYER_COLUMNS, site_layer_parts),
         "hits": _frame(HIT_COLUMNS, hit_parts),
         "nearest": _frame(NEAREST_COLUMNS, nearest_parts),
         "distance_rules": _frame(DISTANCE_COLUMNS, [distance_rows] if distance_rows["site"] else []),
-        "findings": pd.DataFrame(finding_rows, columns=FINDING_COLUMNS),
+        "findings": _columns(finding_rows, FINDING_COLUMNS),
     }
