@@ -125,6 +125,30 @@ def _feature_ids(gdf: gpd.GeoDataFrame, layer_id: str) -> np.ndarray:
     return np.where(pd.isna(codes) | (codes == None), rows, codes)  # noqa: E711
 
 
+def _pairs(site_geoms: np.ndarray, site_dim: np.ndarray, fg: np.ndarray, tree: shapely.STRtree
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every (site, feature) pair that intersects, with the intersection, sorted by site; and which pairs are
+    already known to have the site strictly inside the feature.
+
+    Point sites need no overlay: one query finds the features each lies strictly inside (``within``: on a
+    boundary a point touches a zone, it does not occupy it), and the point is its own intersection.
+    """
+    pts = np.flatnonzero(site_dim == 0)
+    if len(pts) == 0:
+        li, rj, inter = intersect_pairs(site_geoms, fg, tree=tree)
+        return li, rj, inter, np.zeros(len(li), bool)
+    pi, pj = tree.query(site_geoms[pts], predicate="within")
+    pi = pts[pi]
+    rest = np.flatnonzero(site_dim != 0)
+    li, rj, inter = intersect_pairs(site_geoms[rest], fg, tree=tree) if len(rest) else \
+        (np.zeros(0, int), np.zeros(0, int), np.zeros(0, dtype=object))
+    li = rest[li]
+    all_li = np.concatenate([li, pi])
+    order = np.argsort(all_li, kind="stable")
+    return (all_li[order], np.concatenate([rj, pj])[order], np.concatenate([inter, site_geoms[pi]])[order],
+            np.concatenate([np.zeros(len(li), bool), np.ones(len(pi), bool)])[order])
+
+
 def layer_pass(site_geoms: np.ndarray, site_dim: np.ndarray, site_area: np.ndarray, site_len: np.ndarray,
                gdf: gpd.GeoDataFrame, crs, *, layer_id: str, kind: str, label: str,
                max_distance: float = DEFAULT_MAX_DISTANCE, min_m2: float = MIN_OVERLAP_M2,
@@ -141,7 +165,7 @@ def layer_pass(site_geoms: np.ndarray, site_dim: np.ndarray, site_area: np.ndarr
     ok = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
     fg = geoms[ok]
     tree = shapely.STRtree(fg)
-    li, rj, inter = intersect_pairs(site_geoms, fg, tree=tree)
+    li, rj, inter, exact = _pairs(site_geoms, site_dim, fg, tree)
     ri = ok[rj]
     fdim = shapely.get_dimensions(geoms)
     pdim = np.minimum(site_dim[li], fdim[ri])
@@ -157,6 +181,8 @@ def layer_pass(site_geoms: np.ndarray, site_dim: np.ndarray, site_area: np.ndarr
         if len(bl):  # line/line: crossing or running along (interiors meet)
             keep[bl] = shapely.relate_pattern(site_geoms[li[bl]], geoms[ri[bl]], "T********")
     zero = np.flatnonzero(pdim == 0)
+    keep[zero[exact[zero]]] = True            # point sites found strictly inside already
+    zero = zero[~exact[zero]]
     if len(zero):  # a point strictly inside (on a boundary is touching, not occupying)
         keep[zero] = shapely.relate_pattern(site_geoms[li[zero]], geoms[ri[zero]], "T********")
     li, ri, inter, pdim, m2, ln = li[keep], ri[keep], inter[keep], pdim[keep], m2[keep], ln[keep]

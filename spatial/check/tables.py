@@ -41,6 +41,14 @@ FINDING_COLUMNS = ["site", "site_id", "rule", "level", "clause", "message", "sou
                    "distance_m"]
 
 
+def _objects(values: list) -> np.ndarray:
+    """A one-dimensional object array of ``values`` (lists stay lists, not a second dimension)."""
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
+
+
 def _columns(p: dict, columns: list[str]) -> pd.DataFrame:
     """A frame of columns; text columns stay Python objects (not inferred as Arrow strings: they are read
     back value by value for the JSON)."""
@@ -50,7 +58,8 @@ def _columns(p: dict, columns: list[str]) -> pd.DataFrame:
         v = p[c]
         if isinstance(v, str):
             v = np.full(n, v, dtype=object)
-        data[c] = pd.Series(v, dtype=object) if isinstance(v, list) or getattr(v, "dtype", None) == object else v
+        data[c] = pd.Series(v, dtype=object) if isinstance(v, list) or getattr(v, "dtype", None) is np.dtype(object) \
+            else v
     return pd.DataFrame(data, columns=columns)
 
 
@@ -104,6 +113,37 @@ def _layer_tables(res: LayerResult, ids: np.ndarray, sdim: np.ndarray, n: int) -
     return site_layers, hits, nearest
 
 
+def shared_findings(n: int, results: list[LayerResult], sdim: np.ndarray, types: list, outside: np.ndarray,
+                    alone: np.ndarray) -> np.ndarray:
+    """For each site, the site whose findings it shares (itself when it has its own).
+
+    The findings of a point site depend only on its project type, whether it lies outside the data's coverage
+    and which feature of each layer it lies in: point sites alike in these share the findings of the first of
+    them, worked out once (a million points in a few hundred control units need a few hundred rule
+    evaluations, not a million). Lines and polygons (their messages hold their own areas and lengths), points
+    inside two features of one layer, and the sites in ``alone`` have their own.
+    """
+    rep = np.arange(n)
+    points = (sdim == 0) & ~alone
+    if points.sum() < 2:
+        return rep
+    codes = pd.factorize(pd.Series(types, dtype=object))[0]     # None → -1
+    columns = [codes.astype(np.int64), outside.astype(np.int64)]
+    for res in results:
+        counts = np.bincount(res.site, minlength=n)
+        points &= counts <= 1
+        first = np.full(n, -1, np.int64)
+        first[res.site] = res.feature                          # one feature per point left: its index
+        columns.append(first)
+    idx = np.flatnonzero(points)
+    if len(idx) < 2:
+        return rep
+    _, first_of, inverse = np.unique(np.column_stack([c[idx] for c in columns]), axis=0, return_index=True,
+                                     return_inverse=True)
+    rep[idx] = idx[first_of][inverse.ravel()]
+    return rep
+
+
 def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_area: np.ndarray,
              site_len: np.ndarray, results: list[LayerResult], rules: RuleSet, dist_hits: list, types: list,
              type_sources: list, type_warns: list, outside: np.ndarray, out_m2: np.ndarray, out_len: np.ndarray,
@@ -120,6 +160,12 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
     sdim_l = sdim.tolist()
     area_l, len_l = floats(site_area), floats(site_len)
 
+    alone = np.zeros(n, bool)
+    for _, _, li, _, _ in dist_hits:     # a distance rule's message holds the site's own distance
+        alone[li] = True
+    rep = shared_findings(n, results, sdim, types, outside, alone)
+    own = rep == np.arange(n)            # the sites whose findings are worked out (the others share them)
+
     site_layer_parts, hit_parts, nearest_parts = [], [], []
     entries = [{"findings": [], "skipped": []} for _ in range(n)]
     for res in results:
@@ -132,8 +178,9 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
             continue
         v = layer_view(res, n)
         cache: dict = {}
-        todo = range(n) if any(r.applies == "outside" for r in kind_rules) else np.unique(res.site).tolist()
-        for s in todo:
+        todo = own if any(r.applies == "outside" for r in kind_rules) else \
+            np.isin(np.arange(n), res.site) & own
+        for s in np.flatnonzero(todo).tolist():
             zone_findings(entries[s], v, kind_rules, s, v.starts[s], v.ends[s], sdim_l[s], types[s], area_l[s],
                           len_l[s], cache)
 
@@ -154,22 +201,29 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
                         "extent": f"距离{fmt_m(dist)}米"}
                 entries[s]["findings"].append(finding(dr, vals, layer=lid, kind=None, distance_m=dist))
 
-    verdicts = []
-    finding_rows: dict[str, list] = {c: [] for c in FINDING_COLUMNS}
+    # each worked-out site's findings in level order and its verdict; then every site's rows from them
+    template: dict[str, list] = {c: [] for c in FINDING_COLUMNS[2:]}
+    start, count = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    verdict_of_site = np.empty(n, dtype=object)
     outside_l, out_m2_l, out_len_l = outside.tolist(), out_m2.tolist(), out_len.tolist()
-    for s in range(n):
+    for s in np.flatnonzero(own).tolist():
         found = entries[s]["findings"]
         if outside_l[s]:
             found.insert(0, coverage_finding(sdim_l[s], out_m2_l[s], out_len_l[s], area_l[s], len_l[s], cov_label))
         if types[s] is None:
             found.append(type_finding(list(dict.fromkeys(r.id for r in entries[s]["skipped"]))))
         found.sort(key=lambda f: LEVEL_ORDER.get(f["level"], 9))
-        verdicts.append(verdict_of(found))
+        verdict_of_site[s] = verdict_of(found)
+        start[s], count[s] = len(template["rule"]), len(found)
         for f in found:
-            finding_rows["site"].append(s)
-            finding_rows["site_id"].append(ids[s])
             for col in FINDING_COLUMNS[2:]:
-                finding_rows[col].append(f.get(col))
+                template[col].append(f.get(col))
+    verdicts = verdict_of_site[rep]
+    per_site = count[rep]
+    site_of_row = np.repeat(np.arange(n), per_site)
+    row = np.repeat(start[rep] - (np.cumsum(per_site) - per_site), per_site) + np.arange(per_site.sum())
+    finding_rows = {"site": site_of_row, "site_id": ids[site_of_row],
+                    **{c: _objects(v)[row] for c, v in template.items()}}
 
     area = np.where(sdim == 2, site_area, np.nan)
     columns = {
