@@ -66,11 +66,17 @@ def overlap_geopandas(sites: str, zones: str, out: str) -> None:
     ov.rename(columns={"code_1": "site", "code_2": "zone"})[["site", "zone", "m2"]].to_csv(out, index=False)
 
 
+def _geometry(con, path: str) -> str:
+    """The geometry column of a GeoParquet file as DuckDB reads it: GEOMETRY already (spatial loaded) or WKB."""
+    kind = con.execute(f"SELECT typeof(geometry) FROM read_parquet('{path}') LIMIT 1").fetchone()[0]
+    return "geometry" if kind.upper().startswith("GEOMETRY") else "ST_GeomFromWKB(geometry)"
+
+
 def points_duckdb(points: str, units: str, red: str, out: str) -> None:
     con = duckdb_connect()
-    con.execute(f"CREATE TABLE p AS SELECT code, ST_GeomFromWKB(geometry) AS geom FROM read_parquet('{points}')")
+    con.execute(f"CREATE TABLE p AS SELECT code, {_geometry(con, points)} AS geom FROM read_parquet('{points}')")
     for name, path in (("u", units), ("r", red)):
-        con.execute(f"CREATE TABLE {name} AS SELECT * EXCLUDE (geometry), ST_GeomFromWKB(geometry) AS geom "
+        con.execute(f"CREATE TABLE {name} AS SELECT * EXCLUDE (geometry), {_geometry(con, path)} AS geom "
                     f"FROM read_parquet('{path}')")
     con.execute("CREATE TABLE pu AS SELECT p.code, u.code AS unit FROM p JOIN u ON ST_Within(p.geom, u.geom)")
     con.execute("CREATE TABLE pr AS SELECT p.code, r.name AS red FROM p JOIN r ON ST_Within(p.geom, r.geom)")
@@ -100,7 +106,7 @@ def nearest_geopandas(sites: str, zones: str, out: str) -> None:
 
 def area_duckdb(parcels: str, out: str) -> None:
     con = duckdb_connect()
-    con.execute(f"CREATE TABLE a AS SELECT code, {_spheroid('ST_GeomFromWKB(geometry)')} AS m2 "
+    con.execute(f"CREATE TABLE a AS SELECT code, {_spheroid(_geometry(con, parcels))} AS m2 "
                 f"FROM read_parquet('{parcels}')")
     con.execute(f"COPY (SELECT * FROM a UNION ALL SELECT 'total', SUM(m2) FROM a) TO '{out}' (HEADER, DELIMITER ',')")
 

@@ -205,15 +205,17 @@ def unique_site_ids(ids, sources) -> list[str]:
     >>> unique_site_ids(["A", "B", "A"], ["x/一.gpkg", "x/一.gpkg", "x/二.gpkg"])
     ['一:A', 'B', '二:A']
     """
-    out, sources = list(ids), list(sources)
+    out = pd.Series(ids, dtype=object).tolist()
     dup = pd.Series(out, dtype=object).duplicated(keep=False).to_numpy()
-    for k in np.flatnonzero(dup):
-        out[k] = f"{Path(str(sources[k])).stem}:{out[k]}"
+    if dup.any():
+        sources = pd.Series(sources, dtype=object).tolist()
+        for k in np.flatnonzero(dup).tolist():
+            out[k] = f"{Path(str(sources[k])).stem}:{out[k]}"
     return out
 
 
 def _code_texts(values) -> list[str | None]:
-    return [text_value(v) for v in values]
+    return text_values(values).tolist()
 
 
 def _hashes(texts: list[str | None]) -> np.ndarray:

@@ -24,7 +24,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from redline.layers.sites import text_value
+from redline.layers.sites import text_value, text_values
 from redline.spatial.check.kernel import MIN_OVERLAP_M, MIN_OVERLAP_M2, LayerResult, measure
 from redline.spatial.overlay import as_array
 from redline.spatial.rules import Rule, format_message, project_types, resolve_type, type_label
@@ -100,25 +100,28 @@ def site_types(sites: gpd.GeoDataFrame, project_type: str | None) -> tuple[list,
     if project_type is not None:
         t = resolve_type(project_type)
         return [t] * len(sites), ["--type"] * len(sites), [None] * len(sites)
-    raw = sites["type"].to_numpy(dtype=object) if "type" in sites.columns else np.full(len(sites), None)
+    raw = text_values(sites["type"]) if "type" in sites.columns else np.full(len(sites), None, dtype=object)
     fields = sites["_type_field"].to_numpy(dtype=object) if "_type_field" in sites.columns else \
         np.full(len(sites), None)
     types, sources, warns = [], [], []
-    for v, fld in zip(raw, fields, strict=True):
-        text = text_value(v)
-        t = resolve_type(text, strict=False)
+    seen: dict = {}                  # (value, field) → (type, source, warning): a few distinct values
+    for text, fld in zip(raw.tolist(), fields.tolist(), strict=True):
+        key = (text, fld)
+        if key not in seen:
+            t = resolve_type(text, strict=False)
+            where = f"属性字段 {fld}" if text_value(fld) else "属性"
+            if t is not None:
+                seen[key] = (t, f"{where}（“{text}”）", None)
+            elif text is None:
+                seen[key] = (None, "未指定", None)
+            else:
+                seen[key] = (None, f"{where}（“{text}”，无法识别）",
+                             f"project type {text!r} ({where}) is not a known project type; give the type with "
+                             "--type")
+        t, source, warning = seen[key]
         types.append(t)
-        where = f"属性字段 {fld}" if text_value(fld) else "属性"
-        if t is not None:
-            sources.append(f"{where}（“{text}”）")
-            warns.append(None)
-        elif text is None:
-            sources.append("未指定")
-            warns.append(None)
-        else:
-            sources.append(f"{where}（“{text}”，无法识别）")
-            warns.append(f"project type {text!r} ({where}) is not a known project type; give the type with "
-                         "--type")
+        sources.append(source)
+        warns.append(warning)
     return types, sources, warns
 
 

@@ -86,7 +86,14 @@ def site_frame(result) -> pd.DataFrame:
     n = len(s)
     sl = result.site_layers
     touched = sl[sl["touched"].to_numpy(dtype=bool)]
-    layers = pd.Series(_label(touched), dtype=object).groupby(touched["site"].to_numpy()).agg("、".join)
+    layers = np.full(n, "", dtype=object)             # the labels of the layers a site touches, in layer order
+    rows, ids, labels = touched["site"].to_numpy(dtype=np.int64), touched["layer"].to_numpy(dtype=object), \
+        _label(touched)
+    for layer in dict.fromkeys(sl["layer"].tolist()):   # every site has a row per layer: the layers' order
+        mine = ids == layer
+        if mine.any():
+            at, label = rows[mine], labels[mine]
+            layers[at] = np.where(layers[at] == "", label, layers[at] + "、" + label)
     found = result.findings
     level = found["level"].to_numpy(dtype=object)
     where = found["site"].to_numpy(dtype=np.int64)
@@ -98,7 +105,7 @@ def site_frame(result) -> pd.DataFrame:
         "类型来源": safe_text(s["type_source"]), "几何类型": s["geometry_type"].to_numpy(dtype=object),
         "用地面积（平方米）": rounded(area, 2), "用地面积（公顷）": rounded(area / 1e4, 4),
         "线路长度（米）": rounded(s["length_m"], 2), "结论": s["verdict"].to_numpy(dtype=object),
-        "压覆图层": safe_text(layers.reindex(range(n), fill_value="").to_numpy(dtype=object)),
+        "压覆图层": safe_text(layers),
         "禁止条款数": np.bincount(where[level == "prohibited"], minlength=n),
         "需论证条款数": np.bincount(where[level == "needs_review"], minlength=n),
         "在数据覆盖范围内": np.where(s["inside_coverage"].to_numpy(dtype=bool), "是", "否"),
