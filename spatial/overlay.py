@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -228,3 +229,53 @@ def nearest_within(left, right, max_distance: float, *, tree: shapely.STRtree | 
     (li, ri), dist = tree.query_nearest(la, max_distance=max_distance, return_distance=True,
                                         all_matches=False)
     return li, ri, dist
+
+
+@dataclass
+class EdgeIndex:
+    """The edges of a layer's features (each segment of every boundary and line; points as they are) in an
+    STRtree, with the feature each belongs to: a nearest search against small segments instead of large
+    polygons (a point's distance to a polygon of hundreds of vertices costs hundreds of vertex distances;
+    to a segment, one)."""
+
+    tree: shapely.STRtree
+    owner: np.ndarray
+
+
+def edge_index(geoms) -> EdgeIndex:
+    """The :class:`EdgeIndex` of geometries (their positions in ``geoms`` are the owners).
+
+    >>> idx = edge_index([shapely.box(0, 0, 10, 10), shapely.Point(20, 0)])
+    >>> len(idx.owner), sorted(set(idx.owner.tolist()))
+    (5, [0, 1])
+    """
+    arr = as_array(geoms)
+    keep = np.flatnonzero(~(shapely.is_missing(arr) | shapely.is_empty(arr)))
+    dims = shapely.get_dimensions(arr[keep])
+    lines = np.where(dims == 2, shapely.boundary(arr[keep]), arr[keep])
+    parts, part_of = shapely.get_parts(lines, return_index=True)
+    is_point = np.isin(shapely.get_type_id(parts), (0,))
+    coords, vertex_of = shapely.get_coordinates(parts[~is_point], return_index=True)
+    owner_of_part = keep[part_of[~is_point]]
+    pair = np.flatnonzero(vertex_of[1:] == vertex_of[:-1])           # consecutive vertices of one part
+    segments = shapely.linestrings(np.stack([coords[pair], coords[pair + 1]], axis=1))
+    items = np.concatenate([segments, parts[is_point]])
+    owner = np.concatenate([owner_of_part[vertex_of[pair]], keep[part_of[is_point]]])
+    return EdgeIndex(shapely.STRtree(items), owner)
+
+
+def nearest_edges(left, index: EdgeIndex, max_distance: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each left geometry, its nearest edge within ``max_distance`` and that edge's feature: the nearest
+    feature of left geometries that touch none (their distance to a feature is the distance to its edges).
+
+    Returns ``(left_index, feature, edge geometry)``; left geometries with nothing within the distance are
+    absent. The search runs without a distance limit (GEOS's branch and bound) and is cut afterwards: a
+    limited search would measure every edge within the limit.
+    """
+    la = as_array(left)
+    if len(la) == 0 or len(index.owner) == 0:
+        return np.zeros(0, int), np.zeros(0, int), np.zeros(0, dtype=object)
+    (li, ei), dist = index.tree.query_nearest(la, all_matches=False, return_distance=True)
+    near = dist <= max_distance
+    li, ei = li[near], ei[near]
+    return li, index.owner[ei], index.tree.geometries[ei]

@@ -28,6 +28,7 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -39,12 +40,22 @@ from redline.layers.info import layer_info
 from redline.layers.kinds import is_control_kind, kind_label
 from redline.layers.sites import text_value
 from redline.spatial.areas import ellipsoidal_area, geodesic_distance, geodesic_length
-from redline.spatial.overlay import as_array, dissolve, intersect_pairs, nearest_within, polygonal, threaded
+from redline.spatial.overlay import (
+    EdgeIndex,
+    as_array,
+    dissolve,
+    intersect_pairs,
+    nearest_edges,
+    nearest_within,
+    polygonal,
+    threaded,
+)
 
 MIN_OVERLAP_M2 = 0.01      # smaller overlaps are slivers of shared edges, not occupation
 MIN_OVERLAP_M = 0.001      # the same for lengths
 DEFAULT_MAX_DISTANCE = 5000.0
 HIT_ATTRIBUTES = ("name", "code", "type", "level", "zone", "unit_class", "river")
+EDGE_SEARCH_MIN = 2_000    # untouched sites from which the nearest feature is searched among edges
 
 
 @dataclass
@@ -130,14 +141,16 @@ def _pairs(site_geoms: np.ndarray, site_dim: np.ndarray, fg: np.ndarray, tree: s
     """Every (site, feature) pair that intersects, with the intersection, sorted by site; and which pairs are
     already known to have the site strictly inside the feature.
 
-    Point sites need no overlay: one query finds the features each lies strictly inside (``within``: on a
-    boundary a point touches a zone, it does not occupy it), and the point is its own intersection.
+    Point sites need no overlay: one query finds the points each feature holds strictly inside
+    (``contains_properly``: on a boundary a point touches a zone, it does not occupy it), with the features
+    prepared (GEOS then tests many points against a polygon in logarithmic time), and the point is its own
+    intersection.
     """
     pts = np.flatnonzero(site_dim == 0)
     if len(pts) == 0:
         li, rj, inter = intersect_pairs(site_geoms, fg, tree=tree)
         return li, rj, inter, np.zeros(len(li), bool)
-    pi, pj = tree.query(site_geoms[pts], predicate="within")
+    pj, pi = shapely.STRtree(site_geoms[pts]).query(fg, predicate="contains_properly")
     pi = pts[pi]
     rest = np.flatnonzero(site_dim != 0)
     li, rj, inter = intersect_pairs(site_geoms[rest], fg, tree=tree) if len(rest) else \
@@ -152,13 +165,16 @@ def _pairs(site_geoms: np.ndarray, site_dim: np.ndarray, fg: np.ndarray, tree: s
 def layer_pass(site_geoms: np.ndarray, site_dim: np.ndarray, site_area: np.ndarray, site_len: np.ndarray,
                gdf: gpd.GeoDataFrame, crs, *, layer_id: str, kind: str, label: str,
                max_distance: float = DEFAULT_MAX_DISTANCE, min_m2: float = MIN_OVERLAP_M2,
-               min_m: float = MIN_OVERLAP_M, attributes: tuple[str, ...] = HIT_ATTRIBUTES) -> LayerResult:
+               min_m: float = MIN_OVERLAP_M, attributes: tuple[str, ...] = HIT_ATTRIBUTES,
+               edges: Callable[[], EdgeIndex] | None = None) -> LayerResult:
     """Overlaps, per-feature hits and nearest features of every site against one layer.
 
     One STRtree over the layer; intersections vectorized and spread over threads
     (:func:`redline.spatial.overlay.intersect_pairs`); the
     union of a site's overlapped features is only formed for the few sites whose features overlap each
-    other (found with one vectorized ``relate`` over the feature pairs that share a site).
+    other (found with one vectorized ``relate`` over the feature pairs that share a site). The nearest
+    feature of many untouched sites is searched among the layer's edges (``edges()`` gives the layer's
+    :class:`~redline.spatial.overlay.EdgeIndex`, built once and kept by the caller).
     """
     n = len(site_geoms)
     geoms = as_array(gdf)
@@ -247,10 +263,16 @@ def layer_pass(site_geoms: np.ndarray, site_dim: np.ndarray, site_area: np.ndarr
     near_feature = np.zeros(0, int)
     near_dist = np.zeros(0)
     if len(free) and len(fg) and max_distance > 0:
-        lj, rk, _ = nearest_within(site_geoms[free], fg, max_distance * 1.002 + 1.0, tree=tree)
+        search = max_distance * 1.002 + 1.0
+        if edges is not None and len(free) >= EDGE_SEARCH_MIN:   # the nearest edge, and its feature
+            lj, f_idx, target = nearest_edges(site_geoms[free], edges(), search)
+        else:
+            lj, rk, _ = nearest_within(site_geoms[free], fg, search, tree=tree)
+            f_idx = ok[rk]
+            target = geoms[f_idx]
         if len(lj):
-            s_idx, f_idx = free[lj], ok[rk]
-            d = geodesic_distance(site_geoms[s_idx], geoms[f_idx], crs)
+            s_idx = free[lj]
+            d = geodesic_distance(site_geoms[s_idx], target, crs)
             inside = d <= max_distance
             near_site, near_feature, near_dist = s_idx[inside], f_idx[inside], d[inside]
 

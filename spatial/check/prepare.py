@@ -30,7 +30,7 @@ from redline.layers.sites import text_value
 from redline.spatial.areas import ellipsoidal_area, method_description
 from redline.spatial.check.findings import ZONE_ATTRIBUTE
 from redline.spatial.check.kernel import DEFAULT_MAX_DISTANCE, MIN_OVERLAP_M2, coverage_of, layer_label
-from redline.spatial.overlay import as_array, dissolve, polygonal
+from redline.spatial.overlay import EdgeIndex, as_array, dissolve, edge_index, polygonal
 from redline.spatial.rules import DistanceRule, RuleSet, load_rules
 
 
@@ -59,6 +59,13 @@ class PreparedLayers:
     crs_notes: list[str] = field(default_factory=list)     # choosing the analysis CRS
     layer_notes: list[str] = field(default_factory=list)   # reprojecting and repairing the layers
     distance_targets: list = field(default_factory=list)   # (rule, layer id, feature indices) per distance rule
+    _edges: dict = field(default_factory=dict, repr=False)  # edge indexes of layers, built when first needed
+
+    def edges(self, layer_id: str) -> EdgeIndex:
+        """The layer's :class:`~redline.spatial.overlay.EdgeIndex` (built once, on first use)."""
+        if layer_id not in self._edges:
+            self._edges[layer_id] = edge_index(as_array(self.layers[layer_id]))
+        return self._edges[layer_id]
 
     def analysis(self) -> dict:
         """The ``analysis`` block of a check result."""

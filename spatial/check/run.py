@@ -135,7 +135,8 @@ def check_prepared(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, project
         clause_fields = tuple(r.clause_field for r in rules.for_kind(kinds[lid]) if r.clause_field)
         results.append(layer_pass(sg, sdim, site_area, site_len, lay[lid], acrs, layer_id=lid, kind=kinds[lid],
                                   label=labels[lid], max_distance=prepared.max_distance,
-                                  min_m2=prepared.min_overlap_m2, attributes=HIT_ATTRIBUTES + clause_fields))
+                                  min_m2=prepared.min_overlap_m2, attributes=HIT_ATTRIBUTES + clause_fields,
+                                  edges=lambda lid=lid: prepared.edges(lid)))
     dist = distance_hits(prepared.distance_targets, sg, lay, acrs)
     types, type_sources, type_warns = site_types(sites_a, project_type)
     tables = assemble(sites_a, sg, sdim, site_area, site_len, results, rules, dist, types, type_sources,

@@ -167,7 +167,7 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
     own = rep == np.arange(n)            # the sites whose findings are worked out (the others share them)
 
     site_layer_parts, hit_parts, nearest_parts = [], [], []
-    entries = [{"findings": [], "skipped": []} for _ in range(n)]
+    entries = {s: {"findings": [], "skipped": []} for s in np.flatnonzero(own).tolist()}
     for res in results:
         sl, h, near = _layer_tables(res, ids, sdim, n)
         site_layer_parts.append(sl)
@@ -234,7 +234,7 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
         "type_source": type_sources,
         "source": sites["_source"].to_numpy(dtype=object) if "_source" in sites.columns else [None] * n,
         "inside_coverage": ~outside, "outside_m2": out_m2, "outside_length_m": out_len,
-        "warnings": [[w] if w else [] for w in type_warns],
+        "warnings": [(w,) if w else () for w in type_warns],
     }
     table = gpd.GeoDataFrame(_columns(columns, list(columns)), geometry=gpd.GeoSeries(sg, crs=crs), crs=crs)
     return {
