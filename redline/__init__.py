@@ -47,6 +47,7 @@ _EXPORTS = {
     "Project": "redline.reading",
     "area": "redline.measuring", "AreaResult": "redline.measuring",
     "check": "redline.checking", "check_stream": "redline.checking", "CheckResult": "redline.checking",
+    "project_types": "redline.checking", "area_xlsx": "redline.measuring",
     "audit": "redline.auditing", "AuditResult": "redline.auditing", "audit_text": "redline.auditing",
     "TextAudit": "redline.auditing", "raster_share": "redline.auditing",
     "web_map": "redline.drawing", "print_map": "redline.drawing", "structure_map": "redline.drawing",

@@ -20,6 +20,7 @@ COMMANDS = [
     ("check", "check"),
     ("map", "map"),
     ("verify", "verify"),
+    ("serve", "serve"),
 ]
 
 
