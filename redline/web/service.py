@@ -9,7 +9,6 @@ against the project, never used as paths), uploads are stored under safe names i
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
