@@ -31,7 +31,7 @@ from starlette.datastructures import UploadFile
 
 from redline.layers.errors import UsageError
 from redline.web.jobs import OUTPUT_FILES
-from redline.web.security import session_owner
+from redline.web.security import TOO_LARGE, session_owner
 from redline.web.uploads import UploadRefused
 
 router = APIRouter(prefix="/api")
@@ -68,17 +68,19 @@ def owner_of(request: Request) -> str | None:
     return session_owner(session_of(request))
 
 
-async def _form(request: Request):
+async def read_form(request: Request, max_files: int = 100):
+    """The multipart form; 413 for a body cut at the size limit (:class:`~redline.web.security.BodyLimit`),
+    400 for a malformed one."""
     try:
-        return await request.form(max_files=100, max_fields=50)
-    except UploadRefused:
-        raise
-    except Exception as exc:   # a malformed multipart body
-        from redline.web.security import BodyTooLarge
-
-        if isinstance(exc, BodyTooLarge):
-            raise
+        form = await request.form(max_files=max_files, max_fields=50)
+    except Exception as exc:
+        if request.scope.get(TOO_LARGE):
+            raise UploadRefused("上传内容超过大小上限（--max-upload-mb）", 413) from None
         raise UploadRefused(f"请求体不是有效的 multipart/form-data：{type(exc).__name__}", 400) from None
+    if request.scope.get(TOO_LARGE):
+        await form.close()
+        raise UploadRefused("上传内容超过大小上限（--max-upload-mb）", 413)
+    return form
 
 
 def _text_field(form, name: str) -> str | None:
@@ -106,7 +108,7 @@ async def create_check(request: Request):
         job = await run_in_threadpool(svc.new_drawn_check, body["geometry"], project_type=ptype, name=name,
                                       owner=owner_of(request))
     elif ctype == "multipart/form-data":
-        form = await _form(request)
+        form = await read_form(request)
         files = [f for f in form.getlist("sites") if isinstance(f, UploadFile)]
         try:
             job = await run_in_threadpool(svc.new_check, [(f.filename, f.file) for f in files],
@@ -171,7 +173,7 @@ async def audit_text(request: Request):
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype != "multipart/form-data":
         raise UploadRefused("请求应为 multipart/form-data，规划文本放在 plan 字段", 415)
-    form = await _form(request)
+    form = await read_form(request)
     try:
         plan = form.get("plan")
         if not isinstance(plan, UploadFile):

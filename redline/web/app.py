@@ -36,8 +36,8 @@ from redline.web.security import (
     HEADERS,
     SESSION_COOKIE,
     TOKEN_COOKIE,
+    TOO_LARGE,
     BodyLimit,
-    BodyTooLarge,
     Security,
     new_token,
 )
@@ -97,10 +97,6 @@ def create_app(settings: Settings) -> FastAPI:
     async def upload_refused(request: Request, exc: UploadRefused):
         return error(exc.status, exc.message)
 
-    @app.exception_handler(BodyTooLarge)
-    async def too_large(request: Request, exc: BodyTooLarge):
-        return error(413, f"上传内容超过 {settings.max_upload_mb:g} MB 的上限（--max-upload-mb）")
-
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
         return error(422, _one_line(exc))
@@ -117,6 +113,8 @@ def create_app(settings: Settings) -> FastAPI:
     @app.middleware("http")
     async def guard(request: Request, call_next):
         response = await _guard(request, call_next, security)
+        if request.scope.get(TOO_LARGE):
+            response = error(413, f"上传内容超过 {settings.max_upload_mb:g} MB 的上限（--max-upload-mb）")
         for k, v in HEADERS.items():
             response.headers.setdefault(k, v)
         if request.url.path.startswith("/api/"):

@@ -119,10 +119,12 @@ async def audit_form(request: Request):
 async def audit_page(request: Request):
     svc = request.app.state.service
     error, audit, findings, lines = None, None, [], {}
+    from redline.web.api import read_form
+
     try:
-        form = await request.form(max_files=2, max_fields=10)
-    except Exception:
-        return render(request, "audit_text.html", status=400, audit=None, error="请求无效：请重新选择文件上传")
+        form = await read_form(request, max_files=2)
+    except UploadRefused as exc:
+        return render(request, "audit_text.html", status=exc.status, audit=None, error=exc.message)
     try:
         plan = form.get("plan")
         if not isinstance(plan, UploadFile) or not plan.filename:

@@ -34,7 +34,7 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-__all__ = ["CSP", "BodyLimit", "BodyTooLarge", "Security", "is_loopback", "new_token"]
+__all__ = ["CSP", "TOO_LARGE", "BodyLimit", "Security", "is_loopback", "new_token"]
 
 TOKEN_COOKIE = "redline_token"
 SESSION_COOKIE = "redline_session"
@@ -126,8 +126,7 @@ def session_owner(session: str | None) -> str | None:
     return hashlib.sha256(session.encode()).hexdigest()[:32] if session else None
 
 
-class BodyTooLarge(Exception):
-    """A request body over the limit (raised while reading it)."""
+TOO_LARGE = "redline.body_too_large"      # set in the ASGI scope of a request whose body went past the limit
 
 
 class BodyLimit:
@@ -153,18 +152,20 @@ class BodyLimit:
         seen = 0
 
         async def limited():
+            # past the limit the body ends here (the parser then fails) and the request is marked: the guard
+            # in app.py answers 413 whatever the endpoint made of the cut body
             nonlocal seen
+            if scope.get(TOO_LARGE):
+                return {"type": "http.request", "body": b"", "more_body": False}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise BodyTooLarge()
+                    scope[TOO_LARGE] = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
             return message
 
-        try:
-            await self.app(scope, limited, send)
-        except BodyTooLarge:
-            await self._refuse(send)
+        await self.app(scope, limited, send)
 
     async def _refuse(self, send):
         mb = self.max_bytes / 2**20
