@@ -105,7 +105,11 @@ async def check_page(request: Request, job_id: str):
     if view["status"] == "done":
         text = svc.result_text(job)
         result = json.loads(text) if text else None
-    return render(request, "check_result.html", job=view, result=result,
+    import redline
+
+    labels = {t["id"]: t["label"] for t in redline.project_types()}
+    return render(request, "check_result.html", job=view, result=result, boundary=svc.project.boundary_id(),
+                  type_label=labels.get(view["type"], view["type"]),
                   sites=_site_rows(result) if result else [], page_sites=PAGE_SITES, levels=LEVELS,
                   verdict_class=VERDICT_CLASS, files=[f for f in OUTPUT_FILES if f in view["files"]])
 

@@ -27,6 +27,12 @@
   const mapDiv = document.getElementById("result-map");
   if (!mapDiv) return;
   const map = L.map(mapDiv).setView([37.8, 112.5], 9);
+  if (mapDiv.dataset.boundary) {
+    R.json("/api/layers/" + encodeURIComponent(mapDiv.dataset.boundary) + "/geojson").then(function (fc) {
+      L.geoJSON(fc, {style: {color: "#555", weight: 1.5, dashArray: "6 4", fill: false}, interactive: false})
+        .addTo(map).bringToBack();
+    }).catch(function () {});
+  }
   R.json("/api/checks/" + encodeURIComponent(id) + "/map").then(function (data) {
     const colorOf = {};
     let next = 0;
