@@ -60,4 +60,10 @@ def _stream_workloads() -> list[Workload]:
     return STREAM
 
 
-WORKLOADS = [MAP, *_stream_workloads()]
+def _web_workloads() -> list[Workload]:
+    from bench.bench_web import WORKLOADS as WEB  # redline serve under load: req/s and p95 of single-site checks
+
+    return WEB
+
+
+WORKLOADS = [MAP, *_stream_workloads(), *_web_workloads()]
