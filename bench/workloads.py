@@ -61,7 +61,8 @@ def _stream_workloads() -> list[Workload]:
 
 
 def _web_workloads() -> list[Workload]:
-    from bench.bench_web import WORKLOADS as WEB  # redline serve under load: req/s and p95 of single-site checks
+    # redline serve under load: req/s and p95 of single-site checks
+    from bench.bench_web import WORKLOADS as WEB
 
     return WEB
 
