@@ -20,6 +20,7 @@ Example
 >>> import tempfile
 >>> store = JobStore(tempfile.mkdtemp(), keep_hours=24)
 >>> job = store.create(name="示例", kind="check", owner=None)
+>>> store.save(job)
 >>> len(job.id), store.get(job.id).status, store.get("../../etc") is None
 (48, 'queued', True)
 """

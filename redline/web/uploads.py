@@ -13,8 +13,8 @@ Example
 'zip'
 >>> sniff("[属性描述]\\r\\n坐标系=2000国家大地坐标系\\r\\n".encode("gbk"), "a.dat")
 'guotu'
->>> safe_name("../../etc/passwd"), safe_name("<b>项目</b>.txt")
-('passwd', '_b_项目_b_.txt')
+>>> safe_name("../../etc/passwd"), safe_name("<b>项目.txt")
+('passwd', 'b_项目.txt')
 >>> display_name("a\\x07b<i>.txt")
 'a\\\\x07b<i>.txt'
 """
