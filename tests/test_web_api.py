@@ -384,3 +384,48 @@ def test_jobs_are_removed_after_the_retention_time(demo_dir, tmp_path):
         assert store.sweep(now=time.time() + 2 * 3600 + 60) == [d["id"]]
         assert not folder.exists()
         assert c.get(f"/api/checks/{d['id']}").status_code == 404
+
+
+def test_progress_of_a_running_check_is_reported(web):
+    store = web.app.state.service.store
+    job = store.create(name="进度", kind="check", owner=None)
+    job.sites = "sites"
+    store.save(job)                                     # queued, not submitted: the worker's files written by hand
+    assert web.get(f"/api/checks/{job.id}").json()["status"] == "queued"
+    (store.folder(job.id) / "progress.json").write_text('{"stage": "checking", "done": 120, "total": 300, '
+                                                        '"what": "red_line"}', encoding="utf-8")
+    d = web.get(f"/api/checks/{job.id}").json()
+    assert d["status"] == "running" and d["progress"] == {"stage": "checking", "done": 120, "total": 300,
+                                                          "what": "red_line"}
+    assert d["result"] is None and d["files"] == []
+    assert "检查中" in web.get(f"/check/{job.id}").text
+    store.discard(job)
+
+
+def test_the_serve_command(demo_dir, tmp_path, monkeypatch):
+    """``redline serve``: off loopback a token is generated, printed and required; bad options are one line."""
+    import uvicorn
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    from redline.cli import main
+
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))
+    import socket
+
+    monkeypatch.chdir(tmp_path)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = CliRunner().invoke(main, ["serve", "--project", str(demo_dir / "redline.toml"), "--host", "0.0.0.0",
+                                  "--port", str(port), "--data-dir", str(tmp_path / "d")])
+    assert r.exit_code == 0, r.output
+    token = next(line.split("?token=")[1] for line in r.output.splitlines() if "?token=" in line)
+    assert len(token) >= 40 and f"Bearer {token}" in r.output
+    assert served["host"] == "0.0.0.0"
+    with TestClient(served["app"], base_url="http://10.1.2.3:8765") as c:
+        assert c.get("/api/layers").status_code == 401
+        assert c.get("/api/layers", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    r = CliRunner().invoke(main, ["serve", "--project", str(tmp_path / "none.toml")])
+    assert r.exit_code == 3 and r.output.count("\n") == 1 and "redline: error:" in r.output

@@ -273,6 +273,7 @@ class JobRunner:
         self.workers = max(1, int(workers))
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._closing = False
 
     def _executor(self) -> ProcessPoolExecutor:
         import multiprocessing
@@ -302,8 +303,10 @@ class JobRunner:
         try:
             out = fut.result()
         except BrokenProcessPool:
-            self._reset()
-            out = {"error": "检查进程意外退出（可能是内存不足）：请分批上传选址后重试", "status": 500}
+            if not self._closing:
+                self._reset()
+            out = {"error": INTERRUPTED if self._closing else "检查进程意外退出（可能是内存不足）：请分批上传选址后重试",
+                   "status": 500}
         except Exception as exc:   # cancelled at shutdown, or a fault of the pool itself
             log.warning("job %s: %s", job_id, exc)
             out = {"error": INTERRUPTED, "status": 500}
@@ -320,10 +323,17 @@ class JobRunner:
                               finished=time.time())
 
     def shutdown(self) -> None:
+        """Stop the workers now (a running check is interrupted: its job is failed, its outputs absent)."""
+        self._closing = True
         with self._lock:
             pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+        if pool is None:
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:         # ProcessPoolExecutor.terminate_workers() from Python 3.14
+            if proc.is_alive():
+                proc.terminate()
 
 
 def public_message(message: str, job: Job | None = None, folder: Path | None = None) -> str:
