@@ -13,7 +13,7 @@
       const p = j.progress;
       if (p) {
         const text = p.stage === "report" ? "正在生成报告" :
-          (p.total ? ("已检查 " + p.done + " / " + p.total + (p.what ? "（" + p.what + "）" : "")) : (p.what || ""));
+          ((p.what || "检查中") + (p.total ? "（第 " + p.done + " / " + p.total + " 步）" : ""));
         document.getElementById("job-progress").textContent = text;
         if (p.total) document.getElementById("job-bar").value = p.done / p.total;
       }
