@@ -54,4 +54,11 @@ MAP = Workload(
     targets=targets)
 
 
-WORKLOADS = [MAP]
+def _web_workloads() -> list[Workload]:
+    # redline serve under load: req/s and p95 of single-site checks
+    from bench.bench_web import WORKLOADS as WEB
+
+    return WEB
+
+
+WORKLOADS = [MAP, *_web_workloads()]

@@ -14,6 +14,8 @@ The library is in three packages: :mod:`redline.layers` (data in and out), :mod:
 :func:`area`                        dissolved area, share of a boundary, breakdown → :class:`AreaResult`
 :func:`check`                       sites against control layers, with verdicts → :class:`CheckResult`
 :func:`check_stream`                millions of sites, chunk by chunk, into CSV files
+:func:`project_types`               the project types a check knows (id, Chinese label, description)
+:func:`area_xlsx`                   an :class:`AreaResult` as an Excel sheet
 :func:`audit`                       a project's layers → :class:`AuditResult`
 :func:`audit_text`                  the figures of a plan text → :class:`TextAudit`
 :func:`raster_share`                raster class shares inside zones
@@ -43,6 +45,7 @@ _EXPORTS = {
     "Project": "redline.reading",
     "area": "redline.measuring", "AreaResult": "redline.measuring",
     "check": "redline.checking", "check_stream": "redline.checking", "CheckResult": "redline.checking",
+    "project_types": "redline.checking", "area_xlsx": "redline.measuring",
     "audit": "redline.auditing", "AuditResult": "redline.auditing", "audit_text": "redline.auditing",
     "TextAudit": "redline.auditing", "raster_share": "redline.auditing",
     "web_map": "redline.drawing", "print_map": "redline.drawing", "structure_map": "redline.drawing",

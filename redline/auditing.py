@@ -115,6 +115,20 @@ class TextAudit:
         """What ``redline audit-text --json`` prints."""
         return self.data
 
+    def labelled_findings(self) -> list[dict]:
+        """The findings as :meth:`to_dict` lists them, each with ``label`` (the kind in Chinese, as the
+        command's table shows it) and ``inconsistent`` (whether it is a contradiction).
+
+        >>> import redline
+        >>> t = redline.audit_text("全县国土面积2000平方千米，生态保护红线面积500平方千米，占全县国土面积的30%。")
+        >>> [f["inconsistent"] for f in t.labelled_findings()]
+        [True]
+        """
+        from redline.spatial.plantext import FINDING_LABELS, INCONSISTENT_KINDS
+
+        return [{**f, "label": FINDING_LABELS.get(f["kind"], f["kind"]), "inconsistent": f["kind"] in INCONSISTENT_KINDS}
+                for f in self.data["findings"]]
+
     def rules_toml(self) -> str:
         """The plan's distance rules (``rules=True``) as a draft ``[[rules.distance]]`` TOML block, each rule
         with its clause and a ``where`` on the feature names, for an officer to review and paste into

@@ -39,7 +39,7 @@ from redline.spatial.check import (
 )
 from redline.spatial.check.kernel import DEFAULT_MAX_DISTANCE
 
-__all__ = ["OUTPUTS", "OUTPUT_FILES", "CheckResult", "check", "check_stream"]
+__all__ = ["OUTPUTS", "OUTPUT_FILES", "CheckResult", "check", "check_stream", "project_types"]
 
 OUTPUT_FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", "压覆分析报告.html", "压覆分析报告.docx")
 OUTPUTS = ("json", "csv", "xlsx", "report")
@@ -85,6 +85,18 @@ class CheckResult(_Tables):
         """
         return write_files(folder, self.outputs(maps=maps, report_sites=report_sites, notes=notes,
                                                 outputs=outputs))
+
+
+def project_types() -> list[dict]:
+    """The project types a check knows (``check(..., project_type=...)`` takes the ``id`` or the ``label``),
+    in the order of ``spatial/data/project_types.toml``: ``id``, ``label`` (Chinese), ``description``.
+
+    >>> [t["label"] for t in project_types() if t["id"] == "housing"]
+    ['住宅及城镇建设']
+    """
+    from redline.spatial.rules import project_types as table
+
+    return [{"id": t.id, "label": t.label, "description": t.description} for t in table().values()]
 
 
 def _layers_or_project(layers_or_project) -> tuple[Project | None, list]:

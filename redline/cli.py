@@ -22,6 +22,7 @@ COMMANDS = {
     "check": ("check", "Check project sites against the control layers (压覆分析) and report."),
     "map": ("map", "Offline web map, structure diagram and print maps (PNG/PDF)."),
     "verify": ("verify", "Check that the inputs named in an output's provenance are unchanged."),
+    "serve": ("serve", "The offline web app for people who never open a terminal (loopback by default)."),
 }
 
 

@@ -26,6 +26,16 @@ def run(args: list[str], cwd: Path, out: Path | None = None) -> int:
     return code
 
 
+def serve_command(root: Path) -> str:
+    """The command that serves the demo region's web app (``redline serve``), as the user types it."""
+    exe = Path(sys.executable).with_name("redline")
+    try:
+        exe_text = str(exe.relative_to(Path.cwd())) if exe.exists() else "redline"
+    except ValueError:
+        exe_text = str(exe)
+    return f"{shlex.quote(exe_text)} serve --project {shlex.quote(str(root / 'redline.toml'))}"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", default="demo-out", help="folder for the demo region and outputs")
@@ -75,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     for p in sorted(outputs.rglob("*")):
         if p.is_file():
             print(f"  {p.relative_to(root)}")
+    print(f"\nweb app (选址分析 in a browser): {serve_command(root)}")
+    print("  then open http://127.0.0.1:8765/ (this machine only; Ctrl-C stops it)")
     if failures:
         print("\nsteps that failed: " + "; ".join(failures))
         return 1

@@ -20,7 +20,7 @@ from redline.layers.outputs import provenance
 from redline.reading import as_project, layer_name, layer_ref
 from redline.spatial.area_result import AreaResult
 
-__all__ = ["AreaResult", "area"]
+__all__ = ["AreaResult", "area", "area_xlsx"]
 
 
 def area(layer, *, within=None, by: str | None = None, by_zones=None, zone_field: str = "name",
@@ -90,3 +90,21 @@ def area(layer, *, within=None, by: str | None = None, by_zones=None, zone_field
                                     warnings=layer_info(gdf).warnings)
     result.provenance = provenance([r for r in inputs if r is not None], area_method=shares["method"]["method"])
     return result
+
+
+def area_xlsx(result: AreaResult) -> bytes:
+    """The Excel workbook of an area statistic, as ``redline area --xlsx`` writes it: the rounded rows that
+    add up (平差), the total, the share, the method and the warnings.
+
+    >>> import redline, geopandas as gpd, shapely, io
+    >>> from openpyxl import load_workbook
+    >>> red = gpd.GeoDataFrame(geometry=[shapely.box(37_450_000, 4_200_000, 37_451_000, 4_201_000)], crs=4525)
+    >>> ws = load_workbook(io.BytesIO(area_xlsx(redline.area(red, unit="ha", decimals=2)))).active
+    >>> [c.value for c in ws[2]][:1], ws.title
+    (['合计 total'], '面积统计')
+    """
+    from redline.maps.report.area import area_sheet
+    from redline.maps.report.tables import table_xlsx
+
+    header, rows, notes = area_sheet(result.to_dict())
+    return table_xlsx("面积统计", header, rows, notes=notes)
