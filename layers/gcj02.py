@@ -162,8 +162,9 @@ def gcj02_offset_suspected(layer, reference, *, tolerance_m: float = 30.0, sampl
     ``tolerance_m`` of the ``reference`` layer's outlines, as read and with GCJ-02 undone. A layer that
     shares edges with the reference (a 高德 county boundary against the official one, townships against the
     county) matches far better once undone; unrelated layers (sites inside a county) match neither way, and
-    nothing is said. Suspected when at least a quarter of the vertices match once undone and at most a
-    quarter as many match as read, and the typical offset is between 100 m and 1 km.
+    nothing is said. Suspected when at least 20 vertices and a tenth of them match once undone, at most a
+    quarter as many match as read, and the typical offset is between 100 m and 1 km (GCJ-02 moves points
+    in China by about 100-700 m).
 
     Both layers need a CRS; distances are measured in the 3° Gauss-Krüger zone of the layer (CGCS2000).
 
@@ -195,10 +196,18 @@ def gcj02_offset_suspected(layer, reference, *, tolerance_m: float = 30.0, sampl
         return None
     to_m = pyproj.Transformer.from_crs(layer.crs, metric, always_xy=True)
     ref = reference.to_crs(metric)
-    edges = shapely.boundary(np.asarray(ref.geometry.values, dtype=object))
+    x0, y0 = to_m.transform(coords[:, 0], coords[:, 1])
+    near = shapely.box(np.min(x0) - 2000, np.min(y0) - 2000, np.max(x0) + 2000, np.max(y0) + 2000)
+    ref_geoms = np.asarray(ref.geometry.values, dtype=object)
+    ref_geoms = ref_geoms[shapely.STRtree(ref_geoms).query(near)]
+    if not len(ref_geoms):
+        return None
+    polygonal = shapely.get_dimensions(ref_geoms) == 2
+    edges = ref_geoms.copy()
+    edges[polygonal] = shapely.boundary(ref_geoms[polygonal])   # lines and points are their own outline
     edges = edges[~(shapely.is_missing(edges) | shapely.is_empty(edges))]
     if not len(edges):
-        edges = np.asarray(ref.geometry.values, dtype=object)
+        edges = ref_geoms
     tree = shapely.STRtree(edges)
 
     def distances(lon, lat) -> np.ndarray:
@@ -212,12 +221,54 @@ def gcj02_offset_suspected(layer, reference, *, tolerance_m: float = 30.0, sampl
     undone = distances(ulon, ulat)
     near_read = float(np.mean(as_read <= tolerance_m))
     near_undone = float(np.mean(undone <= tolerance_m))
-    x0, y0 = to_m.transform(coords[:, 0], coords[:, 1])
     x1, y1 = to_m.transform(ulon, ulat)
     shift = float(np.median(np.hypot(np.asarray(x0) - x1, np.asarray(y0) - y1)))
-    if near_undone >= 0.25 and near_read <= near_undone / 4 and 100 <= shift <= 1000:
+    if (undone <= tolerance_m).sum() >= 20 and near_undone >= 0.1 and near_read <= near_undone / 4 \
+            and 100 <= shift <= 1000:
         return (f"its outlines lie about {shift:.0f} m off the other layers in the way GCJ-02 (the 高德/腾讯 "
                 f"web-map offset) explains: {100 * near_undone:.0f} % of its vertices fall within "
                 f"{tolerance_m:g} m of them once the offset is undone, {100 * near_read:.0f} % as read; if it "
                 "comes from such a web map, declare it (--from-gcj02, or datum = \"gcj02\" in the project)")
     return None
+
+
+def maybe_from_gcj02(gdf, *, path=None):
+    """:func:`from_gcj02` for a longitude/latitude layer; a projected layer (never GCJ-02) comes back as it is.
+
+    What ``--from-gcj02`` does to each input file of a command that reads several.
+    """
+    if gdf.crs is None or not gdf.crs.is_geographic:
+        return gdf
+    return from_gcj02(gdf, path=path)
+
+
+def converted_from_gcj02(gdf) -> bool:
+    """Whether a layer was converted from GCJ-02 on reading (its LayerInfo says so)."""
+    from redline.layers.info import layer_info
+
+    t = layer_info(gdf).transformation
+    return bool(t) and t.get("from") == "GCJ-02"
+
+
+def gcj02_warnings(named) -> list[str]:
+    """For each longitude/latitude layer not converted from GCJ-02, a warning when it sits off one of the
+    other layers the way GCJ-02 explains (:func:`gcj02_offset_suspected`), compared with the others in the
+    order given (put the region's boundary first).
+
+    Parameters
+    ----------
+    named : list of (str, GeoDataFrame)
+        ``(how messages name the layer, the layer)``.
+    """
+    out = []
+    for i, (label, gdf) in enumerate(named):
+        if gdf.crs is None or not gdf.crs.is_geographic or converted_from_gcj02(gdf):
+            continue
+        for j, (_, other) in enumerate(named):
+            if j == i or other.crs is None or not len(other):
+                continue
+            why = gcj02_offset_suspected(gdf, other)
+            if why:
+                out.append(f"{label}: {why}")
+                break
+    return out

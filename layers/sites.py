@@ -492,8 +492,9 @@ class SiteSource:
     towgs84 : tuple of float, optional
         Transformation parameters for sites in an older datum.
     gcj02 : bool
-        The sites are longitude/latitude in GCJ-02 (drawn on a 高德/腾讯 web map): converted to WGS84/CGCS2000
-        (:func:`redline.layers.gcj02.from_gcj02`); a projected site file is then an error.
+        Site files in longitude/latitude are GCJ-02 (drawn on a 高德/腾讯 web map): converted to WGS84/CGCS2000
+        (:func:`redline.layers.gcj02.from_gcj02`); projected files are never GCJ-02 and are left as they are.
+        Each file's record says whether it was converted (``gcj02``).
     chunk_size : int, optional
         Rows per chunk. None (default): each file is one chunk, read whole with
         :func:`redline.layers.readers.read_layer`.
@@ -503,7 +504,8 @@ class SiteSource:
     files : list of Path or LayerPath
         The site files, in reading order (:func:`site_files`).
     records : list of dict
-        Per file read so far: ``path``, ``format``, ``crs``, ``encoding``, ``features``.
+        Per file read so far: ``path``, ``format``, ``crs``, ``encoding``, ``features`` (and ``gcj02``: True
+        when converted from GCJ-02).
     warnings : list of str
         What reading said, each prefixed with the file's name.
     """
@@ -560,8 +562,11 @@ class SiteSource:
         from redline.layers.readers import read_layer
 
         f = site_ref(f)
-        gdf = read_layer(f, kind="site", repair=self.repair, encoding=self.encoding, crs=self.crs,
-                         gcj02=self.gcj02)
+        gdf = read_layer(f, kind="site", repair=self.repair, encoding=self.encoding, crs=self.crs)
+        if self.gcj02:
+            from redline.layers.gcj02 import maybe_from_gcj02
+
+            gdf = maybe_from_gcj02(gdf, path=str(f))
         meta = layer_info(gdf)
         if len(gdf) == 0:
             raise InputError("the site file holds no features: nothing to check", path=str(f))
@@ -569,7 +574,8 @@ class SiteSource:
         out = self._checkable(gdf, f, first=0, warnings=meta.warnings, fields=meta.fields,
                               duplicated=duplicated_hashes([codes]))
         self.records.append({"path": str(f), "format": meta.format, "crs": meta.crs or None,
-                             "encoding": meta.encoding or None, "features": len(gdf)})
+                             "encoding": meta.encoding or None, "features": len(gdf)}
+                            | ({"gcj02": True} if (meta.transformation or {}).get("from") == "GCJ-02" else {}))
         return out
 
     # --- chunks
@@ -629,7 +635,7 @@ class SiteSource:
                 if message:
                     raise InputError(message, path=str(f))
             gdf = gdf.set_crs(crs, allow_override=True)
-            if self.gcj02:
+            if self.gcj02 and crs.is_geographic:
                 from redline.layers.gcj02 import from_gcj02
 
                 gdf = from_gcj02(gdf, path=str(f))
@@ -644,7 +650,8 @@ class SiteSource:
         self.records.append({"path": str(f), "format": sf.format, "crs": None if crs is None else
                              {"epsg": epsg_of(crs), "name": crs.name, "source": "given with --crs" if user_crs
                               else "file" if sf.crs is not None else "coordinates"},
-                             "encoding": sf.encoding, "features": n})
+                             "encoding": sf.encoding, "features": n}
+                            | ({"gcj02": True} if self.gcj02 and crs.is_geographic else {}))
 
     # --- what every chunk goes through
     def _checkable(self, gdf: gpd.GeoDataFrame, f: Path | LayerPath, *, first: int, warnings: list[str],
