@@ -3,7 +3,8 @@
 A zip holds one or several layers: each Shapefile (``.shp`` with its ``.shx``, ``.dbf``, ``.prj``, ``.cpg``),
 GeoPackage, GeoJSON, KML/KMZ, DXF, FlatGeobuf, GeoParquet, File Geodatabase folder, CSV of points (one
 whose header names coordinate columns) and 国土TXT file in it, at any depth. A layer is named by its path
-inside the zip, its file name, or its name without extension (``资料.zip:生态保护红线``), whichever is unique.
+inside the zip (with or without extension), its file name, or its name without extension
+(``资料.zip:生态保护红线``), whichever is unique.
 
 The member is extracted into a temporary folder and read there with every check a file on disk gets (a
 GBK attribute table without ``.cpg`` is detected as usual), then the folder is removed. File names inside
@@ -116,7 +117,7 @@ def decoded_names(zf: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, str]]:
 
 def _skipped(name: str) -> bool:
     parts = PurePosixPath(name).parts
-    return any(p.startswith((".", "__MACOSX")) for p in parts)
+    return any(p.startswith((".", "__MACOSX")) and p not in (".", "..") for p in parts)
 
 
 def _head(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -186,7 +187,8 @@ def archive_layers(path: str | os.PathLike) -> list[Member]:
 
 
 def find_member(path: str | os.PathLike, layer: str | None) -> tuple[Member, str | None]:
-    """The member named by ``layer`` (its path in the zip, file name, or stem, case-insensitive) and the
+    """The member named by ``layer`` (its path in the zip with or without extension, file name, or stem;
+    case-insensitive) and the
     layer inside it (``资料.zip:县界.gpkg:乡镇`` → ``县界.gpkg``, ``乡镇``).
 
     Raises
@@ -210,6 +212,7 @@ def find_member(path: str | os.PathLike, layer: str | None) -> tuple[Member, str
         head, inner = text[:cut], text[cut + 1:] if cut < len(text) else None
         key = head.lower()
         found = [m for m in members if key == m.name.lower()] or \
+                [m for m in members if key == m.name.lower()[:len(m.name) - len(m.suffix)]] or \
                 [m for m in members if key == m.file_name.lower()] or \
                 [m for m in members if key == m.stem.lower()]
         if len(found) == 1:

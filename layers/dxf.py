@@ -20,8 +20,8 @@ Example
 -------
 >>> import tempfile, os
 >>> path = os.path.join(tempfile.mkdtemp(), "总图.dxf")
->>> write_minimal_dxf(path, {"用地红线": [[(37465000, 4200000), (37465100, 4200000), (37465100, 4200100),
-...                                          (37465000, 4200100)]]})
+>>> path = write_minimal_dxf(path, {"用地红线": [[(37465000, 4200000), (37465100, 4200000), (37465100, 4200100),
+...                                                 (37465000, 4200100)]]})
 >>> gdf, layer, warns, enc = read_dxf(path)
 >>> gdf.geometry.area.tolist(), layer, enc["value"]
 ([10000.0], '用地红线', 'utf-8')
@@ -130,8 +130,8 @@ def read_dxf(path: str | os.PathLike, layer: str | None = None, *, encoding: str
     geoms = shapely.force_2d(np.asarray(gdf.geometry.values, dtype=object))
     geoms = _closed_to_polygons(geoms)
     gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index))
-    paper = gdf["PaperSpace"].fillna(False).astype(bool).to_numpy() if "PaperSpace" in gdf.columns \
-        else np.zeros(len(gdf), bool)
+    paper = (pd.to_numeric(gdf["PaperSpace"], errors="coerce").fillna(0).to_numpy() != 0) \
+        if "PaperSpace" in gdf.columns else np.zeros(len(gdf), bool)
     fam = np.array([_FAMILY.get(int(t), "other") if t >= 0 else "none"
                     for t in shapely.get_type_id(geoms)], dtype=object)
     shape = ~paper & np.isin(fam, ("line", "polygon")) & ~shapely.is_empty(geoms)

@@ -171,7 +171,7 @@ def gcj02_offset_suspected(layer, reference, *, tolerance_m: float = 30.0, sampl
     Example
     -------
     >>> import geopandas as gpd
-    >>> county = gpd.GeoDataFrame(geometry=[shapely.box(111.5, 37.5, 111.7, 37.7)], crs=4490)
+    >>> county = gpd.GeoDataFrame(geometry=[shapely.box(111.5, 37.5, 111.7, 37.7).segmentize(0.005)], crs=4490)
     >>> amap = gpd.GeoDataFrame(geometry=shift_geometries(county.geometry.values), crs=4490)
     >>> print(gcj02_offset_suspected(amap, county))           # doctest: +ELLIPSIS
     its outlines lie ... off the other layers ...
