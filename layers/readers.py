@@ -774,8 +774,11 @@ def _check_declared_crs(gdf: gpd.GeoDataFrame, path: Path) -> None:
     are. Longitude/latitude out of range that fit no Chinese zone are taken as written in latitude,
     longitude order."""
     declared_by = "the .prj" if path.suffix.lower() == ".shp" else "the file's CRS"
-    bounds = shapely.bounds(np.asarray(gdf.geometry.values, dtype=object))
-    xmin, ymin, xmax, ymax = gdf.total_bounds
+    bounds = shapely.bounds(np.asarray(gdf.geometry.values, dtype=object))      # one pass over the vertices
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore", RuntimeWarning)                         # all-NaN: no geometry
+        xmin, ymin = np.nanmin(bounds[:, 0]), np.nanmin(bounds[:, 1])
+        xmax, ymax = np.nanmax(bounds[:, 2]), np.nanmax(bounds[:, 3])
     if gdf.crs.is_geographic and np.isfinite([xmin, ymin, xmax, ymax]).all() and \
             not (-180 <= xmin <= xmax <= 360 and -90 <= ymin <= ymax <= 90):
         try:
