@@ -36,23 +36,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyogrio
-import pyproj
 import shapely
 
-from redline.layers.crs import (
-    cgcs2000_counterpart,
-    coordinates_contradiction,
-    datum_of,
-    describe_coordinates,
-    epsg_of,
-    parse_crs,
-    parse_towgs84,
-    sniff_crs,
-    with_towgs84,
-)
+from redline.layers.crs import datum_of, describe_coordinates, epsg_of
 from redline.layers.errors import InputError, RedlineError, UsageError
 from redline.layers.info import LayerInfo, layer_info, with_info
 from redline.layers.kinds import map_attributes
+from redline.layers.layer_crs import convert_old_datum, is_datum_kept_warning, settle_crs
 from redline.layers.paths import LayerPath
 from redline.layers.text import decode_text
 
@@ -340,7 +330,7 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
             b = gdf.total_bounds
             raise InputError("a DXF drawing carries no coordinate system: give it with --crs (crs = \"EPSG:…\" "
                              f"for a project layer); its coordinates {describe_coordinates(*b)}", path=str(path))
-        crs_info, crs_warns = _settle_crs(gdf, path, crs, quiet_datum=towgs84 is not None)
+        crs_info, crs_warns = settle_crs(gdf, path, crs, quiet_datum=towgs84 is not None)
         warns += crs_warns
     else:
         extra = {}
@@ -361,7 +351,7 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
         warns += layer_warns
         if fmt == "CSV":
             enc_info = gdf.attrs.pop("encoding")
-        crs_info, crs_warns = _settle_crs(gdf, path, crs, quiet_datum=towgs84 is not None)
+        crs_info, crs_warns = settle_crs(gdf, path, crs, quiet_datum=towgs84 is not None)
         warns += crs_warns
 
     return _finish_layer(gdf, path, fmt, layer, enc_info, crs_info, warns, extra, kind=kind, fields=fields,
@@ -401,7 +391,7 @@ def _finish_layer(gdf: gpd.GeoDataFrame, path: Path, fmt: str, layer, enc_info: 
     transformation = None
     if towgs84 is not None:
         gdf, crs_info, transformation = convert_old_datum(gdf, towgs84, path=path, crs_info=crs_info)
-        warns = [w for w in warns if not _is_datum_kept_warning(w)] + [transformation["note"]]
+        warns = [w for w in warns if not is_datum_kept_warning(w)] + [transformation["note"]]
     if gcj02:
         from redline.layers.gcj02 import from_gcj02
 
@@ -739,127 +729,6 @@ def check_finite(geoms: np.ndarray, path, *, offset: int = 0) -> None:
     bad = np.flatnonzero(~np.isfinite(coords).all(axis=1))
     if len(bad):
         raise InputError("NaN or infinite coordinate", path=str(path), feature=offset + int(index[bad[0]]))
-
-
-def _settle_crs(gdf: gpd.GeoDataFrame, path: Path, crs, *, quiet_datum: bool = False) -> tuple[dict, list[str]]:
-    warns: list[str] = []
-    if crs is not None:
-        user = parse_crs(crs)
-        if gdf.crs is not None and not gdf.crs.equals(user):
-            warns.append(f"the file says {gdf.crs.name}; using {user.name} as given with --crs")
-        gdf.set_crs(user, allow_override=True, inplace=True)
-        if datum_of(user) in ("xian1980", "beijing1954") and not quiet_datum:
-            warns.append(_datum_kept_warning(user))
-        return {"epsg": epsg_of(user), "name": user.name, "source": "given with --crs"}, warns
-    if gdf.crs is not None and len(gdf) and not gdf.geometry.is_empty.all():
-        _check_declared_crs(gdf, path)
-    if gdf.crs is not None:
-        epsg = epsg_of(gdf.crs)
-        if epsg is not None and epsg != gdf.crs.to_epsg():
-            gdf.set_crs(epsg, allow_override=True, inplace=True)
-        if datum_of(gdf.crs) in ("xian1980", "beijing1954") and not quiet_datum:
-            warns.append(_datum_kept_warning(gdf.crs))
-        return {"epsg": epsg, "name": gdf.crs.name, "source": "file"}, warns
-    if len(gdf) == 0 or gdf.geometry.is_empty.all():
-        return {"epsg": None, "name": None, "source": "none"}, ["no CRS and no coordinates to place the layer by"]
-    xmin, ymin, xmax, ymax = gdf.total_bounds
-    guess = sniff_crs(xmin, xmax, ymin, ymax, what=str(path))
-    gdf.set_crs(guess.epsg, inplace=True)
-    return guess.as_dict(), guess.warnings
-
-
-def _check_declared_crs(gdf: gpd.GeoDataFrame, path: Path) -> None:
-    """InputError when the coordinates cannot be in the CRS the file declares (see
-    :func:`redline.layers.crs.coordinates_contradiction`), naming the file, the CRS and what the coordinates
-    are. Longitude/latitude out of range that fit no Chinese zone are taken as written in latitude,
-    longitude order."""
-    declared_by = "the .prj" if path.suffix.lower() == ".shp" else "the file's CRS"
-    bounds = shapely.bounds(np.asarray(gdf.geometry.values, dtype=object))      # one pass over the vertices
-    with _warnings.catch_warnings():
-        _warnings.simplefilter("ignore", RuntimeWarning)                         # all-NaN: no geometry
-        xmin, ymin = np.nanmin(bounds[:, 0]), np.nanmin(bounds[:, 1])
-        xmax, ymax = np.nanmax(bounds[:, 2]), np.nanmax(bounds[:, 3])
-    if gdf.crs.is_geographic and np.isfinite([xmin, ymin, xmax, ymax]).all() and \
-            not (-180 <= xmin <= xmax <= 360 and -90 <= ymin <= ymax <= 90):
-        try:
-            sniff_crs(xmin, xmax, ymin, ymax)
-        except InputError:
-            raise InputError(f"longitude/latitude out of range (x {xmin:g}…{xmax:g}, y {ymin:g}…{ymax:g}): "
-                             "coordinates written in latitude, longitude order?", path=str(path)) from None
-    message = coordinates_contradiction(gdf.crs, bounds, declared_by=declared_by)
-    if message:
-        raise InputError(message, path=str(path))
-
-
-def _datum_kept_warning(crs) -> str:
-    return (f"{crs.name}: an older datum, kept as is (never converted to CGCS2000 silently; "
-            "supply the 7 transformation parameters with --towgs84 to convert)")
-
-
-def _is_datum_kept_warning(text: str) -> bool:
-    """The warnings (of this module and of redline.layers.guotu) that say an older datum was kept as is."""
-    return "an older datum, kept as is" in text or "not converted to CGCS2000" in text
-
-
-def convert_old_datum(gdf: gpd.GeoDataFrame, towgs84: str, *, path=None, crs_info: dict | None = None
-                      ) -> tuple[gpd.GeoDataFrame, dict, dict]:
-    """Convert a Xi'an 1980 / Beijing 1954 layer to CGCS2000 with user-supplied Helmert parameters.
-
-    The source CRS is the layer's PROJ definition plus ``+towgs84=<7 parameters>`` (position-vector
-    convention: metres, arc-seconds, ppm); the target is the CGCS2000 Gauss-Krüger zone with the same
-    central meridian, zone width and prefix style (EPSG:4490 for geographic data), taken as coincident with
-    WGS84. The datums' own parameters are not public, so nothing is converted without them.
-
-    Returns
-    -------
-    (GeoDataFrame, crs_info, transformation)
-        The converted layer, its ``{"epsg", "name", "source"}`` and ``{"from_epsg", "from_name", "to_epsg",
-        "towgs84", "note"}``.
-
-    Raises
-    ------
-    UsageError
-        Malformed parameters, or a layer that is not in Xi'an 1980 / Beijing 1954.
-
-    Examples
-    --------
-    >>> from shapely.geometry import Point
-    >>> g = gpd.GeoDataFrame(geometry=[Point(498000, 4160000)], crs=2382)   # Xi'an 1980, CM 111°E
-    >>> out, info, _ = convert_old_datum(g, "0,0,0,0,0,0,0")
-    >>> info["epsg"]                                                        # CGCS2000, CM 111°E
-    4546
-    """
-    where = str(path) if path is not None else None
-    params = parse_towgs84(towgs84)
-    datum = datum_of(gdf.crs)
-    if datum not in ("xian1980", "beijing1954"):
-        raise UsageError("--towgs84 converts Xi'an 1980 or Beijing 1954 layers; this layer is in "
-                         f"{gdf.crs.name if gdf.crs is not None else 'no known CRS'}", path=where)
-    target = cgcs2000_counterpart(gdf.crs)
-    if target is None:
-        raise UsageError(f"{gdf.crs.name} is no Xi'an 1980 / Beijing 1954 zone redline knows: give the layer's "
-                         "CRS as an EPSG code with --crs", path=where)
-    text = ",".join(f"{v:.10g}" for v in params)
-    src = with_towgs84(gdf.crs, params)
-    dst_crs = pyproj.CRS.from_epsg(target)
-    dst = with_towgs84(dst_crs, (0.0,) * 7)
-    transformer = pyproj.Transformer.from_crs(src, dst, always_xy=True)
-
-    def fn(xy: np.ndarray) -> np.ndarray:
-        x, y = transformer.transform(xy[:, 0], xy[:, 1])
-        return np.column_stack([x, y])
-
-    out = gdf.copy()
-    out[out.geometry.name] = gpd.GeoSeries(shapely.transform(np.asarray(gdf.geometry.values), fn),
-                                           index=gdf.index, crs=dst_crs)
-    out = out.set_crs(dst_crs, allow_override=True)
-    was = (crs_info or {}).get("source", "file")
-    note = (f"converted from {gdf.crs.name} to {dst_crs.name} (EPSG:{target}) with the transformation "
-            f"parameters given (towgs84={text})")
-    info = {"epsg": target, "name": dst_crs.name,
-            "source": f"{was}: {gdf.crs.name}, converted with the given transformation parameters"}
-    return out, info, {"from_epsg": epsg_of(gdf.crs), "from_name": gdf.crs.name, "to_epsg": target,
-                       "towgs84": list(params), "note": note}
 
 
 def invalid_report(gdf: gpd.GeoDataFrame) -> dict:
