@@ -513,7 +513,7 @@ class SiteSource:
     def __init__(self, path: str | os.PathLike, *, crs=None, encoding: str | None = None, repair: bool = False,
                  to_crs: pyproj.CRS | None = None, towgs84: tuple[float, ...] | None = None,
                  chunk_size: int | None = None, gcj02: bool = False):
-        self.path = LayerPath.parse(path)
+        self.path = site_ref(path)
         self.crs = crs
         self.encoding = encoding
         self.repair = repair

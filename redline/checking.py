@@ -253,6 +253,12 @@ def check_stream(sites: str | os.PathLike, layers_or_project=None, out: str | os
     if path.is_dir() and path.suffix.lower() != ".gdb":
         raise UsageError(f"--stream reads one site file, not a folder ({path}); check the files one by one, "
                          "or without --stream")
+    if path.suffix.lower() == ".zip" and path.is_file():
+        from redline.layers.sites import site_files
+
+        if len(members := site_files(path)) > 1:
+            raise UsageError(f"--stream reads one site file, not a zip of {len(members)} ({path}); name one "
+                             f"({members[0]}), or check without --stream")
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a folder")

@@ -375,3 +375,18 @@ def test_environment_is_clean_after_reading(tmp_path, red) -> None:
     read_layer(zip_files(tmp_path / "资料.zip", shapefile_bytes(tmp_path, "红线", red)))
     assert set(Path(tempfile.gettempdir()).glob("redline-zip-*")) == before
     assert pyogrio.get_gdal_config_option("DXF_ENCODING") in (None, os.environ.get("DXF_ENCODING"))
+
+
+def test_stream_reads_one_member_of_a_zip(tmp_path) -> None:
+    """``--stream`` reads one site file: a zip of several is refused (ids across files need the whole set),
+    one member named is streamed."""
+    from redline.layers.errors import UsageError
+
+    z = zip_files(tmp_path / "报批坐标.zip", {"01.txt": guotu("DK01", "甲", X, Y, 100),
+                                            "02.txt": guotu("DK02", "乙", X + 1000, Y, 100)})
+    red = {"red_line": gpd.GeoDataFrame(geometry=[box(X - 50, Y - 50, X + 50, Y + 50)], crs=CRS)}
+    with pytest.raises(UsageError, match="not a zip of 2"):
+        redline.check_stream(z, red, tmp_path / "out")
+    js = redline.check_stream(f"{z}:02.txt", red, tmp_path / "out", project_type="housing")
+    assert js["summary"]["sites"] == 1
+    assert (tmp_path / "out" / "sites.csv").read_text(encoding="utf-8-sig").count("DK02") == 1
