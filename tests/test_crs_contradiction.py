@@ -27,6 +27,8 @@ from redline.layers.info import layer_info
 from redline.layers.readers import read_layer
 from redline.layers.sites import SiteSource
 
+pytestmark = pytest.mark.filterwarnings("ignore:'crs' was not provided")
+
 ZONE37, ZONE38 = 4488 + 37, 4488 + 38
 CM111, CM114 = 4509 + 37, 4509 + 38
 ESRI_CM111 = ('PROJCS["CGCS2000_3_Degree_GK_CM_111E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",'

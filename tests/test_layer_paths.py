@@ -208,12 +208,12 @@ def test_python_api_takes_the_same_spelling(gpkg) -> None:
 def _write_raster(path: Path) -> Path:
     """A 10 km × 10 km raster over the county, 100 m cells: class 1 west of the townships' border, 2 east."""
     import rasterio
-    from rasterio.transform import from_origin
+    from affine import Affine
 
     data = np.ones((100, 100), dtype=np.uint8)
     data[:, 50:] = 2
     with rasterio.open(path, "w", driver="GTiff", width=100, height=100, count=1, dtype="uint8", crs=f"EPSG:{CRS}",
-                       transform=from_origin(X, Y + 10_000, 100, 100), nodata=0) as dst:
+                       transform=Affine(100, 0, X, 0, -100, Y + 10_000), nodata=0) as dst:
         dst.write(data, 1)
     return path
 
