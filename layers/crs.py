@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyproj
 
 from redline.layers.errors import InputError, UsageError
@@ -336,3 +337,167 @@ def utm_like_gk_for(lon: float, *, width: int = 3, datum: str = "cgcs2000", pref
     """The Gauss-Krüger zone (EPSG) whose central meridian is nearest ``lon``."""
     zone = zone_of_meridian(lon, width)
     return gk_epsg(datum, width, zone=zone, prefixed=prefixed)
+
+
+# ---------------------------------------------------------------------------- coordinates against the CRS
+# How far outside a CRS's area of use coordinates may lie before they contradict it, in degrees: generous
+# (a county drawn in the neighbouring 3° zone, a province in one zone), because the mistakes this catches
+# are far larger (a zone prefix is 1,000 km; longitudes read as metres land near the equator).
+AREA_MARGIN_LON = 3.0
+AREA_MARGIN_LAT = 2.0
+CHINA_LONLAT = (73.0, 3.0, 136.0, 54.0)
+
+
+def transverse_mercator(crs: pyproj.CRS | None) -> tuple[float, float] | None:
+    """``(central meridian, false easting)`` of a transverse Mercator (Gauss-Krüger, UTM) CRS, else None.
+
+    >>> transverse_mercator(pyproj.CRS.from_epsg(4526))
+    (114.0, 38500000.0)
+    """
+    op = getattr(crs, "coordinate_operation", None) if crs is not None else None
+    if op is None or "transverse mercator" not in (op.method_name or "").lower():
+        return None
+    values = {p.name.lower(): p.value for p in op.params}
+    cm = values.get("longitude of natural origin")
+    fe = values.get("false easting")
+    return (float(cm), float(fe)) if cm is not None and fe is not None else None
+
+
+def _zone_prefix(false_easting: float) -> int:
+    """The zone prefix a false easting carries (38 for 38,500,000 m; 0 for 500,000 m)."""
+    return int(false_easting // 1_000_000)
+
+
+def area_of_use(crs: pyproj.CRS) -> tuple[float, float, float, float] | None:
+    """``(west, south, east, north)`` in degrees where ``crs`` is meant to be used: its own, its EPSG code's
+    (an ESRI ``.prj`` carries none), the rough box of China for a Chinese datum, else None."""
+    aou = crs.area_of_use
+    if aou is None:
+        code = epsg_of(crs)
+        if code is not None:
+            try:
+                aou = pyproj.CRS.from_epsg(code).area_of_use
+            except pyproj.exceptions.CRSError:
+                aou = None
+    if aou is not None:
+        return (aou.west, aou.south, aou.east, aou.north)
+    return CHINA_LONLAT if datum_of(crs) in DATUMS else None
+
+
+def describe_crs(crs: pyproj.CRS) -> str:
+    """A CRS as a message names it: ``CGCS2000 / 3-degree Gauss-Kruger zone 38 (EPSG:4526; central meridian
+    114°E, eastings with zone prefix 38)``."""
+    code = epsg_of(crs)
+    bits = [f"EPSG:{code}"] if code else []
+    tm = transverse_mercator(crs)
+    if tm is not None:
+        cm, fe = tm
+        p = _zone_prefix(fe)
+        bits.append(f"central meridian {cm:g}°E, " + (f"eastings with zone prefix {p}" if p else
+                                                      "eastings without zone prefix"))
+    return crs.name + (f" ({'; '.join(bits)})" if bits else "")
+
+
+def describe_coordinates(xmin: float, ymin: float, xmax: float, ymax: float, *, datum: str | None = None) -> str:
+    """What a box of coordinates looks like, and the CRS it fits when it fits one of China's.
+
+    >>> describe_coordinates(37_401_000, 4_140_000, 37_402_000, 4_141_000)
+    'are 8-digit eastings with zone prefix 37 (x 37401000…37402000, y 4140000…4141000): they fit CGCS2000 / 3-degree Gauss-Kruger zone 37 (EPSG:4525)'
+    """
+    box = f"(x {xmin:.10g}…{xmax:.10g}, y {ymin:.10g}…{ymax:.10g})"
+    if 73 <= xmin and xmax <= 136 and 3 <= ymin and ymax <= 54:
+        what = f"are longitude/latitude {box}"
+    elif is_prefixed_easting(xmin) and is_prefixed_easting(xmax) and xmin // 1_000_000 == xmax // 1_000_000:
+        what = f"are 8-digit eastings with zone prefix {int(xmin // 1_000_000)} {box}"
+    elif 100_000 <= xmin and xmax <= 900_000 and 1_000_000 <= ymin and ymax <= 6_000_000:
+        what = f"are eastings without a zone prefix {box}"
+    else:
+        what = f"are {box}"
+    try:
+        guess = sniff_crs(xmin, xmax, ymin, ymax, datum=datum if datum in DATUMS else None)
+    except InputError:
+        return what
+    return f"{what}: they fit {guess.name} (EPSG:{guess.epsg})"
+
+
+def contradicting(crs: pyproj.CRS, bounds) -> np.ndarray:
+    """Per box (rows ``xmin, ymin, xmax, ymax``), whether its coordinates cannot be in ``crs``:
+
+    - a transverse Mercator CRS with a zone prefix (false easting N,500,000 m) and eastings that do not
+      carry that prefix; one without (500,000 m) and 8-digit eastings;
+    - coordinates that do not project back to longitude/latitude, or fall outside the CRS's area of use
+      (:func:`area_of_use`) by more than :data:`AREA_MARGIN_LON` / :data:`AREA_MARGIN_LAT` degrees.
+
+    Boxes with NaN (empty geometries) never contradict.
+
+    >>> contradicting(pyproj.CRS.from_epsg(4526), [[37_401_000, 4_140_000, 37_402_000, 4_141_000],
+    ...                                            [38_401_000, 4_140_000, 38_402_000, 4_141_000]]).tolist()
+    [True, False]
+    """
+    b = np.atleast_2d(np.asarray(bounds, dtype=float))
+    ok = np.isfinite(b).all(axis=1)
+    bad = np.zeros(len(b), dtype=bool)
+    if not ok.any():
+        return bad
+    xmin, ymin, xmax, ymax = (b[:, k] for k in range(4))
+    tm = transverse_mercator(crs)
+    if tm is not None:
+        p = _zone_prefix(tm[1])
+        if p:
+            bad |= ok & ((np.floor(xmin / 1_000_000) != p) | (np.floor(xmax / 1_000_000) != p))
+        else:
+            bad |= ok & (np.abs(xmax) >= 1_000_000)
+    area = area_of_use(crs)
+    if crs.is_geographic:
+        lon = np.stack([xmin, xmax], axis=1)
+        lat = np.stack([ymin, ymax], axis=1)
+    else:
+        xs = np.stack([xmin, xmax, xmin, xmax, (xmin + xmax) / 2], axis=1)
+        ys = np.stack([ymin, ymin, ymax, ymax, (ymin + ymax) / 2], axis=1)
+        tr = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+        with np.errstate(all="ignore"):
+            lon, lat = tr.transform(xs, ys, errcheck=False)
+        lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        bad |= ok & ~(np.isfinite(lon).all(axis=1) & np.isfinite(lat).all(axis=1))
+    if area is not None:
+        w, s, e, n = area
+        with np.errstate(invalid="ignore"):
+            out = ((lon < w - AREA_MARGIN_LON) | (lon > e + AREA_MARGIN_LON)
+                   | (lat < s - AREA_MARGIN_LAT) | (lat > n + AREA_MARGIN_LAT)).any(axis=1)
+        bad |= ok & out
+    return bad
+
+
+def coordinates_contradiction(crs: pyproj.CRS, bounds, *, declared_by: str = "the file's CRS",
+                              first: int = 0) -> str | None:
+    """The message when coordinates contradict the CRS their file declares (:func:`contradicting`), else None.
+
+    ``bounds`` are the features' boxes (rows ``xmin, ymin, xmax, ymax``); when only some contradict, the
+    message names the first (numbered from ``first``) and counts them. ``declared_by`` says where the CRS came
+    from (``the .prj``).
+
+    >>> print(coordinates_contradiction(pyproj.CRS.from_epsg(4546), [[38_401_000, 4_140_000, 38_402_000,
+    ...                                                               4_141_000]], declared_by="the .prj"))
+    the .prj says CGCS2000 / 3-degree Gauss-Kruger CM 111E (EPSG:4546; central meridian 111°E, eastings without zone prefix), but the coordinates are 8-digit eastings with zone prefix 38 (x 38401000…38402000, y 4140000…4141000): they fit CGCS2000 / 3-degree Gauss-Kruger zone 38 (EPSG:4526); give the right CRS with --crs (or fix the .prj)
+    """
+    b = np.atleast_2d(np.asarray(bounds, dtype=float))
+    if not len(b):
+        return None
+    finite = b[np.isfinite(b).all(axis=1)]
+    if not len(finite):
+        return None
+    total = (finite[:, 0].min(), finite[:, 1].min(), finite[:, 2].max(), finite[:, 3].max())
+    if not contradicting(crs, [total])[0]:
+        return None
+    bad = contradicting(crs, b)
+    if not bad.any():
+        return None
+    fix = "give the right CRS with --crs" + (" (or fix the .prj)" if ".prj" in declared_by else "")
+    datum = datum_of(crs)
+    if bad.sum() == len(finite):
+        return (f"{declared_by} says {describe_crs(crs)}, but the coordinates "
+                f"{describe_coordinates(*total, datum=datum)}; {fix}")
+    k = int(np.flatnonzero(bad)[0])
+    return (f"feature {first + k} cannot be in the CRS {declared_by} says, {describe_crs(crs)}: its coordinates "
+            f"{describe_coordinates(*b[k], datum=datum)} ({int(bad.sum())} of {len(finite)} features are so); "
+            f"correct or remove them, or {fix}")

@@ -103,6 +103,16 @@ def is_guotu(path: str | os.PathLike) -> bool:
             head = f.read(_SNIFF_BYTES)
     except OSError:
         return False
+    return is_guotu_head(head)
+
+
+def is_guotu_head(head: bytes) -> bool:
+    """Whether the first bytes of a text file name the section 地块坐标 or 属性描述 (see :func:`is_guotu`).
+
+    >>> is_guotu_head("[地块坐标]".encode("gbk")), is_guotu_head(b"name,lon,lat")
+    (True, False)
+    """
+    head = head[:_SNIFF_BYTES]
     markers = ("地块坐标", "属性描述")
     return any(m.encode(enc) in head for m in markers for enc in ("utf-8", "gbk", "utf-16-le", "utf-16-be"))
 

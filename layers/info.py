@@ -101,3 +101,35 @@ def with_info(gdf, info: LayerInfo):
     """Set the frame's :class:`LayerInfo` (in place) and return the frame."""
     gdf.attrs[ATTRS_KEY] = info
     return gdf
+
+
+def warnings_once(named, seen: set | None = None) -> list[str]:
+    """The reading warnings of several layers, each prefixed with how the layer is named, a warning of one
+    file said once even when the file is read for several roles (``--within`` and ``--by-zones``, a project
+    layer drawn twice).
+
+    Parameters
+    ----------
+    named : iterable of (str, GeoDataFrame)
+        ``(how messages name the layer, the layer)``; a frame without a :class:`LayerInfo` has no warnings.
+    seen : set, optional
+        ``(file, layer, warning)`` already said; updated.
+
+    Example
+    -------
+    >>> import geopandas as gpd
+    >>> g = with_info(gpd.GeoDataFrame(geometry=[]), LayerInfo(path="县界.shp", warnings=["no CRS: placed"]))
+    >>> warnings_once([("县界.shp", g), ("--by-zones 县界.shp", g)])
+    ['县界.shp: no CRS: placed']
+    """
+    seen = set() if seen is None else seen
+    out = []
+    for label, gdf in named:
+        info = layer_info(gdf)
+        for w in info.warnings:
+            key = (info.path, info.layer, w) if info.path is not None else (id(gdf), None, w)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(f"{label}: {w}")
+    return out

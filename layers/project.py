@@ -19,6 +19,8 @@ Format
     date = "2026-06-30"          # and its vintage
     fields = { name = "HXMC" }   # canonical attribute = field in the data (overrides the kind's defaults)
     encoding = "gbk"             # optional, for shapefiles without .cpg
+    crs = "EPSG:4527"            # optional: the layer's CRS when its file has none (DXF) or a wrong one
+    datum = "gcj02"              # optional: longitude/latitude exported from 高德/腾讯 maps, converted on reading
 
     [rules]
     files = ["rules/local.toml"] # extra rule files, relative to the project file
@@ -52,6 +54,8 @@ from redline.layers.errors import InputError, UsageError
 from redline.layers.kinds import KIND_IDS, is_control_kind
 
 PROJECT_FILE = "redline.toml"
+# a layer's datum = …: "gcj02" converts on reading; the others say what the file already is
+LAYER_DATUMS = ("gcj02", "wgs84", "cgcs2000")
 
 
 @dataclass
@@ -67,6 +71,8 @@ class LayerSpec:
     fields: dict = field(default_factory=dict)
     encoding: str | None = None
     label: str | None = None
+    crs: str | None = None
+    datum: str | None = None
 
     @property
     def vintage(self) -> str | None:
@@ -109,11 +115,17 @@ class Project:
             if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
                 raise InputError(f"[layers.{lid}] fields must be a table of canonical attribute = \"field name\" "
                                  f"(e.g. fields = {{ name = \"HXMC\" }}), not {fields!r}", path=where)
+            datum = spec.get("datum")
+            if datum is not None and str(datum).lower() not in LAYER_DATUMS:
+                raise InputError(f"[layers.{lid}] datum {datum!r}: give \"gcj02\" for longitude/latitude from "
+                                 "高德/腾讯 web maps (converted on reading), or leave it out", path=where)
             p = Path(spec["path"])
             layers[lid] = LayerSpec(
                 id=lid, kind=kind, path=p if p.is_absolute() else base / p, layer=spec.get("layer"),
                 source=spec.get("source"), date=None if spec.get("date") is None else str(spec.get("date")),
-                fields=dict(fields), encoding=spec.get("encoding"), label=spec.get("label"))
+                fields=dict(fields), encoding=spec.get("encoding"), label=spec.get("label"),
+                crs=None if spec.get("crs") is None else str(spec["crs"]),
+                datum=None if datum is None else str(datum).lower())
         region = dict(data.get("region") or {})
         for role in ("boundary", "townships"):
             ref = region.get(role)

@@ -1,9 +1,13 @@
 """Reading and writing planning layers in the formats users really have.
 
-Shapefile (GBK attribute tables with no ``.cpg`` included), GeoPackage, GeoJSON, KML, File Geodatabase,
-GeoParquet, CSV of points and 国土TXT, read through pyogrio with Arrow where possible. Every layer comes
-back as a GeoDataFrame whose :class:`~redline.layers.info.LayerInfo` (:func:`~redline.layers.info.layer_info`)
-says how it was read: format, encoding and CRS (and how each was determined), and warnings.
+Shapefile (GBK attribute tables with no ``.cpg`` included), GeoPackage, GeoJSON, KML and KMZ, File
+Geodatabase, GeoParquet, FlatGeobuf, CSV of points, 国土TXT, DXF drawings (:mod:`redline.layers.dxf`) and
+any of these inside a zip (:mod:`redline.layers.archives`), read through pyogrio with Arrow where possible.
+A layer inside a file is named ``PATH:LAYER`` (:mod:`redline.layers.paths`); a file holding several
+layers and no choice is an error listing them. Every layer comes back as a GeoDataFrame whose
+:class:`~redline.layers.info.LayerInfo` (:func:`~redline.layers.info.layer_info`) says how it was read:
+format, encoding and CRS (and how each was determined), and warnings. A CRS the file declares is checked
+against the coordinates (:func:`redline.layers.crs.coordinates_contradiction`).
 
 Example
 -------
@@ -32,21 +36,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyogrio
-import pyproj
 import shapely
 
-from redline.layers.crs import (
-    cgcs2000_counterpart,
-    datum_of,
-    epsg_of,
-    parse_crs,
-    parse_towgs84,
-    sniff_crs,
-    with_towgs84,
-)
-from redline.layers.errors import InputError, UsageError
+from redline.layers.crs import datum_of, describe_coordinates, epsg_of
+from redline.layers.errors import InputError, RedlineError, UsageError
 from redline.layers.info import LayerInfo, layer_info, with_info
 from redline.layers.kinds import map_attributes
+from redline.layers.layer_crs import convert_old_datum, is_datum_kept_warning, settle_crs
+from redline.layers.paths import LayerPath
 from redline.layers.text import decode_text
 
 FORMATS = {
@@ -55,12 +52,15 @@ FORMATS = {
     ".geojson": "GeoJSON",
     ".json": "GeoJSON",
     ".kml": "KML",
+    ".kmz": "KMZ",
     ".gdb": "OpenFileGDB",
     ".parquet": "GeoParquet",
     ".geoparquet": "GeoParquet",
     ".fgb": "FlatGeobuf",
     ".csv": "CSV",
     ".txt": "guotu-txt",
+    ".dxf": "DXF",
+    ".zip": "zip",
 }
 
 
@@ -231,21 +231,28 @@ def _sidecar(shp: Path, ext: str) -> Path | None:
 # ------------------------------------------------------------------------------------------------ reading
 def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encoding: str | None = None,
                crs: str | int | None = None, kind: str | None = None, fields: dict | None = None,
-               repair: bool = False, towgs84: str | None = None, validate: bool = True) -> gpd.GeoDataFrame:
+               repair: bool = False, towgs84: str | None = None, validate: bool = True,
+               gcj02: bool = False) -> gpd.GeoDataFrame:
     """Read a planning layer.
 
     Parameters
     ----------
     path : path
-        A Shapefile, GeoPackage, GeoJSON, KML, File Geodatabase (``.gdb`` folder), GeoParquet, CSV of points
-        (columns longitude/latitude or lon/lat or x/y, or 经度/纬度), or 国土TXT file.
+        A Shapefile, GeoPackage, GeoJSON, KML, KMZ, File Geodatabase (``.gdb`` folder), GeoParquet,
+        FlatGeobuf, CSV of points (columns longitude/latitude or lon/lat or x/y, or 经度/纬度), 国土TXT file,
+        DXF drawing, or a zip holding any of them; ``PATH:LAYER`` names a layer inside
+        (:class:`redline.layers.paths.LayerPath`: ``示范县.gpkg:红线``, ``资料.zip:红线``, ``总图.dxf:用地红线``).
     layer : str or int, optional
-        Layer of a multi-layer source (GeoPackage, File Geodatabase, KML). Without it the first layer with
-        geometry is read, and a warning names the others.
+        Layer of a multi-layer source (GeoPackage, File Geodatabase, KML/KMZ, zip, the CAD layer of a DXF),
+        the same as ``PATH:LAYER``. Without either, a source holding several layers with features is an
+        :class:`InputError` listing them.
     encoding : str, optional
-        Attribute encoding, overriding ``.cpg`` and detection (Shapefile, CSV, 国土TXT).
+        Attribute encoding, overriding ``.cpg`` and detection (Shapefile, CSV, 国土TXT, DXF).
     crs : str or int, optional
-        CRS to assume when the file has none (or to override a wrong one).
+        CRS to assume when the file has none (or to override a wrong one). A CRS the file declares that its
+        coordinates contradict (a zone prefix other than the CRS's zone, 8-digit eastings under a CRS without
+        prefix, longitude/latitude under a projected CRS, far outside the CRS's area of use) is an
+        :class:`InputError` naming both; ``crs`` overrides it. A DXF drawing needs it.
     kind : str, optional
         Layer kind: adds its canonical attribute columns (see :func:`redline.layers.kinds.map_attributes`). A layer
         that mixes geometry types (polygons and points, say) where the kind needs one is an error.
@@ -264,6 +271,9 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
         :class:`~redline.layers.info.LayerInfo` and warnings.
         On a large layer this costs about twice the read itself; ``validate=False`` skips it (``invalid``
         is then None) unless ``repair`` is asked for.
+    gcj02 : bool
+        The layer is in GCJ-02 (exported from 高德/腾讯 web maps): convert it to WGS84/CGCS2000
+        longitude/latitude (:func:`redline.layers.gcj02.from_gcj02`). An error for a projected layer.
 
     Returns
     -------
@@ -276,12 +286,21 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
     Raises
     ------
     InputError
-        Missing, empty, truncated or unreadable file, coordinates that cannot be placed.
+        Missing, empty, truncated or unreadable file, coordinates that cannot be placed or that contradict
+        the declared CRS, several layers and none named, no such layer.
     UsageError
-        Unknown encoding or CRS, malformed ``towgs84`` or ``towgs84`` for a layer not in an older datum.
+        Unknown encoding or CRS, malformed ``towgs84`` or ``towgs84`` for a layer not in an older datum,
+        a layer named twice differently (``PATH:LAYER`` and ``layer``).
     """
-    path = Path(path)
+    ref = LayerPath.parse(path)
+    if ref.layer is not None and layer is not None and str(layer) != ref.layer:
+        raise UsageError(f"layer named twice: {ref.layer!r} in {ref.name} and {layer!r}", path=str(ref.file))
+    layer = ref.layer if layer is None else layer
+    path = ref.file
     fmt = detect_format(path)
+    if fmt == "zip":
+        return _read_zipped(path, layer, encoding=encoding, crs=crs, kind=kind, fields=fields, repair=repair,
+                            towgs84=towgs84, validate=validate, gcj02=gcj02)
     if encoding:
         _check_encoding(encoding)
     warns: list[str] = []
@@ -302,6 +321,17 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
         extra = {"guotu": read.guotu}
         if crs is not None:
             crs_info = {"epsg": epsg_of(gdf.crs), "name": gdf.crs.name, "source": "given with --crs"}
+    elif fmt == "DXF":
+        from redline.layers.dxf import read_dxf
+
+        gdf, layer, warns, enc_info = read_dxf(path, None if layer is None else str(layer), encoding=encoding)
+        extra = {}
+        if crs is None:
+            b = gdf.total_bounds
+            raise InputError("a DXF drawing carries no coordinate system: give it with --crs (crs = \"EPSG:…\" "
+                             f"for a project layer); its coordinates {describe_coordinates(*b)}", path=str(path))
+        crs_info, crs_warns = settle_crs(gdf, path, crs, quiet_datum=towgs84 is not None)
+        warns += crs_warns
     else:
         extra = {}
         if fmt == "ESRI Shapefile":
@@ -321,11 +351,31 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
         warns += layer_warns
         if fmt == "CSV":
             enc_info = gdf.attrs.pop("encoding")
-        crs_info, crs_warns = _settle_crs(gdf, path, crs, quiet_datum=towgs84 is not None)
+        crs_info, crs_warns = settle_crs(gdf, path, crs, quiet_datum=towgs84 is not None)
         warns += crs_warns
 
     return _finish_layer(gdf, path, fmt, layer, enc_info, crs_info, warns, extra, kind=kind, fields=fields,
-                         repair=repair, towgs84=towgs84, validate=validate)
+                         repair=repair, towgs84=towgs84, validate=validate, gcj02=gcj02)
+
+
+def _read_zipped(path: Path, layer, **kwargs) -> gpd.GeoDataFrame:
+    """A layer inside a zip: extracted into a temporary folder, read there with every check, named in
+    messages as ``资料.zip:红线.shp`` and in its :class:`LayerInfo` by the zip (``path``) and the member's
+    path inside it (``layer``, with the member's own layer after a colon when it has several)."""
+    from redline.layers.archives import extracted, rewrite_error, rewrite_text
+
+    with extracted(path, None if layer is None else str(layer)) as (local, member, inner):
+        shown = f"{path}:{member.name}"
+        try:
+            gdf = read_layer(local, inner, **kwargs)
+        except RedlineError as exc:
+            raise rewrite_error(exc, local, shown) from None
+    info = layer_info(gdf)
+    multi = member.suffix in (".gpkg", ".kml", ".kmz", ".dxf") or member.name.lower().endswith(".gdb")
+    inner_read = info.layer if inner is not None or multi else None
+    return with_info(gdf, info.replace(
+        path=str(path), layer=member.name + (f":{inner_read}" if inner_read is not None else ""),
+        warnings=[rewrite_text(w, local, shown) for w in info.warnings]))
 
 
 def _utf8_format(fmt: str, encoding: str | None) -> tuple[dict, list[str]]:
@@ -334,13 +384,21 @@ def _utf8_format(fmt: str, encoding: str | None) -> tuple[dict, list[str]]:
 
 
 def _finish_layer(gdf: gpd.GeoDataFrame, path: Path, fmt: str, layer, enc_info: dict, crs_info: dict,
-                  warns: list[str], extra: dict, *, kind, fields, repair, towgs84, validate) -> gpd.GeoDataFrame:
-    """After reading: datum conversion, validity (and repair), empty geometries, the kind's columns and
-    the :class:`~redline.layers.info.LayerInfo`."""
+                  warns: list[str], extra: dict, *, kind, fields, repair, towgs84, validate,
+                  gcj02: bool = False) -> gpd.GeoDataFrame:
+    """After reading: datum conversion, GCJ-02, validity (and repair), empty geometries, the kind's columns
+    and the :class:`~redline.layers.info.LayerInfo`."""
     transformation = None
     if towgs84 is not None:
         gdf, crs_info, transformation = convert_old_datum(gdf, towgs84, path=path, crs_info=crs_info)
-        warns = [w for w in warns if not _is_datum_kept_warning(w)] + [transformation["note"]]
+        warns = [w for w in warns if not is_datum_kept_warning(w)] + [transformation["note"]]
+    if gcj02:
+        from redline.layers.gcj02 import from_gcj02
+
+        gdf = from_gcj02(with_info(gdf, LayerInfo(path=str(path))), path=path)
+        transformation = layer_info(gdf).transformation
+        warns = warns + [transformation["note"]]
+        crs_info = dict(crs_info, source=f"{crs_info.get('source')}; coordinates converted from GCJ-02")
 
     invalid = invalid_report(gdf) if validate or repair else None
     repair_info = None
@@ -478,18 +536,7 @@ def _read_vector(path: Path, fmt: str, layer, encoding: str | None) -> tuple[gpd
     if fmt == "CSV":
         return _read_points_csv(path, encoding), layer, warns
     if layer is None and fmt != "ESRI Shapefile":
-        try:
-            listed = [(str(n), g) for n, g in pyogrio.list_layers(path)]
-        except Exception as exc:
-            raise InputError(f"cannot open as {fmt}: {_short(exc)}", path=str(path)) from None
-        if not listed:
-            raise InputError(f"{fmt} source holds no layer", path=str(path))
-        spatial = [n for n, g in listed if g is not None]
-        layer = spatial[0] if spatial else listed[0][0]
-        others = [n for n, _ in listed if n != layer]
-        if others:
-            warns.append(f"{fmt} source holds {len(listed)} layers; read {layer!r} (choose with --layer: "
-                         f"{', '.join(repr(n) for n in others)})")
+        layer = only_layer(path, fmt)
     kwargs = {"layer": layer}
     if encoding and fmt == "ESRI Shapefile":
         kwargs["encoding"] = "gb18030" if encoding.lower() in ("gbk", "gb2312", "cp936", "936") else encoding
@@ -516,6 +563,33 @@ def _read_vector(path: Path, fmt: str, layer, encoding: str | None) -> tuple[gpd
     if fmt == "GeoJSON":
         _check_dropped_geojson(gdf, path)
     return gdf, layer, warns
+
+
+def only_layer(path: Path, fmt: str) -> str:
+    """The layer to read of a source when none is named: its one layer with geometry (and features, when
+    several have geometry). Several: an :class:`InputError` listing them, never the first one read as if
+    chosen."""
+    try:
+        listed = [(str(n), g) for n, g in pyogrio.list_layers(path)]
+    except Exception as exc:
+        raise InputError(f"cannot open as {fmt}: {_short(exc)}", path=str(path)) from None
+    if not listed:
+        raise InputError(f"{fmt} source holds no layer", path=str(path))
+    spatial = [n for n, g in listed if g is not None]
+    if len(spatial) > 1:
+        spatial = [n for n in spatial if _feature_count(path, n) != 0] or spatial[:1]
+    if len(spatial) > 1:
+        raise InputError(f"{fmt} source holds {len(spatial)} layers ({', '.join(spatial)}); name the one to "
+                         f"read as {path.name}:LAYER, e.g. {path.name}:{spatial[0]}", path=str(path))
+    return spatial[0] if spatial else listed[0][0]
+
+
+def _feature_count(path: Path, layer: str) -> int:
+    """Features of a layer (-1 when the driver cannot count them cheaply)."""
+    try:
+        return int(pyogrio.read_info(path, layer=layer).get("features", -1))
+    except Exception:  # an unreadable layer counts as one: reading it says why
+        return -1
 
 
 def _first_non_number(coords) -> object:
@@ -657,108 +731,6 @@ def check_finite(geoms: np.ndarray, path, *, offset: int = 0) -> None:
         raise InputError("NaN or infinite coordinate", path=str(path), feature=offset + int(index[bad[0]]))
 
 
-def _settle_crs(gdf: gpd.GeoDataFrame, path: Path, crs, *, quiet_datum: bool = False) -> tuple[dict, list[str]]:
-    warns: list[str] = []
-    if crs is not None:
-        user = parse_crs(crs)
-        if gdf.crs is not None and not gdf.crs.equals(user):
-            warns.append(f"the file says {gdf.crs.name}; using {user.name} as given with --crs")
-        gdf.set_crs(user, allow_override=True, inplace=True)
-        if datum_of(user) in ("xian1980", "beijing1954") and not quiet_datum:
-            warns.append(_datum_kept_warning(user))
-        return {"epsg": epsg_of(user), "name": user.name, "source": "given with --crs"}, warns
-    if gdf.crs is not None and gdf.crs.is_geographic and len(gdf) and not gdf.geometry.is_empty.all():
-        xmin, ymin, xmax, ymax = gdf.total_bounds
-        if np.isfinite([xmin, ymin, xmax, ymax]).all() and not (-180 <= xmin <= xmax <= 360
-                                                                 and -90 <= ymin <= ymax <= 90):
-            raise InputError(f"longitude/latitude out of range (x {xmin:g}…{xmax:g}, y {ymin:g}…{ymax:g}): "
-                             "coordinates written in latitude, longitude order?", path=str(path))
-    if gdf.crs is not None:
-        epsg = epsg_of(gdf.crs)
-        if epsg is not None and epsg != gdf.crs.to_epsg():
-            gdf.set_crs(epsg, allow_override=True, inplace=True)
-        if datum_of(gdf.crs) in ("xian1980", "beijing1954") and not quiet_datum:
-            warns.append(_datum_kept_warning(gdf.crs))
-        return {"epsg": epsg, "name": gdf.crs.name, "source": "file"}, warns
-    if len(gdf) == 0 or gdf.geometry.is_empty.all():
-        return {"epsg": None, "name": None, "source": "none"}, ["no CRS and no coordinates to place the layer by"]
-    xmin, ymin, xmax, ymax = gdf.total_bounds
-    guess = sniff_crs(xmin, xmax, ymin, ymax, what=str(path))
-    gdf.set_crs(guess.epsg, inplace=True)
-    return guess.as_dict(), guess.warnings
-
-
-def _datum_kept_warning(crs) -> str:
-    return (f"{crs.name}: an older datum, kept as is (never converted to CGCS2000 silently; "
-            "supply the 7 transformation parameters with --towgs84 to convert)")
-
-
-def _is_datum_kept_warning(text: str) -> bool:
-    """The warnings (of this module and of redline.layers.guotu) that say an older datum was kept as is."""
-    return "an older datum, kept as is" in text or "not converted to CGCS2000" in text
-
-
-def convert_old_datum(gdf: gpd.GeoDataFrame, towgs84: str, *, path=None, crs_info: dict | None = None
-                      ) -> tuple[gpd.GeoDataFrame, dict, dict]:
-    """Convert a Xi'an 1980 / Beijing 1954 layer to CGCS2000 with user-supplied Helmert parameters.
-
-    The source CRS is the layer's PROJ definition plus ``+towgs84=<7 parameters>`` (position-vector
-    convention: metres, arc-seconds, ppm); the target is the CGCS2000 Gauss-Krüger zone with the same
-    central meridian, zone width and prefix style (EPSG:4490 for geographic data), taken as coincident with
-    WGS84. The datums' own parameters are not public, so nothing is converted without them.
-
-    Returns
-    -------
-    (GeoDataFrame, crs_info, transformation)
-        The converted layer, its ``{"epsg", "name", "source"}`` and ``{"from_epsg", "from_name", "to_epsg",
-        "towgs84", "note"}``.
-
-    Raises
-    ------
-    UsageError
-        Malformed parameters, or a layer that is not in Xi'an 1980 / Beijing 1954.
-
-    Examples
-    --------
-    >>> from shapely.geometry import Point
-    >>> g = gpd.GeoDataFrame(geometry=[Point(498000, 4160000)], crs=2382)   # Xi'an 1980, CM 111°E
-    >>> out, info, _ = convert_old_datum(g, "0,0,0,0,0,0,0")
-    >>> info["epsg"]                                                        # CGCS2000, CM 111°E
-    4546
-    """
-    where = str(path) if path is not None else None
-    params = parse_towgs84(towgs84)
-    datum = datum_of(gdf.crs)
-    if datum not in ("xian1980", "beijing1954"):
-        raise UsageError("--towgs84 converts Xi'an 1980 or Beijing 1954 layers; this layer is in "
-                         f"{gdf.crs.name if gdf.crs is not None else 'no known CRS'}", path=where)
-    target = cgcs2000_counterpart(gdf.crs)
-    if target is None:
-        raise UsageError(f"{gdf.crs.name} is no Xi'an 1980 / Beijing 1954 zone redline knows: give the layer's "
-                         "CRS as an EPSG code with --crs", path=where)
-    text = ",".join(f"{v:.10g}" for v in params)
-    src = with_towgs84(gdf.crs, params)
-    dst_crs = pyproj.CRS.from_epsg(target)
-    dst = with_towgs84(dst_crs, (0.0,) * 7)
-    transformer = pyproj.Transformer.from_crs(src, dst, always_xy=True)
-
-    def fn(xy: np.ndarray) -> np.ndarray:
-        x, y = transformer.transform(xy[:, 0], xy[:, 1])
-        return np.column_stack([x, y])
-
-    out = gdf.copy()
-    out[out.geometry.name] = gpd.GeoSeries(shapely.transform(np.asarray(gdf.geometry.values), fn),
-                                           index=gdf.index, crs=dst_crs)
-    out = out.set_crs(dst_crs, allow_override=True)
-    was = (crs_info or {}).get("source", "file")
-    note = (f"converted from {gdf.crs.name} to {dst_crs.name} (EPSG:{target}) with the transformation "
-            f"parameters given (towgs84={text})")
-    info = {"epsg": target, "name": dst_crs.name,
-            "source": f"{was}: {gdf.crs.name}, converted with the given transformation parameters"}
-    return out, info, {"from_epsg": epsg_of(gdf.crs), "from_name": gdf.crs.name, "to_epsg": target,
-                       "towgs84": list(params), "note": note}
-
-
 def invalid_report(gdf: gpd.GeoDataFrame) -> dict:
     """``{"count", "reasons": {reason: n}, "features": [index...]}`` of invalid geometries."""
     geoms = gdf.geometry.values
@@ -803,16 +775,17 @@ def _short(exc: Exception) -> str:
 
 
 def read_project_layer(project, layer_id: str, *, repair: bool = False) -> gpd.GeoDataFrame:
-    """Read a layer of a :class:`redline.layers.project.Project` with its kind, field mapping and encoding.
+    """Read a layer of a :class:`redline.layers.project.Project` with its kind, field mapping, encoding, CRS
+    (``crs``, when its file has none) and datum (``datum = "gcj02"`` converts it from GCJ-02).
 
     Its :class:`~redline.layers.info.LayerInfo` also carries ``id``, ``label``, ``source`` and ``date`` (the
     layer's stated provenance).
     """
     spec = project.spec(layer_id)
-    if not spec.path.exists():
+    if not LayerPath.parse(spec.path).file.exists():
         raise InputError(f"layer {spec.id!r} of the project: file not found", path=str(spec.path))
     gdf = read_layer(spec.path, spec.layer, encoding=spec.encoding, kind=spec.kind, fields=spec.fields,
-                     repair=repair)
+                     repair=repair, crs=spec.crs, gcj02=spec.datum == "gcj02")
     info = layer_info(gdf)
     info.id, info.source, info.date, info.label = spec.id, spec.source, spec.date, spec.label
     return gdf

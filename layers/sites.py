@@ -1,7 +1,10 @@
 """Project sites from every format a user hands in, read one way for every engine.
 
-A site file is a 国土TXT file (each parcel a site), any vector layer (polygons, lines, points), a CSV of
-points, or GeoParquet; SITES may also be a folder of such files. :class:`SiteSource` reads them and yields
+A site file is a 国土TXT file (each parcel a site), any vector layer (polygons, lines, points; KMZ and DXF
+drawings included), a CSV of points, or GeoParquet; ``PATH:LAYER`` names a layer inside a file
+(:mod:`redline.layers.paths`). SITES may also be a folder of such files, or a zip: **a zip is read like a
+folder** (every site file in it, 国土TXT files and Shapefiles alike, each named ``资料.zip:member``; a folder's
+zips are opened the same way); ``资料.zip:member`` reads one of them. :class:`SiteSource` reads them and yields
 **checkable site chunks**: canonical columns of kind ``site`` (``name``, ``code``, ``type``), ``site_id``,
 ``_source`` (the file), ``_row`` (the row in that file), ``_type_field`` (the field the type came from),
 validated in the file's own coordinates (an :class:`~redline.layers.errors.InputError` names the file and the
@@ -41,12 +44,13 @@ import pandas as pd
 import pyproj
 import shapely
 
-from redline.layers.errors import InputError, UsageError
+from redline.layers.errors import InputError, RedlineError, UsageError
 from redline.layers.info import LayerInfo, layer_info, with_info
+from redline.layers.paths import LayerPath
 from redline.layers.reproject import to_analysis_crs
 
-SITE_EXTENSIONS = (".txt", ".shp", ".gpkg", ".geojson", ".json", ".kml", ".csv", ".parquet", ".geoparquet",
-                   ".fgb", ".gdb")
+SITE_EXTENSIONS = (".txt", ".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz", ".dxf", ".csv", ".parquet",
+                   ".geoparquet", ".fgb", ".gdb", ".zip")
 PARQUET_EXTENSIONS = (".parquet", ".geoparquet")
 COORDINATE_COLUMNS = [("longitude", "latitude"), ("lon", "lat"), ("lng", "lat"), ("经度", "纬度"), ("x", "y")]
 
@@ -87,23 +91,34 @@ def text_values(values) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------------ files
-def site_files(path: str | os.PathLike) -> list[Path]:
-    """The site files of a path: the file itself, or the site files of a folder (every file redline reads
-    as a layer, 国土TXT among the ``.txt`` files), sorted by name.
+def site_files(path: str | os.PathLike) -> list[Path | LayerPath]:
+    """The site files of a path: the file itself (a :class:`~redline.layers.paths.LayerPath` when it names
+    a layer, ``PATH:LAYER``), the site files of a zip (each a ``LayerPath`` of the zip and the member), or the
+    site files of a folder (every file redline reads as a layer, 国土TXT among the ``.txt`` files, and the
+    site files of its zips), sorted by name.
 
     Raises
     ------
     InputError
-        The path does not exist, or the folder holds no site file.
+        The path does not exist, or the folder or zip holds no site file.
     """
-    p = Path(path)
+    ref = LayerPath.parse(path)
+    p = ref.file
     if not p.exists():
         raise InputError("sites: file or folder not found", path=str(p))
+    if ref.layer is not None:
+        return [ref]
+    if p.suffix.lower() == ".zip":
+        found = _zip_site_files(p)
+        if not found:
+            raise InputError("the zip holds no site file (国土TXT, Shapefile, GeoPackage, GeoJSON, KML, DXF, CSV of "
+                             "points...)", path=str(p))
+        return found
     if not p.is_dir() or p.suffix.lower() == ".gdb":
         return [p]
     from redline.layers.guotu import is_guotu
 
-    out = []
+    out: list[Path | LayerPath] = []
     for f in sorted(p.iterdir()):
         ext = f.suffix.lower()
         if f.name.startswith(".") or ext not in SITE_EXTENSIONS:
@@ -116,11 +131,30 @@ def site_files(path: str | os.PathLike) -> list[Path]:
             continue
         if ext == ".json" and f.name == "package.json":
             continue
+        if ext == ".zip":
+            out += _zip_site_files(f)
+            continue
         out.append(f)
     if not out:
         raise InputError("the folder holds no site file (国土TXT, Shapefile, GeoPackage, GeoJSON, KML, CSV of "
                          "points...)", path=str(p))
     return out
+
+
+def _zip_site_files(p: Path) -> list[LayerPath]:
+    from redline.layers.archives import archive_layers
+
+    return [LayerPath(p, m.name) for m in archive_layers(p)]
+
+
+def site_ref(f: str | os.PathLike | LayerPath) -> Path | LayerPath:
+    """A site file as :func:`site_files` gives it: a Path, or a LayerPath when it names a layer inside.
+
+    >>> site_ref("资料.zip:01.txt").stem, site_ref("no/such.gpkg").name
+    ('01', 'such.gpkg')
+    """
+    ref = LayerPath.parse(f)
+    return ref if ref.layer is not None else ref.file
 
 
 def geoparquet_dataset(path: str | os.PathLike) -> list[Path] | None:
@@ -210,7 +244,7 @@ def unique_site_ids(ids, sources) -> list[str]:
     if dup.any():
         sources = pd.Series(sources, dtype=object).tolist()
         for k in np.flatnonzero(dup).tolist():
-            out[k] = f"{Path(str(sources[k])).stem}:{out[k]}"
+            out[k] = f"{site_ref(sources[k]).stem}:{out[k]}"
     return out
 
 
@@ -257,10 +291,13 @@ class SiteFile:
     warnings: list[str] = field(default_factory=list)
 
 
-def open_site_file(path: str | os.PathLike, chunk_size: int, *, encoding: str | None = None) -> SiteFile:
+def open_site_file(path: str | os.PathLike | LayerPath, chunk_size: int, *, encoding: str | None = None,
+                   crs=None) -> SiteFile:
     """Open a site file for chunked reading: GeoParquet by Arrow record batches, a CSV of points with pandas'
-    chunked reader, other vector formats through GDAL's Arrow stream; a 国土TXT file (always small) is read
-    whole and handed out in chunks.
+    chunked reader, other vector formats through GDAL's Arrow stream (``PATH:LAYER`` names the layer; a
+    source with several and none named is an error); a 国土TXT file or DXF drawing (always small) is read
+    whole (``crs`` given to it) and handed out in chunks. A zip is extracted by the caller
+    (:class:`SiteSource`).
 
     Raises
     ------
@@ -271,7 +308,8 @@ def open_site_file(path: str | os.PathLike, chunk_size: int, *, encoding: str | 
     """
     from redline.layers.readers import detect_format
 
-    p = Path(path)
+    ref = LayerPath.parse(path)
+    p = ref.file
     if chunk_size < 1:
         raise UsageError(f"--chunk-size must be at least 1, not {chunk_size}")
     fmt = detect_format(p)
@@ -279,9 +317,9 @@ def open_site_file(path: str | os.PathLike, chunk_size: int, *, encoding: str | 
         return _open_parquet(p, chunk_size)
     if fmt == "CSV":
         return _open_csv(p, chunk_size, encoding)
-    if fmt == "guotu-txt":
-        return _open_whole(p, chunk_size, encoding)
-    return _open_ogr(p, fmt, chunk_size, encoding)
+    if fmt in ("guotu-txt", "DXF", "zip"):
+        return _open_whole(ref, chunk_size, encoding, crs)
+    return _open_ogr(p, fmt, chunk_size, encoding, layer=ref.layer)
 
 
 def _open_parquet(p: Path, chunk_size: int) -> SiteFile:
@@ -387,11 +425,15 @@ def _open_csv(p: Path, chunk_size: int, encoding: str | None) -> SiteFile:
     return SiteFile(p, "CSV", total, None, {"value": "gbk" if enc == "gb18030" else enc, "source": why}, batches)
 
 
-def _open_ogr(p: Path, fmt: str, chunk_size: int, encoding: str | None) -> SiteFile:
+def _open_ogr(p: Path, fmt: str, chunk_size: int, encoding: str | None, *, layer: str | None = None) -> SiteFile:
     import pyogrio
+
+    from redline.layers.readers import only_layer
 
     enc_info = {"value": "utf-8", "source": f"{fmt} text is UTF-8 by specification"}
     kwargs = {}
+    if fmt != "ESRI Shapefile":
+        kwargs["layer"] = layer if layer is not None else only_layer(p, fmt)
     if fmt == "ESRI Shapefile":
         from redline.layers.readers import detect_dbf_encoding
 
@@ -401,6 +443,8 @@ def _open_ogr(p: Path, fmt: str, chunk_size: int, encoding: str | None) -> SiteF
             kwargs["encoding"] = "gb18030" if value.lower() in ("gbk", "gb2312", "cp936", "936") else value
     try:
         info = pyogrio.read_info(p, **kwargs)
+    except pyogrio.errors.DataLayerError as exc:
+        raise InputError(f"no layer {kwargs.get('layer')!r} ({str(exc).splitlines()[0]})", path=str(p)) from None
     except Exception as exc:
         raise InputError(f"cannot read as {fmt}: {str(exc).splitlines()[0]}", path=str(p)) from None
     total = int(info["features"]) if info.get("features", -1) >= 0 else None
@@ -430,11 +474,11 @@ def _open_ogr(p: Path, fmt: str, chunk_size: int, encoding: str | None) -> SiteF
     return SiteFile(p, fmt, total, crs, enc_info, batches)
 
 
-def _open_whole(p: Path, chunk_size: int, encoding: str | None) -> SiteFile:
-    """A small format (国土TXT) read whole and handed out in chunks."""
+def _open_whole(p: Path | LayerPath, chunk_size: int, encoding: str | None, crs=None) -> SiteFile:
+    """A small format (国土TXT, DXF) read whole and handed out in chunks."""
     from redline.layers.readers import read_layer
 
-    gdf = read_layer(p, encoding=encoding)
+    gdf = read_layer(p, encoding=encoding, crs=crs)
     meta = layer_info(gdf)
 
     def batches(columns=None):
@@ -442,8 +486,8 @@ def _open_whole(p: Path, chunk_size: int, encoding: str | None) -> SiteFile:
             part = gdf.iloc[first:first + chunk_size].reset_index(drop=True)
             yield first, (pd.DataFrame(part[columns]) if columns is not None else part)
 
-    return SiteFile(p, meta.format or "guotu-txt", len(gdf), gdf.crs, meta.encoding, batches,
-                    warnings=list(meta.warnings))
+    return SiteFile(LayerPath.parse(p).file, meta.format or "guotu-txt", len(gdf), gdf.crs, meta.encoding,
+                    batches, warnings=list(meta.warnings))
 
 
 # ------------------------------------------------------------------------------------------- site source
@@ -465,30 +509,36 @@ class SiteSource:
         The analysis CRS the sites are brought into (:func:`redline.layers.reproject.to_analysis_crs`).
     towgs84 : tuple of float, optional
         Transformation parameters for sites in an older datum.
+    gcj02 : bool
+        Site files in longitude/latitude are GCJ-02 (drawn on a 高德/腾讯 web map): converted to WGS84/CGCS2000
+        (:func:`redline.layers.gcj02.from_gcj02`); projected files are never GCJ-02 and are left as they are.
+        Each file's record says whether it was converted (``gcj02``).
     chunk_size : int, optional
         Rows per chunk. None (default): each file is one chunk, read whole with
         :func:`redline.layers.readers.read_layer`.
 
     Attributes
     ----------
-    files : list of Path
-        The site files, in reading order.
+    files : list of Path or LayerPath
+        The site files, in reading order (:func:`site_files`).
     records : list of dict
-        Per file read so far: ``path``, ``format``, ``crs``, ``encoding``, ``features``.
+        Per file read so far: ``path``, ``format``, ``crs``, ``encoding``, ``features`` (and ``gcj02``: True
+        when converted from GCJ-02).
     warnings : list of str
         What reading said, each prefixed with the file's name.
     """
 
     def __init__(self, path: str | os.PathLike, *, crs=None, encoding: str | None = None, repair: bool = False,
                  to_crs: pyproj.CRS | None = None, towgs84: tuple[float, ...] | None = None,
-                 chunk_size: int | None = None):
-        self.path = Path(path)
+                 chunk_size: int | None = None, gcj02: bool = False):
+        self.path = site_ref(path)
         self.crs = crs
         self.encoding = encoding
         self.repair = repair
         self.to_crs = to_crs
         self.towgs84 = towgs84
         self.chunk_size = chunk_size
+        self.gcj02 = gcj02
         if chunk_size is not None and repair:
             raise UsageError("--repair is not available when the sites are read in chunks: repair the site file "
                              "first (redline convert --repair), or check without --stream")
@@ -525,12 +575,16 @@ class SiteSource:
             else:
                 yield from self._file_chunks(f)
 
-    def read_file(self, f: str | os.PathLike) -> gpd.GeoDataFrame:
+    def read_file(self, f: str | os.PathLike | LayerPath) -> gpd.GeoDataFrame:
         """One site file, read whole with :func:`~redline.layers.readers.read_layer` and made checkable."""
         from redline.layers.readers import read_layer
 
-        f = Path(f)
+        f = site_ref(f)
         gdf = read_layer(f, kind="site", repair=self.repair, encoding=self.encoding, crs=self.crs)
+        if self.gcj02:
+            from redline.layers.gcj02 import maybe_from_gcj02
+
+            gdf = maybe_from_gcj02(gdf, path=str(f))
         meta = layer_info(gdf)
         if len(gdf) == 0:
             raise InputError("the site file holds no features: nothing to check", path=str(f))
@@ -538,24 +592,43 @@ class SiteSource:
         out = self._checkable(gdf, f, first=0, warnings=meta.warnings, fields=meta.fields,
                               duplicated=duplicated_hashes([codes]))
         self.records.append({"path": str(f), "format": meta.format, "crs": meta.crs or None,
-                             "encoding": meta.encoding or None, "features": len(gdf)})
+                             "encoding": meta.encoding or None, "features": len(gdf)}
+                            | ({"gcj02": True} if (meta.transformation or {}).get("from") == "GCJ-02" else {}))
         return out
 
     # --- chunks
-    def _file_chunks(self, f: Path) -> Iterator[gpd.GeoDataFrame]:
-        from redline.layers.crs import epsg_of, parse_crs, sniff_crs
+    def _file_chunks(self, f: Path | LayerPath) -> Iterator[gpd.GeoDataFrame]:
+        """A file's chunks; a zip member is extracted into a temporary folder for as long as it is read."""
+        if isinstance(f, Path) and f.is_dir() and f.suffix.lower() != ".gdb":
+            raise UsageError(f"chunked reading takes site files, not a folder ({f})")
+        if not (isinstance(f, LayerPath) and f.suffix == ".zip"):
+            yield from self._chunks_of(f, f)
+            return
+        from redline.layers.archives import extracted, rewrite_error, rewrite_text
+
+        n0 = len(self.warnings)
+        with extracted(f.file, f.layer) as (local, _member, inner):
+            try:
+                yield from self._chunks_of(f, LayerPath(local, inner) if inner is not None else local)
+            except RedlineError as exc:
+                raise rewrite_error(exc, local, str(f)) from None
+            finally:
+                self.warnings[n0:] = [rewrite_text(w, local, str(f)) for w in self.warnings[n0:]]
+
+    def _chunks_of(self, f: Path | LayerPath, source: Path | LayerPath) -> Iterator[gpd.GeoDataFrame]:
+        """The chunks of site file ``f``, read from ``source`` (``f`` itself, or a zip member extracted)."""
+        from redline.layers.crs import coordinates_contradiction, epsg_of, parse_crs, sniff_crs
         from redline.layers.kinds import map_attributes
         from redline.layers.readers import check_finite
 
-        if f.is_dir() and f.suffix.lower() != ".gdb":
-            raise UsageError(f"chunked reading takes site files, not a folder ({f})")
-        sf = open_site_file(f, self.chunk_size, encoding=self.encoding)
+        sf = open_site_file(source, self.chunk_size, encoding=self.encoding, crs=self.crs)
         self.total = (self.total or 0) + (sf.total or 0) if sf.total is not None else None
         user_crs = parse_crs(self.crs) if self.crs is not None else None
         warns = list(sf.warnings)
         if user_crs is not None and sf.crs is not None and not sf.crs.equals(user_crs):
             warns.append(f"the file says {sf.crs.name}; using {user_crs.name} as given with --crs")
         crs = user_crs or sf.crs
+        declared = user_crs is None and sf.crs is not None
         mapping = None
         duplicated = None
         n = 0
@@ -573,7 +646,19 @@ class SiteSource:
                     guess = sniff_crs(xmin, xmax, ymin, ymax, what=str(f))
                     crs = pyproj.CRS.from_epsg(guess.epsg)
                     warns += list(guess.warnings)
+            if declared:
+                message = coordinates_contradiction(crs, shapely.bounds(np.asarray(raw.geometry.values, dtype=object)),
+                                                    declared_by="the .prj" if f.suffix.lower() == ".shp"
+                                                    else "the file's CRS", first=first)
+                if message:
+                    raise InputError(message, path=str(f))
             gdf = gdf.set_crs(crs, allow_override=True)
+            if self.gcj02 and crs.is_geographic:
+                from redline.layers.gcj02 import from_gcj02
+
+                gdf = from_gcj02(gdf, path=str(f))
+                if n == 0:
+                    warns.append(layer_info(gdf).transformation["note"])
             chunk = self._checkable(gdf, f, first=first, warnings=warns if n == 0 else [], fields=mapping,
                                     duplicated=duplicated)
             n += len(chunk)
@@ -583,11 +668,12 @@ class SiteSource:
         self.records.append({"path": str(f), "format": sf.format, "crs": None if crs is None else
                              {"epsg": epsg_of(crs), "name": crs.name, "source": "given with --crs" if user_crs
                               else "file" if sf.crs is not None else "coordinates"},
-                             "encoding": sf.encoding, "features": n})
+                             "encoding": sf.encoding, "features": n}
+                            | ({"gcj02": True} if self.gcj02 and crs.is_geographic else {}))
 
     # --- what every chunk goes through
-    def _checkable(self, gdf: gpd.GeoDataFrame, f: Path, *, first: int, warnings: list[str], fields: dict | None,
-                   duplicated: np.ndarray) -> gpd.GeoDataFrame:
+    def _checkable(self, gdf: gpd.GeoDataFrame, f: Path | LayerPath, *, first: int, warnings: list[str],
+                   fields: dict | None, duplicated: np.ndarray) -> gpd.GeoDataFrame:
         """Rows, validation in the file's own coordinates, the analysis CRS, the type field and ids."""
         if first == 0:
             self.warnings += [f"{f.name}: {w}" for w in warnings]

@@ -45,7 +45,14 @@ from redline.layers.outputs import atomic_path  # noqa: E402
 from redline.maps.display import simplify_geometries  # noqa: E402
 from redline.maps.fonts import MissingFontError, find_cjk_font, missing_glyphs_in_figure  # noqa: E402
 from redline.maps.layout import Layout, project_layout  # noqa: E402
-from redline.maps.sources import MapLayer, date_text, metric_crs, read_map_layers, sources_text  # noqa: E402
+from redline.maps.sources import (  # noqa: E402
+    MapLayer,
+    date_text,
+    metric_crs,
+    read_map_layers,
+    reading_warnings,
+    sources_text,
+)
 from redline.maps.structure import ResolvedElement, legend_entries, resolve_layout  # noqa: E402
 from redline.maps.styles import Style, StyleBook, load_styles  # noqa: E402
 
@@ -612,7 +619,8 @@ def print_map(project, *, layout: Layout | str | os.PathLike | bool | None = Non
         raise MissingFontError(f"characters without a glyph in the installed CJK font {font.family}: {detail}")
     fig.redline_print = {"scale": scale, "paper": paper, "orientation": orientation, "map_mm": (mw, mh),
                          "extent": (cx - gw / 2, cy - gh / 2, cx + gw / 2, cy + gh / 2),
-                         "crs": epsg_of(metric), "font": font.family, "title": title}
+                         "crs": epsg_of(metric), "font": font.family, "title": title,
+                         "warnings": reading_warnings(project, map_layers)}
     return fig
 
 

@@ -31,15 +31,17 @@ def render_maps(project, *, html: str | os.PathLike | None = None, png: str | os
             raise UsageError(f"{p}: expected a {ext} file")
     lay = project_layout(project, layout, no_layout=no_layout)
     lay = False if lay is None else lay  # resolved here: the map functions must not fall back to [map] layout
-    result: dict = {"print_maps": [], "notes": []}
+    result: dict = {"print_maps": [], "notes": [], "warnings": []}
     if html is not None:
         m = web_map(project, layout=lay, basemap=basemap, title=title, tianditu_key=tianditu_key, layers=layers)
         info = save_web_map(m, html)
         result["web_map"] = {**info, "megabytes": round(info["bytes"] / 1e6, 2)}
-        result.update({k: v for k, v in m.redline_info.items() if k != "notes"})
+        result.update({k: v for k, v in m.redline_info.items() if k not in ("notes", "warnings")})
         result["notes"] = list(m.redline_info["notes"])
+        result["warnings"] = list(m.redline_info["warnings"])
     if png is not None or pdf is not None:
         fig = print_map(project, layout=lay, paper=paper, orientation=orientation, title=title, layers=layers)
+        result["warnings"] += [w for w in fig.redline_print["warnings"] if w not in result["warnings"]]
         for path in (png, pdf):
             if path is not None:
                 result["print_maps"].append(save_print_map(fig, path))

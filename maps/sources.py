@@ -87,6 +87,19 @@ def read_map_layers(project, styles: StyleBook, select: str | list[str] | None =
     return out
 
 
+def reading_warnings(project, layers: list[MapLayer]) -> list[str]:
+    """What reading the drawn layers said, once per file (:func:`redline.layers.info.warnings_once`), and a
+    longitude/latitude layer that sits off the others the way GCJ-02 explains (compared with the region's
+    boundary first)."""
+    from redline.layers.gcj02 import gcj02_warnings
+    from redline.layers.info import warnings_once
+
+    bid = project.boundary_id()
+    boundary_first = sorted(layers, key=lambda m: m.id != bid)
+    named = [(f"layer {m.id} ({project.layers[m.id].path.name})", m.gdf) for m in boundary_first]
+    return warnings_once(named) + gcj02_warnings(named)
+
+
 def metric_crs(project, layers: list[MapLayer]) -> pyproj.CRS:
     """A projected CRS in metres for simplifying and measuring: the project's analysis CRS when it is
     projected, else the first projected layer CRS, else the 3° Gauss-Krüger zone (CGCS2000) of the data."""

@@ -49,7 +49,14 @@ from redline.maps.display import (
     round_geometries,
 )
 from redline.maps.layout import KIND_LABELS, Layout, project_layout
-from redline.maps.sources import MapLayer, date_text, metric_crs, read_map_layers, sources_text
+from redline.maps.sources import (
+    MapLayer,
+    date_text,
+    metric_crs,
+    read_map_layers,
+    reading_warnings,
+    sources_text,
+)
 from redline.maps.structure import ResolvedElement, legend_entries, resolve_layout
 from redline.maps.styles import StyleBook, load_styles
 
@@ -366,6 +373,7 @@ def web_map(project, *, layout: Layout | str | os.PathLike | bool | None = None,
         "structure": [{"label": r.element.label, "kind": r.kind} for r in resolved],
         "tianditu_key_embedded": basemap == "tianditu",
         "gcj02_display_shift": gcj02,
+        "warnings": reading_warnings(project, map_layers),
     }
     return m
 

@@ -213,7 +213,7 @@ def audit_text(plan: str | os.PathLike, *, boundary=None, project=None, encoding
     return TextAudit(result, plan_rules=found)
 
 
-def raster_share(raster, zones, *, by: str | None = None, band: int = 1, project=None) -> dict:
+def raster_share(raster, zones, *, by: str | None = None, band: int = 1, project=None, gcj02: bool = False) -> dict:
     """The share of each raster class (e.g. land cover) inside each zone, partial cells weighted by their
     covered fraction (exactextract); shares of the valid area add up to 100 per zone (平差 to 2 decimals).
 
@@ -221,12 +221,14 @@ def raster_share(raster, zones, *, by: str | None = None, band: int = 1, project
     ----------
     raster : path or str
         A raster file, or a raster id of the project's ``[raster]`` table.
-    zones : GeoDataFrame, path or layer id
+    zones : GeoDataFrame, path (``PATH:LAYER`` names a layer inside a file) or layer id
         The zone polygons.
     by : str, optional
         Group zones by this field (a group's features dissolved).
     project : Project or path, optional
         Resolves ids and the land-cover classes; default ``redline.toml`` in the current folder.
+    gcj02 : bool
+        The zones file is longitude/latitude in GCJ-02 (高德/腾讯 exports): converted on reading.
 
     Returns
     -------
@@ -239,7 +241,13 @@ def raster_share(raster, zones, *, by: str | None = None, band: int = 1, project
 
     p = as_project(project)
     path = resolve_raster(raster, p)
-    gdf, zrec = layer_ref(zones, p)
+    gdf, zrec = layer_ref(zones, p, gcj02=gcj02)
+    if gcj02:
+        from redline.layers.gcj02 import converted_from_gcj02
+
+        if not converted_from_gcj02(gdf):
+            raise UsageError("--from-gcj02: the zones are not a file in longitude/latitude, so they cannot be "
+                             "GCJ-02 (a project layer says it with datum = \"gcj02\")")
     result = raster_shares(path, gdf, by=by, classes=project_classes(p), band=band)
     name = "zones" if hasattr(zones, "geometry") else str(zones)
     result["warnings"] = [f"{name}: {w}" for w in layer_info(gdf).warnings] + result["warnings"]

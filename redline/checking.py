@@ -128,7 +128,7 @@ def _mapped_sites(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def check(sites, layers_or_project=None, *, project_type: str | None = None,
           max_distance: float = DEFAULT_MAX_DISTANCE, engine: str = "local", scheduler: str | None = None,
           workers: int | None = None, partitions: int | None = None, repair: bool = False, crs=None,
-          encoding: str | None = None, towgs84=None, progress=None) -> CheckResult:
+          encoding: str | None = None, towgs84=None, gcj02: bool = False, progress=None) -> CheckResult:
     """Check project sites against control layers: overlapped area and share, length, containing zone,
     overlapped features, nearest feature, the rule clauses that apply, and a verdict per site
     (符合 / 不符合 / 需论证 / 无法判定).
@@ -136,12 +136,14 @@ def check(sites, layers_or_project=None, *, project_type: str | None = None,
     Parameters
     ----------
     sites : GeoDataFrame or path
-        The sites: a 国土TXT file (each parcel a site), any vector file, a CSV of points, a folder of such
-        files, or a GeoDataFrame (its ``name``, ``code`` and ``type`` found under the usual field names).
+        The sites: a 国土TXT file (each parcel a site), any vector file (KMZ, DXF drawings included), a CSV of
+        points, ``PATH:LAYER`` (a layer inside a GeoPackage, zip …), a folder or zip of such files (read
+        like a folder), or a GeoDataFrame (its ``name``, ``code`` and ``type`` found under the usual field
+        names).
     layers_or_project : Project, path, dict or list, optional
         A :class:`Project` (or its ``redline.toml``), or control layers as ``{kind: path or GeoDataFrame}``
-        (e.g. ``{"red_line": "红线.shp"}``) or ``["red_line=红线.shp", ...]``. Default: ``redline.toml`` in
-        the current folder.
+        (e.g. ``{"red_line": "红线.shp"}``, ``{"basic_farmland": "示范县.gpkg:永久基本农田"}``) or
+        ``["red_line=红线.shp", ...]``. Default: ``redline.toml`` in the current folder.
     project_type : str, optional
         The project type of every site, identifier or Chinese label (``housing``, ``线性基础设施`` …);
         default each site's own type attribute.
@@ -158,6 +160,9 @@ def check(sites, layers_or_project=None, *, project_type: str | None = None,
         The sites' CRS when their file has none; their attribute encoding.
     towgs84 : str or tuple, optional
         Parameters between Xi'an 1980 / Beijing 1954 and CGCS2000 (never converted without).
+    gcj02 : bool
+        Site files and control-layer files (not project layers: they say it with ``datum = "gcj02"``) in
+        longitude/latitude are GCJ-02 (高德/腾讯 exports): converted on reading. A usage error when none is.
     progress : callable, optional
         ``progress(done, total, what)``.
 
@@ -183,7 +188,7 @@ def check(sites, layers_or_project=None, *, project_type: str | None = None,
     ptype = resolve_type(project_type) if project_type is not None else None
     params = parse_towgs84(towgs84) if not isinstance(towgs84, tuple) else towgs84
     project, layer_args = _layers_or_project(layers_or_project)
-    ctx = load_check_layers(project, layer_args=layer_args, max_distance=max_distance, towgs84=params)
+    ctx = load_check_layers(project, layer_args=layer_args, max_distance=max_distance, towgs84=params, gcj02=gcj02)
     if isinstance(sites, gpd.GeoDataFrame):
         if engine == "dask":
             raise UsageError("the dask engine reads the sites from files; give a path")
@@ -204,14 +209,22 @@ def check(sites, layers_or_project=None, *, project_type: str | None = None,
 
         result = check_project(sites, project_type=ptype, repair=repair, sites_crs=crs, sites_encoding=encoding,
                                progress=progress, ctx=ctx)
+    _gcj02_used(ctx, gcj02)
     result.provenance = provenance(result.inputs, area_method=result.analysis["area_method"], rules=result.rules)
     return CheckResult(**{f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
+
+
+def _gcj02_used(ctx, gcj02: bool) -> None:
+    """``--from-gcj02`` converted nothing: a usage error (no input file is in longitude/latitude)."""
+    if gcj02 and not ctx.gcj02_converted:
+        raise UsageError("--from-gcj02: none of the site or --layer files is in longitude/latitude, so none can "
+                         "be GCJ-02 (projected layers never are; a project layer says it with datum = \"gcj02\")")
 
 
 def check_stream(sites: str | os.PathLike, layers_or_project=None, out: str | os.PathLike = ".", *,
                  chunk_size: int = DEFAULT_CHUNK, project_type: str | None = None,
                  max_distance: float = DEFAULT_MAX_DISTANCE, crs=None, encoding: str | None = None,
-                 towgs84=None, progress=None) -> dict:
+                 towgs84=None, gcj02: bool = False, progress=None) -> dict:
     """Check a large site file chunk by chunk in bounded memory; write ``sites.csv``, ``hits.csv`` and
     ``check.json`` into ``out`` (all together or not at all) and return the ``check.json`` content.
 
@@ -243,12 +256,19 @@ def check_stream(sites: str | os.PathLike, layers_or_project=None, out: str | os
     if path.is_dir() and path.suffix.lower() != ".gdb":
         raise UsageError(f"--stream reads one site file, not a folder ({path}); check the files one by one, "
                          "or without --stream")
+    if path.suffix.lower() == ".zip" and path.is_file():
+        from redline.layers.sites import site_files
+
+        if len(members := site_files(path)) > 1:
+            raise UsageError(f"--stream reads one site file, not a zip of {len(members)} ({path}); name one "
+                             f"({members[0]}), or check without --stream")
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a folder")
     project, layer_args = _layers_or_project(layers_or_project)
     ctx = load_check_layers(project, layer_args=layer_args, max_distance=max_distance,
-                            towgs84=parse_towgs84(towgs84) if not isinstance(towgs84, tuple) else towgs84)
+                            towgs84=parse_towgs84(towgs84) if not isinstance(towgs84, tuple) else towgs84,
+                            gcj02=gcj02)
     source = site_source(path, ctx, encoding=encoding, crs=crs, chunk_size=chunk_size)
     counts: dict[str, int] | None = None
     warnings: list[str] = []
@@ -270,6 +290,7 @@ def check_stream(sites: str | os.PathLike, layers_or_project=None, out: str | os
             if progress is not None:
                 progress(done, source.total, time.perf_counter() - t0)
         first = finish(first, ctx, source.records)
+        _gcj02_used(ctx, gcj02)
         js = {"summary": {"sites": done, "verdicts": counts}, "analysis": first.analysis, "layers": first.layers,
               "rules": first.rules, "warnings": warnings}
         if first.project is not None:

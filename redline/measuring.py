@@ -15,7 +15,6 @@ Example
 from __future__ import annotations
 
 from redline.layers.errors import UsageError
-from redline.layers.info import layer_info
 from redline.layers.outputs import provenance
 from redline.reading import as_project, layer_name, layer_ref
 from redline.spatial.area_result import AreaResult
@@ -25,13 +24,14 @@ __all__ = ["AreaResult", "area", "area_xlsx"]
 
 def area(layer, *, within=None, by: str | None = None, by_zones=None, zone_field: str = "name",
          unit: str = "ha", decimals: int = 4, planar: bool = False, project=None, engine: str = "local",
-         scheduler: str | None = None, workers: int | None = None) -> AreaResult:
+         scheduler: str | None = None, workers: int | None = None, gcj02: bool = False) -> AreaResult:
     """The area of a layer with overlapping features counted once, its share of a boundary, and a breakdown.
 
     Parameters
     ----------
     layer : GeoDataFrame, path, or a project layer id or kind
-        Polygons (e.g. the red line).
+        Polygons (e.g. the red line). A path may name a layer inside its file: ``PATH:LAYER``
+        (``示范县.gpkg:生态保护红线``, ``资料.zip:红线``).
     within : GeoDataFrame, path or layer id, optional
         The boundary (the denominator of shares); default the project's boundary. What lies outside is
         reported, not counted.
@@ -49,6 +49,9 @@ def area(layer, *, within=None, by: str | None = None, by_zones=None, zone_field
         Resolves layer ids; default ``redline.toml`` in the current folder.
     engine : {"local", "dask"}
         ``dask`` spreads the dissolve, clipping and areas over a dask cluster (same result).
+    gcj02 : bool
+        The files given here (not project layers, which say it with ``datum = "gcj02"``) that are in
+        longitude/latitude are GCJ-02 (高德/腾讯 exports): converted on reading. An error when none is.
 
     Returns
     -------
@@ -66,17 +69,18 @@ def area(layer, *, within=None, by: str | None = None, by_zones=None, zone_field
     unit = parse_unit(unit)
     if isinstance(project, str) or project is None:
         project = as_project(project)
-    gdf, rec = layer_ref(layer, project)
+    gdf, rec = layer_ref(layer, project, gcj02=gcj02)
     inputs = [rec]
     boundary = zones = None
     if within is None and project is not None and project.boundary_id():
         within = project.boundary_id()
     if within is not None:
-        boundary, brec = layer_ref(within, project)
+        boundary, brec = layer_ref(within, project, gcj02=gcj02)
         inputs.append(brec)
     if by_zones is not None:
-        zones, zrec = layer_ref(by_zones, project)
+        zones, zrec = layer_ref(by_zones, project, gcj02=gcj02)
         inputs.append(zrec)
+    warnings = _reading_warnings(gdf, layer, boundary, within, zones, by_zones, gcj02=gcj02)
     method = "planar" if planar else "ellipsoidal"
     if engine == "dask":
         from redline.spatial.dask_engine import area_shares_dask, dask_client
@@ -87,7 +91,7 @@ def area(layer, *, within=None, by: str | None = None, by_zones=None, zone_field
     else:
         shares = area_shares(gdf, boundary, by=by, zones=zones, zone_field=zone_field, method=method)
     result = AreaResult.from_shares(shares, unit=unit, decimals=decimals, layer=layer_name(layer),
-                                    warnings=layer_info(gdf).warnings)
+                                    warnings=warnings)
     result.provenance = provenance([r for r in inputs if r is not None], area_method=shares["method"]["method"])
     return result
 
@@ -108,3 +112,23 @@ def area_xlsx(result: AreaResult) -> bytes:
 
     header, rows, notes = area_sheet(result.to_dict())
     return table_xlsx("面积统计", header, rows, notes=notes)
+
+
+def _reading_warnings(gdf, layer, boundary, within, zones, by_zones, *, gcj02: bool) -> list[str]:
+    """What reading said of every input, once per file: the layer's own warnings as they are, the boundary's
+    and the zones' prefixed with how they were named; a longitude/latitude input that sits off the others
+    the way GCJ-02 explains; ``gcj02`` with no input in longitude/latitude is a usage error."""
+    from redline.layers.gcj02 import converted_from_gcj02, gcj02_warnings
+    from redline.layers.info import layer_info, warnings_once
+
+    info = layer_info(gdf)
+    seen = {(info.path, info.layer, w) for w in info.warnings}
+    within_name, zones_name = layer_name(within) or "boundary", layer_name(by_zones) or "zones"
+    named = [(f"--within {within_name}", boundary), (f"--by-zones {zones_name}", zones)]
+    out = list(info.warnings) + warnings_once([(label, g) for label, g in named if g is not None], seen)
+    frames = [(within_name, boundary), (layer_name(layer) or "layer", gdf), (zones_name, zones)]
+    frames = [(label, g) for label, g in frames if g is not None]
+    if gcj02 and not any(converted_from_gcj02(g) for _, g in frames):
+        raise UsageError("--from-gcj02: none of the files given is in longitude/latitude, so none can be GCJ-02 "
+                         "(projected layers never are; a project layer says it with datum = \"gcj02\")")
+    return out + gcj02_warnings(frames)

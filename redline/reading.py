@@ -26,27 +26,34 @@ __all__ = ["LayerInfo", "Project", "as_project", "layer_info", "layer_ref", "rea
 
 def read_layer(path: str | os.PathLike, *, layer: str | None = None, kind: str | None = None,
                crs: str | int | None = None, encoding: str | None = None, repair: bool = False,
-               towgs84: str | None = None) -> gpd.GeoDataFrame:
+               towgs84: str | None = None, gcj02: bool = False) -> gpd.GeoDataFrame:
     """Read a planning layer from the files users have.
 
     Parameters
     ----------
     path : path
-        A Shapefile (GBK attribute tables without ``.cpg`` included), GeoPackage, GeoJSON, KML, File
-        Geodatabase (``.gdb`` folder), GeoParquet, FlatGeobuf, CSV of points or 国土TXT file.
+        A Shapefile (GBK attribute tables without ``.cpg`` included), GeoPackage, GeoJSON, KML, KMZ, File
+        Geodatabase (``.gdb`` folder), GeoParquet, FlatGeobuf, CSV of points, 国土TXT file, DXF drawing, or a
+        zip holding any of them. ``PATH:LAYER`` names a layer inside (``示范县.gpkg:生态保护红线``,
+        ``资料.zip:红线``, ``总图.dxf:用地红线``); a file with several layers and none named is an error
+        listing them.
     layer : str, optional
-        The layer of a GeoPackage, File Geodatabase or KML with several.
+        The layer inside, as ``PATH:LAYER`` names it.
     kind : str, optional
         The layer kind (``red_line``, ``basic_farmland``, ``protected_area``, ``site`` …): adds the kind's
         canonical columns (``name``, ``code``, ``zone`` …) found under the field names real data uses.
     crs : str or int, optional
-        The CRS when the file has none (else it is placed by its coordinates, with a warning).
+        The CRS when the file has none (else it is placed by its coordinates, with a warning), or instead of
+        the one it declares (a declared CRS its coordinates contradict is an error). A DXF drawing needs it.
     encoding : str, optional
         The attribute encoding, overriding ``.cpg`` and detection.
     repair : bool
         Repair invalid geometries (``make_valid``); the change is reported.
     towgs84 : str, optional
         Parameters converting a Xi'an 1980 / Beijing 1954 layer to CGCS2000 (3 or 7 numbers).
+    gcj02 : bool
+        The file is longitude/latitude in GCJ-02 (exported from 高德/腾讯 web maps): converted to
+        WGS84/CGCS2000 (iterated inverse, within 0.01 m).
 
     Returns
     -------
@@ -61,7 +68,7 @@ def read_layer(path: str | os.PathLike, *, layer: str | None = None, kind: str |
     """
     from redline.layers.readers import read_layer as read
 
-    return read(path, layer, encoding=encoding, crs=crs, kind=kind, repair=repair, towgs84=towgs84)
+    return read(path, layer, encoding=encoding, crs=crs, kind=kind, repair=repair, towgs84=towgs84, gcj02=gcj02)
 
 
 def as_project(project: Project | str | os.PathLike | None) -> Project | None:
@@ -76,27 +83,46 @@ def as_project(project: Project | str | os.PathLike | None) -> Project | None:
     return Project.load(project)
 
 
-def layer_ref(ref: gpd.GeoDataFrame | str | os.PathLike, project: Project | None = None
+def layer_ref(ref: gpd.GeoDataFrame | str | os.PathLike, project: Project | None = None, *, gcj02: bool = False
               ) -> tuple[gpd.GeoDataFrame, dict | None]:
-    """A layer given as a GeoDataFrame, a file, or a layer id (or kind) of ``project``; with its input record
-    for the provenance (None for a GeoDataFrame).
+    """A layer given as a GeoDataFrame, a file (``PATH`` or ``PATH:LAYER``), or a layer id (or kind) of
+    ``project``; with its input record for the provenance (None for a GeoDataFrame).
+
+    ``gcj02``: a file in longitude/latitude is GCJ-02 and converted (a projected one never is; project
+    layers say it with their own ``datum``).
 
     Raises
     ------
     UsageError
         ``ref`` is neither a file nor a layer of the project.
     """
-    from redline.layers.outputs import file_record
+    from redline.layers.gcj02 import maybe_from_gcj02
+    from redline.layers.paths import LayerPath
 
     if isinstance(ref, gpd.GeoDataFrame):
         return ref, None
-    if os.path.exists(ref):
-        return read_layer(ref), file_record(ref)
+    lp = LayerPath.parse(ref)
+    if lp.file.exists():
+        gdf = read_layer(lp)
+        return (maybe_from_gcj02(gdf) if gcj02 else gdf), file_record_of(lp)
     if project is None:
         raise UsageError(f"{str(ref)!r} is neither a file nor a layer of a project (no redline.toml here; "
                          "give --project)")
     spec = project.spec(str(ref))
-    return project.layer(spec.id), file_record(spec.path, vintage=spec.date, source=spec.source)
+    return project.layer(spec.id), file_record_of(spec.path, vintage=spec.date, source=spec.source)
+
+
+def file_record_of(ref, **kw) -> dict:
+    """The provenance record of a file named ``PATH`` or ``PATH:LAYER``: the file hashed, the layer inside
+    under ``file_layer``."""
+    from redline.layers.outputs import file_record
+    from redline.layers.paths import LayerPath
+
+    lp = LayerPath.parse(ref)
+    rec = file_record(lp.file, **kw)
+    if lp.layer is not None:
+        rec["file_layer"] = lp.layer
+    return rec
 
 
 def layer_name(ref) -> str | None:

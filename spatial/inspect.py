@@ -69,13 +69,14 @@ def declared_unit_and_match(declared: float | None, text: str | None, *, planar_
 
 
 def inspect_file(path: str | os.PathLike, layer: str | None = None, *, encoding: str | None = None,
-                 crs: str | None = None, towgs84: str | None = None) -> dict:
+                 crs: str | None = None, towgs84: str | None = None, gcj02: bool = False) -> dict:
     """The ``inspect`` report of a file (see ``redline inspect --json``).
 
     ``towgs84``: transformation parameters that convert a Xi'an 1980 / Beijing 1954 layer to CGCS2000
-    before it is described (see :func:`redline.layers.readers.read_layer`).
+    before it is described; ``gcj02``: the file is GCJ-02 longitude/latitude, converted first (see
+    :func:`redline.layers.readers.read_layer`).
     """
-    gdf = read_layer(path, layer, encoding=encoding, crs=crs, towgs84=towgs84)
+    gdf = read_layer(path, layer, encoding=encoding, crs=crs, towgs84=towgs84, gcj02=gcj02)
     meta = layer_info(gdf)
     warnings = list(meta.warnings)
     geoms = np.asarray(gdf.geometry.values, dtype=object)

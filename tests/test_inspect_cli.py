@@ -212,9 +212,11 @@ def test_inspect_reports_invalid_geometries_and_the_layer_read(tmp_path) -> None
                       (38_401_000, 4_140_200)])
     gpd.GeoDataFrame({"名称": ["蝴蝶形"]}, geometry=[bowtie], crs=4526).to_file(path, layer="甲")
     gpd.GeoDataFrame({"名称": ["点"]}, geometry=[Point(38_401_000, 4_140_000)], crs=4526).to_file(path, layer="乙")
-    r = one_json_object(run("inspect", str(path), "--json").stdout)
+    two = run("inspect", str(path), "--json")        # two layers, none named: an error listing them
+    assert two.exit_code == 3 and not two.stdout
+    assert "2 layers (甲, 乙)" in two.stderr and "two.gpkg:甲" in two.stderr
+    r = one_json_object(run("inspect", f"{path}:甲", "--json").stdout)
     assert r["layer"] == "甲" and r["invalid"] == 1 and r["invalid_reasons"] == {"Self-intersection": 1}
-    assert any("--layer" in w and "'乙'" in w for w in r["warnings"])
     r = one_json_object(run("inspect", str(path), "--layer", "乙", "--json").stdout)
     assert r["layer"] == "乙" and r["geometry_types"] == ["Point"] and r["area_m2"]["ellipsoidal"] is None
 

@@ -160,11 +160,14 @@ def test_geopackage_two_layers(tmp_path, layer) -> None:
     path = tmp_path / "示范县.gpkg"
     layer.to_file(path, layer="生态保护红线")
     layer.iloc[[1]].assign(HXMC="自然保护地").to_file(path, layer="自然保护地")
-    first = read_layer(path)
+    # several layers and no choice: an error listing them, never the first one read as if chosen
+    with pytest.raises(InputError, match=r"2 layers \(生态保护红线, 自然保护地\).*示范县.gpkg:生态保护红线") as err:
+        read_layer(path)
+    assert err.value.path == str(path)
+    first = read_layer(f"{path}:生态保护红线")
     meta = layer_info(first)
-    assert meta.layer == "生态保护红线"
+    assert meta.layer == "生态保护红线" and meta.path == str(path)
     assert len(first) == 2
-    assert any("2 layers" in w and "'自然保护地'" in w and "--layer" in w for w in meta.warnings)
     second = read_layer(path, "自然保护地")
     assert second["HXMC"].tolist() == ["自然保护地"]
     assert layer_info(second).layer == "自然保护地"

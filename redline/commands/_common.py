@@ -59,6 +59,11 @@ scheduler_option = click.option(
     help="Address of a running dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --engine dask).")
 workers_option = click.option("--workers", type=int, metavar="N",
                               help="Workers of the local dask cluster (default: one per core).")
+gcj02_option = click.option(
+    "--from-gcj02", "gcj02", is_flag=True,
+    help="The input files in longitude/latitude are GCJ-02 (exported from 高德/腾讯 web maps): convert them "
+         "to WGS84/CGCS2000 on reading. Projected files are never GCJ-02; project layers say it with "
+         'datum = "gcj02".')
 
 
 def write_text_output(path: str, text: str, *, what: str) -> None:

@@ -6,6 +6,7 @@ import click
 
 from redline.commands._common import (
     echo_json,
+    gcj02_option,
     handle_errors,
     json_option,
     project_option,
@@ -22,9 +23,11 @@ from redline.spatial.units import from_m2, unit_label
 
 @click.command()
 @click.argument("layer")
-@click.option("--within", "within", help="Boundary (path or project layer id); default: the project's boundary.")
+@click.option("--within", "within", help="Boundary (path, PATH:LAYER or project layer id); default: the project's "
+                                         "boundary.")
 @click.option("--by", "by", help="Break down by this attribute of the layer.")
-@click.option("--by-zones", "by_zones", help="Break down by these polygons (path or layer id), e.g. townships.")
+@click.option("--by-zones", "by_zones", help="Break down by these polygons (path, PATH:LAYER or layer id), e.g. "
+                                              "townships.")
 @click.option("--zone-field", default="name", show_default=True, help="Name field of --by-zones.")
 @click.option("--unit", default="ha", show_default=True, help="m2, ha (公顷), km2 (平方千米), mu (亩), 10k_mu (万亩); Chinese names work too.")
 @click.option("--decimals", default=4, show_default=True, type=int, help="Decimals of the table.")
@@ -36,17 +39,22 @@ from redline.spatial.units import from_m2, unit_label
                    'pip install "redline[dask]".')
 @scheduler_option
 @workers_option
+@gcj02_option
 @project_option
 @json_option
 @quiet_option
 @handle_errors
 def command(layer, within, by, by_zones, zone_field, unit, decimals, planar, xlsx, engine, scheduler, workers,
-            project_path, as_json, quiet):
+            gcj02, project_path, as_json, quiet):
     """Area of a layer (overlaps counted once), its share of a boundary, and a breakdown.
+
+    LAYER is a project layer id or kind, or a file; PATH:LAYER names a layer inside a GeoPackage, File
+    Geodatabase, KML/KMZ, zip or DXF (e.g. 山西行政区.gpkg:县界).
 
     \b
     Examples:
       redline area red_line --by-zones townships --unit ha
+      redline area 山西行政区.gpkg:生态保护红线 --within 山西行政区.gpkg:县界
       redline area 红线.shp --within 县界.shp --engine dask            # local dask cluster
       redline area 红线.gpkg --scheduler tcp://10.0.0.5:8786 --by HXLX
     """
@@ -62,7 +70,7 @@ def command(layer, within, by, by_zones, zone_field, unit, decimals, planar, xls
     project = redline.Project.load(project_path) if project_path else None
     res = redline.area(layer, within=within, by=by, by_zones=by_zones, zone_field=zone_field, unit=unit,
                        decimals=decimals, planar=planar, project=project, engine=engine, scheduler=scheduler,
-                       workers=workers)
+                       workers=workers, gcj02=gcj02)
     result = res.to_dict()
     rows, adjusted, unit = result["rounded_rows"], res.rounding_adjusted, res.unit
     if xlsx:

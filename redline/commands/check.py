@@ -9,6 +9,7 @@ import click
 
 from redline.commands._common import (
     echo_json,
+    gcj02_option,
     handle_errors,
     json_option,
     progress_enabled,
@@ -39,7 +40,8 @@ OUTPUT_FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", "压覆分�
 @project_option
 @click.option("--layer", "layer_args", multiple=True, metavar="KIND=PATH",
               help="A control layer for a quick check without a project (repeatable), e.g. "
-                   "--layer red_line=红线.shp; attributes are mapped with the kind's default field names.")
+                   "--layer red_line=红线.shp or --layer basic_farmland=示范县.gpkg:永久基本农田 (PATH:LAYER "
+                   "names a layer inside a file); attributes are mapped with the kind's default field names.")
 @click.option("--type", "project_type", metavar="TYPE",
               help="Project type of every site: identifier or Chinese label (e.g. linear_infrastructure or "
                    "线性基础设施). Default: each site's own type attribute (XMLX/项目类型/地块用途). "
@@ -56,6 +58,7 @@ OUTPUT_FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", "压覆分�
                    "without them such data is refused, never converted silently.")
 @click.option("--crs", "sites_crs", help="CRS of the sites when their file has none (e.g. EPSG:4525).")
 @click.option("--repair", is_flag=True, help="Repair invalid site geometries (make_valid); the change is reported.")
+@gcj02_option
 @click.option("--no-maps", is_flag=True, help="Write the report without its maps (faster).")
 @click.option("--outputs", "outputs", default="json,csv,xlsx,report", show_default=True, metavar="LIST",
               help="What --out writes: json (check.json), csv (sites.csv, hits.csv), xlsx (check.xlsx), report "
@@ -82,13 +85,15 @@ OUTPUT_FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", "压覆分�
 @quiet_option
 @handle_errors
 def command(sites, project_path, layer_args, project_type, out_dir, max_distance, towgs84, sites_crs, repair,
-            no_maps, outputs, report_sites, engine, scheduler, workers, partitions, stream, chunk_size, as_json, quiet):
+            gcj02, no_maps, outputs, report_sites, engine, scheduler, workers, partitions, stream, chunk_size, as_json,
+            quiet):
     """Check every site of SITES against every control layer: overlapped area and share, length, containing
     zone, overlapped features, nearest feature, the rule clauses that apply, and a verdict
     符合 / 不符合 / 需论证 / 无法判定.
 
-    SITES is a 国土TXT file (each parcel a site), any vector layer (polygons, lines, points), a CSV of points
-    (longitude, latitude, name), or a folder of such files.
+    SITES is a 国土TXT file (each parcel a site), any vector layer (polygons, lines, points; KMZ; a DXF drawing
+    with --crs), a CSV of points (longitude, latitude, name), PATH:LAYER for a layer inside a file, or a folder
+    or zip of such files (a zip is read like a folder).
 
     Engines: local (default); --engine dask (or --scheduler) for long checks on many cores or machines,
     same results; --stream for millions of point sites in bounded memory (writes CSV files).
@@ -117,14 +122,15 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
     against = layers or redline.Project.load(project_path) if project_path else layers or None
     if stream:
         _stream(sites, against, project_type, out_dir, max_distance, towgs84, sites_crs, chunk_size, as_json,
-                quiet)
+                quiet, gcj02)
 
     def show(k: int, n: int | None, what: str) -> None:
         click.echo(f"\r{what} {k}/{n}\033[K", err=True, nl=k == n)
 
     result = redline.check(sites, against, project_type=project_type, max_distance=max_distance, engine=engine,
                            scheduler=scheduler, workers=workers, partitions=partitions, repair=repair,
-                           crs=sites_crs, towgs84=towgs84, progress=show if progress_enabled(quiet) else None)
+                           crs=sites_crs, towgs84=towgs84, gcj02=gcj02,
+                           progress=show if progress_enabled(quiet) else None)
     for w in result.warnings:
         warn(w, quiet)
     if out_dir:
@@ -203,7 +209,8 @@ def _engine(engine, scheduler, workers, partitions, stream, chunk_size, out_dir,
     return engine
 
 
-def _stream(sites, against, project_type, out_dir, max_distance, towgs84, sites_crs, chunk_size, as_json, quiet):
+def _stream(sites, against, project_type, out_dir, max_distance, towgs84, sites_crs, chunk_size, as_json, quiet,
+            gcj02=False):
     """``--stream``: check chunk by chunk, write sites.csv, hits.csv and check.json, exit."""
     import redline
     from redline.checking import DEFAULT_CHUNK
@@ -216,7 +223,7 @@ def _stream(sites, against, project_type, out_dir, max_distance, towgs84, sites_
 
     js = redline.check_stream(sites, against, out_dir, chunk_size=chunk_size or DEFAULT_CHUNK,
                               project_type=project_type, max_distance=max_distance, crs=sites_crs, towgs84=towgs84,
-                              progress=show if progress_enabled(quiet) else None)
+                              gcj02=gcj02, progress=show if progress_enabled(quiet) else None)
     for w in js["warnings"]:
         warn(w, quiet)
     counts = js["summary"]["verdicts"]

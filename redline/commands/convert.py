@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from redline.commands._common import handle_errors, quiet_option, warn
+from redline.commands._common import gcj02_option, handle_errors, quiet_option, warn
 from redline.layers.crs import datum_of, parse_crs
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import layer_info
@@ -16,7 +16,8 @@ OLD_DATUMS = ("xian1980", "beijing1954")
 @click.command()
 @click.argument("src", type=click.Path())
 @click.argument("dst", type=click.Path())
-@click.option("--layer", help="Layer of the input (GeoPackage, File Geodatabase, KML).")
+@click.option("--layer", help="Layer of the input (GeoPackage, File Geodatabase, KML/KMZ, zip, DXF); the same as "
+                              "SRC given as PATH:LAYER.")
 @click.option("--to-crs", help="Reproject to this CRS, e.g. EPSG:4527.")
 @click.option("--crs", help="CRS of the input when it has none.")
 @click.option("--encoding", help="Encoding of the input's attributes (e.g. gbk).")
@@ -26,14 +27,22 @@ OLD_DATUMS = ("xian1980", "beijing1954")
               help="Convert a Xi'an 1980 / Beijing 1954 input to CGCS2000 with these 7 parameters "
                    "(metres, arc-seconds, ppm; as 国土TXT 转换参数).")
 @click.option("--repair", is_flag=True, help="Repair invalid geometries (make_valid); the change is reported.")
+@gcj02_option
 @quiet_option
 @handle_errors
-def command(src, dst, layer, to_crs, crs, encoding, out_encoding, zone, towgs84, repair, quiet):
+def command(src, dst, layer, to_crs, crs, encoding, out_encoding, zone, towgs84, repair, gcj02, quiet):
     """Convert a layer: Shapefile, GeoPackage, GeoJSON, KML, FileGDB, GeoParquet, FlatGeobuf, 国土TXT.
 
-    Example: redline convert 项目红线.txt 项目红线.gpkg --to-crs EPSG:4490
+    Also reads KMZ, DXF drawings (with --crs) and layers inside zips; SRC may be PATH:LAYER.
+
+    \b
+    Examples:
+      redline convert 项目红线.txt 项目红线.gpkg --to-crs EPSG:4490
+      redline convert 资料.zip:生态保护红线 红线.gpkg
+      redline convert 高德导出.kml 选址.gpkg --from-gcj02
+      redline convert 总图.dxf:用地红线 用地红线.gpkg --crs EPSG:4525
     """
-    gdf = read_layer(src, layer, encoding=encoding, crs=crs, towgs84=towgs84, repair=repair)
+    gdf = read_layer(src, layer, encoding=encoding, crs=crs, towgs84=towgs84, repair=repair, gcj02=gcj02)
     for w in layer_info(gdf).warnings:
         warn(w, quiet)
     if to_crs:

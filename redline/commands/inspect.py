@@ -4,26 +4,30 @@ from __future__ import annotations
 
 import click
 
-from redline.commands._common import echo_json, handle_errors, json_option
+from redline.commands._common import echo_json, gcj02_option, handle_errors, json_option
 from redline.spatial.inspect import inspect_file
 
 
 @click.command()
 @click.argument("path", type=click.Path())
-@click.option("--layer", help="Layer of a GeoPackage, File Geodatabase or KML.")
+@click.option("--layer", help="Layer of a GeoPackage, File Geodatabase, KML/KMZ, zip or DXF (the same as "
+                              "PATH:LAYER).")
 @click.option("--encoding", help="Attribute encoding (overrides .cpg and detection), e.g. gbk.")
 @click.option("--crs", help="CRS to assume when the file has none, e.g. EPSG:4527.")
 @click.option("--towgs84", metavar="DX,DY,DZ,RX,RY,RZ,DS",
               help="Convert a Xi'an 1980 / Beijing 1954 layer to CGCS2000 with these 7 parameters "
                    "(metres, arc-seconds, ppm; as 国土TXT 转换参数).")
+@gcj02_option
 @json_option
 @handle_errors
-def command(path, layer, encoding, crs, towgs84, as_json):
+def command(path, layer, encoding, crs, towgs84, gcj02, as_json):
     """Describe a planning layer or 国土TXT file.
+
+    PATH may name a layer inside its file: 示范县.gpkg:生态保护红线, 资料.zip:红线, 总图.dxf:用地红线.
 
     Example: redline inspect 生态保护红线.shp --json
     """
-    r = inspect_file(path, layer, encoding=encoding, crs=crs, towgs84=towgs84)
+    r = inspect_file(path, layer, encoding=encoding, crs=crs, towgs84=towgs84, gcj02=gcj02)
     if as_json:
         echo_json(r)
         return

@@ -64,5 +64,5 @@ def command(project_path, layout_path, no_layout, out, png, pdf, paper, orientat
         for rec in res["print_maps"]:
             click.echo(f"wrote {rec['path']} ({rec['paper']} {rec['orientation']}, 1:{rec['scale']:,}"
                        + (f", {rec['dpi']} dpi" if rec["dpi"] else "") + ")")
-    for note in res["notes"]:
+    for note in res["warnings"] + res["notes"]:
         warn(note, quiet)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
+from redline.commands._common import (
+    echo_json,
+    gcj02_option,
+    handle_errors,
+    json_option,
+    project_option,
+    quiet_option,
+    warn,
+)
 from redline.maps.report.text import text_table
 
 
@@ -38,7 +46,8 @@ Areas are the planar cell area in the raster's CRS times the coverage.
 
 \b
 RASTER is a file or a raster id of the project's [raster] table (e.g. landcover).
-LAYER (--zones) is a file or a layer id/kind of the project (e.g. townships).
+LAYER (--zones) is a file (PATH:LAYER for a layer inside a GeoPackage, zip ...) or a layer id/kind of the
+project (e.g. townships).
 
 \b
 Examples:
@@ -50,14 +59,15 @@ Exit codes: 0 success, 2 usage error, 3 input error.""")
 @click.option("--zones", "zones_ref", required=True, metavar="LAYER", help="Zone polygons: a file or a project layer.")
 @click.option("--by", "by", help="Group zones by this field (features of a group dissolved).")
 @click.option("--band", type=int, default=1, show_default=True, help="Raster band.")
+@gcj02_option
 @project_option
 @json_option
 @quiet_option
 @handle_errors
-def command(raster, zones_ref, by, band, project_path, as_json, quiet):
+def command(raster, zones_ref, by, band, gcj02, project_path, as_json, quiet):
     import redline
 
-    result = redline.raster_share(raster, zones_ref, by=by, band=band,
+    result = redline.raster_share(raster, zones_ref, by=by, band=band, gcj02=gcj02,
                                   project=redline.Project.load(project_path) if project_path else None)
     for w in result["warnings"]:
         warn(w, quiet)

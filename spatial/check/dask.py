@@ -80,7 +80,7 @@ def _read_file(path: str, *, label: str, ctx: CheckContext, repair: bool, encodi
     from redline.layers.outputs import file_record
 
     source = SiteSource(path, crs=crs, encoding=encoding, repair=repair, to_crs=ctx.prepared.crs,
-                        towgs84=ctx.prepared.towgs84)
+                        towgs84=ctx.prepared.towgs84, gcj02=ctx.gcj02)
     try:
         sites = source.read_file(path)
     except RedlineError as exc:

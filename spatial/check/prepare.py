@@ -225,7 +225,8 @@ class CheckContext:
     ``inputs`` holds the file records of the layers, the project and the rule files; ``warnings`` what
     reading and reprojecting the layers said (they follow the sites' own warnings in a result); ``towns``
     the project's township layer in the analysis CRS (for each site's location), with its record
-    ``towns_input``.
+    ``towns_input``. ``gcj02``: input files in longitude/latitude (sites, ``--layer`` files) are GCJ-02
+    (``--from-gcj02``); ``gcj02_converted`` the files that were converted.
     """
 
     prepared: PreparedLayers
@@ -235,21 +236,28 @@ class CheckContext:
     towns: gpd.GeoDataFrame | None = None
     towns_input: dict | None = None
     records: dict = field(default_factory=dict)   # file records by path (each file hashed once)
+    gcj02: bool = False
+    gcj02_converted: list = field(default_factory=list)
 
     def record(self, path, **kw) -> dict:
-        """The file record of ``path`` (hashed once) with the extra keys ``kw``."""
+        """The file record of ``path`` (``PATH:LAYER``: the file hashed once, the layer as ``file_layer``) with
+        the extra keys ``kw``."""
         from redline.layers.outputs import file_record
+        from redline.layers.paths import LayerPath
 
         key = str(path)
         if key not in self.records:
-            self.records[key] = file_record(path)
+            lp = LayerPath.parse(path)
+            self.records[key] = file_record(lp.file)
+            if lp.layer is not None:
+                self.records[key]["file_layer"] = lp.layer
         rec = dict(self.records[key])
         rec.update({k: v for k, v in kw.items() if v is not None or k in ("vintage", "source")})
         return rec
 
 
 def load_check_layers(project=None, *, layer_args=(), max_distance: float = DEFAULT_MAX_DISTANCE,
-                      towgs84: tuple[float, ...] | None = None) -> CheckContext:
+                      towgs84: tuple[float, ...] | None = None, gcj02: bool = False) -> CheckContext:
     """Read and prepare the control layers of a project (or ``--layer KIND=PATH`` layers).
 
     Parameters
@@ -262,6 +270,8 @@ def load_check_layers(project=None, *, layer_args=(), max_distance: float = DEFA
         The search distance for nearest features (m).
     towgs84 : tuple, optional
         Parameters between an older datum and CGCS2000.
+    gcj02 : bool
+        ``--layer`` files (and later the sites) in longitude/latitude are GCJ-02: converted on reading.
 
     Raises
     ------
@@ -277,7 +287,9 @@ def load_check_layers(project=None, *, layer_args=(), max_distance: float = DEFA
                          "redline.toml), or --layer KIND=PATH")
     if project is not None and layer_args:
         raise UsageError("give either a project or --layer layers, not both")
-    ctx = CheckContext(prepared=None, inputs=[], warnings=[], project=project)  # type: ignore[arg-type]
+    from redline.layers.gcj02 import converted_from_gcj02, gcj02_warnings, maybe_from_gcj02
+
+    ctx = CheckContext(prepared=None, inputs=[], warnings=[], project=project, gcj02=gcj02)  # type: ignore[arg-type]
     layers: dict[str, gpd.GeoDataFrame] = {}
     kinds: dict[str, str] = {}
     labels: dict[str, str] = {}
@@ -322,6 +334,10 @@ def load_check_layers(project=None, *, layer_args=(), max_distance: float = DEFA
             lid = kind if counts[kind] == 1 else f"{kind}_{counts[kind]}"
             given = isinstance(path, gpd.GeoDataFrame)   # a layer given in Python: mapped, not read
             gdf = _given_layer(path, kind) if given else read_layer(path, kind=kind, repair=True)
+            if gcj02 and not given:
+                gdf = maybe_from_gcj02(gdf)
+                if converted_from_gcj02(gdf):
+                    ctx.gcj02_converted.append(str(path))
             meta = layer_info(gdf)
             meta.label = kind_label(kind)
             name = lid if given else Path(path).name
@@ -334,6 +350,9 @@ def load_check_layers(project=None, *, layer_args=(), max_distance: float = DEFA
                 inputs.append(ctx.record(path, vintage=None, source=None, role="layer", layer=lid, kind=kind,
                                          label=labels[lid]))
 
+    bid = project.boundary_id() if project is not None else None
+    order = ([bid] if bid in layers else []) + [lid for lid in layers if lid != bid]
+    warns += gcj02_warnings([(f"layer {lid}", layers[lid]) for lid in order])
     first = crs or next((layers[lid].crs for lid in layers if is_control_kind(kinds[lid])), None)
     if first is None:
         raise InputError("the control layers have no CRS")
@@ -361,6 +380,10 @@ def load_check_layers(project=None, *, layer_args=(), max_distance: float = DEFA
     tid = project.townships_id() if project is not None else None
     if tid:
         towns = read_project_layer(project, tid)
+        from redline.layers.info import warnings_once
+
+        seen = {(layer_info(g).path, layer_info(g).layer, w) for g in layers.values() for w in layer_info(g).warnings}
+        warns += warnings_once([(f"layer {tid} ({project.layers[tid].path.name})", towns)], seen)
         ctx.towns, _ = to_analysis_crs(towns, acrs, f"layer {tid}", towgs84=towgs84)
         spec = project.layers[tid]
         ctx.towns_input = ctx.record(spec.path, vintage=spec.date, source=spec.source, role="layer", layer=tid,

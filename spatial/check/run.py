@@ -209,13 +209,14 @@ def site_source(sites_path, ctx: CheckContext, *, repair: bool = False, encoding
                 chunk_size: int | None = None) -> SiteSource:
     """The sites of ``sites_path``, read for the check of ``ctx`` (into its analysis CRS)."""
     return SiteSource(sites_path, crs=crs, encoding=encoding, repair=repair, to_crs=ctx.prepared.crs,
-                      towgs84=ctx.prepared.towgs84, chunk_size=chunk_size)
+                      towgs84=ctx.prepared.towgs84, chunk_size=chunk_size, gcj02=ctx.gcj02)
 
 
 def finish(result: CheckResult, ctx: CheckContext, site_files: list[dict]) -> CheckResult:
     """Add what a project check carries: the ``project`` block, the ``inputs`` (site files, layers, project,
     rule files, townships) and the context (for maps and reports)."""
     inputs = [ctx.record(f["path"], vintage=None, source=None, role="sites") for f in site_files]
+    ctx.gcj02_converted += [f["path"] for f in site_files if f.get("gcj02")]
     inputs += ctx.inputs
     if ctx.towns_input is not None:
         inputs.append(ctx.towns_input)
