@@ -25,6 +25,7 @@ test: $(STAMP) system
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: $(STAMP)
+	@sh tests/system-packages.sh bench
 	$(BIN)/python -m bench
 
 # the bad-input corpus of tests/test_bad_inputs.py, written into tests/data/bad/ to look at

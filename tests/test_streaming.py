@@ -189,6 +189,8 @@ _CHILD = textwrap.dedent("""
         print(js["summary"]["sites"])
     else:
         print(len(redline.check(pts, layers).sites))
+    # this process's own peak: VmHWM of its address space (ru_maxrss would include the forking pytest worker's)
+    print(next(int(x.split()[1]) for x in open("/proc/self/status") if x.startswith("VmHWM:")))
 """)
 
 
@@ -198,9 +200,10 @@ def _peak_mb(folder: Path, *args) -> tuple[float, str]:
     with open(out, "wb") as fo, open(err, "wb") as fe:
         proc = subprocess.Popen([sys.executable, "-c", _CHILD, *map(str, args)], cwd=ROOT, stdout=fo, stderr=fe,
                                 env={**os.environ, "PYTHONPATH": str(ROOT)})
-        _, status, usage = os.wait4(proc.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, err.read_text()[-2000:]
-    return usage.ru_maxrss / 1024, out.read_text().strip()
+        status = proc.wait()
+    assert status == 0, err.read_text()[-2000:]
+    printed, peak_kb = out.read_text().split()
+    return int(peak_kb) / 1024, printed
 
 
 def _write_points(path: Path, n: int) -> None:
