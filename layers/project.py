@@ -148,6 +148,20 @@ class Project:
         """Every layer a site is checked against: all but boundaries, sites, roads and towns."""
         return [s for s in self.layers.values() if is_control_kind(s.kind)]
 
+    def input_paths(self) -> list[Path]:
+        """Every file the project names: the project file itself, each layer's file, rule files, the
+        ``[map] layout`` and the ``[raster]`` files (a command never writes onto any of them)."""
+        paths = [self.path] if self.path else []
+        paths += [s.path for s in self.layers.values()]
+        files = (self.rules or {}).get("files") or []
+        paths += [self.resolve(f) for f in ([files] if isinstance(files, str) else files) if isinstance(f, str)]
+        layout = (self.map or {}).get("layout")
+        if isinstance(layout, str):
+            paths.append(self.resolve(layout))
+        raster = self.raw.get("raster") or {}
+        paths += [self.resolve(v) for v in raster.values() if isinstance(v, str)] if isinstance(raster, dict) else []
+        return [Path(p) for p in paths]
+
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> Project:
         """Read a project file (:func:`load_project`); a folder means its ``redline.toml``."""

@@ -874,16 +874,8 @@ def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str | 
         kwargs["encoding"] = encoding or "UTF-8"
         if path.exists():
             raise InputError("output Shapefile exists; remove it first or write another name", path=str(path))
-        tmpdir = path.parent / f".{path.stem}.part"
-        tmpdir.mkdir(parents=True, exist_ok=True)
-        try:
-            _write(data, tmpdir / path.name, path, driver=driver, **kwargs)
-            for f in tmpdir.iterdir():
-                os.replace(f, path.parent / f.name)
-        finally:
-            for f in tmpdir.glob("*"):
-                f.unlink()
-            tmpdir.rmdir()
+        with atomic_path(path) as tmp:      # the sidecars GDAL writes beside it move with it
+            _write(data, tmp, path, driver=driver, **kwargs)
         return path
     if driver == "FlatGeobuf":
         kwargs["SPATIAL_INDEX"] = "NO"  # the index reorders features; keep the input's order (feature numbers)
@@ -907,11 +899,33 @@ def _check_one_family(gdf: gpd.GeoDataFrame, path: Path) -> None:
                      f"{gdf.geom_type.iloc[k]}; write a GeoPackage instead", path=str(path))
 
 
+# GDAL writes these formats without checking its writes (a full disk gives a truncated file and no error):
+# they are written into memory, and the bytes to disk by Python, which checks every write.
+IN_MEMORY_DRIVERS = ("KML", "FlatGeobuf", "GeoJSON")
+
+
 def _write(data: gpd.GeoDataFrame, target, path: Path, **kwargs) -> None:
-    """``pyogrio.write_dataframe`` with its failures turned into one-line InputErrors naming ``path``."""
+    """``pyogrio.write_dataframe`` with its failures turned into one-line InputErrors naming ``path``; a
+    filesystem error (full disk, read-only) is raised as the ``OSError`` it is. What GDAL wrote to disk is
+    counted back: fewer features than given is an error, never a silently short file."""
+    import io
+
+    driver = kwargs.get("driver", "the layer")
     try:
         with _warnings.catch_warnings():
             _warnings.simplefilter("ignore", UserWarning)
+            if driver in IN_MEMORY_DRIVERS:
+                buf = io.BytesIO()
+                pyogrio.write_dataframe(data, buf, **kwargs)
+                with open(target, "wb") as f:
+                    f.write(buf.getbuffer())
+                return
             pyogrio.write_dataframe(data, target, **kwargs)
+            written = pyogrio.read_info(target, layer=kwargs.get("layer"), force_feature_count=True)["features"]
+    except OSError:
+        raise
     except Exception as exc:  # GDAL errors come in many classes
-        raise InputError(f"cannot write {kwargs.get('driver', 'the layer')}: {_short(exc)}", path=str(path)) from None
+        raise InputError(f"cannot write {driver}: {_short(exc)}", path=str(path)) from None
+    if written != len(data):
+        raise InputError(f"cannot write {driver}: GDAL wrote {written} of {len(data)} features (disk full?); "
+                         "nothing was written", path=str(path))

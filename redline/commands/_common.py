@@ -70,3 +70,37 @@ def write_text_output(path: str, text: str, *, what: str) -> None:
         write_text(path, text)
     except OSError as exc:
         raise InputError(f"cannot write {what}: {exc.strerror or exc}", path=path) from None
+
+
+def guard(outputs, inputs=(), *, project_path=None, cwd_project: bool = False, folders=()) -> None:
+    """Before any work: refuse outputs that would overwrite an input (exit 2) or cannot be written (exit 3).
+
+    ``inputs`` are the paths the command was given (arguments that are not files, such as project layer ids,
+    are skipped). The project the command reads (``project_path``, or with ``cwd_project`` the
+    ``redline.toml`` of the current folder) adds itself and every file it names. See
+    :func:`redline.layers.outputs.guard_outputs`.
+    """
+    import os
+    from pathlib import Path
+
+    from redline.layers.outputs import guard_outputs
+    from redline.layers.project import PROJECT_FILE, load_project
+
+    if not any(o is not None for o in outputs) and not any(f is not None for f in folders):
+        return
+    files = []
+    for given in (str(i) for i in inputs if i is not None):
+        if not os.path.lexists(given) and ":" in given:   # PATH:LAYER
+            given = given.rpartition(":")[0]
+        if os.path.lexists(given):
+            files.append(given)
+    toml = Path(project_path) if project_path else (Path.cwd() / PROJECT_FILE if cwd_project else None)
+    if toml is not None and toml.is_dir():
+        toml = toml / PROJECT_FILE
+    if toml is not None and os.path.lexists(toml):
+        files.append(toml)
+        try:
+            files += load_project(toml).input_paths()
+        except RedlineError:
+            pass    # a broken project is reported by the command itself, with its own message
+    guard_outputs(outputs, files, folders=folders)

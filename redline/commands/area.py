@@ -6,6 +6,7 @@ import click
 
 from redline.commands._common import (
     echo_json,
+    guard,
     handle_errors,
     json_option,
     project_option,
@@ -59,6 +60,7 @@ def command(layer, within, by, by_zones, zone_field, unit, decimals, planar, xls
         raise UsageError("--workers sizes the local dask cluster: use it with --engine dask and without --scheduler")
     if workers is not None and workers < 1:
         raise UsageError(f"--workers must be at least 1, not {workers}")
+    guard([xlsx], [layer, within, by_zones], project_path=project_path, cwd_project=True)
     project = redline.Project.load(project_path) if project_path else None
     res = redline.area(layer, within=within, by=by, by_zones=by_zones, zone_field=zone_field, unit=unit,
                        decimals=decimals, planar=planar, project=project, engine=engine, scheduler=scheduler,

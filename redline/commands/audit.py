@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
+from redline.commands._common import echo_json, guard, handle_errors, json_option, project_option, quiet_option, warn
 from redline.layers.errors import EXIT_FINDINGS
 
 
@@ -44,6 +44,7 @@ Exit codes: 0 no findings, 1 findings, 2 usage error, 3 input error.""")
 def command(project_path, stated, stated_share, stated_layer, tolerance, min_area, xlsx, as_json, quiet):
     import redline
 
+    guard([xlsx], project_path=project_path, cwd_project=True)
     result = redline.audit(redline.Project.load(project_path) if project_path else None, stated=stated,
                            stated_share=stated_share, stated_layer=stated_layer, tolerance=tolerance,
                            min_area_m2=min_area).to_dict()

@@ -9,6 +9,7 @@ import click
 
 from redline.commands._common import (
     echo_json,
+    guard,
     handle_errors,
     json_option,
     quiet_option,
@@ -51,6 +52,7 @@ def command(plan: str, boundary_path: str | None, project_path: str | None, enco
     import redline
     from redline.spatial.plantext import INCONSISTENT_KINDS
 
+    guard([rules_out], [plan, boundary_path], project_path=project_path)
     project = None
     if project_path:
         project = redline.Project.load(project_path)

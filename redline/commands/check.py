@@ -9,6 +9,7 @@ import click
 
 from redline.commands._common import (
     echo_json,
+    guard,
     handle_errors,
     json_option,
     progress_enabled,
@@ -110,6 +111,10 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
     if layers and project_path:
         raise UsageError("give either --project or --layer, not both")
     engine = _engine(engine, scheduler, workers, partitions, stream, chunk_size, out_dir, repair)
+    if out_dir:
+        names = ("sites.csv", "hits.csv", "check.json") if stream else OUTPUT_FILES
+        guard([Path(out_dir) / n for n in names], [sites, *(a.partition("=")[2] for a in layers)],
+              project_path=project_path, cwd_project=not layers, folders=[out_dir])
     against = layers or redline.Project.load(project_path) if project_path else layers or None
     if stream:
         _stream(sites, against, project_type, out_dir, max_distance, towgs84, sites_crs, chunk_size, as_json,

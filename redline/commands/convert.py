@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from redline.commands._common import handle_errors, quiet_option, warn
+from redline.commands._common import guard, handle_errors, quiet_option, warn
 from redline.layers.crs import datum_of, parse_crs
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import layer_info
@@ -33,6 +33,7 @@ def command(src, dst, layer, to_crs, crs, encoding, out_encoding, zone, towgs84,
 
     Example: redline convert 项目红线.txt 项目红线.gpkg --to-crs EPSG:4490
     """
+    guard([dst], [src])
     gdf = read_layer(src, layer, encoding=encoding, crs=crs, towgs84=towgs84, repair=repair)
     for w in layer_info(gdf).warnings:
         warn(w, quiet)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
+from redline.commands._common import echo_json, guard, handle_errors, json_option, project_option, quiet_option, warn
 from redline.layers.errors import UsageError
 
 
@@ -43,6 +43,7 @@ def command(project_path, layout_path, no_layout, out, png, pdf, paper, orientat
     from redline.layers.project import find_project
     from redline.maps.render import render_maps
 
+    guard([out, png, pdf], [layout_path], project_path=project_path, cwd_project=True)
     project = find_project(project_path)
     if project is None:
         raise UsageError("no project: give --project or run in a folder with redline.toml")
