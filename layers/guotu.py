@@ -44,7 +44,6 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -66,6 +65,7 @@ from redline.layers.crs import (
 )
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import LayerInfo, with_info
+from redline.layers.inputs import check_input
 from redline.layers.outputs import atomic_path, now_iso
 from redline.layers.text import decode_text
 
@@ -224,11 +224,7 @@ def _header_precision(header: dict[str, str], warnings: list[str]) -> float | No
 
 
 def _read_bytes(path: str) -> bytes:
-    p = Path(path)
-    if not p.exists():
-        raise InputError("file not found", path=path)
-    if p.is_dir():
-        raise InputError("is a directory, not a 国土TXT file", path=path)
+    p = check_input(path)   # missing, a folder, a link loop, a pipe or device, unreadable, empty
     try:
         data = p.read_bytes()
     except OSError as exc:

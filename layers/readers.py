@@ -46,6 +46,7 @@ from redline.layers.crs import (
 )
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import LayerInfo, layer_info, with_info
+from redline.layers.inputs import check_input
 from redline.layers.kinds import map_attributes
 from redline.layers.text import decode_text
 
@@ -72,9 +73,7 @@ def detect_format(path: str | os.PathLike) -> str:
     InputError
         Missing file or an extension redline does not read.
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputError("file not found", path=str(p))
+    p = check_input(path, folder=None)  # missing, a link loop, a pipe or device, unreadable, empty
     ext = p.suffix.lower()
     if ext not in FORMATS:
         raise InputError(f"unknown format {ext or '(no extension)'!r}; redline reads "

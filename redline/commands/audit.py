@@ -6,7 +6,15 @@ import sys
 
 import click
 
-from redline.commands._common import echo_json, guard, handle_errors, json_option, project_option, quiet_option, warn
+from redline.commands._common import (
+    echo_json,
+    guard,
+    handle_errors,
+    json_option,
+    project_option,
+    quiet_option,
+    warn,
+)
 from redline.layers.errors import EXIT_FINDINGS
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from redline.commands._common import echo_json, guard, handle_errors, json_option, project_option, quiet_option, warn
+from redline.commands._common import (
+    echo_json,
+    guard,
+    handle_errors,
+    json_option,
+    project_option,
+    quiet_option,
+    warn,
+)
 from redline.layers.errors import UsageError
 
 
