@@ -34,7 +34,7 @@ import zlib
 
 from redline.layers.errors import InputError
 
-__all__ = ["DOCX_MARKER", "HTML_ID", "PDF_KEY", "PNG_KEY", "XLSX_SHEET", "docx_comment", "html_block",
+__all__ = ["DOCX_MARKER", "HTML_ID", "PDF_KEY", "PNG_KEY", "XLSX_SHEET", "docx_with_block", "html_block",
            "pdf_metadata", "png_metadata", "read_block", "xlsx_add_sheet"]
 
 HTML_ID = "redline-provenance"
@@ -69,9 +69,32 @@ def xlsx_add_sheet(workbook, block: dict) -> None:
         ws.append([text[i:i + _CELL]])
 
 
-def docx_comment(block: dict) -> str:
-    """The text of a DOCX comments property holding the block."""
-    return DOCX_MARKER + _json(block)
+_CORE_NS = {"cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+            "dc": "http://purl.org/dc/elements/1.1/", "dcterms": "http://purl.org/dc/terms/",
+            "dcmitype": "http://purl.org/dc/dcmitype/", "xsi": "http://www.w3.org/2001/XMLSchema-instance"}
+
+
+def docx_with_block(data: bytes, block: dict) -> bytes:
+    """The bytes of a DOCX file with the block as its comments property (``dc:description`` of
+    ``docProps/core.xml``; python-docx allows only 255 characters there, a block is longer)."""
+    from xml.etree import ElementTree
+
+    for prefix, uri in _CORE_NS.items():
+        ElementTree.register_namespace(prefix, uri)
+    src = zipfile.ZipFile(io.BytesIO(data))
+    root = ElementTree.fromstring(src.read("docProps/core.xml"))
+    tag = f"{{{_CORE_NS['dc']}}}description"
+    el = root.find(tag)
+    if el is None:
+        el = ElementTree.SubElement(root, tag)
+    el.text = DOCX_MARKER + _json(block)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = (ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+                    if info.filename == "docProps/core.xml" else src.read(info.filename))
+            dst.writestr(info, body)
+    return out.getvalue()
 
 
 def png_metadata(block: dict) -> dict[str, str]:

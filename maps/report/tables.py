@@ -22,7 +22,8 @@ import io
 import os
 import warnings
 
-from redline.layers.outputs import atomic_path
+from redline.layers.outputs import write_bytes
+from redline.layers.provenance_formats import xlsx_add_sheet
 from redline.spatial.check_tables import (
     FORMULA_PREFIXES,
     hit_rows,
@@ -183,16 +184,19 @@ def check_xlsx(result: dict) -> bytes:
                         ("压覆明细", hit_rows(result)), ("最近距离", nearest_rows(result)),
                         ("审查意见", finding_rows(result)), ("数据来源", input_rows(result))):
         _add_sheet(wb, title, rows)
+    if result.get("provenance") is not None:
+        xlsx_add_sheet(wb, result["provenance"])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
 def table_xlsx(title: str, header: list, rows: list[list], notes: list[str] | None = None,
-               sheets: dict | None = None) -> bytes:
+               sheets: dict | None = None, provenance: dict | None = None) -> bytes:
     """One table (and optional extra sheets ``{name: (header, rows)}``) as a workbook, text made safe.
 
-    ``notes`` are appended below the first table, one per row.
+    ``notes`` are appended below the first table, one per row; ``provenance`` goes into a hidden sheet
+    (:func:`redline.layers.provenance_formats.xlsx_add_sheet`) for ``redline verify``.
 
     >>> from openpyxl import load_workbook
     >>> data = table_xlsx("面积统计", ["分类", "面积"], [["=甲", 1.5]], notes=["方法：椭球面积"])
@@ -218,14 +222,15 @@ def table_xlsx(title: str, header: list, rows: list[list], notes: list[str] | No
         if k == 0:
             for note in notes or []:
                 ws.append([safe_cell(note)])
+    if provenance is not None:
+        xlsx_add_sheet(wb, provenance)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
 def write_table_xlsx(path: str | os.PathLike, title: str, header: list, rows: list[list],
-                     notes: list[str] | None = None, sheets: dict | None = None) -> None:
+                     notes: list[str] | None = None, sheets: dict | None = None,
+                     provenance: dict | None = None) -> None:
     """Write :func:`table_xlsx` to ``path``, whole or not at all."""
-    data = table_xlsx(title, header, rows, notes=notes, sheets=sheets)
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        f.write(data)
+    write_bytes(path, table_xlsx(title, header, rows, notes=notes, sheets=sheets, provenance=provenance))

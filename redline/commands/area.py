@@ -69,7 +69,7 @@ def command(layer, within, by, by_zones, zone_field, unit, decimals, planar, xls
     rows, adjusted, unit = result["rounded_rows"], res.rounding_adjusted, res.unit
     if xlsx:
         header, sheet_rows, notes = area_sheet(result)
-        write_table_xlsx(xlsx, "面积统计", header, sheet_rows, notes=notes)
+        write_table_xlsx(xlsx, "面积统计", header, sheet_rows, notes=notes, provenance=result.get("provenance"))
     if as_json:
         echo_json(result)
         return

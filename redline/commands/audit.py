@@ -64,8 +64,8 @@ def command(project_path, stated, stated_share, stated_layer, tolerance, min_are
         from redline.maps.report.tables import write_table_xlsx
 
         title, header, rows, sheets = xlsx_sheets(result)
-        write_table_xlsx(xlsx, title, header, rows, sheets=sheets,
-                         notes=[] if rows else ["未发现问题"])
+        write_table_xlsx(xlsx, title, header, rows, sheets=sheets, notes=[] if rows else ["未发现问题"],
+                         provenance=result.get("provenance"))
     if as_json:
         echo_json(result)
     else:
