@@ -45,6 +45,12 @@ from redline.layers.crs import (
     with_towgs84,
 )
 from redline.layers.errors import InputError, UsageError
+from redline.layers.geometry import (
+    COORDINATE_LIMIT,
+    check_coordinates,
+    explode_collections,
+    geometries_from_wkb,
+)
 from redline.layers.info import LayerInfo, layer_info, with_info
 from redline.layers.inputs import check_input
 from redline.layers.kinds import map_attributes
@@ -320,6 +326,8 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
         warns += layer_warns
         if fmt == "CSV":
             enc_info = gdf.attrs.pop("encoding")
+        if fmt == "GeoJSON" and crs is None:
+            warns += _unknown_geojson_crs(gdf, path)
         crs_info, crs_warns = _settle_crs(gdf, path, crs, quiet_datum=towgs84 is not None)
         warns += crs_warns
 
@@ -337,6 +345,8 @@ def _finish_layer(gdf: gpd.GeoDataFrame, path: Path, fmt: str, layer, enc_info: 
     """After reading: datum conversion, validity (and repair), empty geometries, the kind's columns and
     the :class:`~redline.layers.info.LayerInfo`."""
     transformation = None
+    gdf, collection_warns = explode_collections(gdf)
+    warns = warns + collection_warns
     if towgs84 is not None:
         gdf, crs_info, transformation = convert_old_datum(gdf, towgs84, path=path, crs_info=crs_info)
         warns = [w for w in warns if not _is_datum_kept_warning(w)] + [transformation["note"]]
@@ -506,6 +516,8 @@ def _read_vector(path: Path, fmt: str, layer, encoding: str | None) -> tuple[gpd
     except UnicodeDecodeError as exc:
         raise InputError(f"attribute text is not valid {encoding or 'UTF-8'} ({exc.reason}); give the right "
                          "one with --encoding", path=str(path)) from None
+    except InputError:  # a feature at fault (coordinates, curves), named by the reader
+        raise
     except Exception as exc:  # Arrow conversion, GDAL internals on truncated files
         raise InputError(f"cannot read as {fmt} (file damaged or truncated?): {_short(exc)}",
                          path=str(path)) from None
@@ -515,6 +527,38 @@ def _read_vector(path: Path, fmt: str, layer, encoding: str | None) -> tuple[gpd
     if fmt == "GeoJSON":
         _check_dropped_geojson(gdf, path)
     return gdf, layer, warns
+
+
+def unknown_geojson_crs(path: str | os.PathLike) -> str | None:
+    """What a GeoJSON's ``crs`` member names when no known CRS (GDAL would read the layer as WGS 84, saying
+    nothing), else None."""
+    import re
+
+    with open(path, "rb") as f:
+        head = f.read(1 << 16).decode("utf-8", errors="replace")
+    m = re.search(r'"crs"\s*:\s*\{.*?"(?:name|code|href)"\s*:\s*"?([^",}]+)"?', head, re.S)
+    if m is None:
+        return None
+    named = m.group(1).strip()
+    try:
+        pyproj.CRS.from_user_input(int(named) if named.isdigit() else named)
+        return None
+    except (pyproj.exceptions.CRSError, ValueError, TypeError):
+        return named
+
+
+def unknown_crs_warning(named: str) -> str:
+    return (f"the file's crs member names {named!r}, which is no known coordinate system: it is ignored and the "
+            "layer is placed by its coordinates (give the CRS with --crs)")
+
+
+def _unknown_geojson_crs(gdf: gpd.GeoDataFrame, path: Path) -> list[str]:
+    """A GeoJSON layer whose ``crs`` member names no known CRS is placed by its coordinates instead."""
+    named = unknown_geojson_crs(path)
+    if named is None:
+        return []
+    gdf.set_crs(None, allow_override=True, inplace=True)
+    return [unknown_crs_warning(named)]
 
 
 def _first_non_number(coords) -> object:
@@ -593,7 +637,8 @@ def read_ogr(path: str | os.PathLike, *, layer=None, encoding: str | None = None
             while (batch := batches.get()) is not None:
                 if isinstance(batch, BaseException):
                     raise batch
-                part = shapely.from_wkb(batch.column(gname).to_numpy(zero_copy_only=False))
+                part = geometries_from_wkb(batch.column(gname).to_numpy(zero_copy_only=False), path,
+                                           offset=sum(len(g) for g in geoms))
                 check_finite(part, path, offset=sum(len(g) for g in geoms))  # while GDAL reads on
                 geoms.append(part)
                 tables.append(batch.drop_columns([gname]))
@@ -639,6 +684,10 @@ def _read_points_csv(path: Path, encoding: str | None) -> gpd.GeoDataFrame:
             if len(bad):
                 raise InputError(f"non-numeric or missing coordinate in {xname}/{yname}",
                                  path=str(path), line=int(bad[0]) + 2)
+            huge = np.flatnonzero((np.abs(x) > COORDINATE_LIMIT) | (np.abs(y) > COORDINATE_LIMIT))
+            if len(huge):
+                raise InputError(f"coordinate in {xname}/{yname} outside every coordinate system (more than "
+                                 f"{COORDINATE_LIMIT:g})", path=str(path), line=int(huge[0]) + 2)
             gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y))
             gdf.attrs["encoding"] = {"value": "gbk" if enc == "gb18030" else enc, "source": why}
             return gdf
@@ -647,13 +696,9 @@ def _read_points_csv(path: Path, encoding: str | None) -> gpd.GeoDataFrame:
 
 
 def check_finite(geoms: np.ndarray, path, *, offset: int = 0) -> None:
-    """InputError naming the first feature (numbered from ``offset``) with a NaN or infinite coordinate."""
-    if np.isfinite(shapely.get_coordinates(geoms).sum()):  # one pass (GEOS bounds skip NaN: no shortcut)
-        return
-    coords, index = shapely.get_coordinates(geoms, return_index=True)
-    bad = np.flatnonzero(~np.isfinite(coords).all(axis=1))
-    if len(bad):
-        raise InputError("NaN or infinite coordinate", path=str(path), feature=offset + int(index[bad[0]]))
+    """InputError naming the first feature (numbered from ``offset``) with a NaN, infinite or impossibly large
+    coordinate (:func:`redline.layers.geometry.check_coordinates`)."""
+    check_coordinates(geoms, path, offset=offset)
 
 
 def _settle_crs(gdf: gpd.GeoDataFrame, path: Path, crs, *, quiet_datum: bool = False) -> tuple[dict, list[str]]:

@@ -42,6 +42,7 @@ import pyproj
 import shapely
 
 from redline.layers.errors import InputError, UsageError
+from redline.layers.geometry import geometries_from_wkb
 from redline.layers.info import LayerInfo, layer_info, with_info
 from redline.layers.reproject import to_analysis_crs
 
@@ -396,7 +397,8 @@ def _open_ogr(p: Path, fmt: str, chunk_size: int, encoding: str | None) -> SiteF
                 gname = meta["geometry_name"] or "wkb_geometry"
                 for batch in reader:
                     if columns is None:
-                        geoms = shapely.from_wkb(batch.column(gname).to_numpy(zero_copy_only=False))
+                        geoms = geometries_from_wkb(batch.column(gname).to_numpy(zero_copy_only=False), p,
+                                                    offset=first)
                         df = batch.drop_columns([gname]).to_pandas()
                         df = gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index), crs=crs)
                     else:
@@ -409,7 +411,14 @@ def _open_ogr(p: Path, fmt: str, chunk_size: int, encoding: str | None) -> SiteF
             raise InputError(f"cannot read as {fmt} (file damaged or truncated?): {str(exc).splitlines()[0]}",
                              path=str(p), feature=first) from None
 
-    return SiteFile(p, fmt, total, crs, enc_info, batches)
+    warnings = []
+    if fmt == "GeoJSON":
+        from redline.layers.readers import unknown_crs_warning, unknown_geojson_crs
+
+        named = unknown_geojson_crs(p)
+        if named is not None:
+            crs, warnings = None, [unknown_crs_warning(named)]
+    return SiteFile(p, fmt, total, crs, enc_info, batches, warnings)
 
 
 def _open_whole(p: Path, chunk_size: int, encoding: str | None) -> SiteFile:
