@@ -295,9 +295,20 @@ def _probe_folder(folder: Path, target: Path) -> None:
         raise InputError(f"cannot write into {probe}: {exc.strerror or exc}", path=str(target)) from None
 
 
+_BIDI = {ord(c): f"\\u{ord(c):04x}" for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"}
+
+
 def to_json(obj) -> str:
-    """JSON as redline writes it: UTF-8 text (not escaped), 2-space indent, NaN as null."""
-    return json.dumps(_clean(obj), ensure_ascii=False, indent=2)
+    """JSON as redline writes it: UTF-8 text (not escaped), 2-space indent, NaN as null. Bidirectional
+    override characters (which make a terminal or editor show text in another order than it is stored) are
+    written as JSON escapes: the value is unchanged, its display is not fooled.
+
+    >>> rlo = chr(0x202E)
+    >>> text = to_json({"名称": "红线" + rlo + "甲"})
+    >>> rlo in text, json.loads(text)["名称"] == "红线" + rlo + "甲"
+    (False, True)
+    """
+    return json.dumps(_clean(obj), ensure_ascii=False, indent=2).translate(_BIDI)
 
 
 def _clean(obj):

@@ -54,9 +54,9 @@ def _json(block: dict) -> str:
 
 # ------------------------------------------------------------------------------------------------ write
 def html_block(block: dict) -> str:
-    """The ``<script>`` element holding the block in an HTML page (``</`` escaped so that no text in it can
-    close the element)."""
-    text = _json(block).replace("</", "<\\/").replace("<!--", "<\\!--")
+    """The ``<script type="application/json">`` element holding the block in an HTML page: ``<``, ``>`` and
+    ``&`` written as JSON escapes, so that no text in it can close the element or read as markup."""
+    text = _json(block).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return f'<script type="application/json" id="{HTML_ID}">{text}</script>'
 
 
@@ -214,8 +214,7 @@ def read_block(data: bytes, path: str) -> dict:
         else:
             m = _HTML.search(text)
             if m:
-                block = _parse(m.group(1).replace("<\\/", "</").replace("<\\!--", "<!--"), path,
-                               "embedded provenance block")
+                block = _parse(m.group(1), path, "embedded provenance block")
     if block is None:
         raise InputError("no redline provenance block in this file", path=path)
     return block

@@ -43,7 +43,12 @@ from redline.layers.crs import DATUM_LABELS, describe_gk, epsg_of  # noqa: E402
 from redline.layers.errors import UsageError  # noqa: E402
 from redline.layers.outputs import write_bytes  # noqa: E402
 from redline.maps.display import simplify_geometries  # noqa: E402
-from redline.maps.fonts import MissingFontError, find_cjk_font, missing_glyphs_in_figure  # noqa: E402
+from redline.maps.fonts import (  # noqa: E402
+    MissingFontError,
+    clean_figure_texts,
+    find_cjk_font,
+    missing_glyphs_in_figure,
+)
 from redline.maps.layout import Layout, project_layout  # noqa: E402
 from redline.maps.sources import MapLayer, date_text, metric_crs, read_map_layers, sources_text  # noqa: E402
 from redline.maps.structure import ResolvedElement, legend_entries, resolve_layout  # noqa: E402
@@ -606,6 +611,7 @@ def print_map(project, *, layout: Layout | str | os.PathLike | bool | None = Non
     _legend(fig, sheet, plan, font, fs)
     _footer(fig, sheet, font, fs, map_cfg, metric)
 
+    clean_figure_texts(fig)
     missing = missing_glyphs_in_figure(fig)
     if missing:
         detail = "; ".join(f"{t!r}: {''.join(c)}" for t, _, c in missing[:5])

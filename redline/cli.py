@@ -69,8 +69,11 @@ class RedlineGroup(click.Group):
 
 
 def one_line(text: str) -> str:
-    """Text on one line: runs of whitespace, line breaks included, become one space."""
-    return " ".join(str(text).split())
+    """Text on one line for a terminal: control and bidirectional-override characters dropped, runs of
+    whitespace (line breaks included) as one space, at most 2,000 columns."""
+    from redline.maps.report.text import display_text
+
+    return display_text(text, 2000)
 
 
 def _click_message(exc: click.exceptions.ClickException) -> str:

@@ -4,50 +4,68 @@
 They live here, beside the check engine, because the streaming engine appends them chunk by chunk; the
 other tables and the reports are built at the output edge (:mod:`redline.maps.report`).
 
-Text that may come from users' data passes through :func:`safe_cell` on the way out: control characters are
-dropped (XML cannot hold them, terminals show them as garbage) and a cell starting with ``= + - @`` gets a
-leading apostrophe, so that a spreadsheet never runs it as a formula.
+Text that may come from users' data passes through :func:`printable` on the way out: control characters and
+the bidirectional-override characters (U+202A–U+202E, U+2066–U+2069, which can make text read in another
+order than it is stored) are dropped. Values are never rewritten otherwise: a CSV cell that starts with
+``= + - @`` (or a tab or CR) is written in double quotes, as OWASP advises against CSV injection, so that
+``--type`` or ``+86 351`` stay what they are; in XLSX such text is a string cell, never a formula
+(:mod:`redline.maps.report.tables`).
 
 Example
 -------
 >>> result = {"sites": [{"site_id": "S1", "name": "=1+1", "geometry_type": "Point", "area_m2": None,
 ...            "length_m": None, "verdict": "符合", "layers": [], "hits": [], "findings": []}]}
 >>> to_csv(site_rows(result)).decode("utf-8-sig").splitlines()[1]
-"S1,'=1+1,,,,,Point,,,,符合,,0,0,是,"
+'S1,"=1+1",,,,,Point,,,,符合,,0,0,是,'
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_CSV_SPECIAL = re.compile(r'[,"\r\n]')
 
 
 def printable(text: str) -> str:
     """The text without C0 control characters other than tab, newline and carriage return (which XML,
-    and so XLSX and DOCX, cannot hold, and which HTML would show as garbage).
+    and so XLSX and DOCX, cannot hold, and which HTML would show as garbage), and without bidirectional
+    embedding, override and isolate characters (U+202A–U+202E, U+2066–U+2069).
 
-    >>> printable("红线\x01\x1b[31m甲")
-    '红线[31m甲'
+    >>> printable("红线\x01\x1b[31m甲"), printable("图斑\u202e甲乙\u202c")
+    ('红线[31m甲', '图斑甲乙')
     """
     return _CONTROL.sub("", text)
 
 
 def safe_cell(value):
-    """A cell value that a spreadsheet shows as text: control characters removed, then text starting with
-    ``= + - @`` (or a tab/CR) gets a leading apostrophe so it never runs as a formula; numbers pass through.
+    """A cell value as written to a table: text without control characters (:func:`printable`); numbers pass
+    through. The writers keep it text (quoted in CSV when it starts like a formula, a string cell in XLSX).
 
     >>> safe_cell("=HYPERLINK(1)"), safe_cell(-1.5), safe_cell("\x01+86")
-    ("'=HYPERLINK(1)", -1.5, "'+86")
+    ('=HYPERLINK(1)', -1.5, '+86')
     """
     if isinstance(value, str):
-        value = printable(value)
-        if value.startswith(FORMULA_PREFIXES):
-            return "'" + value
+        return printable(value)
     return value
+
+
+def csv_field(value) -> str:
+    """One CSV field: empty for None; text quoted when it holds a comma, quote or line break, or starts with
+    ``= + - @`` or a tab/CR (so that a spreadsheet takes it as text, and the value itself stays unchanged).
+
+    >>> [csv_field(v) for v in ("--type", "普通", 'a"b', 1.5, None)]
+    ['"--type"', '普通', '"a""b"', '1.5', '']
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return str(value)
+    text = printable(value)
+    if text.startswith(FORMULA_PREFIXES) or _CSV_SPECIAL.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def rounded(value, decimals: int):
@@ -104,19 +122,19 @@ def hit_rows(result: dict) -> list[dict]:
 
 
 def to_csv(rows: list[dict]) -> bytes:
-    """CSV as Excel on Chinese Windows opens it: UTF-8 with BOM, CRLF, formula prefixes escaped.
+    """CSV as Excel on Chinese Windows opens it: UTF-8 with BOM, CRLF, text that starts like a formula
+    quoted (:func:`csv_field`).
 
     The header is the first row's keys; every row holds the same keys in the same order.
 
     >>> data = to_csv([{"名称": "+86", "面积": 1.5, "备注": None}])
     >>> data.decode("utf-8-sig").splitlines()
-    ['名称,面积,备注', "'+86,1.5,"]
+    ['名称,面积,备注', '"+86",1.5,']
     >>> data.startswith(b"\\xef\\xbb\\xbf"), data.count(b"\\r\\n")
     (True, 2)
     """
-    buf = io.StringIO()
+    lines = []
     if rows:
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(rows[0].keys())
-        w.writerows(["" if v is None else safe_cell(v) for v in r.values()] for r in rows)
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+        lines.append(",".join(csv_field(k) for k in rows[0].keys()))
+        lines += [",".join(csv_field(v) for v in r.values()) for r in rows]
+    return ("\ufeff" + "".join(line + "\r\n" for line in lines)).encode("utf-8")

@@ -123,6 +123,20 @@ def _column_width(name: str, rows: list[dict]) -> float:
     return max(8, min(width, 80))
 
 
+def _cell(ws, value, *, always: bool = False):
+    """A value for a write-only sheet: text without control characters (:func:`safe_cell`); text starting
+    with ``=`` is made a string cell, which Excel shows as written and never runs as a formula (openpyxl
+    would otherwise write it as one). With ``always`` a cell object is returned for any value."""
+    from openpyxl.cell import WriteOnlyCell
+
+    value = safe_cell(value)
+    if isinstance(value, str) and value.startswith("="):
+        c = WriteOnlyCell(ws, value=value)
+        c.data_type = "s"
+        return c
+    return WriteOnlyCell(ws, value=value) if always else value
+
+
 def _add_sheet(wb, title: str, rows: list[dict]) -> None:
     """One sheet of dict rows: bold shaded header, number formats by column name, frozen header row."""
     from openpyxl.cell import WriteOnlyCell
@@ -155,9 +169,9 @@ def _add_sheet(wb, title: str, rows: list[dict]) -> None:
             styled[j].number_format = fmt
     room = EXCEL_MAX_ROWS - 2       # the header, and a last row saying what did not fit
     for r in rows[:room] if len(rows) > room + 1 else rows:
-        values = [safe_cell(v) for v in r.values()]
+        values = [_cell(ws, v) for v in r.values()]
         for j, cell in styled.items():
-            if values[j] is not None:
+            if isinstance(values[j], (int, float)):
                 cell.value = values[j]
                 values[j] = cell
         ws.append(values)
@@ -201,11 +215,10 @@ def table_xlsx(title: str, header: list, rows: list[list], notes: list[str] | No
     >>> from openpyxl import load_workbook
     >>> data = table_xlsx("面积统计", ["分类", "面积"], [["=甲", 1.5]], notes=["方法：椭球面积"])
     >>> ws = load_workbook(io.BytesIO(data))["面积统计"]
-    >>> [[c.value for c in row] for row in ws.iter_rows()]
-    [['分类', '面积'], ["'=甲", 1.5], ['方法：椭球面积', None]]
+    >>> [[(c.value, c.data_type) for c in row] for row in ws.iter_rows()]
+    [[('分类', 's'), ('面积', 's')], [('=甲', 's'), (1.5, 'n')], [('方法：椭球面积', 's'), (None, 'n')]]
     """
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     wb = Workbook(write_only=True)
@@ -213,15 +226,15 @@ def table_xlsx(title: str, header: list, rows: list[list], notes: list[str] | No
         ws = wb.create_sheet(name[:31])
         head = []
         for v in h:
-            c = WriteOnlyCell(ws, value=safe_cell(v))
+            c = _cell(ws, v, always=True)
             c.font = Font(bold=True)
             head.append(c)
         ws.append(head)
         for row in r:
-            ws.append([safe_cell(c) for c in row])
+            ws.append([_cell(ws, c) for c in row])
         if k == 0:
             for note in notes or []:
-                ws.append([safe_cell(note)])
+                ws.append([_cell(ws, note)])
     if provenance is not None:
         xlsx_add_sheet(wb, provenance)
     buf = io.BytesIO()

@@ -19,7 +19,7 @@ def handle_errors(func):
         try:
             return func(*args, **kwargs)
         except RedlineError as exc:
-            click.echo(f"redline: error: {exc}", err=True)
+            echo_text(f"redline: error: {exc}", err=True)
             sys.exit(exc.exit_code)
         except click.exceptions.ClickException:
             raise
@@ -30,14 +30,26 @@ def handle_errors(func):
     return wrapper
 
 
+MAX_LINE = 2000   # display columns of one line of a text report: a 1 MB value never prints whole
+
+
+def echo_text(text: str, err: bool = False) -> None:
+    """Print a text report: each line without control or bidirectional-override characters and at most
+    :data:`MAX_LINE` columns (the files keep every value whole)."""
+    from redline.maps.report.text import display_line
+
+    click.echo("\n".join(display_line(line, MAX_LINE) for line in str(text).split("\n")), err=err)
+
+
 def echo_json(obj) -> None:
     """Print exactly one JSON object on stdout."""
     click.echo(to_json(obj))
 
 
 def warn(message: str, quiet: bool = False) -> None:
+    """One ``redline: warning:`` line (cleaned as :func:`echo_text` does), unless ``quiet``."""
     if not quiet:
-        click.echo(f"redline: warning: {message}", err=True)
+        echo_text(f"redline: warning: {message}", err=True)
 
 
 def progress_enabled(quiet: bool) -> bool:

@@ -6,6 +6,7 @@ import click
 
 from redline.commands._common import (
     echo_json,
+    echo_text,
     guard,
     handle_errors,
     json_option,
@@ -18,6 +19,7 @@ from redline.commands._common import (
 from redline.layers.errors import UsageError
 from redline.maps.report.area import area_sheet
 from redline.maps.report.tables import write_table_xlsx
+from redline.maps.report.text import display_text, text_table
 from redline.spatial.units import from_m2, unit_label
 
 
@@ -76,19 +78,20 @@ def command(layer, within, by, by_zones, zone_field, unit, decimals, planar, xls
     for w in result["warnings"]:
         warn(w, quiet)
     lab = unit_label(unit)
-    click.echo(f"图层 layer: {layer}   方法: {result['method']['description']}")
-    click.echo(f"总面积（去重后）: {result['total']:.{decimals}f} {lab}")
-    click.echo(f"重叠去除: {from_m2(result['overlap_removed_m2'], unit):.{decimals}f} {lab};  "
+    echo_text(f"图层 layer: {display_text(layer, 200)}   方法: {result['method']['description']}")
+    echo_text(f"总面积（去重后）: {result['total']:.{decimals}f} {lab}")
+    echo_text(f"重叠去除: {from_m2(result['overlap_removed_m2'], unit):.{decimals}f} {lab};  "
                f"边界外: {from_m2(result['outside_boundary_m2'], unit):.{decimals}f} {lab}")
     if result["boundary_m2"]:
-        click.echo(f"边界面积: {from_m2(result['boundary_m2'], unit):.{decimals}f} {lab};  "
+        echo_text(f"边界面积: {from_m2(result['boundary_m2'], unit):.{decimals}f} {lab};  "
                    f"占比: {result['share_pct']:.2f} %")
     if rows:
-        width = max(len(str(r[0])) for r in rows) + 2
-        click.echo(f"{'分类':<{width}}{'面积 (' + lab + ')':>18}{'占比 %':>10}")
-        for key, val, share in rows:
-            click.echo(f"{key:<{width}}{val:>18.{decimals}f}{'' if share is None else f'{share:.2f}':>10}")
-        click.echo(f"{'合计':<{width}}{result['total']:>18.{decimals}f}"
-                   f"{'' if result['share_pct'] is None else format(result['share_pct'], '.2f'):>10}")
+        def share(v):
+            return "" if v is None else f"{v:.2f}"
+
+        table = [[key, f"{val:.{decimals}f}", share(pct)] for key, val, pct in rows]
+        table.append(["合计", f"{result['total']:.{decimals}f}", share(result["share_pct"])])
+        for line in text_table(["分类", f"面积 ({lab})", "占比 %"], table, right={1, 2}, indent=""):
+            echo_text(line)
         if adjusted:
-            click.echo("（表中数值已平差，使分项之和等于合计）")
+            echo_text("（表中数值已平差，使分项之和等于合计）")

@@ -8,6 +8,7 @@ import click
 
 from redline.commands._common import (
     echo_json,
+    echo_text,
     guard,
     handle_errors,
     json_option,
@@ -69,8 +70,8 @@ def command(project_path, stated, stated_share, stated_layer, tolerance, min_are
     if as_json:
         echo_json(result)
     else:
-        click.echo(text_report(result))
+        echo_text(text_report(result))
         if xlsx:
-            click.echo(f"\n已写出 {xlsx}")
+            echo_text(f"\n已写出 {xlsx}")
     if result["findings"]:
         sys.exit(EXIT_FINDINGS)

@@ -9,6 +9,7 @@ import click
 
 from redline.commands._common import (
     echo_json,
+    echo_text,
     guard,
     handle_errors,
     json_option,
@@ -71,11 +72,11 @@ def command(plan: str, boundary_path: str | None, project_path: str | None, enco
     if as_json:
         echo_json(result)
     else:
-        click.echo(render_table(result))
+        echo_text(render_table(result))
         if list_rules:
-            click.echo(render_rules(result["rules"]))
+            echo_text(render_rules(result["rules"]))
     if rules_out and not quiet:
-        click.echo(f"redline: wrote {len(result['rules'])} draft distance rule(s) to {rules_out}", err=True)
+        echo_text(f"redline: wrote {len(result['rules'])} draft distance rule(s) to {rules_out}", err=True)
     if any(f["kind"] in INCONSISTENT_KINDS for f in result["findings"]):
         sys.exit(EXIT_FINDINGS)
 

@@ -9,6 +9,7 @@ import click
 
 from redline.commands._common import (
     echo_json,
+    echo_text,
     guard,
     handle_errors,
     json_option,
@@ -20,6 +21,7 @@ from redline.commands._common import (
     workers_option,
 )
 from redline.layers.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from redline.maps.report.text import display_text
 
 
 def _list_types(ctx, _param, value) -> None:
@@ -134,18 +136,19 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
         for note in notes:
             warn(note, quiet)
         if not as_json:
-            click.echo(f"wrote {len(written)} files to {Path(out_dir).resolve()}: "
+            echo_text(f"wrote {len(written)} files to {Path(out_dir).resolve()}: "
                        f"{', '.join(p.name for p in written)}")
     if as_json:
         echo_json(result.to_dict())
     else:
         for s in result.site_dicts():
-            click.echo(f"{s['site_id']}  {s['name'] or ''}  [{s.get('project_type_label')}]  {s['verdict']}")
+            echo_text(f"{display_text(s['site_id'], 60)}  {display_text(s['name'], 60)}  "
+                      f"[{s.get('project_type_label')}]  {s['verdict']}")
             for f in s["findings"]:
                 if f["level"] in ("prohibited", "needs_review", "no_data"):
-                    click.echo(f"    - {f['message']}")
+                    echo_text(f"    - {f['message']}")
         counts = result.summary["verdicts"]
-        click.echo("合计：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
+        echo_text("合计：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
     sys.exit(EXIT_OK if result.conforming else EXIT_FINDINGS)
 
 
@@ -195,6 +198,6 @@ def _stream(sites, against, project_type, out_dir, max_distance, towgs84, sites_
     if as_json:
         echo_json(js)
     else:
-        click.echo(f"wrote sites.csv, hits.csv, check.json to {Path(out_dir).resolve()}")
-        click.echo("合计：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
+        echo_text(f"wrote sites.csv, hits.csv, check.json to {Path(out_dir).resolve()}")
+        echo_text("合计：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
     sys.exit(EXIT_OK if counts.get("符合", 0) == js["summary"]["sites"] else EXIT_FINDINGS)

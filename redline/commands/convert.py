@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from redline.commands._common import guard, handle_errors, quiet_option, warn
+from redline.commands._common import echo_text, guard, handle_errors, quiet_option, warn
 from redline.layers.crs import datum_of, parse_crs
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import layer_info
@@ -47,4 +47,4 @@ def command(src, dst, layer, to_crs, crs, encoding, out_encoding, zone, towgs84,
         gdf = gdf.to_crs(target)
     write_layer(gdf, dst, encoding=out_encoding, zone=zone)
     if not quiet:
-        click.echo(f"wrote {dst}: {len(gdf)} features", err=True)
+        echo_text(f"wrote {dst}: {len(gdf)} features", err=True)

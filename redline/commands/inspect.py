@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from redline.commands._common import echo_json, handle_errors, json_option
+from redline.commands._common import echo_json, echo_text, handle_errors, json_option
 from redline.spatial.inspect import inspect_file
 
 
@@ -49,4 +49,4 @@ def command(path, layer, encoding, crs, towgs84, as_json):
                      f"申报面积符合: {p['declared_matches']}")
     for w in r["warnings"]:
         lines.append(f"警告 warning: {w}")
-    click.echo("\n".join(lines))
+    echo_text("\n".join(lines))

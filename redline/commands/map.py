@@ -6,6 +6,7 @@ import click
 
 from redline.commands._common import (
     echo_json,
+    echo_text,
     guard,
     handle_errors,
     json_option,
@@ -62,16 +63,16 @@ def command(project_path, layout_path, no_layout, out, png, pdf, paper, orientat
         echo_json(res)
     else:
         web = res["web_map"]
-        click.echo(f"wrote {out} ({web['bytes'] / 1e6:.2f} MB, self-contained"
+        echo_text(f"wrote {out} ({web['bytes'] / 1e6:.2f} MB, self-contained"
                    + (", opens offline)" if basemap == "none" else ")"))
         if basemap == "tianditu":
-            click.echo("note: your 天地图 key is embedded in the HTML file; share the file only with people "
+            echo_text("note: your 天地图 key is embedded in the HTML file; share the file only with people "
                        "who may use that key")
         if basemap == "amap":
-            click.echo("note: overlay geometries are shifted to GCJ-02 for display over the 高德 basemap "
+            echo_text("note: overlay geometries are shifted to GCJ-02 for display over the 高德 basemap "
                        "(the map says so); analysis data is not shifted")
         for rec in res["print_maps"]:
-            click.echo(f"wrote {rec['path']} ({rec['paper']} {rec['orientation']}, 1:{rec['scale']:,}"
+            echo_text(f"wrote {rec['path']} ({rec['paper']} {rec['orientation']}, 1:{rec['scale']:,}"
                        + (f", {rec['dpi']} dpi" if rec["dpi"] else "") + ")")
     for note in res["notes"]:
         warn(note, quiet)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
+from redline.commands._common import (
+    echo_json,
+    echo_text,
+    handle_errors,
+    json_option,
+    project_option,
+    quiet_option,
+    warn,
+)
 from redline.maps.report.text import text_table
 
 
@@ -64,4 +72,4 @@ def command(raster, zones_ref, by, band, project_path, as_json, quiet):
     if as_json:
         echo_json(result)
     else:
-        click.echo(render_text(result))
+        echo_text(render_text(result))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from redline.commands._common import echo_json, handle_errors, json_option
+from redline.commands._common import echo_json, echo_text, handle_errors, json_option
 from redline.layers.errors import EXIT_FINDINGS
 from redline.layers.provenance_check import verify_output
 
@@ -30,13 +30,13 @@ def command(output, as_json):
     else:
         for item in result["inputs"]:
             why = f"  ({item['why']})" if item.get("why") else ""
-            click.echo(f"{item['status']:<10} {item['path']}{why}")
+            echo_text(f"{item['status']:<10} {item['path']}{why}")
         counts = {s: sum(i["status"] == s for i in result["inputs"]) for s in ("changed", "missing", "unverified")}
         if result["unchanged"]:
-            click.echo("所有输入未变 inputs unchanged")
+            echo_text("所有输入未变 inputs unchanged")
         else:
             said = [f"{n} {s}" for s, n in counts.items() if n]
-            click.echo(("输入已变化 inputs changed" if counts["changed"] or counts["missing"] else
+            echo_text(("输入已变化 inputs changed" if counts["changed"] or counts["missing"] else
                         "无法核验部分输入 could not verify every input") + f" ({', '.join(said)})")
     if not result["unchanged"]:
         raise SystemExit(EXIT_FINDINGS)
