@@ -413,7 +413,7 @@ def _place(header: dict[str, str], easting: np.ndarray, northing: np.ndarray, li
     bad = ~((northing > 0) & (northing < 10_000_000))
     if bad.any():
         k = int(np.argmax(bad))
-        raise InputError(f"northing {northing[k]:.3f} is no Gauss-Krüger northing of China", path=path,
+        raise InputError(f"northing {northing[k]:.12g} is no Gauss-Krüger northing of China", path=path,
                          line=int(lines[k]))
     try:
         if prefixed.any():
@@ -446,7 +446,7 @@ def _place(header: dict[str, str], easting: np.ndarray, northing: np.ndarray, li
             return done(gk_epsg(datum, p_width, zone=p, prefixed=True), source)
         if not ((easting > 0) & (easting < 1_000_000)).all():
             k = int(np.argmax(~((easting > 0) & (easting < 1_000_000))))
-            raise InputError(f"easting {easting[k]:.3f} is no Gauss-Krüger easting of China", path=path,
+            raise InputError(f"easting {easting[k]:.12g} is no Gauss-Krüger easting of China", path=path,
                              line=int(lines[k]))
         if zone is None:
             raise InputError("the eastings carry no zone prefix and the header gives no 带号: the zone cannot be "

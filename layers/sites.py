@@ -83,6 +83,9 @@ def site_files(path: str | os.PathLike) -> list[Path]:
     """
     p = Path(path)
     if not p.exists():
+        from redline.layers.inputs import check_input
+
+        check_input(p, folder=None, what="sites file or folder")  # a dangling link, a link loop
         raise InputError("sites: file or folder not found", path=str(p))
     if not p.is_dir() or p.suffix.lower() == ".gdb":
         return [p]

@@ -90,7 +90,7 @@ def layer_ref(ref: gpd.GeoDataFrame | str | os.PathLike, project: Project | None
 
     if isinstance(ref, gpd.GeoDataFrame):
         return ref, None
-    if os.path.exists(ref):
+    if os.path.lexists(ref):   # a dangling link or a link loop too: read_layer names the fault
         return read_layer(ref), file_record(ref)
     if project is None:
         raise UsageError(f"{str(ref)!r} is neither a file nor a layer of a project (no redline.toml here; "

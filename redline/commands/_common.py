@@ -64,7 +64,7 @@ def usage_error(message: str):
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress or warnings on stderr.")
-project_option = click.option("--project", "project_path", type=click.Path(dir_okay=True),
+project_option = click.option("--project", "project_path", type=click.Path(readable=False),
                               help="Project file (default: redline.toml in the current folder).")
 scheduler_option = click.option(
     "--scheduler", metavar="ADDRESS",

@@ -32,7 +32,7 @@ from redline.spatial.units import from_m2, unit_label
 @click.option("--unit", default="ha", show_default=True, help="m2, ha (公顷), km2 (平方千米), mu (亩), 10k_mu (万亩); Chinese names work too.")
 @click.option("--decimals", default=4, show_default=True, type=int, help="Decimals of the table.")
 @click.option("--planar", is_flag=True, help="Planar area in the layer's projected CRS instead of ellipsoidal.")
-@click.option("--xlsx", "xlsx", type=click.Path(), help="Also write the table as an Excel file.")
+@click.option("--xlsx", "xlsx", type=click.Path(readable=False), help="Also write the table as an Excel file.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default=None,
               help="local (default): this process. dask: the dissolve, clipping and areas spread over a dask "
                    "cluster (a local one, one worker per core, unless --scheduler); same results. Needs "

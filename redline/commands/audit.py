@@ -46,7 +46,7 @@ Exit codes: 0 no findings, 1 findings, 2 usage error, 3 input error.""")
                    "declared value is always allowed).")
 @click.option("--min-area", "min_area", type=float, default=None, metavar="M2",
               help="Overlaps, gaps and slivers smaller than this many m² are counted, not listed (default 1).")
-@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False), help="Also write the audit as an Excel workbook.")
+@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, readable=False), help="Also write the audit as an Excel workbook.")
 @json_option
 @quiet_option
 @handle_errors

@@ -36,14 +36,14 @@ where it is measured from, activities and project types, level; --rules-out FILE
 against the project's layers and those matching nothing are listed).
 
 Exit codes: 0 no inconsistency, 1 inconsistencies found, 2 usage error, 3 input error.""")
-@click.argument("plan", type=click.Path(dir_okay=False))
-@click.option("--boundary", "boundary_path", type=click.Path(),
+@click.argument("plan")
+@click.option("--boundary", "boundary_path", type=click.Path(readable=False),
               help="Boundary layer of the plan's region: its ellipsoidal area is compared with the totals.")
-@click.option("--project", "project_path", type=click.Path(),
+@click.option("--project", "project_path", type=click.Path(readable=False),
               help="Project file: compare with its boundary and the areas of its control layers.")
 @click.option("--encoding", help="Encoding of the plan text (default: detected; UTF-8, UTF-16, GBK/GB18030).")
 @click.option("--rules", "list_rules", is_flag=True, help="List the distance rules the plan states.")
-@click.option("--rules-out", "rules_out", type=click.Path(dir_okay=False),
+@click.option("--rules-out", "rules_out", type=click.Path(dir_okay=False, readable=False),
               help="Write the plan's distance rules as a draft [[rules.distance]] TOML block to this file.")
 @json_option
 @quiet_option

@@ -49,7 +49,7 @@ OUTPUT_FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", "压覆分�
                    "See --list-types.")
 @click.option("--list-types", is_flag=True, expose_value=False, is_eager=True, callback=_list_types,
               help="List the project types (identifier, Chinese label, what they cover) and exit.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, readable=False),
               help="Folder for check.json, sites.csv, hits.csv, check.xlsx and the 压覆分析报告 (HTML, DOCX); "
                    "other files in it are left alone.")
 @click.option("--max-distance", default=5000.0, show_default=True, type=float,

@@ -14,8 +14,8 @@ OLD_DATUMS = ("xian1980", "beijing1954")
 
 
 @click.command()
-@click.argument("src", type=click.Path())
-@click.argument("dst", type=click.Path())
+@click.argument("src", type=click.Path(readable=False))
+@click.argument("dst", type=click.Path(readable=False))
 @click.option("--layer", help="Layer of the input (GeoPackage, File Geodatabase, KML).")
 @click.option("--to-crs", help="Reproject to this CRS, e.g. EPSG:4527.")
 @click.option("--crs", help="CRS of the input when it has none.")

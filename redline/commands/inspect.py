@@ -9,7 +9,7 @@ from redline.spatial.inspect import inspect_file
 
 
 @click.command()
-@click.argument("path", type=click.Path())
+@click.argument("path", type=click.Path(readable=False))
 @click.option("--layer", help="Layer of a GeoPackage, File Geodatabase or KML.")
 @click.option("--encoding", help="Attribute encoding (overrides .cpg and detection), e.g. gbk.")
 @click.option("--crs", help="CRS to assume when the file has none, e.g. EPSG:4527.")

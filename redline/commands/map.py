@@ -19,13 +19,13 @@ from redline.layers.errors import UsageError
 
 @click.command(short_help="Offline web map, structure diagram and print maps (PNG/PDF).")
 @project_option
-@click.option("--layout", "layout_path", type=click.Path(dir_okay=False),
+@click.option("--layout", "layout_path",
               help="Structure-diagram layout (TOML or YAML); default [map] layout of the project.")
 @click.option("--no-layout", is_flag=True, help="Draw no structure diagram even if the project names one.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, readable=False),
               help="The web map: one self-contained HTML file.")
-@click.option("--png", "png", type=click.Path(dir_okay=False), help="Print map as PNG (300 dpi).")
-@click.option("--pdf", "pdf", type=click.Path(dir_okay=False), help="Print map as PDF (fonts embedded).")
+@click.option("--png", "png", type=click.Path(dir_okay=False, readable=False), help="Print map as PNG (300 dpi).")
+@click.option("--pdf", "pdf", type=click.Path(dir_okay=False, readable=False), help="Print map as PDF (fonts embedded).")
 @click.option("--paper", type=click.Choice(["A4", "A3"], case_sensitive=False), default="A4", show_default=True)
 @click.option("--orientation", type=click.Choice(["landscape", "portrait"]), default="landscape",
               show_default=True)
