@@ -943,9 +943,11 @@ def _check_one_family(gdf: gpd.GeoDataFrame, path: Path) -> None:
                      f"{gdf.geom_type.iloc[k]}; write a GeoPackage instead", path=str(path))
 
 
-# GDAL writes these formats without checking its writes (a full disk gives a truncated file and no error):
-# they are written into memory, and the bytes to disk by Python, which checks every write.
-IN_MEMORY_DRIVERS = ("KML", "FlatGeobuf", "GeoJSON")
+# GDAL writes these formats without checking its writes (a full disk gives a truncated file and no error), or
+# reports a full disk as something else (SQLite: "no such table"): they are written into memory, and the bytes
+# to disk by Python, which checks every write. A GeoPackage larger than IN_MEMORY_LIMIT is written by GDAL.
+IN_MEMORY_DRIVERS = ("KML", "FlatGeobuf", "GeoJSON", "GPKG")
+IN_MEMORY_LIMIT = 512 << 20
 
 
 def _write(data: gpd.GeoDataFrame, target, path: Path, **kwargs) -> None:
@@ -958,7 +960,7 @@ def _write(data: gpd.GeoDataFrame, target, path: Path, **kwargs) -> None:
     try:
         with _warnings.catch_warnings():
             _warnings.simplefilter("ignore", UserWarning)
-            if driver in IN_MEMORY_DRIVERS:
+            if driver in IN_MEMORY_DRIVERS and (driver != "GPKG" or _estimated_bytes(data) < IN_MEMORY_LIMIT):
                 buf = io.BytesIO()
                 pyogrio.write_dataframe(data, buf, **kwargs)
                 with open(target, "wb") as f:
@@ -969,7 +971,13 @@ def _write(data: gpd.GeoDataFrame, target, path: Path, **kwargs) -> None:
     except OSError:
         raise
     except Exception as exc:  # GDAL errors come in many classes
-        raise InputError(f"cannot write {driver}: {_short(exc)}", path=str(path)) from None
+        raise InputError(f"cannot write {driver}: {_short(exc)} (nothing was written)", path=str(path)) from None
     if written != len(data):
         raise InputError(f"cannot write {driver}: GDAL wrote {written} of {len(data)} features (disk full?); "
                          "nothing was written", path=str(path))
+
+
+def _estimated_bytes(data: gpd.GeoDataFrame) -> int:
+    """About how many bytes a layer takes as a file: its coordinates and its attribute values."""
+    coords = int(shapely.get_num_coordinates(np.asarray(data.geometry.values, dtype=object)).sum())
+    return 16 * coords + int(data.drop(columns=data.geometry.name).memory_usage(deep=True).sum())

@@ -97,12 +97,19 @@ def _cli_warnings():
             shown.add(text)
             click.echo(f"redline: warning: {text}", err=True)
 
+    hook = sys.unraisablehook
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         for category in (RuntimeWarning, DeprecationWarning, PendingDeprecationWarning, FutureWarning):
             warnings.simplefilter("ignore", category)
         warnings.showwarning = show
-        yield
+        # an exception a library raises while its objects are collected after a failed write (openpyxl's
+        # sheet writers on a full disk) is already reported by the error it caused
+        sys.unraisablehook = lambda unraisable: None
+        try:
+            yield
+        finally:
+            sys.unraisablehook = hook
 
 
 @contextlib.contextmanager

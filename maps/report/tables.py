@@ -18,10 +18,13 @@ b'PK'
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import tempfile
 import warnings
 
+from redline.layers.errors import InputError
 from redline.layers.outputs import write_bytes
 from redline.layers.provenance_formats import xlsx_add_sheet
 from redline.spatial.check_tables import (
@@ -123,6 +126,31 @@ def _column_width(name: str, rows: list[dict]) -> float:
     return max(8, min(width, 80))
 
 
+@contextlib.contextmanager
+def _temporary_files(workbooks: list):
+    """openpyxl's write-only workbooks stream each sheet through a temporary file: a full temporary folder is
+    an error naming it, never a traceback (the sheets' half-written streams are closed on the way)."""
+    try:
+        yield
+    except Exception as exc:
+        if not isinstance(exc, OSError) and type(exc).__name__ != "SerialisationError":   # lxml's, on a failed write
+            raise
+        for wb in workbooks:
+            _abandon(wb)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError(f"cannot write the workbook's temporary files: {reason}", path=tempfile.gettempdir()) from None
+
+
+def _abandon(wb) -> None:
+    """Close the row streams of a write-only workbook whose write failed (else they report errors when
+    collected)."""
+    for ws in getattr(wb, "_sheets", []):
+        for gen in (getattr(ws, "_rows", None), getattr(getattr(ws, "_writer", None), "xf", None)):
+            if gen is not None:
+                with contextlib.suppress(Exception):
+                    gen.close()
+
+
 def _cell(ws, value, *, always: bool = False):
     """A value for a write-only sheet: text without control characters (:func:`safe_cell`); text starting
     with ``=`` is made a string cell, which Excel shows as written and never runs as a formula (openpyxl
@@ -193,16 +221,19 @@ def check_xlsx(result: dict) -> bytes:
     """
     from openpyxl import Workbook
 
-    wb = Workbook(write_only=True)
-    for title, rows in (("项目汇总", site_rows(result)), ("图层汇总", layer_rows(result)),
-                        ("压覆明细", hit_rows(result)), ("最近距离", nearest_rows(result)),
-                        ("审查意见", finding_rows(result)), ("数据来源", input_rows(result))):
-        _add_sheet(wb, title, rows)
-    if result.get("provenance") is not None:
-        xlsx_add_sheet(wb, result["provenance"])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    books: list = []
+    with _temporary_files(books):
+        wb = Workbook(write_only=True)
+        books.append(wb)
+        for title, rows in (("项目汇总", site_rows(result)), ("图层汇总", layer_rows(result)),
+                            ("压覆明细", hit_rows(result)), ("最近距离", nearest_rows(result)),
+                            ("审查意见", finding_rows(result)), ("数据来源", input_rows(result))):
+            _add_sheet(wb, title, rows)
+        if result.get("provenance") is not None:
+            xlsx_add_sheet(wb, result["provenance"])
+        buf = io.BytesIO()
+        wb.save(buf)
+        return buf.getvalue()
 
 
 def table_xlsx(title: str, header: list, rows: list[list], notes: list[str] | None = None,
@@ -221,25 +252,28 @@ def table_xlsx(title: str, header: list, rows: list[list], notes: list[str] | No
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    wb = Workbook(write_only=True)
-    for k, (name, (h, r)) in enumerate([(title, (header, rows)), *(sheets or {}).items()]):
-        ws = wb.create_sheet(name[:31])
-        head = []
-        for v in h:
-            c = _cell(ws, v, always=True)
-            c.font = Font(bold=True)
-            head.append(c)
-        ws.append(head)
-        for row in r:
-            ws.append([_cell(ws, c) for c in row])
-        if k == 0:
-            for note in notes or []:
-                ws.append([_cell(ws, note)])
-    if provenance is not None:
-        xlsx_add_sheet(wb, provenance)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    books: list = []
+    with _temporary_files(books):
+        wb = Workbook(write_only=True)
+        books.append(wb)
+        for k, (name, (h, r)) in enumerate([(title, (header, rows)), *(sheets or {}).items()]):
+            ws = wb.create_sheet(name[:31])
+            head = []
+            for v in h:
+                c = _cell(ws, v, always=True)
+                c.font = Font(bold=True)
+                head.append(c)
+            ws.append(head)
+            for row in r:
+                ws.append([_cell(ws, c) for c in row])
+            if k == 0:
+                for note in notes or []:
+                    ws.append([_cell(ws, note)])
+        if provenance is not None:
+            xlsx_add_sheet(wb, provenance)
+        buf = io.BytesIO()
+        wb.save(buf)
+        return buf.getvalue()
 
 
 def write_table_xlsx(path: str | os.PathLike, title: str, header: list, rows: list[list],
