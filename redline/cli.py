@@ -81,7 +81,7 @@ def _click_message(exc: click.exceptions.ClickException) -> str:
     ctx = getattr(exc, "ctx", None)
     if isinstance(exc, click.UsageError) and ctx is not None:
         command = ctx.command_path.partition(" ")[2]
-        return f"{command + ': ' if command else ''}{message} (see '{ctx.command_path} --help')"
+        return f"{command + ': ' if command else ''}{message} (see '{' '.join(['redline', command]).strip()} --help')"
     return message
 
 

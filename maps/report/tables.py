@@ -46,6 +46,8 @@ ROLE_LABELS = {"sites": "项目用地", "layer": "管控图层", "project": "项
 NUMBER_FORMATS = {"（公顷）": "0.0000", "（平方米）": "0.00", "（米）": "0.00", "（%）": "0.00"}
 HEADER_FILL = "DDE7F0"
 EXCEL_MAX_ROWS = 1_048_576      # rows of one worksheet, header included
+EXCEL_MAX_CELL = 32_767         # characters of one cell
+CUT_NOTE = "…（超出 Excel 单元格32767字符上限，已截断）"
 
 
 class ReportWarning(UserWarning):
@@ -152,12 +154,15 @@ def _abandon(wb) -> None:
 
 
 def _cell(ws, value, *, always: bool = False):
-    """A value for a write-only sheet: text without control characters (:func:`safe_cell`); text starting
-    with ``=`` is made a string cell, which Excel shows as written and never runs as a formula (openpyxl
-    would otherwise write it as one). With ``always`` a cell object is returned for any value."""
+    """A value for a write-only sheet: text without control characters (:func:`safe_cell`), cut at Excel's
+    32,767 characters with a note saying so; text starting with ``=`` is made a string cell, which Excel shows
+    as written and never runs as a formula (openpyxl would otherwise write it as one). With ``always`` a cell
+    object is returned for any value."""
     from openpyxl.cell import WriteOnlyCell
 
     value = safe_cell(value)
+    if isinstance(value, str) and len(value) > EXCEL_MAX_CELL:   # Excel's limit: said in the cell, not silent
+        value = value[:EXCEL_MAX_CELL - len(CUT_NOTE)] + CUT_NOTE
     if isinstance(value, str) and value.startswith("="):
         c = WriteOnlyCell(ws, value=value)
         c.data_type = "s"
