@@ -85,14 +85,21 @@ def geometries_from_wkb(wkbs: np.ndarray, path, *, offset: int = 0) -> np.ndarra
     feature (numbered from ``offset``) and its type."""
     try:
         return shapely.from_wkb(wkbs)
-    except (shapely.errors.GEOSException, shapely.errors.ShapelyError, ValueError, NotImplementedError):
+    except (shapely.errors.GEOSException, shapely.errors.ShapelyError, ValueError, NotImplementedError) as exc:
         for k, wkb in enumerate(wkbs):
             name = UNSUPPORTED_WKB.get(_wkb_type(wkb))
             if name is not None:
                 raise InputError(f"a {name}: curved and surface geometries are not read; convert them to "
                                  "straight-sided polygons and lines first (QGIS: Segmentize; GDAL: ogr2ogr "
                                  "-nlt CONVERT_TO_LINEAR)", path=str(path), feature=offset + k) from None
-        raise
+        for k, wkb in enumerate(wkbs):   # a ring GEOS refuses (NaN corners do not close it, …)
+            try:
+                shapely.from_wkb(wkb)
+            except (shapely.errors.GEOSException, shapely.errors.ShapelyError, ValueError) as one:
+                reason = str(one).split(":", 1)[-1].strip() or type(one).__name__
+                raise InputError(f"the geometry cannot be read ({reason}; a NaN or infinite coordinate?)",
+                                 path=str(path), feature=offset + k) from None
+        raise exc
 
 
 def _flat_parts(g) -> list:

@@ -568,15 +568,17 @@ def _first_non_number(coords) -> object:
         item = stack.pop()
         if isinstance(item, list):
             stack.extend(reversed(item))
-        elif isinstance(item, bool) or not isinstance(item, (int, float)):
+        elif isinstance(item, bool) or not isinstance(item, (int, float)) or not np.isfinite(item):
             return item
     return None
 
 
 def _check_dropped_geojson(gdf: gpd.GeoDataFrame, path: Path, limit: int = 256 << 20) -> None:
-    """GDAL reads a GeoJSON geometry it cannot parse (e.g. coordinates as strings) as no geometry: a
-    feature without geometry whose source has one is an error, not a silent loss."""
-    missing = np.flatnonzero(gdf.geometry.isna().to_numpy())
+    """GDAL reads a GeoJSON geometry it cannot parse (e.g. coordinates as strings) as no geometry, and a point
+    with a NaN coordinate as an empty one: a feature without geometry whose source has one, or an empty one
+    whose source has a coordinate that is not a finite number, is an error, not a silent loss."""
+    null = gdf.geometry.isna().to_numpy()
+    missing = np.flatnonzero(null | gdf.geometry.is_empty.to_numpy())
     if not len(missing) or path.stat().st_size > limit:
         return
     import json
@@ -588,8 +590,12 @@ def _check_dropped_geojson(gdf: gpd.GeoDataFrame, path: Path, limit: int = 256 <
     for i in missing:
         geom = features[i].get("geometry") if i < len(features) and isinstance(features[i], dict) else None
         if geom:
-            bad = _first_non_number(geom.get("coordinates")) if isinstance(geom, dict) else geom
-            what = f"a coordinate is not a number ({bad!r})" if bad is not None else "it is malformed"
+            coords = geom.get("coordinates") if isinstance(geom, dict) else None
+            bad = _first_non_number(coords) if coords is not None else (None if isinstance(geom, dict) else geom)
+            if bad is None and not null[i]:
+                continue    # an empty geometry written as such
+            what = ("it is malformed" if bad is None else f"a coordinate is not a number ({bad!r})"
+                    if not isinstance(bad, float) else f"a coordinate is not a finite number ({bad!r})")
             raise InputError(f"the geometry cannot be read: {what}", path=str(path), feature=int(i))
 
 

@@ -329,8 +329,10 @@ def load_check_layers(project=None, *, layer_args=(), max_distance: float = DEFA
 
     for lid, g in layers.items():   # an empty layer cannot show that a site lies outside its zones
         if is_control_kind(kinds[lid]) and not (~(g.geometry.isna() | g.geometry.is_empty)).any():
-            raise InputError(f"control layer {lid} has no features (no zones to check against: an empty layer "
-                             "cannot show that a site lies outside them)", path=layer_info(g).path)
+            what = "no features" if not len(g) else f"no usable geometry ({len(g)} feature(s), all empty or missing " \
+                                                    "after repair)"
+            raise InputError(f"control layer {lid} has {what}: no zones to check against (an empty layer cannot "
+                             "show that a site lies outside them)", path=layer_info(g).path)
     first = crs or next((layers[lid].crs for lid in layers if is_control_kind(kinds[lid])), None)
     if first is None:
         raise InputError("the control layers have no CRS")
