@@ -44,7 +44,6 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -66,6 +65,7 @@ from redline.layers.crs import (
 )
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import LayerInfo, with_info
+from redline.layers.inputs import check_input
 from redline.layers.outputs import atomic_path, now_iso
 from redline.layers.text import decode_text
 
@@ -234,11 +234,7 @@ def _header_precision(header: dict[str, str], warnings: list[str]) -> float | No
 
 
 def _read_bytes(path: str) -> bytes:
-    p = Path(path)
-    if not p.exists():
-        raise InputError("file not found", path=path)
-    if p.is_dir():
-        raise InputError("is a directory, not a 国土TXT file", path=path)
+    p = check_input(path)   # missing, a folder, a link loop, a pipe or device, unreadable, empty
     try:
         data = p.read_bytes()
     except OSError as exc:
@@ -427,7 +423,7 @@ def _place(header: dict[str, str], easting: np.ndarray, northing: np.ndarray, li
     bad = ~((northing > 0) & (northing < 10_000_000))
     if bad.any():
         k = int(np.argmax(bad))
-        raise InputError(f"northing {northing[k]:.3f} is no Gauss-Krüger northing of China", path=path,
+        raise InputError(f"northing {northing[k]:.12g} is no Gauss-Krüger northing of China", path=path,
                          line=int(lines[k]))
     try:
         if prefixed.any():
@@ -460,7 +456,7 @@ def _place(header: dict[str, str], easting: np.ndarray, northing: np.ndarray, li
             return done(gk_epsg(datum, p_width, zone=p, prefixed=True), source)
         if not ((easting > 0) & (easting < 1_000_000)).all():
             k = int(np.argmax(~((easting > 0) & (easting < 1_000_000))))
-            raise InputError(f"easting {easting[k]:.3f} is no Gauss-Krüger easting of China", path=path,
+            raise InputError(f"easting {easting[k]:.12g} is no Gauss-Krüger easting of China", path=path,
                              line=int(lines[k]))
         if zone is None:
             raise InputError("the eastings carry no zone prefix and the header gives no 带号: the zone cannot be "

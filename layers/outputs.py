@@ -16,11 +16,11 @@ import contextlib
 import datetime as _dt
 import hashlib
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
+
+from redline.layers.staging import staged_outputs
 
 
 def tool_version() -> str:
@@ -85,49 +85,45 @@ def provenance(inputs: list[dict] | None = None, **extra) -> dict:
     return block
 
 
+# ------------------------------------------------------------------------------------------ writing
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[str]:
-    """Yield a temporary path beside ``path``; move it into place only if the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part" + path.suffix, dir=path.parent)
-    os.close(fd)
-    os.unlink(tmp)  # writers such as GDAL want to create the file themselves
-    try:
-        yield tmp
-        if os.path.isdir(tmp):
-            if path.exists():
-                shutil.rmtree(path) if path.is_dir() else path.unlink()
-            os.replace(tmp, path)
-        else:
-            os.replace(tmp, path)
-    finally:
-        if os.path.isdir(tmp):
-            shutil.rmtree(tmp, ignore_errors=True)
-        elif os.path.exists(tmp):
-            os.unlink(tmp)
+    """Yield a temporary path for ``path``; move it into place only if the block succeeds
+    (:func:`redline.layers.staging.staged_outputs` with one output)."""
+    with staged_outputs([path]) as paths:
+        yield str(paths[Path(path)])
 
 
 def write_text(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> None:
     """Write text whole or not at all."""
-    with atomic_path(path) as tmp, open(tmp, "w", encoding=encoding, newline="") as f:
-        f.write(text)
+    write_paths({path: text.encode(encoding)})
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        f.write(data)
+    """Write bytes whole or not at all."""
+    write_paths({path: data})
+
+
+def write_paths(files: dict[str | os.PathLike, bytes]) -> list[Path]:
+    """Write several files, in any folders, all together or not at all; returns their paths.
+
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> [p.name for p in write_paths({os.path.join(d, "m.html"): b"<html>", os.path.join(d, "png", "m.png"): b""})]
+    ['m.html', 'm.png']
+    """
+    with staged_outputs(list(files)) as paths:
+        for target, data in files.items():
+            with open(paths[Path(target)], "wb") as f:
+                f.write(data)
+    return [Path(t) for t in files]
 
 
 @contextlib.contextmanager
 def staged_files(folder: str | os.PathLike, names: list[str]) -> Iterator[dict[str, Path]]:
     """Temporary paths for several outputs of ``folder``, moved into place all together when the block
-    succeeds, or not at all.
-
-    The paths lie in a hidden temporary folder inside ``folder`` (created if needed), so the move is a
-    rename on the same filesystem. When the block ends without error, every file is synced and moved into
-    place; on any failure nothing is left under a final name (files already moved are removed again) and
-    the temporary folder is removed. Other files in ``folder`` are left alone.
+    succeeds, or not at all (:func:`redline.layers.staging.staged_outputs`). Other files in ``folder`` are
+    left alone.
 
     >>> import tempfile
     >>> d = tempfile.mkdtemp()
@@ -137,44 +133,176 @@ def staged_files(folder: str | os.PathLike, names: list[str]) -> Iterator[dict[s
     ['a.csv']
     """
     out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".redline-", suffix=".part", dir=out))
-    moved: list[Path] = []
-    try:
-        paths = {name: tmp / name for name in names}
-        yield paths
-        for p in paths.values():
-            with open(p, "rb+") as f:
-                os.fsync(f.fileno())
-        for name, p in paths.items():
-            os.replace(p, out / name)
-            moved.append(out / name)
-    except BaseException:
-        for p in moved:
-            p.unlink(missing_ok=True)
-        raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with staged_outputs([out / name for name in names]) as paths:
+        yield {name: paths[out / name] for name in names}
 
 
 def write_files(folder: str | os.PathLike, files: dict[str, bytes]) -> list[Path]:
-    """Write several files into ``folder`` all together or not at all (:func:`staged_files`); returns the
-    paths written.
+    """Write several files into ``folder`` all together or not at all; returns the paths written.
 
     >>> import tempfile
     >>> d = tempfile.mkdtemp()
     >>> [p.name for p in write_files(d, {"a.csv": b"x", "b.json": b"{}"})]
     ['a.csv', 'b.json']
     """
-    with staged_files(folder, list(files)) as paths:
-        for name, data in files.items():
-            paths[name].write_bytes(data)
-    return [Path(folder) / name for name in files]
+    return write_paths({Path(folder) / name: data for name, data in files.items()})
+
+
+# ------------------------------------------------------------------------------------------- guards
+SHAPEFILE_OUTPUT_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
+def output_files(path: str | os.PathLike) -> list[Path]:
+    """The files an output path stands for: a Shapefile's ``.shp`` with the sidecars redline writes.
+
+    >>> [p.name for p in output_files("红线.shp")]
+    ['红线.shp', '红线.shx', '红线.dbf', '红线.prj', '红线.cpg']
+    """
+    p = Path(path)
+    if p.suffix.lower() == ".shp":
+        return [p.with_suffix(ext) for ext in SHAPEFILE_OUTPUT_PARTS]
+    return [p]
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """True when ``path`` lies inside ``folder`` (both resolved through links)."""
+    try:
+        return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
+    except (OSError, ValueError):
+        return False
+
+
+def guard_outputs(outputs, inputs=(), *, folders=()) -> None:
+    """Before any work: refuse outputs that would overwrite an input, and outputs that cannot be written.
+
+    Parameters
+    ----------
+    outputs : iterable of paths
+        Every file the command will write (None entries are skipped).
+    inputs : iterable of paths
+        Every input it reads: files (a Shapefile's sidecars count, :func:`redline.layers.inputs.input_files`)
+        and folders (every file in them counts, and nothing may be written inside them).
+    folders : iterable of paths
+        Output folders the command writes into (``check --out``): each must be, or become, a folder.
+
+    Raises
+    ------
+    UsageError
+        An output is an input (the same path, another spelling of it, a hard or symbolic link to it), lies
+        inside an input folder, is given twice, or is an existing folder, device or pipe (exit 2).
+    InputError
+        An output's folder cannot be written (read-only, no permission, a file where a folder is needed;
+        exit 3).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.geojson").write_text("{}")
+    >>> guard_outputs([d / "b" / ".." / "a.geojson"], [d / "a.geojson"])
+    Traceback (most recent call last):
+    ...
+    redline.layers.errors.UsageError: .../a.geojson: is the input .../a.geojson: redline never writes onto a file it reads; choose another output
+    """
+    from redline.layers.errors import UsageError
+    from redline.layers.inputs import input_files
+
+    ids: dict[tuple[int, int] | str, Path] = {}    # by device and inode, and by resolved path
+    in_folders: list[Path] = []
+    for given in inputs:
+        if given is None:
+            continue
+        for f in input_files(given):
+            key = _identity(f)
+            if key is not None:
+                ids.setdefault(key, f)
+                ids.setdefault(os.path.realpath(f), f)
+                if f.is_dir():
+                    in_folders.append(f)
+    targets = [Path(o) for o in outputs if o is not None]
+    seen: dict[str, Path] = {}
+    for out in targets:
+        key = os.path.join(os.path.realpath(out.parent), out.name)
+        if key in seen:
+            raise UsageError(f"the same output is given twice ({seen[key]}, {out})", path=str(out))
+        seen[key] = out
+        for f in output_files(out):
+            same = (ids.get(_identity(f)) if os.path.lexists(f) else None) or ids.get(os.path.realpath(f))
+            if same is not None:
+                raise UsageError(f"is the input {same}: redline never writes onto a file it reads; choose "
+                                 "another output", path=str(f))
+            inside = next((d for d in in_folders if _inside(f, d)), None)
+            if inside is not None:
+                raise UsageError(f"lies inside the input folder {inside}: redline never writes into what it "
+                                 "reads; choose another output", path=str(f))
+        _check_target(out)
+    for folder in folders:
+        if folder is None:
+            continue
+        folder = Path(folder)
+        inside = next((d for d in in_folders if _inside(folder, d)), None)
+        if inside is not None:
+            raise UsageError(f"lies inside the input folder {inside}: redline never writes into what it reads; "
+                             "choose another output folder", path=str(folder))
+        if os.path.lexists(folder) and not folder.is_dir():
+            raise UsageError("exists and is not a folder", path=str(folder))
+        _probe_folder(folder, folder)
+
+
+def _check_target(out: Path) -> None:
+    """An output file must be a regular file if it exists, in a folder redline can write."""
+    import stat
+
+    from redline.layers.errors import InputError, UsageError
+
+    if os.path.lexists(out):
+        try:
+            mode = os.stat(out).st_mode
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror or exc}", path=str(out)) from None
+        if stat.S_ISDIR(mode):
+            raise UsageError("is a folder; give a file name", path=str(out))
+        if not stat.S_ISREG(mode):
+            raise UsageError("exists and is not a regular file (a device or a pipe): redline writes files",
+                             path=str(out))
+    _probe_folder(out.parent, out)
+
+
+def _probe_folder(folder: Path, target: Path) -> None:
+    """Create and remove a hidden folder in ``folder`` (or its nearest existing ancestor): the one sure test
+    that it can be written, whatever the permissions say (root, read-only mounts, network drives)."""
+    import tempfile
+
+    from redline.layers.errors import InputError
+
+    probe = folder.absolute()
+    while not os.path.lexists(probe) and probe.parent != probe:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise InputError(f"cannot write: {probe} is not a folder", path=str(target))
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".redline-probe-", dir=probe))
+    except OSError as exc:
+        raise InputError(f"cannot write into {probe}: {exc.strerror or exc}", path=str(target)) from None
+
+
+_BIDI = {ord(c): f"\\u{ord(c):04x}" for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"}
+_BIDI_BYTES = [(chr(c).encode("utf-8"), e.encode("ascii")) for c, e in _BIDI.items()]
 
 
 def to_json(obj) -> str:
     """JSON as redline writes it: UTF-8 text (Chinese as text, not escaped), 2-space indent, NaN and infinity
     as null, numpy numbers as numbers, paths as text (orjson: a large check.json in a fraction of a second).
+    Bidirectional override characters (which make a terminal or editor show text in another order than it is
+    stored) are written as JSON escapes: the value is unchanged, its display is not fooled.
 
     >>> print(to_json({"面积": float("nan"), "n": [1, 2.5]}))
     {
@@ -184,6 +312,11 @@ def to_json(obj) -> str:
         2.5
       ]
     }
+    >>> import json
+    >>> rlo = chr(0x202E)
+    >>> text = to_json({"名称": "红线" + rlo + "甲"})
+    >>> rlo in text, json.loads(text)["名称"] == "红线" + rlo + "甲"
+    (False, True)
     """
     return json_bytes(obj).decode("utf-8")
 
@@ -192,8 +325,12 @@ def json_bytes(obj) -> bytes:
     """:func:`to_json` as UTF-8 bytes."""
     import orjson
 
-    return orjson.dumps(obj, default=_jsonable,
+    data = orjson.dumps(obj, default=_jsonable,
                         option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+    for raw, escaped in _BIDI_BYTES:
+        if raw in data:
+            data = data.replace(raw, escaped)
+    return data
 
 
 def _jsonable(obj):

@@ -45,8 +45,6 @@ Example
 from __future__ import annotations
 
 import os
-import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,33 +90,41 @@ class Project:
     raw: dict
 
     @classmethod
-    def from_dict(cls, data: dict, base: str | os.PathLike = ".", path: str | os.PathLike | None = None
-                  ) -> Project:
+    def from_dict(cls, data: dict, base: str | os.PathLike = ".", path: str | os.PathLike | None = None,
+                  text: str | None = None) -> Project:
+        """A project from parsed TOML (``text``, when given, lets errors name the line of the key at fault).
+
+        Raises
+        ------
+        InputError
+            A key of the wrong type (:mod:`redline.layers.project_schema`), an unknown layer kind, a layer
+            without a path, a ``[region]`` reference to no layer, a rule file or layout that is the project
+            file itself.
+        """
+        from redline.layers.project_schema import validate
+        from redline.layers.tomlfile import key_line
+
         base = Path(base)
         where = str(path) if path else "project"
+
+        def line(*key) -> int | None:
+            return key_line(text, key) if text else None
+
+        validate(data, text, where)
         layers: dict[str, LayerSpec] = {}
-        for key in ("layers", "region", "rules", "map"):
-            if not isinstance(data.get(key) or {}, dict):
-                raise InputError(f"{key} must be a table ([{key}] or [{key}.<id>]), not {data[key]!r}", path=where)
         for lid, spec in (data.get("layers") or {}).items():
-            if not isinstance(spec, dict):
-                raise InputError(f"[layers.{lid}] must be a table", path=where)
             kind = spec.get("kind")
             if kind not in KIND_IDS:
                 raise InputError(f"[layers.{lid}] kind {kind!r} is not a layer kind; valid kinds: "
-                                 f"{', '.join(KIND_IDS)}", path=where)
+                                 f"{', '.join(KIND_IDS)}", path=where, line=line("layers", lid, "kind"))
             if not spec.get("path"):
-                raise InputError(f"[layers.{lid}] has no path", path=where)
-            if not isinstance(spec["path"], str):
-                raise InputError(f"[layers.{lid}] path must be a text string, not {spec['path']!r}", path=where)
+                raise InputError(f"[layers.{lid}] has no path", path=where, line=line("layers", lid))
             fields = spec.get("fields") or {}
-            if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
-                raise InputError(f"[layers.{lid}] fields must be a table of canonical attribute = \"field name\" "
-                                 f"(e.g. fields = {{ name = \"HXMC\" }}), not {fields!r}", path=where)
             datum = spec.get("datum")
             if datum is not None and str(datum).lower() not in LAYER_DATUMS:
                 raise InputError(f"[layers.{lid}] datum {datum!r}: give \"gcj02\" for longitude/latitude from "
-                                 "高德/腾讯 web maps (converted on reading), or leave it out", path=where)
+                                 "高德/腾讯 web maps (converted on reading), or leave it out", path=where,
+                                 line=line("layers", lid, "datum"))
             p = Path(spec["path"])
             layers[lid] = LayerSpec(
                 id=lid, kind=kind, path=p if p.is_absolute() else base / p, layer=spec.get("layer"),
@@ -131,7 +137,9 @@ class Project:
             ref = region.get(role)
             if ref is not None and ref not in layers:
                 raise InputError(f"[region] {role} = {ref!r} names no layer of the project "
-                                 f"(layers: {', '.join(layers) or 'none'})", path=where)
+                                 f"(layers: {', '.join(layers) or 'none'})", path=where, line=line("region", role))
+        if path is not None:
+            _not_itself(data, base, Path(path), where, line)
         return cls(path=Path(path) if path else None, base=base, region=region, layers=layers,
                    rules=dict(data.get("rules") or {}), map=dict(data.get("map") or {}), raw=data)
 
@@ -160,6 +168,20 @@ class Project:
         """Every layer a site is checked against: all but boundaries, sites, roads and towns."""
         return [s for s in self.layers.values() if is_control_kind(s.kind)]
 
+    def input_paths(self) -> list[Path]:
+        """Every file the project names: the project file itself, each layer's file, rule files, the
+        ``[map] layout`` and the ``[raster]`` files (a command never writes onto any of them)."""
+        paths = [self.path] if self.path else []
+        paths += [s.path for s in self.layers.values()]
+        files = (self.rules or {}).get("files") or []
+        paths += [self.resolve(f) for f in ([files] if isinstance(files, str) else files) if isinstance(f, str)]
+        layout = (self.map or {}).get("layout")
+        if isinstance(layout, str):
+            paths.append(self.resolve(layout))
+        raster = self.raw.get("raster") or {}
+        paths += [self.resolve(v) for v in raster.values() if isinstance(v, str)] if isinstance(raster, dict) else []
+        return [Path(p) for p in paths]
+
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> Project:
         """Read a project file (:func:`load_project`); a folder means its ``redline.toml``."""
@@ -185,6 +207,23 @@ class Project:
         raise UsageError(f"the project has no layer {ref!r} (layers: {', '.join(self.layers)})")
 
 
+def _not_itself(data: dict, base: Path, path: Path, where: str, line) -> None:
+    """A rule file or a layout that is the project file itself would be read as what it is not."""
+    files = (data.get("rules") or {}).get("files") or []
+    named = [("rules", "files", f) for f in ([files] if isinstance(files, str) else files)]
+    if isinstance((data.get("map") or {}).get("layout"), str):
+        named.append(("map", "layout", data["map"]["layout"]))
+    for table, key, value in named:
+        p = Path(value) if Path(value).is_absolute() else base / value
+        try:
+            same = p.exists() and os.path.samefile(p, path)
+        except OSError:
+            same = False
+        if same:
+            raise InputError(f"[{table}] {key} names the project file itself ({value!r}); a {key.rstrip('s')} "
+                             "file is a file of its own", path=where, line=line(table, key))
+
+
 def load_project(path: str | os.PathLike | None = None) -> Project:
     """Read a project file; with no path, ``redline.toml`` in the current folder.
 
@@ -193,26 +232,16 @@ def load_project(path: str | os.PathLike | None = None) -> Project:
     InputError
         Missing file, TOML syntax error (with its line), or a layer entry that is not valid.
     """
+    from redline.layers.tomlfile import read_toml
+
     p = Path(path) if path else Path.cwd() / PROJECT_FILE
     if p.is_dir():
         p = p / PROJECT_FILE
-    if not p.is_file():
+    if not os.path.lexists(p):
         raise InputError("project file not found" + ("" if path else " in the current folder (give --project)"),
                          path=str(p))
-    try:
-        with open(p, "rb") as f:
-            data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
-        text = str(exc)
-        m = re.search(r"\(at line (\d+), column (\d+)\)", text)
-        line = getattr(exc, "lineno", None) or (int(m.group(1)) if m else None)
-        reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", text)
-        if m:
-            reason += f" (column {m.group(2)})"
-        raise InputError(f"not a valid TOML project file: {reason}", path=str(p), line=line) from None
-    except UnicodeDecodeError:
-        raise InputError("project file is not UTF-8 text", path=str(p)) from None
-    return Project.from_dict(data, base=p.parent.resolve(), path=p)
+    data, text = read_toml(p, what="project file")
+    return Project.from_dict(data, base=p.parent.resolve(), path=p, text=text)
 
 
 def find_project(path: str | os.PathLike | None) -> Project | None:

@@ -40,7 +40,14 @@ import shapely
 
 from redline.layers.crs import datum_of, describe_coordinates, epsg_of
 from redline.layers.errors import InputError, RedlineError, UsageError
+from redline.layers.geometry import (
+    COORDINATE_LIMIT,
+    check_coordinates,
+    explode_collections,
+    geometries_from_wkb,
+)
 from redline.layers.info import LayerInfo, layer_info, with_info
+from redline.layers.inputs import check_input
 from redline.layers.kinds import map_attributes
 from redline.layers.layer_crs import convert_old_datum, is_datum_kept_warning, settle_crs
 from redline.layers.paths import LayerPath
@@ -72,9 +79,7 @@ def detect_format(path: str | os.PathLike) -> str:
     InputError
         Missing file or an extension redline does not read.
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputError("file not found", path=str(p))
+    p = check_input(path, folder=None)  # missing, a link loop, a pipe or device, unreadable, empty
     ext = p.suffix.lower()
     if ext not in FORMATS:
         raise InputError(f"unknown format {ext or '(no extension)'!r}; redline reads "
@@ -351,6 +356,8 @@ def read_layer(path: str | os.PathLike, layer: str | int | None = None, *, encod
         warns += layer_warns
         if fmt == "CSV":
             enc_info = gdf.attrs.pop("encoding")
+        if fmt == "GeoJSON" and crs is None:
+            warns += _unknown_geojson_crs(gdf, path)
         crs_info, crs_warns = settle_crs(gdf, path, crs, quiet_datum=towgs84 is not None)
         warns += crs_warns
 
@@ -389,6 +396,8 @@ def _finish_layer(gdf: gpd.GeoDataFrame, path: Path, fmt: str, layer, enc_info: 
     """After reading: datum conversion, GCJ-02, validity (and repair), empty geometries, the kind's columns
     and the :class:`~redline.layers.info.LayerInfo`."""
     transformation = None
+    gdf, collection_warns = explode_collections(gdf)
+    warns = warns + collection_warns
     if towgs84 is not None:
         gdf, crs_info, transformation = convert_old_datum(gdf, towgs84, path=path, crs_info=crs_info)
         warns = [w for w in warns if not is_datum_kept_warning(w)] + [transformation["note"]]
@@ -554,6 +563,8 @@ def _read_vector(path: Path, fmt: str, layer, encoding: str | None) -> tuple[gpd
     except UnicodeDecodeError as exc:
         raise InputError(f"attribute text is not valid {encoding or 'UTF-8'} ({exc.reason}); give the right "
                          "one with --encoding", path=str(path)) from None
+    except InputError:  # a feature at fault (coordinates, curves), named by the reader
+        raise
     except Exception as exc:  # Arrow conversion, GDAL internals on truncated files
         raise InputError(f"cannot read as {fmt} (file damaged or truncated?): {_short(exc)}",
                          path=str(path)) from None
@@ -592,6 +603,40 @@ def _feature_count(path: Path, layer: str) -> int:
         return -1
 
 
+def unknown_geojson_crs(path: str | os.PathLike) -> str | None:
+    """What a GeoJSON's ``crs`` member names when no known CRS (GDAL would read the layer as WGS 84, saying
+    nothing), else None."""
+    import re
+
+    import pyproj
+
+    with open(path, "rb") as f:
+        head = f.read(1 << 16).decode("utf-8", errors="replace")
+    m = re.search(r'"crs"\s*:\s*\{.*?"(?:name|code|href)"\s*:\s*"?([^",}]+)"?', head, re.S)
+    if m is None:
+        return None
+    named = m.group(1).strip()
+    try:
+        pyproj.CRS.from_user_input(int(named) if named.isdigit() else named)
+        return None
+    except (pyproj.exceptions.CRSError, ValueError, TypeError):
+        return named
+
+
+def unknown_crs_warning(named: str) -> str:
+    return (f"the file's crs member names {named!r}, which is no known coordinate system: it is ignored and the "
+            "layer is placed by its coordinates (give the CRS with --crs)")
+
+
+def _unknown_geojson_crs(gdf: gpd.GeoDataFrame, path: Path) -> list[str]:
+    """A GeoJSON layer whose ``crs`` member names no known CRS is placed by its coordinates instead."""
+    named = unknown_geojson_crs(path)
+    if named is None:
+        return []
+    gdf.set_crs(None, allow_override=True, inplace=True)
+    return [unknown_crs_warning(named)]
+
+
 def _first_non_number(coords) -> object:
     """The first coordinate value of a GeoJSON ``coordinates`` array that is not a number, else None."""
     stack = [coords]
@@ -599,15 +644,17 @@ def _first_non_number(coords) -> object:
         item = stack.pop()
         if isinstance(item, list):
             stack.extend(reversed(item))
-        elif isinstance(item, bool) or not isinstance(item, (int, float)):
+        elif isinstance(item, bool) or not isinstance(item, (int, float)) or not np.isfinite(item):
             return item
     return None
 
 
 def _check_dropped_geojson(gdf: gpd.GeoDataFrame, path: Path, limit: int = 256 << 20) -> None:
-    """GDAL reads a GeoJSON geometry it cannot parse (e.g. coordinates as strings) as no geometry: a
-    feature without geometry whose source has one is an error, not a silent loss."""
-    missing = np.flatnonzero(gdf.geometry.isna().to_numpy())
+    """GDAL reads a GeoJSON geometry it cannot parse (e.g. coordinates as strings) as no geometry, and a point
+    with a NaN coordinate as an empty one: a feature without geometry whose source has one, or an empty one
+    whose source has a coordinate that is not a finite number, is an error, not a silent loss."""
+    null = gdf.geometry.isna().to_numpy()
+    missing = np.flatnonzero(null | gdf.geometry.is_empty.to_numpy())
     if not len(missing) or path.stat().st_size > limit:
         return
     import json
@@ -619,8 +666,12 @@ def _check_dropped_geojson(gdf: gpd.GeoDataFrame, path: Path, limit: int = 256 <
     for i in missing:
         geom = features[i].get("geometry") if i < len(features) and isinstance(features[i], dict) else None
         if geom:
-            bad = _first_non_number(geom.get("coordinates")) if isinstance(geom, dict) else geom
-            what = f"a coordinate is not a number ({bad!r})" if bad is not None else "it is malformed"
+            coords = geom.get("coordinates") if isinstance(geom, dict) else None
+            bad = _first_non_number(coords) if coords is not None else (None if isinstance(geom, dict) else geom)
+            if bad is None and not null[i]:
+                continue    # an empty geometry written as such
+            what = ("it is malformed" if bad is None else f"a coordinate is not a number ({bad!r})"
+                    if not isinstance(bad, float) else f"a coordinate is not a finite number ({bad!r})")
             raise InputError(f"the geometry cannot be read: {what}", path=str(path), feature=int(i))
 
 
@@ -668,7 +719,8 @@ def read_ogr(path: str | os.PathLike, *, layer=None, encoding: str | None = None
             while (batch := batches.get()) is not None:
                 if isinstance(batch, BaseException):
                     raise batch
-                part = shapely.from_wkb(batch.column(gname).to_numpy(zero_copy_only=False))
+                part = geometries_from_wkb(batch.column(gname).to_numpy(zero_copy_only=False), path,
+                                           offset=sum(len(g) for g in geoms))
                 check_finite(part, path, offset=sum(len(g) for g in geoms))  # while GDAL reads on
                 geoms.append(part)
                 tables.append(batch.drop_columns([gname]))
@@ -714,6 +766,10 @@ def _read_points_csv(path: Path, encoding: str | None) -> gpd.GeoDataFrame:
             if len(bad):
                 raise InputError(f"non-numeric or missing coordinate in {xname}/{yname}",
                                  path=str(path), line=int(bad[0]) + 2)
+            huge = np.flatnonzero((np.abs(x) > COORDINATE_LIMIT) | (np.abs(y) > COORDINATE_LIMIT))
+            if len(huge):
+                raise InputError(f"coordinate in {xname}/{yname} outside every coordinate system (more than "
+                                 f"{COORDINATE_LIMIT:g})", path=str(path), line=int(huge[0]) + 2)
             gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y))
             gdf.attrs["encoding"] = {"value": "gbk" if enc == "gb18030" else enc, "source": why}
             return gdf
@@ -722,13 +778,9 @@ def _read_points_csv(path: Path, encoding: str | None) -> gpd.GeoDataFrame:
 
 
 def check_finite(geoms: np.ndarray, path, *, offset: int = 0) -> None:
-    """InputError naming the first feature (numbered from ``offset``) with a NaN or infinite coordinate."""
-    if np.isfinite(shapely.get_coordinates(geoms).sum()):  # one pass (GEOS bounds skip NaN: no shortcut)
-        return
-    coords, index = shapely.get_coordinates(geoms, return_index=True)
-    bad = np.flatnonzero(~np.isfinite(coords).all(axis=1))
-    if len(bad):
-        raise InputError("NaN or infinite coordinate", path=str(path), feature=offset + int(index[bad[0]]))
+    """InputError naming the first feature (numbered from ``offset``) with a NaN, infinite or impossibly large
+    coordinate (:func:`redline.layers.geometry.check_coordinates`)."""
+    check_coordinates(geoms, path, offset=offset)
 
 
 def invalid_report(gdf: gpd.GeoDataFrame) -> dict:
@@ -847,16 +899,8 @@ def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str | 
         kwargs["encoding"] = encoding or "UTF-8"
         if path.exists():
             raise InputError("output Shapefile exists; remove it first or write another name", path=str(path))
-        tmpdir = path.parent / f".{path.stem}.part"
-        tmpdir.mkdir(parents=True, exist_ok=True)
-        try:
-            _write(data, tmpdir / path.name, path, driver=driver, **kwargs)
-            for f in tmpdir.iterdir():
-                os.replace(f, path.parent / f.name)
-        finally:
-            for f in tmpdir.glob("*"):
-                f.unlink()
-            tmpdir.rmdir()
+        with atomic_path(path) as tmp:      # the sidecars GDAL writes beside it move with it
+            _write(data, tmp, path, driver=driver, **kwargs)
         return path
     if driver == "FlatGeobuf":
         kwargs["SPATIAL_INDEX"] = "NO"  # the index reorders features; keep the input's order (feature numbers)
@@ -880,11 +924,41 @@ def _check_one_family(gdf: gpd.GeoDataFrame, path: Path) -> None:
                      f"{gdf.geom_type.iloc[k]}; write a GeoPackage instead", path=str(path))
 
 
+# GDAL writes these formats without checking its writes (a full disk gives a truncated file and no error), or
+# reports a full disk as something else (SQLite: "no such table"): they are written into memory, and the bytes
+# to disk by Python, which checks every write. A GeoPackage larger than IN_MEMORY_LIMIT is written by GDAL.
+IN_MEMORY_DRIVERS = ("KML", "FlatGeobuf", "GeoJSON", "GPKG")
+IN_MEMORY_LIMIT = 512 << 20
+
+
 def _write(data: gpd.GeoDataFrame, target, path: Path, **kwargs) -> None:
-    """``pyogrio.write_dataframe`` with its failures turned into one-line InputErrors naming ``path``."""
+    """``pyogrio.write_dataframe`` with its failures turned into one-line InputErrors naming ``path``; a
+    filesystem error (full disk, read-only) is raised as the ``OSError`` it is. What GDAL wrote to disk is
+    counted back: fewer features than given is an error, never a silently short file."""
+    import io
+
+    driver = kwargs.get("driver", "the layer")
     try:
         with _warnings.catch_warnings():
             _warnings.simplefilter("ignore", UserWarning)
+            if driver in IN_MEMORY_DRIVERS and (driver != "GPKG" or _estimated_bytes(data) < IN_MEMORY_LIMIT):
+                buf = io.BytesIO()
+                pyogrio.write_dataframe(data, buf, **kwargs)
+                with open(target, "wb") as f:
+                    f.write(buf.getbuffer())
+                return
             pyogrio.write_dataframe(data, target, **kwargs)
+            written = pyogrio.read_info(target, layer=kwargs.get("layer"), force_feature_count=True)["features"]
+    except OSError:
+        raise
     except Exception as exc:  # GDAL errors come in many classes
-        raise InputError(f"cannot write {kwargs.get('driver', 'the layer')}: {_short(exc)}", path=str(path)) from None
+        raise InputError(f"cannot write {driver}: {_short(exc)} (nothing was written)", path=str(path)) from None
+    if written != len(data):
+        raise InputError(f"cannot write {driver}: GDAL wrote {written} of {len(data)} features (disk full?); "
+                         "nothing was written", path=str(path))
+
+
+def _estimated_bytes(data: gpd.GeoDataFrame) -> int:
+    """About how many bytes a layer takes as a file: its coordinates and its attribute values."""
+    coords = int(shapely.get_num_coordinates(np.asarray(data.geometry.values, dtype=object)).sum())
+    return 16 * coords + int(data.drop(columns=data.geometry.name).memory_usage(deep=True).sum())

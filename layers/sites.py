@@ -45,6 +45,7 @@ import pyproj
 import shapely
 
 from redline.layers.errors import InputError, RedlineError, UsageError
+from redline.layers.geometry import geometries_from_wkb
 from redline.layers.info import LayerInfo, layer_info, with_info
 from redline.layers.paths import LayerPath
 from redline.layers.reproject import to_analysis_crs
@@ -105,6 +106,9 @@ def site_files(path: str | os.PathLike) -> list[Path | LayerPath]:
     ref = LayerPath.parse(path)
     p = ref.file
     if not p.exists():
+        from redline.layers.inputs import check_input
+
+        check_input(p, folder=None, what="sites file or folder")  # a dangling link, a link loop
         raise InputError("sites: file or folder not found", path=str(p))
     if ref.layer is not None:
         return [ref]
@@ -458,7 +462,8 @@ def _open_ogr(p: Path, fmt: str, chunk_size: int, encoding: str | None, *, layer
                 gname = meta["geometry_name"] or "wkb_geometry"
                 for batch in reader:
                     if columns is None:
-                        geoms = shapely.from_wkb(batch.column(gname).to_numpy(zero_copy_only=False))
+                        geoms = geometries_from_wkb(batch.column(gname).to_numpy(zero_copy_only=False), p,
+                                                    offset=first)
                         df = batch.drop_columns([gname]).to_pandas()
                         df = gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index), crs=crs)
                     else:
@@ -471,7 +476,14 @@ def _open_ogr(p: Path, fmt: str, chunk_size: int, encoding: str | None, *, layer
             raise InputError(f"cannot read as {fmt} (file damaged or truncated?): {str(exc).splitlines()[0]}",
                              path=str(p), feature=first) from None
 
-    return SiteFile(p, fmt, total, crs, enc_info, batches)
+    warnings = []
+    if fmt == "GeoJSON":
+        from redline.layers.readers import unknown_crs_warning, unknown_geojson_crs
+
+        named = unknown_geojson_crs(p)
+        if named is not None:
+            crs, warnings = None, [unknown_crs_warning(named)]
+    return SiteFile(p, fmt, total, crs, enc_info, batches, warnings)
 
 
 def _open_whole(p: Path | LayerPath, chunk_size: int, encoding: str | None, crs=None) -> SiteFile:

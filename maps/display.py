@@ -41,6 +41,7 @@ from redline.layers.kinds import kind_info
 from redline.maps.gcj02 import shift_geometries
 from redline.maps.sources import MapLayer
 from redline.maps.styles import LayerStyle
+from redline.spatial.check_tables import printable
 
 MAX_TEXT = 400      # characters of an attribute value shown in a popup
 MAX_RAW_FIELDS = 8  # raw (unmapped) fields shown in a popup
@@ -209,7 +210,7 @@ def _text(v):
     if isinstance(v, (float, np.floating)):
         text = f"{float(v):.6g}" if abs(v) < 1e15 else str(v)
     else:
-        text = str(v).strip()
+        text = printable(str(v)).strip()   # the page shows it as text; no control or bidi override in it
     if not text or text.lower() in ("nan", "none", "nat"):
         return None
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"

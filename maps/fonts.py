@@ -87,6 +87,30 @@ def missing_glyphs(text: str, props: fm.FontProperties) -> tuple[str, list[str]]
     return str(path), sorted({c for c in text if not c.isspace() and ord(c) not in cmap})
 
 
+def clean_figure_texts(fig) -> int:
+    """Drop control and bidirectional-override characters from every text of ``fig`` (names come from users'
+    data: such a character has no glyph, and would reorder the text); returns how many texts changed.
+
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure()
+    >>> t = fig.text(0, 0, "汾河" + chr(0x202E) + "带")
+    >>> clean_figure_texts(fig), t.get_text()
+    (1, '汾河带')
+    """
+    from matplotlib.text import Text
+
+    from redline.spatial.check_tables import printable
+
+    changed = 0
+    for t in fig.findobj(Text):
+        s = t.get_text()
+        clean = printable(s) if s else s
+        if clean != s:
+            t.set_text(clean)
+            changed += 1
+    return changed
+
+
 def missing_glyphs_in_figure(fig) -> list[tuple[str, str, list[str]]]:
     """``(text, font file, missing characters)`` for every text of ``fig`` with a character its font lacks."""
     from matplotlib.text import Text

@@ -33,11 +33,10 @@ Example
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from redline.layers.errors import InputError, UsageError
+from redline.layers.inputs import check_input
 
 KINDS = ("belt", "corridor", "patch", "zone", "axis", "core", "node", "barrier")
 KIND_ALIASES = {
@@ -108,32 +107,29 @@ def load_layout(path: str | os.PathLike) -> Layout:
         Missing file, syntax error, or an element that is not valid (naming the file, the element's index
         and label, and what is wrong).
     """
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("layout file not found", path=str(p))
-    suffix = p.suffix.lower()
-    try:
-        if suffix in (".yaml", ".yml"):
-            if not yaml_available():
-                raise InputError("YAML layout files need PyYAML (pip install pyyaml); "
-                                 "or write the layout in TOML", path=str(p))
-            import yaml
+    from redline.layers.tomlfile import MAX_DEPTH, read_toml, toml_depth
 
-            with open(p, encoding="utf-8") as f:
-                data = yaml.safe_load(f)
-        else:
-            with open(p, "rb") as f:
-                data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not a valid TOML layout file: {exc}", path=str(p)) from None
+    p = check_input(path, what="layout file")
+    if p.suffix.lower() not in (".yaml", ".yml"):
+        return parse_layout(read_toml(p, what="layout file")[0], str(p))
+    if not yaml_available():
+        raise InputError("YAML layout files need PyYAML (pip install pyyaml); or write the layout in TOML",
+                         path=str(p))
+    import yaml
+
+    try:
+        with open(p, encoding="utf-8") as f:
+            data = yaml.safe_load(f)
     except UnicodeDecodeError:
         raise InputError("layout file is not UTF-8 text", path=str(p)) from None
-    except InputError:
-        raise
+    except RecursionError:
+        raise InputError("not a valid YAML layout file: nested too deeply", path=str(p)) from None
     except Exception as exc:  # yaml.YAMLError and friends
         mark = getattr(exc, "problem_mark", None)
         raise InputError(f"not a valid YAML layout file: {getattr(exc, 'problem', exc)}", path=str(p),
                          line=None if mark is None else mark.line + 1) from None
+    if toml_depth(data) > MAX_DEPTH:
+        raise InputError(f"not a valid YAML layout file: nested more than {MAX_DEPTH} levels deep", path=str(p))
     return parse_layout(data, str(p))
 
 

@@ -41,9 +41,14 @@ from matplotlib.path import Path as MPath  # noqa: E402
 
 from redline.layers.crs import DATUM_LABELS, describe_gk, epsg_of  # noqa: E402
 from redline.layers.errors import UsageError  # noqa: E402
-from redline.layers.outputs import atomic_path  # noqa: E402
+from redline.layers.outputs import write_bytes  # noqa: E402
 from redline.maps.display import simplify_geometries  # noqa: E402
-from redline.maps.fonts import MissingFontError, find_cjk_font, missing_glyphs_in_figure  # noqa: E402
+from redline.maps.fonts import (  # noqa: E402
+    MissingFontError,
+    clean_figure_texts,
+    find_cjk_font,
+    missing_glyphs_in_figure,
+)
 from redline.maps.layout import Layout, project_layout  # noqa: E402
 from redline.maps.sources import (  # noqa: E402
     MapLayer,
@@ -613,6 +618,7 @@ def print_map(project, *, layout: Layout | str | os.PathLike | bool | None = Non
     _legend(fig, sheet, plan, font, fs)
     _footer(fig, sheet, font, fs, map_cfg, metric)
 
+    clean_figure_texts(fig)
     missing = missing_glyphs_in_figure(fig)
     if missing:
         detail = "; ".join(f"{t!r}: {''.join(c)}" for t, _, c in missing[:5])
@@ -808,29 +814,53 @@ def _legend(fig, sheet: Sheet, plan: LegendPlan, font, fs: float) -> None:
             text.set_x(-25)
 
 
-def save_print_map(fig: Figure, path: str | os.PathLike, *, dpi: int = 300) -> dict:
-    """Write a print map as PNG (``dpi``, default 300) or PDF (TrueType fonts embedded), whole or not at all.
-
-    Returns ``{"path", "format", "dpi", "scale", "paper", "orientation", "bytes"}``.
+def print_map_bytes(fig: Figure, fmt: str, *, dpi: int = 300, provenance: dict | None = None) -> bytes:
+    """A print map as the bytes of a PNG (``dpi``) or PDF (TrueType fonts embedded) file; ``provenance`` goes
+    into the PNG's text chunks or the PDF's document information, for ``redline verify``.
 
     Raises
     ------
     MissingFontError
         matplotlib reported a glyph missing from the font while drawing.
     """
+    import io
+
+    from redline.layers.provenance_formats import pdf_metadata, png_metadata
+
+    if fmt not in ("png", "pdf"):
+        raise UsageError(f"a print map is written as .png or .pdf, not .{fmt}")
+    meta = {"Creator": "redline"} if fmt == "pdf" else {}
+    if provenance is not None:
+        meta.update(pdf_metadata(provenance) if fmt == "pdf" else png_metadata(provenance))
+    buf = io.BytesIO()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with matplotlib.rc_context({"pdf.fonttype": 42, "svg.fonttype": "none"}):
+            fig.savefig(buf, format=fmt, dpi=dpi, facecolor="white", metadata=meta or None)
+    glyphs = [str(w.message) for w in caught if "missing from font" in str(w.message)]
+    if glyphs:
+        raise MissingFontError("; ".join(glyphs[:3]))
+    return buf.getvalue()
+
+
+def print_map_info(fig: Figure, path: str | os.PathLike, data: bytes, *, dpi: int = 300) -> dict:
+    """``{"path", "format", "dpi", "scale", "paper", "orientation", "bytes"}`` of a print map written as ``data``."""
+    fmt = Path(path).suffix.lower().lstrip(".")
+    info = getattr(fig, "redline_print", {})
+    return {"path": str(path), "format": fmt, "dpi": dpi if fmt == "png" else None, "scale": info.get("scale"),
+            "paper": info.get("paper"), "orientation": info.get("orientation"), "bytes": len(data)}
+
+
+def save_print_map(fig: Figure, path: str | os.PathLike, *, dpi: int = 300, provenance: dict | None = None) -> dict:
+    """Write a print map as PNG (``dpi``, default 300) or PDF (TrueType fonts embedded), whole or not at all
+    (see :func:`print_map_bytes`).
+
+    Returns ``{"path", "format", "dpi", "scale", "paper", "orientation", "bytes"}``.
+    """
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in ("png", "pdf"):
         raise UsageError(f"{path}: a print map is written as .png or .pdf")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        with matplotlib.rc_context({"pdf.fonttype": 42, "svg.fonttype": "none"}):
-            with atomic_path(path) as tmp:
-                fig.savefig(tmp, format=fmt, dpi=dpi, facecolor="white",
-                            metadata={"Creator": "redline"} if fmt == "pdf" else None)
-                glyphs = [str(w.message) for w in caught if "missing from font" in str(w.message)]
-                if glyphs:
-                    raise MissingFontError("; ".join(glyphs[:3]))
-    info = getattr(fig, "redline_print", {})
-    return {"path": str(path), "format": fmt, "dpi": dpi if fmt == "png" else None, "scale": info.get("scale"),
-            "paper": info.get("paper"), "orientation": info.get("orientation"), "bytes": path.stat().st_size}
+    data = print_map_bytes(fig, fmt, dpi=dpi, provenance=provenance)
+    write_bytes(path, data)
+    return print_map_info(fig, path, data, dpi=dpi)

@@ -64,6 +64,24 @@ def select_layer_ids(project, select: str | list[str] | None) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
+def _printable_columns(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The layer with control and bidirectional-override characters dropped from its text values: names,
+    labels, popups and legends drawn from them can never reorder or garble what a map shows."""
+    import pandas as pd
+
+    from redline.spatial.check_tables import printable
+
+    cols = [c for c in gdf.columns if c != gdf.geometry.name
+            and (pd.api.types.is_object_dtype(gdf[c].dtype) or pd.api.types.is_string_dtype(gdf[c].dtype))]
+    if not cols:
+        return gdf
+    out = gdf.copy()
+    for c in cols:
+        out[c] = gdf[c].map(lambda v: printable(v) if isinstance(v, str) else v)
+    out.attrs = gdf.attrs
+    return out
+
+
 def read_map_layers(project, styles: StyleBook, select: str | list[str] | None = None) -> list[MapLayer]:
     """Read the selected layers of ``project`` (see :func:`select_layer_ids`), bottom layer first."""
     from redline.layers.readers import read_project_layer
@@ -80,7 +98,7 @@ def read_map_layers(project, styles: StyleBook, select: str | list[str] | None =
         if not spec.label and kinds[spec.kind] > 1 and not is_town:
             title = f"{title}（{lid}）"
         gdf = read_project_layer(project, lid)
-        gdf = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+        gdf = _printable_columns(gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)])
         out.append(MapLayer(id=lid, kind=spec.kind, title=title, style=style, gdf=gdf, township=is_town,
                             source=spec.source, date=spec.date))
     out.sort(key=lambda m: m.order)

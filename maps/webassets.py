@@ -155,8 +155,14 @@ def script_json(text: str) -> str:
 
 
 def esc(text) -> str:
-    """HTML-escaped text (quotes too)."""
-    return html.escape("" if text is None else str(text), quote=True)
+    """HTML-escaped text (quotes too), without control and bidirectional-override characters.
+
+    >>> esc('<b>"甲"</b>' + chr(0x202E))
+    '&lt;b&gt;&quot;甲&quot;&lt;/b&gt;'
+    """
+    from redline.spatial.check_tables import printable
+
+    return html.escape(printable("" if text is None else str(text)), quote=True)
 
 
 def hatch_pattern(pid: str, color: str, opacity: float, hatch: str, fill_color: str, fill_opacity: float) -> str:

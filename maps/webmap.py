@@ -27,7 +27,6 @@ import json
 import os
 import re
 import string
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -38,7 +37,7 @@ from offlinefolium.template import Template
 
 from redline.layers.crs import DATUM_LABELS
 from redline.layers.errors import UsageError
-from redline.layers.outputs import atomic_path
+from redline.layers.outputs import write_bytes
 from redline.maps import webassets as wa
 from redline.maps.display import (
     Budget,
@@ -480,18 +479,29 @@ def external_resources(html_text: str) -> list[str]:
     return sorted({next(g for g in mt.groups() if g) for mt in _EXTERNAL.finditer(html_text)})
 
 
-def save_web_map(m: folium.Map, path: str | os.PathLike) -> dict:
-    """Write the map as one HTML file, whole or not at all.
+def web_map_bytes(m: folium.Map, provenance: dict | None = None) -> tuple[bytes, list[str]]:
+    """The map as the bytes of one HTML file (with ``provenance`` as a JSON data block for ``redline verify``),
+    and the external resources it loads.
 
-    Returns ``{"path", "bytes", "external_resources"}``. With basemap ``none`` a page that would load
-    anything from elsewhere is refused (a bug, never the user's fault) and nothing is written.
+    With basemap ``none`` a page that would load anything from elsewhere is refused (a bug, never the
+    user's fault).
     """
     text = m.get_root().render()
     ext = external_resources(text)
     if ext and getattr(m, "redline_info", {}).get("basemap", "none") == "none":
         raise RuntimeError(f"the offline map would load external resources: {ext}")
-    data = text.encode("utf-8")
-    path = Path(path)
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        f.write(data)
+    if provenance is not None:
+        from redline.layers.provenance_formats import html_block
+
+        text = text.replace("</head>", html_block(provenance) + "\n</head>", 1)
+    return text.encode("utf-8"), ext
+
+
+def save_web_map(m: folium.Map, path: str | os.PathLike, provenance: dict | None = None) -> dict:
+    """Write the map as one HTML file, whole or not at all (see :func:`web_map_bytes`).
+
+    Returns ``{"path", "bytes", "external_resources"}``.
+    """
+    data, ext = web_map_bytes(m, provenance)
+    write_bytes(path, data)
     return {"path": str(path), "bytes": len(data), "external_resources": ext}

@@ -181,7 +181,8 @@ def audit_text(plan: str | os.PathLike, *, boundary=None, project=None, encoding
         Also list the distance rules the plan states (``data["rules"]``, :meth:`TextAudit.rules_toml`).
     """
     from redline.spatial.plantext import audit_text as run
-    from redline.spatial.plantext import layer_area_m2, project_figures, read_plan_text
+    from redline.spatial.plantext import project_figures, read_plan_text
+    from redline.spatial.plantext.audit import boundary_area_m2
 
     boundary_m2, computed, inputs, p = None, {}, [], None
     if project is not None:
@@ -190,7 +191,7 @@ def audit_text(plan: str | os.PathLike, *, boundary=None, project=None, encoding
         inputs.append(file_record(p.path))
     if boundary is not None:
         gdf, rec = layer_ref(boundary)
-        boundary_m2 = layer_area_m2(gdf)
+        boundary_m2 = boundary_area_m2(gdf)
         if rec is not None:
             inputs.append(rec)
     if isinstance(plan, str) and not os.path.exists(plan) and ("\n" in plan or len(plan) > 255

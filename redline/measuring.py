@@ -64,6 +64,8 @@ def area(layer, *, within=None, by: str | None = None, by_zones=None, zone_field
 
     if by and by_zones is not None:
         raise UsageError("give --by or --by-zones, not both")
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 10:
+        raise UsageError(f"--decimals must be a whole number from 0 to 10, not {decimals!r}")
     if engine not in ("local", "dask"):
         raise UsageError(f"engine must be 'local' or 'dask', not {engine!r}")
     unit = parse_unit(unit)

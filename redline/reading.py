@@ -102,7 +102,7 @@ def layer_ref(ref: gpd.GeoDataFrame | str | os.PathLike, project: Project | None
     if isinstance(ref, gpd.GeoDataFrame):
         return ref, None
     lp = LayerPath.parse(ref)
-    if lp.file.exists():
+    if os.path.lexists(lp.file):   # a dangling link or a link loop too: read_layer names the fault
         gdf = read_layer(lp)
         return (maybe_from_gcj02(gdf) if gcj02 else gdf), file_record_of(lp)
     if project is None:

@@ -94,11 +94,12 @@ def inspect_file(path: str | os.PathLike, layer: str | None = None, *, encoding:
         ll = gdf.to_crs(gdf.crs.geodetic_crs) if not gdf.crs.is_geographic else gdf
         report["bounds_lonlat"] = [round(float(v), 7) for v in ll.total_bounds]
         if any(t in ("Polygon", "MultiPolygon") for t in types):
-            ell = ellipsoidal_area(geoms, gdf.crs)
-            report["area_m2"]["ellipsoidal"] = float(ell.sum())
+            present = geoms[~shapely.is_missing(geoms)]   # a feature without geometry has no area to add
+            ell = ellipsoidal_area(present, gdf.crs)
+            report["area_m2"]["ellipsoidal"] = float(np.nansum(ell))
             report["area_method"] = method_description(gdf.crs)
             if not gdf.crs.is_geographic:
-                report["area_m2"]["planar"] = float(planar_area(geoms).sum())
+                report["area_m2"]["planar"] = float(np.nansum(planar_area(present)))
     if meta.format == "guotu-txt":
         report["parcels"] = parcel_report(gdf)
         report["header"] = meta.guotu["header"]

@@ -276,13 +276,9 @@ def parse_distance_rule(spec: dict, where: str, seen: set[str] | None = None) ->
 
 
 def _read_toml(path: Path) -> dict:
-    if not path.is_file():
-        raise InputError("rule file not found", path=str(path))
-    try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not a valid TOML rule file: {exc}", path=str(path)) from None
+    from redline.layers.tomlfile import read_toml
+
+    return read_toml(path, what="rule file")[0]
 
 
 @cache

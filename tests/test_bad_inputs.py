@@ -60,11 +60,12 @@ ACCEPTED: dict[tuple[str, str], tuple[set[int], str | None]] = {
     ("geojson_zero_area", "inspect"): ({0}, r"(?i)invalid|too few|zero"),
     ("geojson_zero_area", "convert"): ({0}, r"(?i)invalid|too few|zero"),
     ("geojson_zero_area", "area"): ({0}, r"(?i)invalid|too few|zero"),
-    ("geojson_zero_area", "check-layer"): ({0, 1}, None),
+    # a control layer whose every polygon is degenerate holds no zone: refused, never a 符合 against nothing
+    ("geojson_zero_area", "check-layer"): ({3}, r"control layer red_line has no usable geometry"),
     ("geojson_ring_3_points", "inspect"): ({0}, r"(?i)invalid|too few|zero"),
     ("geojson_ring_3_points", "convert"): ({0}, r"(?i)invalid|too few|zero"),
     ("geojson_ring_3_points", "area"): ({0}, r"(?i)invalid|too few|zero"),
-    ("geojson_ring_3_points", "check-layer"): ({0, 1}, None),
+    ("geojson_ring_3_points", "check-layer"): ({3}, r"control layer red_line has no usable geometry"),
     ("guotu_self_intersecting", "inspect"): ({0}, r"(?i)self-intersection|invalid"),
     ("guotu_self_intersecting", "convert"): ({0}, r"(?i)self-intersection|invalid"),
     # a 国土TXT without [属性描述]: the zone is taken from the easting prefix, with a warning

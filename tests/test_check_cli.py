@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -131,7 +132,7 @@ def test_out_writes_every_file_and_leaves_others_alone(project, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")                     # BOM: Excel reads the Chinese right
     text = raw.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("项目编号,项目名称")
-    assert "'=HYPERLINK" in text                               # formula prefix escaped
+    assert '"=HYPERLINK' in text and "'=HYPERLINK" not in text  # quoted, not rewritten (OWASP)
     assert "压覆面积（公顷）" in (out / "hits.csv").read_bytes().decode("utf-8-sig")
 
     from openpyxl import load_workbook
@@ -141,7 +142,7 @@ def test_out_writes_every_file_and_leaves_others_alone(project, tmp_path):
     ws = wb["项目汇总"]
     header = [c.value for c in ws[1]]
     cell = ws.cell(row=2, column=header.index("项目名称") + 1)
-    assert cell.value.startswith("'=") and cell.data_type == "s"
+    assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"  # a string cell, never a formula
     hits = wb["压覆明细"]
     hh = [c.value for c in hits[1]]
     ha = hits.cell(row=2, column=hh.index("压覆面积（公顷）") + 1)
@@ -149,7 +150,8 @@ def test_out_writes_every_file_and_leaves_others_alone(project, tmp_path):
 
     html = (out / "压覆分析报告.html").read_text(encoding="utf-8")
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert not re.search(r"<(script|link)\b", html) and not re.search(r'src="https?:', html)
+    # no script that runs (the provenance block is JSON data) and nothing loaded from elsewhere
+    assert not re.search(r'<script(?! type="application/json")|<link\b', html) and not re.search(r'src="https?:', html)
     for words in ("一、项目基本情况", "二、数据来源与分析方法", "三、压覆分析", "四、结论", "引用条款",
                   "测试县自然资源局", "2025-12-31", "2024-06-30", "不符合", "公顷"):
         assert words in html, words
@@ -270,8 +272,8 @@ def test_safe_cell_and_case_sentences():
     from redline.maps.report.check_content import case_sentences
     from redline.maps.report.tables import safe_cell
 
-    assert [safe_cell(v) for v in ("=1+1", "+86", "-x", "@SUM", "普通", 3)] == ["'=1+1", "'+86", "'-x", "'@SUM",
-                                                                                "普通", 3]
+    assert [safe_cell(v) for v in ("=1+1", "+86", "-x", "@SUM", "普通\x01", 3)] == ["=1+1", "+86", "-x", "@SUM",
+                                                                                    "普通", 3]
     site = {"layers": [{"layer": "rl", "label": "生态保护红线", "touched": False},
                        {"layer": "bf", "label": "永久基本农田", "touched": False}],
             "nearest": [{"layer": "rl", "feature_id": "HX1", "feature_name": "红线甲", "distance_m": 612.345}],
@@ -309,8 +311,10 @@ def test_hostile_names_stay_text_in_every_report(project, tmp_path):
         return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", name)
 
     csv_text = (out / "sites.csv").read_bytes().decode("utf-8-sig")
-    for n in HOSTILE_NAMES[:4]:
-        assert f"'{n[0]}" in csv_text and not re.search(rf"(^|,)\"?{re.escape(n[0])}", csv_text.replace(n, "")), n
+    rows = list(csv.reader(io.StringIO(csv_text)))
+    assert [r[1] for r in rows[1:]] == [visible(n) for n in HOSTILE_NAMES]      # every value as it is
+    for n in HOSTILE_NAMES[:4]:   # a cell starting like a formula is quoted (OWASP), never rewritten
+        assert '"' + n.replace('"', '""') + '"' in csv_text and f"'{n}" not in csv_text, n
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", csv_text)
 
     from openpyxl import load_workbook
@@ -322,7 +326,7 @@ def test_hostile_names_stay_text_in_every_report(project, tmp_path):
     assert all(c.data_type == "s" for c in cells)            # text, never a formula
     for c, n in zip(cells, HOSTILE_NAMES, strict=True):
         expected = visible(n)
-        assert c.value == ("'" + expected if expected[0] in "=+-@" else expected)
+        assert c.value == expected
 
     html = (out / "压覆分析报告.html").read_text(encoding="utf-8")
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;红线旁&amp;amp;地块" in html

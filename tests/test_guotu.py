@@ -432,7 +432,7 @@ def test_empty_binary_and_foreign_files(tmp_path, content, message):
 def test_missing_file_and_directory(tmp_path):
     with pytest.raises(InputError, match="not found"):
         read_guotu(tmp_path / "nope.txt")
-    with pytest.raises(InputError, match="directory"):
+    with pytest.raises(InputError, match="folder"):
         read_guotu(tmp_path)
     assert not is_guotu(tmp_path / "nope.txt")
 

@@ -199,7 +199,7 @@ def test_project_malformed_entries(tmp_path) -> None:
     with pytest.raises(InputError, match="fields must be a table"):
         load_project(path)
     path = write_project(tmp_path, '[layers.rl]\nkind = "red_line"\npath = 3\n')
-    with pytest.raises(InputError, match="path must be a text string"):
+    with pytest.raises(InputError, match=r"line 3: \[layers.rl\] path must be text \(in quotes\), not 3 \(an integer\)"):
         load_project(path)
     path = write_project(tmp_path, 'layers = 3\n')
     with pytest.raises(InputError, match="layers must be a table"):

@@ -135,4 +135,4 @@ def test_malformed_provenance_blocks(tmp_path) -> None:
     odd = tmp_path / "odd.json"
     odd.write_text('{"provenance": {"inputs": [{"sha256": "00"}]}}', encoding="utf-8")
     result = run("verify", str(odd))
-    assert result.exit_code == 3 and "inputs are not a list" in result.stderr
+    assert result.exit_code == 3 and "inputs[0].path must be a file path" in result.stderr

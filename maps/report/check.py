@@ -53,12 +53,17 @@ def check_report(result: dict, *, images: dict | None = None,
     dict
         ``{"压覆分析报告.html": bytes, "压覆分析报告.docx": bytes}``.
     """
+    from redline.layers.provenance_formats import html_block
     from redline.maps.report.check_docx import report_docx
     from redline.maps.report.check_html import report_html
 
     content = report_content(result, images=images, report_sites=report_sites)
-    return {f"{REPORT_NAME}.html": report_html(content).encode("utf-8"),
-            f"{REPORT_NAME}.docx": report_docx(content)}
+    page = report_html(content)
+    prov = result.get("provenance")
+    if prov is not None:   # a JSON data block, never run: for `redline verify`
+        page = page.replace("</head>", html_block(prov) + "\n</head>", 1)
+    return {f"{REPORT_NAME}.html": page.encode("utf-8"),
+            f"{REPORT_NAME}.docx": report_docx(content, provenance=prov)}
 
 
 def report_images(result: dict, sites, layers: dict, kinds: dict, labels: dict, *, project=None,

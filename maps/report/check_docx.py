@@ -29,13 +29,15 @@ def _table(w: WordWriter, t) -> None:
     w.table(t.header, t.rows, numeric=t.numeric)
 
 
-def report_docx(content: ReportContent) -> bytes:
+def report_docx(content: ReportContent, provenance: dict | None = None) -> bytes:
     """The report as the bytes of a .docx file.
 
     Parameters
     ----------
     content : ReportContent
         From :func:`redline.maps.report.check_content.report_content`.
+    provenance : dict, optional
+        The check's provenance block, kept in the document's comments property for ``redline verify``.
     """
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt, RGBColor
@@ -108,4 +110,9 @@ def report_docx(content: ReportContent) -> bytes:
         r.font.size = Pt(9)
     doc.core_properties.title = c.title
     doc.core_properties.author = "redline"
-    return w.to_bytes()
+    data = w.to_bytes()
+    if provenance is not None:
+        from redline.layers.provenance_formats import docx_with_block
+
+        data = docx_with_block(data, provenance)
+    return data

@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch, PathPatch
 
-from redline.maps.fonts import find_cjk_font
+from redline.maps.fonts import clean_figure_texts, find_cjk_font
 from redline.maps.printmap import line_path, polygon_path
 from redline.maps.styles import Style, load_styles
 
@@ -137,6 +137,7 @@ def _finish(fig, ax, win, font, title: str, handles: list, note: str) -> bytes:
     fig.text(0.01, 0.01, note, fontproperties=font.props(6.5), color="#444444", ha="left", va="bottom")
     buf = io.BytesIO()
     FigureCanvasAgg(fig)
+    clean_figure_texts(fig)
     fig.savefig(buf, format="png", dpi=DPI)
     return buf.getvalue()
 

@@ -19,8 +19,8 @@ import os
 
 import pandas as pd
 
-from redline.layers.outputs import atomic_path
-from redline.maps.report.xlsx import EXCEL_MAX_ROWS, ReportWarning, Sheet, xlsx_bytes
+from redline.layers.outputs import write_bytes
+from redline.maps.report.xlsx import EXCEL_MAX_ROWS, ReportWarning, Sheet, provenance_sheet, xlsx_bytes
 from redline.spatial.check_tables import FORMULA_PREFIXES, printable, safe_cell
 
 __all__ = ["EXCEL_MAX_ROWS", "FORMULA_PREFIXES", "ROLE_LABELS", "ReportWarning", "check_xlsx", "input_rows",
@@ -71,37 +71,43 @@ def check_xlsx(result) -> bytes:
                           columns=["用途", "图层", "数据来源", "数据日期", "文件", "SHA-256"])
     for col in inputs.columns:
         inputs[col] = inputs[col].map(safe_cell)
-    return xlsx_bytes([Sheet("项目汇总", site_frame(result)), Sheet("图层汇总", layer_frame(result)),
-                       Sheet("压覆明细", hit_frame(result)), Sheet("最近距离", nearest_frame(result)),
-                       Sheet("审查意见", finding_frame(result)), Sheet("数据来源", inputs)])
+    sheets = [Sheet("项目汇总", site_frame(result)), Sheet("图层汇总", layer_frame(result)),
+              Sheet("压覆明细", hit_frame(result)), Sheet("最近距离", nearest_frame(result)),
+              Sheet("审查意见", finding_frame(result)), Sheet("数据来源", inputs)]
+    if result.provenance is not None:
+        sheets.append(provenance_sheet(result.provenance))
+    return xlsx_bytes(sheets)
 
 
 def table_xlsx(title: str, header: list, rows: list[list], notes: list[str] | None = None,
-               sheets: dict | None = None) -> bytes:
+               sheets: dict | None = None, provenance: dict | None = None) -> bytes:
     """One table (and optional extra sheets ``{name: (header, rows)}``) as a workbook, text made safe.
 
-    ``notes`` are appended below the first table, one per row.
+    ``notes`` are appended below the first table, one per row; ``provenance`` goes into a hidden sheet
+    (:func:`redline.maps.report.xlsx.provenance_sheet`) for ``redline verify``.
 
     >>> import io
     >>> from openpyxl import load_workbook
     >>> data = table_xlsx("面积统计", ["分类", "面积"], [["=甲", 1.5]], notes=["方法：椭球面积"])
     >>> ws = load_workbook(io.BytesIO(data))["面积统计"]
-    >>> [[c.value for c in row] for row in ws.iter_rows()]
-    [['分类', '面积'], ["'=甲", 1.5], ['方法：椭球面积', None]]
+    >>> [[(c.value, c.data_type) for c in row] for row in ws.iter_rows()]
+    [[('分类', 's'), ('面积', 's')], [('=甲', 's'), (1.5, 'n')], [('方法：椭球面积', 's'), (None, 'n')]]
     """
     def frame(h: list, r: list[list]) -> pd.DataFrame:
         names = [safe_cell(str(v)) for v in h]
-        return pd.DataFrame([[safe_cell(c) for c in row] for row in r], columns=names).astype(object) \
-            if r else pd.DataFrame({n: [] for n in names})
+        width = len(names)
+        return pd.DataFrame([[safe_cell(c) for c in (list(row) + [None] * (width - len(row)))[:width]] for row in r],
+                            columns=names).astype(object) if r else pd.DataFrame({n: [] for n in names})
 
-    return xlsx_bytes([Sheet(title, frame(header, rows), notes=[safe_cell(n) for n in notes or []],
-                             shaded_header=False),
-                       *(Sheet(name, frame(h, r), shaded_header=False) for name, (h, r) in (sheets or {}).items())])
+    sheets_ = [Sheet(title, frame(header, rows), notes=[safe_cell(n) for n in notes or []], shaded_header=False),
+               *(Sheet(name, frame(h, r), shaded_header=False) for name, (h, r) in (sheets or {}).items())]
+    if provenance is not None:
+        sheets_.append(provenance_sheet(provenance))
+    return xlsx_bytes(sheets_)
 
 
 def write_table_xlsx(path: str | os.PathLike, title: str, header: list, rows: list[list],
-                     notes: list[str] | None = None, sheets: dict | None = None) -> None:
+                     notes: list[str] | None = None, sheets: dict | None = None,
+                     provenance: dict | None = None) -> None:
     """Write :func:`table_xlsx` to ``path``, whole or not at all."""
-    data = table_xlsx(title, header, rows, notes=notes, sheets=sheets)
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        f.write(data)
+    write_bytes(path, table_xlsx(title, header, rows, notes=notes, sheets=sheets, provenance=provenance))

@@ -7,7 +7,9 @@ comprehension and each sheet one string, so a workbook costs about what its text
 What the sheets carry: a bold, shaded, wrapped header row, frozen below the header; column widths from the
 header and the first rows; number formats by the column's unit (``（公顷）`` 0.0000, ``（平方米）``/``（米）``/
 ``（%）`` 0.00); text as inline strings, so nothing a user wrote can become a formula; notes below the table.
-A sheet longer than Excel's 1,048,576 rows ends with a note saying so, and a :class:`ReportWarning` is raised.
+A sheet longer than Excel's 1,048,576 rows ends with a note saying so, and a :class:`ReportWarning` is raised;
+a text longer than a cell's 32,767 characters is cut with a note in the cell saying so. A hidden sheet without
+header (:func:`provenance_sheet`) carries the provenance block for ``redline verify``.
 
 Example
 -------
@@ -33,6 +35,8 @@ import numpy as np
 import pandas as pd
 
 EXCEL_MAX_ROWS = 1_048_576      # rows of one worksheet, header included
+EXCEL_MAX_CELL = 32_767         # characters of one cell
+CUT_NOTE = "…（超出 Excel 单元格32767字符上限，已截断）"
 NUMBER_FORMATS = {"（公顷）": "0.0000", "（平方米）": "0.00", "（米）": "0.00", "（%）": "0.00"}
 HEADER_FILL = "DDE7F0"
 # cell styles (indices into cellXfs below): 0 plain, 1 header, 2 0.0000, 3 0.00
@@ -45,12 +49,38 @@ class ReportWarning(UserWarning):
 
 @dataclass
 class Sheet:
-    """One worksheet: a table, notes written below it, and whether the header is shaded."""
+    """One worksheet: a table, notes written below it, whether the header is shaded, whether the table has a
+    header row at all, and whether the sheet is hidden."""
 
     title: str
     frame: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     shaded_header: bool = True
+    header: bool = True
+    hidden: bool = False
+
+
+def provenance_sheet(block: dict) -> Sheet:
+    """The hidden sheet ``redline_provenance``: the block's JSON in column A, 30,000 characters a row, as
+    :func:`redline.layers.provenance_formats.read_block` reads it back.
+
+    >>> import io
+    >>> from redline.layers.provenance_formats import read_block
+    >>> block = {"tool": "redline", "inputs": [{"path": "红线.shp", "sha256": "ab"}]}
+    >>> read_block(xlsx_bytes([Sheet("表", pd.DataFrame({"a": [1]})), provenance_sheet(block)]), "x.xlsx") == block
+    True
+    """
+    from redline.layers.provenance_formats import XLSX_SHEET, xlsx_chunks
+
+    return Sheet(XLSX_SHEET, pd.DataFrame({"block": xlsx_chunks(block)}, dtype=object), header=False, hidden=True)
+
+
+def _cut(texts: list[str]) -> list[str]:
+    """Texts longer than a cell holds, cut with a note saying so (Excel would refuse the file)."""
+    if max(map(len, texts), default=0) <= EXCEL_MAX_CELL:
+        return texts
+    keep = EXCEL_MAX_CELL - len(CUT_NOTE)
+    return [t if len(t) <= EXCEL_MAX_CELL else t[:keep] + CUT_NOTE for t in texts]
 
 
 _SEP = "\x00"   # never in a cell: control characters are dropped from text before it gets here
@@ -89,11 +119,12 @@ def _column(col: pd.Series, name: str) -> tuple[str, list[str]]:
         numeric = [isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and v == v for v in values]
         if any(numeric):   # a column mixing numbers and text (a small table): each cell as what it is
             cells = [_NUMBER % s % repr(float(v)) if k else None for v, k in zip(values, numeric, strict=True)]
-            texts = _escaped(["" if k or v is None or v != v else str(v) for v, k in zip(values, numeric, strict=True)])
+            texts = _escaped(_cut(["" if k or v is None or v != v else str(v)
+                                   for v, k in zip(values, numeric, strict=True)]))
             return "%s", [c if c is not None else (_TEXT % "" % v if v else "<c/>")
                           for c, v in zip(cells, texts, strict=True)]
     texts = ["" if v is None or (v.__class__ is float and v != v) else str(v) for v in values.tolist()]
-    return _TEXT % "", _escaped(texts)
+    return _TEXT % "", _escaped(_cut(texts))
 
 
 def _width(name: str, col: pd.Series) -> float:
@@ -117,7 +148,7 @@ def _sheet_xml(sheet: Sheet) -> str:
     if frame.shape[1] == 0:
         frame = pd.DataFrame({"（无）": []})
     header_style = _STYLE["header"] if sheet.shaded_header else 4
-    header = "".join(_TEXT % f' s="{header_style}"' % v for v in _escaped([str(c) for c in frame.columns]))
+    header = "".join(_TEXT % f' s="{header_style}"' % v for v in _escaped(_cut([str(c) for c in frame.columns])))
     templates, columns = zip(*(_column(frame[c], c) for c in frame.columns), strict=True)
     row = "<row>" + "".join(templates) + "</row>"
     body = "".join([row % values for values in zip(*columns, strict=True)])
@@ -126,18 +157,18 @@ def _sheet_xml(sheet: Sheet) -> str:
         empty = "" if template.startswith("<c t=") else "nan"
         if empty in values:
             body = body.replace(template % empty, "<c/>")
-    rows = [f'<row r="1">{header}</row>', body]
-    k = len(frame) + 2
-    for note in _escaped([str(n) for n in notes]):
+    rows = [f'<row r="1">{header}</row>', body] if sheet.header else [body]
+    k = len(frame) + 1 + sheet.header
+    for note in _escaped(_cut([str(n) for n in notes])):
         rows.append(f'<row r="{k}">{_TEXT % "" % note}</row>')
         k += 1
     cols = "".join(f'<col min="{j}" max="{j}" width="{_width(c, frame[c])}" customWidth="1"/>'
                    for j, c in enumerate(frame.columns, start=1))
+    frozen = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+              'state="frozen"/></sheetView></sheetViews>') if sheet.header else ""
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
-            'state="frozen"/></sheetView></sheetViews>'
-            f'<cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData></worksheet>')
+            f'{frozen}<cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData></worksheet>')
 
 
 _STYLES = (
@@ -167,6 +198,7 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     titles = [s.title[:31].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
               for s in sheets]
+    states = [' state="hidden"' if s.hidden else "" for s in sheets]
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         z.writestr("[Content_Types].xml",
@@ -188,7 +220,8 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
         z.writestr("xl/workbook.xml",
                    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="{main}" '
                    f'xmlns:r="{rel}"><sheets>'
-                   + "".join(f'<sheet name="{t}" sheetId="{k}" r:id="rId{k}"/>' for k, t in enumerate(titles, 1))
+                   + "".join(f'<sheet name="{t}" sheetId="{k}"{hidden} r:id="rId{k}"/>'
+                             for k, (t, hidden) in enumerate(zip(titles, states, strict=True), 1))
                    + "</sheets></workbook>")
         z.writestr("xl/_rels/workbook.xml.rels",
                    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'

@@ -19,7 +19,7 @@ def handle_errors(func):
         try:
             return func(*args, **kwargs)
         except RedlineError as exc:
-            click.echo(f"redline: error: {exc}", err=True)
+            echo_text(f"redline: error: {exc}", err=True)
             sys.exit(exc.exit_code)
         except click.exceptions.ClickException:
             raise
@@ -30,14 +30,26 @@ def handle_errors(func):
     return wrapper
 
 
+MAX_LINE = 2000   # display columns of one line of a text report: a 1 MB value never prints whole
+
+
+def echo_text(text: str, err: bool = False) -> None:
+    """Print a text report: each line without control or bidirectional-override characters and at most
+    :data:`MAX_LINE` columns (the files keep every value whole)."""
+    from redline.maps.report.text import display_line
+
+    click.echo("\n".join(display_line(line, MAX_LINE) for line in str(text).split("\n")), err=err)
+
+
 def echo_json(obj) -> None:
     """Print exactly one JSON object on stdout."""
     click.echo(to_json(obj))
 
 
 def warn(message: str, quiet: bool = False) -> None:
+    """One ``redline: warning:`` line (cleaned as :func:`echo_text` does), unless ``quiet``."""
     if not quiet:
-        click.echo(f"redline: warning: {message}", err=True)
+        echo_text(f"redline: warning: {message}", err=True)
 
 
 def progress_enabled(quiet: bool) -> bool:
@@ -52,7 +64,7 @@ def usage_error(message: str):
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress or warnings on stderr.")
-project_option = click.option("--project", "project_path", type=click.Path(dir_okay=True),
+project_option = click.option("--project", "project_path", type=click.Path(readable=False),
                               help="Project file (default: redline.toml in the current folder).")
 scheduler_option = click.option(
     "--scheduler", metavar="ADDRESS",
@@ -75,3 +87,37 @@ def write_text_output(path: str, text: str, *, what: str) -> None:
         write_text(path, text)
     except OSError as exc:
         raise InputError(f"cannot write {what}: {exc.strerror or exc}", path=path) from None
+
+
+def guard(outputs, inputs=(), *, project_path=None, cwd_project: bool = False, folders=()) -> None:
+    """Before any work: refuse outputs that would overwrite an input (exit 2) or cannot be written (exit 3).
+
+    ``inputs`` are the paths the command was given (arguments that are not files, such as project layer ids,
+    are skipped). The project the command reads (``project_path``, or with ``cwd_project`` the
+    ``redline.toml`` of the current folder) adds itself and every file it names. See
+    :func:`redline.layers.outputs.guard_outputs`.
+    """
+    import os
+    from pathlib import Path
+
+    from redline.layers.outputs import guard_outputs
+    from redline.layers.project import PROJECT_FILE, load_project
+
+    if not any(o is not None for o in outputs) and not any(f is not None for f in folders):
+        return
+    files = []
+    for given in (str(i) for i in inputs if i is not None):
+        if not os.path.lexists(given) and ":" in given:   # PATH:LAYER
+            given = given.rpartition(":")[0]
+        if os.path.lexists(given):
+            files.append(given)
+    toml = Path(project_path) if project_path else (Path.cwd() / PROJECT_FILE if cwd_project else None)
+    if toml is not None and toml.is_dir():
+        toml = toml / PROJECT_FILE
+    if toml is not None and os.path.lexists(toml):
+        files.append(toml)
+        try:
+            files += load_project(toml).input_paths()
+        except RedlineError:
+            pass    # a broken project is reported by the command itself, with its own message
+    guard_outputs(outputs, files, folders=folders)

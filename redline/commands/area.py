@@ -6,7 +6,9 @@ import click
 
 from redline.commands._common import (
     echo_json,
+    echo_text,
     gcj02_option,
+    guard,
     handle_errors,
     json_option,
     project_option,
@@ -18,6 +20,7 @@ from redline.commands._common import (
 from redline.layers.errors import UsageError
 from redline.maps.report.area import area_sheet
 from redline.maps.report.tables import write_table_xlsx
+from redline.maps.report.text import display_text, text_table
 from redline.spatial.units import from_m2, unit_label
 
 
@@ -32,7 +35,7 @@ from redline.spatial.units import from_m2, unit_label
 @click.option("--unit", default="ha", show_default=True, help="m2, ha (公顷), km2 (平方千米), mu (亩), 10k_mu (万亩); Chinese names work too.")
 @click.option("--decimals", default=4, show_default=True, type=int, help="Decimals of the table.")
 @click.option("--planar", is_flag=True, help="Planar area in the layer's projected CRS instead of ellipsoidal.")
-@click.option("--xlsx", "xlsx", type=click.Path(), help="Also write the table as an Excel file.")
+@click.option("--xlsx", "xlsx", type=click.Path(readable=False), help="Also write the table as an Excel file.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default=None,
               help="local (default): this process. dask: the dissolve, clipping and areas spread over a dask "
                    "cluster (a local one, one worker per core, unless --scheduler); same results. Needs "
@@ -67,6 +70,7 @@ def command(layer, within, by, by_zones, zone_field, unit, decimals, planar, xls
         raise UsageError("--workers sizes the local dask cluster: use it with --engine dask and without --scheduler")
     if workers is not None and workers < 1:
         raise UsageError(f"--workers must be at least 1, not {workers}")
+    guard([xlsx], [layer, within, by_zones], project_path=project_path, cwd_project=True)
     project = redline.Project.load(project_path) if project_path else None
     res = redline.area(layer, within=within, by=by, by_zones=by_zones, zone_field=zone_field, unit=unit,
                        decimals=decimals, planar=planar, project=project, engine=engine, scheduler=scheduler,
@@ -75,26 +79,27 @@ def command(layer, within, by, by_zones, zone_field, unit, decimals, planar, xls
     rows, adjusted, unit = result["rounded_rows"], res.rounding_adjusted, res.unit
     if xlsx:
         header, sheet_rows, notes = area_sheet(result)
-        write_table_xlsx(xlsx, "面积统计", header, sheet_rows, notes=notes)
+        write_table_xlsx(xlsx, "面积统计", header, sheet_rows, notes=notes, provenance=result.get("provenance"))
     if as_json:
         echo_json(result)
         return
     for w in result["warnings"]:
         warn(w, quiet)
     lab = unit_label(unit)
-    click.echo(f"图层 layer: {layer}   方法: {result['method']['description']}")
-    click.echo(f"总面积（去重后）: {result['total']:.{decimals}f} {lab}")
-    click.echo(f"重叠去除: {from_m2(result['overlap_removed_m2'], unit):.{decimals}f} {lab};  "
+    echo_text(f"图层 layer: {display_text(layer, 200)}   方法: {result['method']['description']}")
+    echo_text(f"总面积（去重后）: {result['total']:.{decimals}f} {lab}")
+    echo_text(f"重叠去除: {from_m2(result['overlap_removed_m2'], unit):.{decimals}f} {lab};  "
                f"边界外: {from_m2(result['outside_boundary_m2'], unit):.{decimals}f} {lab}")
     if result["boundary_m2"]:
-        click.echo(f"边界面积: {from_m2(result['boundary_m2'], unit):.{decimals}f} {lab};  "
+        echo_text(f"边界面积: {from_m2(result['boundary_m2'], unit):.{decimals}f} {lab};  "
                    f"占比: {result['share_pct']:.2f} %")
     if rows:
-        width = max(len(str(r[0])) for r in rows) + 2
-        click.echo(f"{'分类':<{width}}{'面积 (' + lab + ')':>18}{'占比 %':>10}")
-        for key, val, share in rows:
-            click.echo(f"{key:<{width}}{val:>18.{decimals}f}{'' if share is None else f'{share:.2f}':>10}")
-        click.echo(f"{'合计':<{width}}{result['total']:>18.{decimals}f}"
-                   f"{'' if result['share_pct'] is None else format(result['share_pct'], '.2f'):>10}")
+        def share(v):
+            return "" if v is None else f"{v:.2f}"
+
+        table = [[key, f"{val:.{decimals}f}", share(pct)] for key, val, pct in rows]
+        table.append(["合计", f"{result['total']:.{decimals}f}", share(result["share_pct"])])
+        for line in text_table(["分类", f"面积 ({lab})", "占比 %"], table, right={1, 2}, indent=""):
+            echo_text(line)
         if adjusted:
-            click.echo("（表中数值已平差，使分项之和等于合计）")
+            echo_text("（表中数值已平差，使分项之和等于合计）")

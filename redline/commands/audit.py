@@ -6,7 +6,16 @@ import sys
 
 import click
 
-from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
+from redline.commands._common import (
+    echo_json,
+    echo_text,
+    guard,
+    handle_errors,
+    json_option,
+    project_option,
+    quiet_option,
+    warn,
+)
 from redline.layers.errors import EXIT_FINDINGS
 
 
@@ -37,13 +46,14 @@ Exit codes: 0 no findings, 1 findings, 2 usage error, 3 input error.""")
                    "declared value is always allowed).")
 @click.option("--min-area", "min_area", type=float, default=None, metavar="M2",
               help="Overlaps, gaps and slivers smaller than this many m² are counted, not listed (default 1).")
-@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False), help="Also write the audit as an Excel workbook.")
+@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, readable=False), help="Also write the audit as an Excel workbook.")
 @json_option
 @quiet_option
 @handle_errors
 def command(project_path, stated, stated_share, stated_layer, tolerance, min_area, xlsx, as_json, quiet):
     import redline
 
+    guard([xlsx], project_path=project_path, cwd_project=True)
     result = redline.audit(redline.Project.load(project_path) if project_path else None, stated=stated,
                            stated_share=stated_share, stated_layer=stated_layer, tolerance=tolerance,
                            min_area_m2=min_area).to_dict()
@@ -55,13 +65,13 @@ def command(project_path, stated, stated_share, stated_layer, tolerance, min_are
         from redline.maps.report.tables import write_table_xlsx
 
         title, header, rows, sheets = xlsx_sheets(result)
-        write_table_xlsx(xlsx, title, header, rows, sheets=sheets,
-                         notes=[] if rows else ["未发现问题"])
+        write_table_xlsx(xlsx, title, header, rows, sheets=sheets, notes=[] if rows else ["未发现问题"],
+                         provenance=result.get("provenance"))
     if as_json:
         echo_json(result)
     else:
-        click.echo(text_report(result))
+        echo_text(text_report(result))
         if xlsx:
-            click.echo(f"\n已写出 {xlsx}")
+            echo_text(f"\n已写出 {xlsx}")
     if result["findings"]:
         sys.exit(EXIT_FINDINGS)

@@ -9,6 +9,8 @@ import click
 
 from redline.commands._common import (
     echo_json,
+    echo_text,
+    guard,
     handle_errors,
     json_option,
     quiet_option,
@@ -34,14 +36,14 @@ where it is measured from, activities and project types, level; --rules-out FILE
 against the project's layers and those matching nothing are listed).
 
 Exit codes: 0 no inconsistency, 1 inconsistencies found, 2 usage error, 3 input error.""")
-@click.argument("plan", type=click.Path(dir_okay=False))
-@click.option("--boundary", "boundary_path", type=click.Path(),
+@click.argument("plan")
+@click.option("--boundary", "boundary_path", type=click.Path(readable=False),
               help="Boundary layer of the plan's region: its ellipsoidal area is compared with the totals.")
-@click.option("--project", "project_path", type=click.Path(),
+@click.option("--project", "project_path", type=click.Path(readable=False),
               help="Project file: compare with its boundary and the areas of its control layers.")
 @click.option("--encoding", help="Encoding of the plan text (default: detected; UTF-8, UTF-16, GBK/GB18030).")
 @click.option("--rules", "list_rules", is_flag=True, help="List the distance rules the plan states.")
-@click.option("--rules-out", "rules_out", type=click.Path(dir_okay=False),
+@click.option("--rules-out", "rules_out", type=click.Path(dir_okay=False, readable=False),
               help="Write the plan's distance rules as a draft [[rules.distance]] TOML block to this file.")
 @json_option
 @quiet_option
@@ -51,6 +53,7 @@ def command(plan: str, boundary_path: str | None, project_path: str | None, enco
     import redline
     from redline.spatial.plantext import INCONSISTENT_KINDS
 
+    guard([rules_out], [plan, boundary_path], project_path=project_path)
     project = None
     if project_path:
         project = redline.Project.load(project_path)
@@ -69,11 +72,11 @@ def command(plan: str, boundary_path: str | None, project_path: str | None, enco
     if as_json:
         echo_json(result)
     else:
-        click.echo(render_table(result))
+        echo_text(render_table(result))
         if list_rules:
-            click.echo(render_rules(result["rules"]))
+            echo_text(render_rules(result["rules"]))
     if rules_out and not quiet:
-        click.echo(f"redline: wrote {len(result['rules'])} draft distance rule(s) to {rules_out}", err=True)
+        echo_text(f"redline: wrote {len(result['rules'])} draft distance rule(s) to {rules_out}", err=True)
     if any(f["kind"] in INCONSISTENT_KINDS for f in result["findings"]):
         sys.exit(EXIT_FINDINGS)
 

@@ -9,7 +9,9 @@ import click
 
 from redline.commands._common import (
     echo_json,
+    echo_text,
     gcj02_option,
+    guard,
     handle_errors,
     json_option,
     progress_enabled,
@@ -20,6 +22,7 @@ from redline.commands._common import (
     workers_option,
 )
 from redline.layers.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from redline.maps.report.text import display_text
 
 
 def _list_types(ctx, _param, value) -> None:
@@ -30,9 +33,6 @@ def _list_types(ctx, _param, value) -> None:
     for t in project_types().values():
         click.echo(f"{t.id:<26}{t.label}　{t.description}")
     ctx.exit(0)
-
-
-OUTPUT_FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", "压覆分析报告.html", "压覆分析报告.docx")
 
 
 @click.command(short_help="Check project sites against the control layers (压覆分析) and report.")
@@ -48,7 +48,7 @@ OUTPUT_FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", "压覆分�
                    "See --list-types.")
 @click.option("--list-types", is_flag=True, expose_value=False, is_eager=True, callback=_list_types,
               help="List the project types (identifier, Chinese label, what they cover) and exit.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, readable=False),
               help="Folder for check.json, sites.csv, hits.csv, check.xlsx and the 压覆分析报告 (HTML, DOCX); "
                    "other files in it are left alone.")
 @click.option("--max-distance", default=5000.0, show_default=True, type=float,
@@ -119,6 +119,12 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
         raise UsageError("give either --project or --layer, not both")
     engine = _engine(engine, scheduler, workers, partitions, stream, chunk_size, out_dir, repair)
     wanted = _outputs(outputs)
+    if out_dir:
+        from redline.checking import OUTPUT_FILES
+
+        names = ("sites.csv", "hits.csv", "check.json") if stream else OUTPUT_FILES
+        guard([Path(out_dir) / n for n in names], [sites, *(a.partition("=")[2] for a in layers)],
+              project_path=project_path, cwd_project=not layers, folders=[out_dir])
     against = layers or redline.Project.load(project_path) if project_path else layers or None
     if stream:
         _stream(sites, against, project_type, out_dir, max_distance, towgs84, sites_crs, chunk_size, as_json,
@@ -140,14 +146,14 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
         for note in notes:
             warn(note, quiet)
         if not as_json:
-            click.echo(f"wrote {len(written)} files to {Path(out_dir).resolve()}: "
+            echo_text(f"wrote {len(written)} files to {Path(out_dir).resolve()}: "
                        f"{', '.join(p.name for p in written)}")
     if as_json:
         echo_json(result.to_dict())
     else:
         _print_sites(result, out_dir)
         counts = result.summary["verdicts"]
-        click.echo("合计：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
+        echo_text("合计：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
     sys.exit(EXIT_OK if result.conforming else EXIT_FINDINGS)
 
 
@@ -163,10 +169,11 @@ def _print_sites(result, out_dir) -> None:
     from redline.spatial.check import select_sites
 
     for s in select_sites(result, shown.to_numpy()).site_dicts():
-        click.echo(f"{s['site_id']}  {s['name'] or ''}  [{s.get('project_type_label')}]  {s['verdict']}")
+        echo_text(f"{display_text(s['site_id'], 60)}  {display_text(s['name'] or '', 60)}  "
+                  f"[{s.get('project_type_label')}]  {s['verdict']}")
         for f in s["findings"]:
             if f["level"] in ("prohibited", "needs_review", "no_data"):
-                click.echo(f"    - {f['message']}")
+                echo_text(f"    - {f['message']}")
     if len(shown) < len(sites):
         where = f"见 {out_dir} 中的 sites.csv、hits.csv、check.xlsx" if out_dir else "用 --out 写出全部结果"
         click.echo(f"……共 {len(sites)} 个项目，以上列出前 {len(shown)} 个不符合或需论证、无法判定的项目；{where}")
@@ -230,6 +237,6 @@ def _stream(sites, against, project_type, out_dir, max_distance, towgs84, sites_
     if as_json:
         echo_json(js)
     else:
-        click.echo(f"wrote sites.csv, hits.csv, check.json to {Path(out_dir).resolve()}")
-        click.echo("合计：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
+        echo_text(f"wrote sites.csv, hits.csv, check.json to {Path(out_dir).resolve()}")
+        echo_text("合计：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
     sys.exit(EXIT_OK if counts.get("符合", 0) == js["summary"]["sites"] else EXIT_FINDINGS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from redline.commands._common import gcj02_option, handle_errors, quiet_option, warn
+from redline.commands._common import echo_text, gcj02_option, guard, handle_errors, quiet_option, warn
 from redline.layers.crs import datum_of, parse_crs
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import layer_info
@@ -14,8 +14,8 @@ OLD_DATUMS = ("xian1980", "beijing1954")
 
 
 @click.command()
-@click.argument("src", type=click.Path())
-@click.argument("dst", type=click.Path())
+@click.argument("src", type=click.Path(readable=False))
+@click.argument("dst", type=click.Path(readable=False))
 @click.option("--layer", help="Layer of the input (GeoPackage, File Geodatabase, KML/KMZ, zip, DXF); the same as "
                               "SRC given as PATH:LAYER.")
 @click.option("--to-crs", help="Reproject to this CRS, e.g. EPSG:4527.")
@@ -42,6 +42,7 @@ def command(src, dst, layer, to_crs, crs, encoding, out_encoding, zone, towgs84,
       redline convert 高德导出.kml 选址.gpkg --from-gcj02
       redline convert 总图.dxf:用地红线 用地红线.gpkg --crs EPSG:4525
     """
+    guard([dst], [src])
     gdf = read_layer(src, layer, encoding=encoding, crs=crs, towgs84=towgs84, repair=repair, gcj02=gcj02)
     for w in layer_info(gdf).warnings:
         warn(w, quiet)
@@ -55,4 +56,4 @@ def command(src, dst, layer, to_crs, crs, encoding, out_encoding, zone, towgs84,
         gdf = gdf.to_crs(target)
     write_layer(gdf, dst, encoding=out_encoding, zone=zone)
     if not quiet:
-        click.echo(f"wrote {dst}: {len(gdf)} features", err=True)
+        echo_text(f"wrote {dst}: {len(gdf)} features", err=True)

@@ -10,7 +10,7 @@ from redline.commands._common import echo_json, handle_errors, json_option
 
 
 @click.command()
-@click.option("--out", "out_dir", default="demo", show_default=True, type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", default="demo", show_default=True, type=click.Path(file_okay=False, readable=False),
               help="Folder to write into; other files in it are left alone.")
 @click.option("--seed", default=2026, show_default=True, type=int,
               help="Random seed: the same seed gives the same data.")

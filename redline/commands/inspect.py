@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from redline.commands._common import echo_json, gcj02_option, handle_errors, json_option
+from redline.commands._common import echo_json, echo_text, gcj02_option, handle_errors, json_option
 from redline.spatial.inspect import inspect_file
 
 
 @click.command()
-@click.argument("path", type=click.Path())
+@click.argument("path", type=click.Path(readable=False))
 @click.option("--layer", help="Layer of a GeoPackage, File Geodatabase, KML/KMZ, zip or DXF (the same as "
                               "PATH:LAYER).")
 @click.option("--encoding", help="Attribute encoding (overrides .cpg and detection), e.g. gbk.")
@@ -53,4 +53,4 @@ def command(path, layer, encoding, crs, towgs84, gcj02, as_json):
                      f"申报面积符合: {p['declared_matches']}")
     for w in r["warnings"]:
         lines.append(f"警告 warning: {w}")
-    click.echo("\n".join(lines))
+    echo_text("\n".join(lines))

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import click
 
-from redline.commands._common import echo_json, handle_errors, json_option, project_option, quiet_option, warn
+from redline.commands._common import (
+    echo_json,
+    echo_text,
+    guard,
+    handle_errors,
+    json_option,
+    project_option,
+    quiet_option,
+    warn,
+)
 from redline.layers.errors import UsageError
 
 
 @click.command(short_help="Offline web map, structure diagram and print maps (PNG/PDF).")
 @project_option
-@click.option("--layout", "layout_path", type=click.Path(dir_okay=False),
+@click.option("--layout", "layout_path",
               help="Structure-diagram layout (TOML or YAML); default [map] layout of the project.")
 @click.option("--no-layout", is_flag=True, help="Draw no structure diagram even if the project names one.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, readable=False),
               help="The web map: one self-contained HTML file.")
-@click.option("--png", "png", type=click.Path(dir_okay=False), help="Print map as PNG (300 dpi).")
-@click.option("--pdf", "pdf", type=click.Path(dir_okay=False), help="Print map as PDF (fonts embedded).")
+@click.option("--png", "png", type=click.Path(dir_okay=False, readable=False), help="Print map as PNG (300 dpi).")
+@click.option("--pdf", "pdf", type=click.Path(dir_okay=False, readable=False), help="Print map as PDF (fonts embedded).")
 @click.option("--paper", type=click.Choice(["A4", "A3"], case_sensitive=False), default="A4", show_default=True)
 @click.option("--orientation", type=click.Choice(["landscape", "portrait"]), default="landscape",
               show_default=True)
@@ -43,6 +52,7 @@ def command(project_path, layout_path, no_layout, out, png, pdf, paper, orientat
     from redline.layers.project import find_project
     from redline.maps.render import render_maps
 
+    guard([out, png, pdf], [layout_path], project_path=project_path, cwd_project=True)
     project = find_project(project_path)
     if project is None:
         raise UsageError("no project: give --project or run in a folder with redline.toml")
@@ -53,16 +63,16 @@ def command(project_path, layout_path, no_layout, out, png, pdf, paper, orientat
         echo_json(res)
     else:
         web = res["web_map"]
-        click.echo(f"wrote {out} ({web['bytes'] / 1e6:.2f} MB, self-contained"
+        echo_text(f"wrote {out} ({web['bytes'] / 1e6:.2f} MB, self-contained"
                    + (", opens offline)" if basemap == "none" else ")"))
         if basemap == "tianditu":
-            click.echo("note: your 天地图 key is embedded in the HTML file; share the file only with people "
+            echo_text("note: your 天地图 key is embedded in the HTML file; share the file only with people "
                        "who may use that key")
         if basemap == "amap":
-            click.echo("note: overlay geometries are shifted to GCJ-02 for display over the 高德 basemap "
+            echo_text("note: overlay geometries are shifted to GCJ-02 for display over the 高德 basemap "
                        "(the map says so); analysis data is not shifted")
         for rec in res["print_maps"]:
-            click.echo(f"wrote {rec['path']} ({rec['paper']} {rec['orientation']}, 1:{rec['scale']:,}"
+            echo_text(f"wrote {rec['path']} ({rec['paper']} {rec['orientation']}, 1:{rec['scale']:,}"
                        + (f", {rec['dpi']} dpi" if rec["dpi"] else "") + ")")
     for note in res["warnings"] + res["notes"]:
         warn(note, quiet)

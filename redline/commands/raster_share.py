@@ -6,6 +6,7 @@ import click
 
 from redline.commands._common import (
     echo_json,
+    echo_text,
     gcj02_option,
     handle_errors,
     json_option,
@@ -74,4 +75,4 @@ def command(raster, zones_ref, by, band, gcj02, project_path, as_json, quiet):
     if as_json:
         echo_json(result)
     else:
-        click.echo(render_text(result))
+        echo_text(render_text(result))

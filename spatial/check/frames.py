@@ -24,7 +24,7 @@ Example
 ...                         geometry=[shapely.box(37_500_500, 4_200_000, 37_501_500, 4_201_000)], crs=4525)
 >>> r = check_sites(site, {"red_line": rl}, kinds={"red_line": "red_line"})
 >>> site_frame(r)[["项目名称", "结论", "压覆图层", "禁止条款数"]].values.tolist()
-[["'=矿山", '不符合', '生态保护红线', 1]]
+[['=矿山', '不符合', '生态保护红线', 1]]
 >>> csv_bytes(hit_frame(r)[["要素名称", "占项目用地（%）"]]).decode("utf-8-sig").splitlines()
 ['要素名称,占项目用地（%）', '红线一,50.0']
 """
@@ -56,22 +56,24 @@ def rounded(values, decimals: int) -> np.ndarray:
     return out
 
 
-_PREFIX = re.compile("^[" + re.escape("".join(FORMULA_PREFIXES)) + "]", re.MULTILINE)
+# a field (in text joined by NUL) that starts like a formula
+_FORMULA_START = re.compile("(?:^|\x00)[" + re.escape("".join(FORMULA_PREFIXES)) + "]")
 
 
 def safe_text(values) -> np.ndarray:
-    """Text cells safe to open in a spreadsheet: control characters dropped, a leading ``= + - @`` (or tab,
-    CR) prefixed with an apostrophe so it never runs as a formula; None stays None. A column with nothing to
-    change (the usual case) is checked in one pass over its joined text.
+    """Text cells safe to show: control and bidirectional-override characters dropped (:func:`safe_cell`),
+    the value otherwise unchanged (the writers keep a leading ``= + - @`` as text: quoted in CSV, a string
+    cell in XLSX); None stays None. A column with nothing to change (the usual case) is checked in one pass
+    over its joined text.
 
-    >>> safe_text(["=HYPERLINK(1)", "红线\x01甲", None]).tolist()
-    ["'=HYPERLINK(1)", '红线甲', None]
+    >>> safe_text(["=HYPERLINK(1)", "红线\x01甲\u202e", None]).tolist()
+    ['=HYPERLINK(1)', '红线甲', None]
     """
     items = values.tolist() if hasattr(values, "tolist") else list(values)
     texts = [None if v is None or (v.__class__ is float and v != v) or v is pd.NA else
              (v if v.__class__ is str else str(v)) for v in items]
     joined = "\n".join(v for v in texts if v)
-    if CONTROL_CHARACTERS.search(joined) or _PREFIX.search(joined):
+    if CONTROL_CHARACTERS.search(joined):
         texts = [None if v is None else safe_cell(v) for v in texts]
     out = np.empty(len(texts), dtype=object)
     out[:] = texts
@@ -191,8 +193,11 @@ def finding_frame(result) -> pd.DataFrame:
 
 
 def _csv_field(text: str) -> str:
-    """A text field as the csv module writes it (minimal quoting)."""
-    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\r\n') else text
+    """A text field as the csv module writes it (minimal quoting), and quoted too when it starts with
+    ``= + - @`` or a tab/CR, so that a spreadsheet takes it as text (OWASP's advice against CSV injection)."""
+    if any(c in text for c in ',"\r\n') or text.startswith(FORMULA_PREFIXES):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def _csv_column(col: pd.Series) -> list[str]:
@@ -206,7 +211,7 @@ def _csv_column(col: pd.Series) -> list[str]:
         return fields
     texts = ["" if v is None or (v.__class__ is float and v != v) else str(v) for v in col.tolist()]
     joined = "\x00".join(texts)
-    if any(c in joined for c in ',"\r\n'):
+    if any(c in joined for c in ',"\r\n') or _FORMULA_START.search(joined):
         texts = [_csv_field(v) for v in texts]
     return texts
 
@@ -218,6 +223,8 @@ def csv_bytes(frame: pd.DataFrame, *, header: bool = True, bom: bool = True) -> 
 
     >>> csv_bytes(pd.DataFrame({"名称": ["甲,乙", None], "面积": [1.5, np.nan]})).decode("utf-8-sig")
     '名称,面积\r\n"甲,乙",1.5\r\n,\r\n'
+    >>> csv_bytes(pd.DataFrame({"名称": ["=1+1", "+86 351"], "面积": [-1.5, 2.0]})).decode("utf-8-sig")
+    '名称,面积\r\n"=1+1",-1.5\r\n"+86 351",2.0\r\n'
     """
     if frame.shape[1] == 0:
         return b"\xef\xbb\xbf" if bom else b""

@@ -350,6 +350,12 @@ def load_check_layers(project=None, *, layer_args=(), max_distance: float = DEFA
                 inputs.append(ctx.record(path, vintage=None, source=None, role="layer", layer=lid, kind=kind,
                                          label=labels[lid]))
 
+    for lid, g in layers.items():   # an empty layer cannot show that a site lies outside its zones
+        if is_control_kind(kinds[lid]) and not (~(g.geometry.isna() | g.geometry.is_empty)).any():
+            what = "no features" if not len(g) else f"no usable geometry ({len(g)} feature(s), all empty or missing " \
+                                                    "after repair)"
+            raise InputError(f"control layer {lid} has {what}: no zones to check against (an empty layer cannot "
+                             "show that a site lies outside them)", path=layer_info(g).path)
     bid = project.boundary_id() if project is not None else None
     order = ([bid] if bid in layers else []) + [lid for lid in layers if lid != bid]
     warns += gcj02_warnings([(f"layer {lid}", layers[lid]) for lid in order])

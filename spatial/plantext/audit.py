@@ -77,6 +77,26 @@ def layer_area_m2(gdf, clip=None) -> float:
     return float(ellipsoidal_area([geom], gdf.crs)[0])
 
 
+def boundary_area_m2(gdf) -> float:
+    """The ellipsoidal area of a boundary layer's polygons, dissolved; a layer without polygon area (empty,
+    lines or points only) is an input error, never a silent 0 m² denominator."""
+    import numpy as np
+    import shapely
+
+    from redline.spatial.areas import ellipsoidal_area
+
+    if gdf.crs is None:
+        raise InputError("the layer has no CRS", path=layer_info(gdf).path)
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    polygons = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))]
+    area = float(ellipsoidal_area([shapely.union_all(polygons)], gdf.crs)[0]) if len(polygons) else 0.0
+    if not area > 0:
+        types = ", ".join(sorted(set(gdf.geom_type.dropna()))) or "no geometry"
+        raise InputError(f"the boundary has no polygon area ({len(gdf)} feature(s): {types}); give the polygon "
+                         "of the plan's region", path=layer_info(gdf).path)
+    return area
+
+
 def project_figures(project) -> tuple[float | None, dict[str, float]]:
     """``(boundary_m2, computed)`` from a project: the boundary's area and, for every vocabulary subject
     with a layer kind in the project, its dissolved area clipped to the boundary."""
@@ -85,7 +105,7 @@ def project_figures(project) -> tuple[float | None, dict[str, float]]:
     subjects, _ = vocabulary()
     bid = project.boundary_id()
     boundary = read_project_layer(project, bid) if bid else None
-    boundary_m2 = layer_area_m2(boundary) if boundary is not None else None
+    boundary_m2 = boundary_area_m2(boundary) if boundary is not None else None
     computed: dict[str, float] = {}
     for s in subjects.values():
         if not s.kind or s.measure != "area":

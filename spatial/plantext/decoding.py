@@ -13,6 +13,7 @@ import unicodedata
 from pathlib import Path
 
 from redline.layers.errors import InputError
+from redline.layers.inputs import check_input
 from redline.layers.text import decode_text
 
 
@@ -25,11 +26,7 @@ def read_plan_text(path: str | Path, encoding: str | None = None) -> tuple[str, 
     InputError
         Missing file, a folder, a binary file, undecodable bytes, Big5 or Shift-JIS, or no text at all.
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputError("plan text not found", path=str(p))
-    if not p.is_file():
-        raise InputError("not a file", path=str(p))
+    p = check_input(path, what="plan text")
     try:
         data = p.read_bytes()
     except OSError as exc:
