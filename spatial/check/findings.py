@@ -24,7 +24,7 @@ import numpy as np
 import shapely
 
 from redline.layers.sites import text_value
-from redline.spatial.check.kernel import MIN_OVERLAP_M, MIN_OVERLAP_M2, LayerResult, measure
+from redline.spatial.check.kernel import MIN_OVERLAP_M, MIN_OVERLAP_M2, LayerResult, dissolved_measure
 from redline.spatial.overlay import as_array
 from redline.spatial.rules import Rule, format_message, project_types, resolve_type, type_label
 
@@ -263,9 +263,8 @@ def zone_findings(entry: dict, v: LayerView, kind_rules: list[Rule], s: int, a: 
             else:
                 ks = np.array([a + i for i in idx])
                 if res.self_overlap[s] and len(idx) > 1:
-                    u = shapely.union_all(res.geoms[ks])
-                    mm, ll = measure(np.array([u], dtype=object), np.array([min(sdim, v.fdim)]), res.gdf.crs)
-                    m2, ln = float(mm[0]), float(ll[0])
+                    m2, ln = dissolved_measure(res.site_geoms[s], sdim, res.geoms[ks],
+                                               as_array(res.gdf)[res.feature[ks]], res.gdf.crs)
                 else:
                     m2, ln = float(res.m2[ks].sum()), float(res.length[ks].sum())
                 pct = 100 * m2 / area if sdim == 2 else (100 * ln / length if sdim == 1 else 100.0)
