@@ -14,6 +14,8 @@ Example
 
 from __future__ import annotations
 
+import geopandas as gpd
+
 from redline.layers.errors import UsageError
 from redline.layers.info import layer_info
 from redline.layers.outputs import provenance
@@ -68,7 +70,7 @@ def area(layer, *, within=None, by: str | None = None, by_zones=None, zone_field
     unit = parse_unit(unit)
     if isinstance(project, str) or project is None:
         project = as_project(project)
-    gdf, rec = layer_ref(layer, project)
+    gdf, rec = layer_ref(layer, project, repair=True)     # areas need valid polygons: repaired, and said
     inputs = [rec]
     boundary = zones = None
     share_label = "占边界"
@@ -76,10 +78,10 @@ def area(layer, *, within=None, by: str | None = None, by_zones=None, zone_field
         within = project.boundary_id()
         share_label = project_level(project).share       # 占全县, 占全市 …
     if within is not None:
-        boundary, brec = layer_ref(within, project)
+        boundary, brec = layer_ref(within, project, repair=True)
         inputs.append(brec)
     if by_zones is not None:
-        zones, zrec = layer_ref(by_zones, project)
+        zones, zrec = layer_ref(by_zones, project, repair=True)
         inputs.append(zrec)
     method = "planar" if planar else "ellipsoidal"
     if engine == "dask":
@@ -90,7 +92,11 @@ def area(layer, *, within=None, by: str | None = None, by_zones=None, zone_field
                                       method=method)
     else:
         shares = area_shares(gdf, boundary, by=by, zones=zones, zone_field=zone_field, method=method)
+    read_notes = list(layer_info(gdf).warnings)
+    for what, g in (("boundary", boundary), ("zones", zones)):
+        if isinstance(g, gpd.GeoDataFrame) and (layer_info(g).repair or {}).get("features"):
+            read_notes.append(f"{what}: {next(w for w in layer_info(g).warnings if w.startswith('repaired'))}")
     result = AreaResult.from_shares(shares, unit=unit, decimals=decimals, layer=layer_name(layer),
-                                    warnings=layer_info(gdf).warnings, by=by, share_label=share_label)
+                                    warnings=read_notes, by=by, share_label=share_label)
     result.provenance = provenance([r for r in inputs if r is not None], area_method=shares["method"]["method"])
     return result

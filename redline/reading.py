@@ -76,10 +76,11 @@ def as_project(project: Project | str | os.PathLike | None) -> Project | None:
     return Project.load(project)
 
 
-def layer_ref(ref: gpd.GeoDataFrame | str | os.PathLike, project: Project | None = None
+def layer_ref(ref: gpd.GeoDataFrame | str | os.PathLike, project: Project | None = None, *, repair: bool = False
               ) -> tuple[gpd.GeoDataFrame, dict | None]:
     """A layer given as a GeoDataFrame, a file, or a layer id (or kind) of ``project``; with its input record
-    for the provenance (None for a GeoDataFrame).
+    for the provenance (None for a GeoDataFrame). ``repair``: invalid geometries of a file repaired (and the
+    repair reported) as :func:`read_layer` does.
 
     Raises
     ------
@@ -91,12 +92,12 @@ def layer_ref(ref: gpd.GeoDataFrame | str | os.PathLike, project: Project | None
     if isinstance(ref, gpd.GeoDataFrame):
         return ref, None
     if os.path.exists(ref):
-        return read_layer(ref), file_record(ref)
+        return read_layer(ref, repair=repair), file_record(ref)
     if project is None:
         raise UsageError(f"{str(ref)!r} is neither a file nor a layer of a project (no redline.toml here; "
                          "give --project)")
     spec = project.spec(str(ref))
-    return project.layer(spec.id), file_record(spec.path, vintage=spec.date, source=spec.source)
+    return project.layer(spec.id, repair=repair), file_record(spec.path, vintage=spec.date, source=spec.source)
 
 
 def layer_name(ref) -> str | None:

@@ -31,6 +31,7 @@ from redline.layers.crs import datum_of
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import layer_info, with_info
 from redline.layers.kinds import kind_label
+from redline.layers.repair import REPAIR_NOTE_ZH, reason_zh, repair_array
 from redline.spatial.areas import ellipsoidal_area, inverse_project, method_description, planar_area
 from redline.spatial.overlay import as_array, dissolve, intersect_pairs, polygonal
 from redline.spatial.units import UNITS, from_m2, parse_quantity_full, to_m2, unit_label
@@ -56,13 +57,9 @@ def default_min_area_m2() -> float:
 
 # ------------------------------------------------------------------------------------------------ helpers
 def _valid_polygons(geoms) -> np.ndarray:
-    """Polygonal geometries, invalid ones repaired with ``make_valid`` (only for measuring and overlays)."""
-    arr = polygonal(as_array(geoms))
-    bad = ~shapely.is_valid(arr)
-    if bad.any():
-        arr = arr.copy()
-        arr[bad] = polygonal(shapely.make_valid(arr[bad]))
-    return arr
+    """Polygonal geometries, invalid ones repaired the one way (:func:`redline.layers.repair.repair_array`;
+    only for measuring and overlays)."""
+    return polygonal(repair_array(as_array(geoms)))
 
 
 def feature_ids(gdf: gpd.GeoDataFrame) -> tuple[list, list]:
@@ -711,7 +708,8 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
         ``protected_outside_red_line``, ``boundary``, ``findings`` (``kind``, ``layer``, ``feature``,
         ``message``), ``invalid``, ``inputs`` (layer files with vintage and source), ``warnings``.
     """
-    from redline.layers.readers import read_project_layer, repair_geometries
+    from redline.layers.readers import read_project_layer
+    from redline.layers.repair import repair_geometries
 
     tol = default_tolerance_pct() if tolerance is None else float(tolerance)
     min_area = default_min_area_m2() if min_area_m2 is None else float(min_area_m2)
@@ -735,9 +733,10 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
                 ids, _ = feature_ids(gdf)
                 invalid.append({"layer": spec.id, "count": inv["count"], "reasons": inv["reasons"],
                                 "features": [ids[i] for i in inv["features"]]})
+                reasons = {it["feature"]: it["reason"] for it in inv.get("items", [])}
                 for i in inv["features"]:
                     findings.append(_finding("invalid_geometry", spec.id, ids[i],
-                                             f"{spec.label or spec.id} {ids[i]}：几何图形无效（已按 make_valid 修复后参与计算）"))
+                                             f"{spec.label or spec.id} {ids[i]}：几何图形无效（{reason_zh(reasons.get(i, ''))}），已{REPAIR_NOTE_ZH}后参与计算"))
                 gdf, _ = repair_geometries(gdf)
                 with_info(gdf, meta)
             inputs.append({"layer": spec.id, "path": str(spec.path), "vintage": spec.date, "source": spec.source})

@@ -24,6 +24,7 @@ import shapely
 from redline.layers.errors import InputError
 from redline.layers.info import layer_info
 from redline.layers.kinds import find_field, kind_info
+from redline.layers.repair import repair_array
 from redline.layers.sites import text_value
 from redline.spatial.areas import ellipsoidal_area, method_description, planar_area
 from redline.spatial.overlay import as_array, dissolve, dissolve_pieces, intersect_pairs, polygonal
@@ -43,11 +44,9 @@ def _measure(geoms, crs, method: str) -> np.ndarray:
 
 
 def _valid(arr: np.ndarray) -> np.ndarray:
-    bad = ~shapely.is_valid(arr)
-    if bad.any():
-        arr = arr.copy()
-        arr[bad] = polygonal(shapely.make_valid(arr[bad]))
-    return arr
+    """Invalid geometries repaired the one way every command repairs (a GeoDataFrame given in Python; files
+    are repaired, and the repair reported, when read)."""
+    return polygonal(repair_array(arr))
 
 
 def _clip(pieces: np.ndarray, boundary) -> np.ndarray:

@@ -25,12 +25,13 @@ from redline.layers.crs import epsg_of, parse_crs
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import layer_info
 from redline.layers.kinds import find_field, is_control_kind, kind_label
+from redline.layers.repair import repair_geometries, repair_message
 from redline.layers.reproject import analysis_crs_for, to_analysis_crs
 from redline.layers.sites import text_value
 from redline.spatial.areas import ellipsoidal_area, method_description
 from redline.spatial.check.findings import ZONE_ATTRIBUTE
 from redline.spatial.check.kernel import DEFAULT_MAX_DISTANCE, MIN_OVERLAP_M2, coverage_of, layer_label
-from redline.spatial.overlay import as_array, dissolve, polygonal
+from redline.spatial.overlay import as_array, dissolve
 from redline.spatial.rules import DistanceRule, RuleSet, load_rules
 
 
@@ -134,14 +135,9 @@ def prepare_layers(layers: dict[str, gpd.GeoDataFrame], *, rules: RuleSet | None
         layer_notes += notes
         geoms = as_array(g2)
         bad = ~(shapely.is_valid(geoms) | shapely.is_missing(geoms))
-        if bad.any():
-            g2 = g2.copy()
-            col = g2.geometry.name
-            fixed = polygonal(shapely.make_valid(geoms[bad])) if (shapely.get_dimensions(geoms[bad]) == 2).all() \
-                else shapely.make_valid(geoms[bad])
-            g2.loc[g2.index[bad], col] = fixed
-            layer_notes.append(f"layer {lid}: {int(bad.sum())} invalid geometr{'y' if bad.sum() == 1 else 'ies'} "
-                               "repaired with make_valid for the check (the file is unchanged)")
+        if bad.any():  # a layer given in Python (files are repaired when read), or made invalid by reprojecting
+            g2, info = repair_geometries(g2)
+            layer_notes.append(f"layer {lid}: {repair_message(info)}, for the check (the data is unchanged)")
         g2.attrs = g.attrs
         lay[lid] = g2
     labels = {lid: (labels or {}).get(lid) or layer_label(lay[lid], kinds[lid]) for lid in lay}
@@ -366,8 +362,6 @@ def _given_layer(gdf: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
     read by redline with that kind), invalid geometries repaired as when reading with ``repair=True``."""
     from redline.layers.info import LayerInfo, with_info
     from redline.layers.kinds import map_attributes
-    from redline.layers.readers import repair_geometries
-
     if layer_info(gdf).kind == kind:
         return gdf
     mapped, fields, warnings = map_attributes(gdf, kind)
