@@ -29,7 +29,7 @@ from redline.layers.repair import repair_geometries, repair_message
 from redline.layers.reproject import analysis_crs_for, to_analysis_crs
 from redline.layers.sites import text_value
 from redline.spatial.areas import ellipsoidal_area, method_description
-from redline.spatial.check.findings import ZONE_ATTRIBUTE
+from redline.spatial.check.findings import ZONE_ATTRIBUTE, unchecked_core
 from redline.spatial.check.kernel import DEFAULT_MAX_DISTANCE, MIN_OVERLAP_M2, coverage_of, layer_label
 from redline.spatial.overlay import as_array, dissolve
 from redline.spatial.rules import DistanceRule, RuleSet, load_rules
@@ -73,8 +73,15 @@ class PreparedLayers:
             "min_overlap_m2": float(self.min_overlap_m2),
             "coverage": {"label": self.coverage_label, "area_m2": self.coverage_m2},
             "verdict_rule": "存在禁止性条款→不符合；否则项目用地不完全在数据覆盖范围内→无法判定；"
-                            "否则存在需论证条款→需论证；否则→符合",
+                            "否则存在需论证条款→需论证；否则→符合。未提供的核心管控图层（生态保护红线、永久基本农田、"
+                            "城镇开发边界、自然保护地）不在核查之列，结论注明“未核查：…”",
+            "unchecked_core_layers": self.unchecked_core(),
         }
+
+    def unchecked_core(self) -> list[str]:
+        """The core control layers (生态保护红线, 永久基本农田, 城镇开发边界, 自然保护地) no layer of the check
+        holds."""
+        return unchecked_core(self.kinds[lid] for lid in self.control)
 
     def describe_layers(self) -> list[dict]:
         """The ``layers`` block of a check result."""
@@ -147,13 +154,22 @@ def prepare_layers(layers: dict[str, gpd.GeoDataFrame], *, rules: RuleSet | None
         cov_label = coverage_label or "给定的数据覆盖范围"
     if coverage is not None and not coverage.is_empty:
         shapely.prepare(coverage)
+    missing = unchecked_core(kinds[lid] for lid in control)
+    if missing:
+        layer_notes.append(f"core control layers not checked: {', '.join(missing)} (no layer of the check holds "
+                           "them); every verdict says so (e.g. 符合（未核查：" + "、".join(missing) + "）)")
+    targets = distance_targets(rules.distance, lay, kinds)
+    for dr, lid, idx in targets:
+        if not len(idx):
+            layer_notes.append(f"distance rule {dr.id!r}: where {dr.where!r} matches no feature of layer {lid!r}; "
+                               "the rule cannot apply to any site (check the names in the rule)")
     return PreparedLayers(
         crs=acrs, layers=lay, kinds=kinds, labels=labels, control=control, rules=rules,
         max_distance=float(max_distance), min_overlap_m2=float(min_overlap_m2), coverage=coverage,
         coverage_label=cov_label,
         coverage_m2=float(ellipsoidal_area([coverage], acrs)[0]) if coverage is not None else 0.0,
         towgs84=towgs84, crs_notes=crs_notes, layer_notes=layer_notes,
-        distance_targets=distance_targets(rules.distance, lay, kinds))
+        distance_targets=targets)
 
 
 

@@ -37,7 +37,7 @@ HIT_COLUMNS = ["site", "site_id", "layer", "kind", "label", "feature_id", "featu
                "overlap_length_m", "pct_of_site", "pct_of_feature", "feature_index", "crossings", "attributes"]
 NEAREST_COLUMNS = ["site", "site_id", "layer", "kind", "label", "feature_id", "feature_name", "distance_m"]
 DISTANCE_COLUMNS = ["site", "site_id", "rule", "layer", "feature_name", "distance_m", "limit_m"]
-FINDING_COLUMNS = ["site", "site_id", "rule", "level", "clause", "message", "source", "layer", "kind", "features",
+FINDING_COLUMNS = ["site", "site_id", "rule", "title", "level", "clause", "message", "source", "layer", "kind", "features",
                    "distance_m"]
 
 
@@ -107,6 +107,10 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
 
     site_layer_parts, hit_parts, nearest_parts = [], [], []
     entries = [{"findings": [], "skipped": []} for _ in range(n)]
+    whole_out = [bool(o) and ((d == 2 and m >= a * (1 - 1e-9)) or (d == 1 and ln >= le * (1 - 1e-9)) or d == 0)
+                 for o, d, m, a, ln, le in zip(outside.tolist(), sdim_l, out_m2.tolist(), area_l, out_len.tolist(),
+                                               len_l, strict=True)]
+    uncovered = list(zip(out_m2.tolist(), out_len.tolist(), whole_out, strict=True))
     for res in results:
         sl, h, near = _layer_tables(res, ids, sdim, n)
         site_layer_parts.append(sl)
@@ -120,7 +124,7 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
         todo = range(n) if any(r.applies == "outside" for r in kind_rules) else np.unique(res.site).tolist()
         for s in todo:
             zone_findings(entries[s], v, kind_rules, s, v.starts[s], v.ends[s], sdim_l[s], types[s], area_l[s],
-                          len_l[s], cache)
+                          len_l[s], cache, uncovered[s])
 
     distance_rows: dict[str, list] = {c: [] for c in DISTANCE_COLUMNS}
     for dr, lid, li, fi, d in dist_hits:
@@ -147,7 +151,7 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
         if outside_l[s]:
             found.insert(0, coverage_finding(sdim_l[s], out_m2_l[s], out_len_l[s], area_l[s], len_l[s], cov_label))
         if types[s] is None:
-            found.append(type_finding(list(dict.fromkeys(r.id for r in entries[s]["skipped"]))))
+            found.append(type_finding(list({r.id: r for r in entries[s]["skipped"]}.values())))
         found.sort(key=lambda f: LEVEL_ORDER.get(f["level"], 9))
         verdicts.append(verdict_of(found))
         for f in found:
