@@ -28,7 +28,7 @@ import shapely
 
 REPAIR_METHOD = "structure"
 REPAIR_NOTE = "make_valid(method='structure')"
-REPAIR_NOTE_ZH = "按 make_valid 结构法修复（各环视为面：外环合并、内环扣除，退化为线或点的部分舍去）"
+REPAIR_NOTE_ZH = "按结构法修复（各环视为面：外环合并、内环扣除，退化为线或点的部分舍去）"
 
 REASONS_ZH = {
     "Self-intersection": "自相交",

@@ -13,7 +13,7 @@ Example
 >>> result = {"sites": [{"site_id": "S1", "name": "=1+1", "geometry_type": "Point", "area_m2": None,
 ...            "length_m": None, "verdict": "符合", "layers": [], "hits": [], "findings": []}]}
 >>> to_csv(site_rows(result)).decode("utf-8-sig").splitlines()[1]
-"S1,'=1+1,,,,,Point,,,,符合,,0,0,是,"
+"S1,'=1+1,,,,,Point,,,,符合,,,0,0,是,"
 """
 
 from __future__ import annotations
@@ -59,6 +59,12 @@ def rounded(value, decimals: int):
     return None if value is None else round(float(value), decimals)
 
 
+def _unchecked(site: dict) -> str | None:
+    """The core control layers not checked, from the verdict text (符合（未核查：永久基本农田）→ 永久基本农田)."""
+    text, v = site.get("verdict_text") or "", site["verdict"]
+    return text[len(v):].strip("（）").removeprefix("未核查：") or None if text.startswith(v) else None
+
+
 def site_rows(result: dict) -> list[dict]:
     """One row per site (Chinese column names), for ``sites.csv`` and the XLSX.
 
@@ -77,6 +83,7 @@ def site_rows(result: dict) -> list[dict]:
             "用地面积（平方米）": rounded(s["area_m2"], 2), "用地面积（公顷）": rounded(s["area_m2"] / 1e4, 4)
             if s["area_m2"] is not None else None,
             "线路长度（米）": rounded(s["length_m"], 2), "结论": s["verdict"],
+            "未核查的核心图层": _unchecked(s),
             "压覆图层": "、".join(L.get("label") or L["layer"] for L in touched),
             "禁止条款数": sum(f["level"] == "prohibited" for f in s["findings"]),
             "需论证条款数": sum(f["level"] == "needs_review" for f in s["findings"]),

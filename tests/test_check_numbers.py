@@ -85,3 +85,107 @@ def test_a_road_along_polygons_that_only_touch_is_summed():
 
     assert not bool(L["self_overlap"])
     assert L["overlap_length_m"] == pytest.approx(geod_length(on_road(X), on_road(X + 2000)), abs=1e-3)
+
+
+# ------------------------------------------------------------ item 6: no data is not "nothing there"
+RED = box(X, Y, X + 1000, Y + 1000)
+
+
+def test_a_site_outside_the_coverage_is_never_told_that_nothing_is_there():
+    from redline.maps.report.check_content import case_sentences, layer_summary_table
+
+    far = box(X + 20_000, Y, X + 20_100, Y + 100)                   # beyond the county
+    urban = box(X + 3000, Y, X + 4000, Y + 1000)
+    r = check_sites(sites([far], ["housing"]), {"red_line": layer("red_line", [RED]),
+                                                "ub": layer("urban_boundary", [urban])}, coverage=COUNTY)
+    s = r.to_dict()["sites"][0]
+    assert s["verdict"] == "无法判定"
+    # no rule about being *outside* a zone where there is no data
+    assert "urban_boundary.outside" not in [f["rule"] for f in s["findings"]]
+    text = " ".join(m for _, msgs in case_sentences(s, 5000.0) for m in msgs)
+    assert "未压覆" not in text and "范围内无" not in text
+    assert "数据不覆盖项目用地" in text and "无法判断是否压覆" in text
+    _, rows = layer_summary_table(s)
+    assert all(row[1] == "无法判断（数据未覆盖）" and row[2] == "—" for row in rows)
+
+
+def test_a_site_partly_outside_says_which_part_has_no_data():
+    from redline.maps.report.check_content import case_sentences
+
+    half = box(COUNTY.bounds[2] - 50, Y, COUNTY.bounds[2] + 50, Y + 100)   # half in, half out: 0.5 ha outside
+    r = check_sites(sites([half], ["housing"]), {"red_line": layer("red_line", [RED]),
+                                                 "ub": layer("urban_boundary", [box(X, Y, X + 10, Y + 10)])},
+                    coverage=COUNTY)
+    s = r.to_dict()["sites"][0]
+    text = " ".join(m for _, msgs in case_sentences(s, 5000.0) for m in msgs)
+    assert "覆盖范围外的0.5000公顷无数据" in text.replace("0.4999", "0.5000").replace("0.5001", "0.5000")
+    # the part outside the urban boundary that has data: 0.5 ha, not the whole hectare
+    (f,) = [f for f in s["findings"] if f["rule"] == "urban_boundary.outside"]
+    assert "有0.5" in f["message"] or "有0.4999" in f["message"]
+
+
+# ---------------------------------------------------------- item 7: core control layers not checked
+def test_a_verdict_reached_without_core_layers_says_so(tmp_path):
+    from redline.spatial.check_tables import site_rows, to_csv
+
+    site = box(X + 2000, Y, X + 2100, Y + 100)                       # touches nothing
+    r = check_sites(sites([site], ["housing"]), {"red_line": layer("red_line", [RED])}, coverage=COUNTY)
+    js = r.to_dict()
+    s = js["sites"][0]
+    assert s["verdict"] == "符合"                                    # the contract's set is kept
+    assert s["verdict_text"] == "符合（未核查：永久基本农田、城镇开发边界、自然保护地）"
+    assert js["analysis"]["unchecked_core_layers"] == ["永久基本农田", "城镇开发边界", "自然保护地"]
+    assert any("core control layers not checked" in w for w in r.warnings)
+    csv_text = to_csv(site_rows(js)).decode("utf-8-sig")
+    assert "未核查的核心图层" in csv_text.splitlines()[0]
+    assert "永久基本农田、城镇开发边界、自然保护地" in csv_text.splitlines()[1]
+    # all four core layers present: nothing to say
+    full = {"red_line": layer("red_line", [RED]), "bf": layer("basic_farmland", [box(X, Y + 3000, X + 10, Y + 3010)]),
+            "ub": layer("urban_boundary", [box(X + 1900, Y - 100, X + 2200, Y + 200)]),
+            "pa": layer("protected_area", [box(X, Y + 4000, X + 10, Y + 4010)])}
+    r = check_sites(sites([site], ["housing"]), full, coverage=COUNTY)
+    s = r.to_dict()["sites"][0]
+    assert s["verdict"] == s["verdict_text"] == "符合"
+    assert r.to_dict()["analysis"]["unchecked_core_layers"] == []
+
+
+def test_the_terminal_shows_the_unchecked_layers(tmp_path):
+    from click.testing import CliRunner
+
+    from redline.cli import main
+
+    s = tmp_path / "site.gpkg"
+    sites([box(X + 2000, Y, X + 2100, Y + 100)], ["housing"]).to_file(s)
+    rl = tmp_path / "rl.gpkg"
+    gpd.GeoDataFrame({"name": ["红线一", "红线二"]}, geometry=[RED, box(X + 3000, Y - 500, X + 3100, Y + 500)],
+                     crs=CRS).to_file(rl)
+    res = CliRunner().invoke(main, ["check", str(s), "--layer", f"red_line={rl}"])
+    assert "符合（未核查：永久基本农田、城镇开发边界、自然保护地）" in res.stdout
+    assert "未核查的核心管控图层" in res.stdout and "core control layers not checked" in res.stderr
+
+
+def test_a_distance_rule_matching_no_feature_is_a_warning_naming_it():
+    from redline.spatial.rules import load_rules
+
+    rules = load_rules(distance=[{"id": "yellow_river_2km", "layer": "river", "where": {"name": "黄河"},
+                                  "distance_m": 2000, "types": ["industry"], "level": "prohibited",
+                                  "clause": "《某县国土空间总体规划》", "message": "距黄河{distance_m}米"}])
+    rivers = layer("river", [LineString([(X, Y - 500), (X + 5000, Y - 500)])], name=["汾河"])
+    r = check_sites(sites([box(X, Y, X + 10, Y + 10)], ["industry"]), {"red_line": layer("red_line", [RED]),
+                    "rivers": rivers}, coverage=COUNTY, rules=rules)
+    (w,) = [w for w in r.warnings if "yellow_river_2km" in w]
+    assert "matches no feature" in w and "黄河" in w
+
+
+# -------------------------------------------------- item 8: a national wetland park, checked end to end
+@pytest.mark.parametrize("type_id, verdict", [("mining", "不符合"), ("housing", "不符合"), ("energy", "不符合"),
+                                              ("tourism_education", "需论证")])
+def test_a_national_wetland_park_general_control_zone(type_id, verdict):
+    park = layer("protected_area_zone", [RED], name=["龙泉河国家湿地公园"], type=["湿地公园"], level=["国家级"],
+                 zone=["一般控制区"])
+    r = check_sites(sites([box(X + 100, Y + 100, X + 200, Y + 200)], [type_id]), {"pa": park}, coverage=COUNTY)
+    s = r.to_dict()["sites"][0]
+    assert s["verdict"] == verdict
+    if verdict == "不符合":
+        rules = {f["rule"] for f in s["findings"] if f["level"] == "prohibited"}
+        assert rules == {"protected_area.general_control_forbidden", "wetland_park.forbidden"}

@@ -30,6 +30,7 @@ from matplotlib.patches import FancyArrow, Patch, PathPatch
 
 from redline.maps.fonts import find_cjk_font
 from redline.maps.printmap import line_path, polygon_path
+from redline.maps.report.notes import crs_zh
 from redline.maps.styles import Style, load_styles
 
 SITE_COLOR = "#e0001b"
@@ -278,7 +279,7 @@ def site_images(result: dict, sites: gpd.GeoDataFrame, layers: dict[str, gpd.Geo
     from redline.layers.kinds import is_control_kind
 
     crs = sites.crs
-    note = f"坐标系：{crs.name}" if crs is not None else ""
+    note = f"坐标系：{crs_zh(crs.name)}" if crs is not None else ""
     control = [(lid, kinds[lid], labels.get(lid, lid), layers[lid]) for lid in layers if is_control_kind(kinds[lid])]
     bounds = [(lid, kinds[lid], labels.get(lid, lid), layers[lid]) for lid in layers if kinds[lid] == "boundary"]
     by_id = dict(zip(sites["site_id"].astype(str), sites.geometry.values, strict=True)) \

@@ -69,11 +69,13 @@ def layer_rows(result: dict) -> list[dict]:
     rows = []
     for s in result.get("sites", []):
         near = {n["layer"]: n for n in s["nearest"]}
+        cov = s.get("coverage") or {}
+        untouched = "否" if cov.get("inside", True) else "数据未完全覆盖，覆盖范围内否"
         for L in s["layers"]:
             n = near.get(L["layer"])
             rows.append({
                 "项目编号": s["site_id"], "项目名称": s["name"], "图层": L.get("label") or L["layer"],
-                "图层标识": L["layer"], "图层类型": L["kind"], "是否压覆": "是" if L.get("touched") else "否",
+                "图层标识": L["layer"], "图层类型": L["kind"], "是否压覆": "是" if L.get("touched") else untouched,
                 "压覆图斑数": L.get("features", 0),
                 "压覆面积（平方米）": rounded(L["overlap_m2"], 2), "压覆面积（公顷）": rounded(L["overlap_m2"] / 1e4, 4),
                 "压覆长度（米）": rounded(L["overlap_length_m"], 2), "占项目用地（%）": rounded(L["pct_of_site"], 2),
@@ -99,8 +101,8 @@ def finding_rows(result: dict) -> list[dict]:
     rows = []
     for s in result.get("sites", []):
         for f in s["findings"]:
-            rows.append({"项目编号": s["site_id"], "项目名称": s["name"], "结论": s["verdict"],
-                         "规则": f["rule"], "级别": LEVEL_LABELS.get(f["level"], f["level"]),
+            rows.append({"项目编号": s["site_id"], "项目名称": s["name"], "结论": s.get("verdict_text") or s["verdict"],
+                         "规则": f.get("title") or f["rule"], "级别": LEVEL_LABELS.get(f["level"], f["level"]),
                          "情形": f["message"], "依据条款": f["clause"]})
     return rows
 

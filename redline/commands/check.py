@@ -135,12 +135,16 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
         echo_json(result.to_dict())
     else:
         for s in result.site_dicts():
-            click.echo(f"{s['site_id']}  {s['name'] or ''}  [{s.get('project_type_label')}]  {s['verdict']}")
+            click.echo(f"{s['site_id']}  {s['name'] or ''}  [{s.get('project_type_label')}]  "
+                       f"{s.get('verdict_text') or s['verdict']}")
             for f in s["findings"]:
                 if f["level"] in ("prohibited", "needs_review", "no_data"):
                     click.echo(f"    - {f['message']}")
         counts = result.summary["verdicts"]
         click.echo("合计：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
+        unchecked = result.analysis.get("unchecked_core_layers")
+        if unchecked:
+            click.echo(f"未核查的核心管控图层：{'、'.join(unchecked)}（检查未提供这些图层，结论不涉及它们）")
     sys.exit(EXIT_OK if result.conforming else EXIT_FINDINGS)
 
 
@@ -192,4 +196,7 @@ def _stream(sites, against, project_type, out_dir, max_distance, towgs84, sites_
     else:
         click.echo(f"wrote sites.csv, hits.csv, check.json to {Path(out_dir).resolve()}")
         click.echo("合计：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
+        unchecked = (js.get("analysis") or {}).get("unchecked_core_layers")
+        if unchecked:
+            click.echo(f"未核查的核心管控图层：{'、'.join(unchecked)}（检查未提供这些图层，结论不涉及它们）")
     sys.exit(EXIT_OK if counts.get("符合", 0) == js["summary"]["sites"] else EXIT_FINDINGS)

@@ -161,7 +161,8 @@ def prepare_layers(layers: dict[str, gpd.GeoDataFrame], *, rules: RuleSet | None
     targets = distance_targets(rules.distance, lay, kinds)
     for dr, lid, idx in targets:
         if not len(idx):
-            layer_notes.append(f"distance rule {dr.id!r}: where {dr.where!r} matches no feature of layer {lid!r}; "
+            layer_notes.append(f"distance rule {dr.id!r} ({dr.title}): where {dr.where!r} matches no feature of "
+                               f"layer {lid!r}; "
                                "the rule cannot apply to any site (check the names in the rule)")
     return PreparedLayers(
         crs=acrs, layers=lay, kinds=kinds, labels=labels, control=control, rules=rules,

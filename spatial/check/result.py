@@ -41,7 +41,7 @@ _SITE_LAYER_KEYS = ("layer", "kind", "label", "overlap_m2", "overlap_length_m", 
 _HIT_KEYS = ("layer", "kind", "feature_id", "feature_name", "zone", "overlap_m2", "overlap_length_m", "pct_of_site",
              "pct_of_feature", "feature_index", "crossings", "attributes", "label")
 _NEAREST_KEYS = ("layer", "kind", "feature_id", "feature_name", "distance_m", "label")
-_DISTANCE_KEYS = ("rule", "layer", "feature_name", "distance_m", "limit_m")
+_DISTANCE_KEYS = ("rule", "title", "layer", "feature_name", "distance_m", "limit_m")
 
 
 def _py(values) -> list:

@@ -218,7 +218,8 @@ def site_source(sites_path, ctx: CheckContext, *, repair: bool = False, encoding
 def finish(result: CheckResult, ctx: CheckContext, site_files: list[dict]) -> CheckResult:
     """Add what a project check carries: the ``project`` block, the ``inputs`` (site files, layers, project,
     rule files, townships) and the context (for maps and reports)."""
-    inputs = [ctx.record(f["path"], vintage=None, source=None, role="sites") for f in site_files]
+    inputs = [ctx.record(f["path"], vintage=f.get("vintage"), source=f.get("source"), role="sites")
+              for f in site_files]
     inputs += ctx.inputs
     if ctx.towns_input is not None:
         inputs.append(ctx.towns_input)

@@ -36,7 +36,7 @@ SITE_LAYER_COLUMNS = ["site", "site_id", "layer", "kind", "label", "overlap_m2",
 HIT_COLUMNS = ["site", "site_id", "layer", "kind", "label", "feature_id", "feature_name", "zone", "overlap_m2",
                "overlap_length_m", "pct_of_site", "pct_of_feature", "feature_index", "crossings", "attributes"]
 NEAREST_COLUMNS = ["site", "site_id", "layer", "kind", "label", "feature_id", "feature_name", "distance_m"]
-DISTANCE_COLUMNS = ["site", "site_id", "rule", "layer", "feature_name", "distance_m", "limit_m"]
+DISTANCE_COLUMNS = ["site", "site_id", "rule", "title", "layer", "feature_name", "distance_m", "limit_m"]
 FINDING_COLUMNS = ["site", "site_id", "rule", "title", "level", "clause", "message", "source", "layer", "kind", "features",
                    "distance_m"]
 
@@ -132,7 +132,8 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
         g = lay[lid]
         fnames = _texts(g["name"].to_numpy(dtype=object), fi) if "name" in g.columns else [None] * len(fi)
         for s, fname, dist in zip(li.tolist(), fnames, d.tolist(), strict=True):
-            for col, value in zip(DISTANCE_COLUMNS, (s, ids[s], dr.id, lid, fname, dist, dr.distance_m), strict=True):
+            for col, value in zip(DISTANCE_COLUMNS, (s, ids[s], dr.id, dr.title, lid, fname, dist, dr.distance_m),
+                                  strict=True):
                 distance_rows[col].append(value)
             concern = dr.concerns(types[s])
             if concern is None:
