@@ -32,6 +32,7 @@ from redline.spatial.areas import ellipsoidal_area, method_description
 from redline.spatial.check.findings import ZONE_ATTRIBUTE, unchecked_core
 from redline.spatial.check.kernel import DEFAULT_MAX_DISTANCE, MIN_OVERLAP_M2, coverage_of, layer_label
 from redline.spatial.overlay import as_array, dissolve
+from redline.spatial.region import project_level
 from redline.spatial.rules import DistanceRule, RuleSet, load_rules
 
 
@@ -370,7 +371,7 @@ def load_check_layers(project=None, *, layer_args=(), max_distance: float = DEFA
         ctx.towns, _ = to_analysis_crs(towns, acrs, f"layer {tid}", towgs84=towgs84)
         spec = project.layers[tid]
         ctx.towns_input = ctx.record(spec.path, vintage=spec.date, source=spec.source, role="layer", layer=tid,
-                                     kind="boundary", label=spec.label or "乡镇界")
+                                     kind="boundary", label=spec.label or project_level(project).sub_short)
     return ctx
 
 
