@@ -100,8 +100,11 @@ def _report_inputs(result) -> dict:
     if ctx is None:
         return {}
     p = ctx.prepared
+    region = [g for lid, g in p.layers.items() if p.kinds[lid] == "boundary"]
+    if ctx.towns is not None:       # the townships (a city's counties): named in the locator of each overview
+        region.append(ctx.towns)
     return {"sites": result.sites, "layers": p.layers, "kinds": p.kinds, "labels": p.labels,
-            "project": ctx.project}
+            "project": ctx.project, "region": region}
 
 
 def check_report(result, *, maps: bool = True, report_sites: int | None = None,

@@ -59,7 +59,8 @@ def check_report(result: dict, *, images: dict | None = None,
 
 
 def report_images(result: dict, sites, layers: dict, kinds: dict, labels: dict, *, project=None,
-                  report_sites: int = DEFAULT_REPORT_SITES, max_sites: int = MAX_MAP_SITES) -> dict:
+                  report_sites: int = DEFAULT_REPORT_SITES, max_sites: int = MAX_MAP_SITES,
+                  region: list | None = None) -> dict:
     """The report's maps, for the first ``max_sites`` of the sites that get a full section.
 
     Without a CJK font the maps cannot be drawn: a :class:`ReportWarning` says so and no map is returned.
@@ -73,7 +74,7 @@ def report_images(result: dict, sites, layers: dict, kinds: dict, labels: dict, 
         return {}
     try:
         images = site_images(result, sites, layers, kinds, labels, project=project, max_sites=max_sites,
-                             site_ids=chosen)
+                             site_ids=chosen, region=region)
     except RedlineError as exc:  # no CJK font: the report is written without maps, and says so
         warnings.warn(f"report maps not drawn: {exc}", ReportWarning, stacklevel=2)
         return {}
@@ -85,7 +86,7 @@ def report_images(result: dict, sites, layers: dict, kinds: dict, labels: dict, 
 
 def check_outputs(result: dict, *, sites=None, layers: dict | None = None, kinds: dict | None = None,
                   labels: dict | None = None, project=None, maps: bool = True,
-                  report_sites: int = DEFAULT_REPORT_SITES) -> dict[str, bytes]:
+                  report_sites: int = DEFAULT_REPORT_SITES, region: list | None = None) -> dict[str, bytes]:
     """Every output file of a check, in memory: ``{file name: bytes}``, ready to be written.
 
     Parameters
@@ -98,6 +99,9 @@ def check_outputs(result: dict, *, sites=None, layers: dict | None = None, kinds
         The control and boundary layers by id (analysis CRS), their kinds and labels, for the maps.
     project : redline.layers.project.Project, optional
         For the map styles.
+    region : list of GeoDataFrame, optional
+        The region's boundary layers (county and townships) for the overviews' locator; default the
+        boundary layers among ``layers``.
     maps : bool
         Draw the report's maps (needs ``sites`` and ``layers``, and a CJK font).
     report_sites : int
@@ -110,7 +114,7 @@ def check_outputs(result: dict, *, sites=None, layers: dict | None = None, kinds
     images = {}
     if maps and sites is not None and layers is not None:
         images = report_images(result, sites, layers, kinds or {}, labels or {}, project=project,
-                               report_sites=report_sites)
+                               report_sites=report_sites, region=region)
     return {
         "check.json": (to_json(result) + "\n").encode("utf-8"),
         "sites.csv": to_csv(site_rows(result)),
