@@ -29,7 +29,7 @@ import shapely
 
 from redline.layers.crs import datum_of
 from redline.layers.errors import InputError, UsageError
-from redline.layers.info import layer_info, with_info
+from redline.layers.info import layer_info
 from redline.layers.kinds import kind_label
 from redline.layers.repair import REPAIR_NOTE_ZH, reason_zh, repair_array
 from redline.spatial.areas import ellipsoidal_area, inverse_project, method_description, planar_area
@@ -710,7 +710,6 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
         ``message``), ``invalid``, ``inputs`` (layer files with vintage and source), ``warnings``.
     """
     from redline.layers.readers import read_project_layer
-    from redline.layers.repair import repair_geometries
 
     tol = default_tolerance_pct() if tolerance is None else float(tolerance)
     min_area = default_min_area_m2() if min_area_m2 is None else float(min_area_m2)
@@ -725,7 +724,7 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
     def get(lid: str) -> gpd.GeoDataFrame:
         if lid not in layers:
             spec = project.spec(lid)
-            gdf = read_project_layer(project, spec.id)
+            gdf = read_project_layer(project, spec.id, repair=True)   # repaired the one way, and said
             meta = layer_info(gdf)
             for w in meta.warnings:
                 warnings.append(f"{spec.id}: {w}")
@@ -737,9 +736,8 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
                 reasons = {it["feature"]: it["reason"] for it in inv.get("items", [])}
                 for i in inv["features"]:
                     findings.append(_finding("invalid_geometry", spec.id, ids[i],
-                                             f"{spec.label or spec.id} {ids[i]}：几何图形无效（{reason_zh(reasons.get(i, ''))}），已{REPAIR_NOTE_ZH}后参与计算"))
-                gdf, _ = repair_geometries(gdf)
-                with_info(gdf, meta)
+                                             f"{spec.label or spec.id} {ids[i]}：几何图形无效（{reason_zh(reasons.get(i, ''))}），"
+                                             f"已{REPAIR_NOTE_ZH}后参与计算"))
             inputs.append({"layer": spec.id, "path": str(spec.path), "vintage": spec.date, "source": spec.source})
             layers[spec.id] = gdf
         return layers[lid]
