@@ -163,8 +163,9 @@ def gcj02_offset_suspected(layer, reference, *, tolerance_m: float = 30.0, sampl
     shares edges with the reference (a 高德 county boundary against the official one, townships against the
     county) matches far better once undone; unrelated layers (sites inside a county) match neither way, and
     nothing is said. Suspected when at least 20 vertices and a tenth of them match once undone, at most a
-    quarter as many match as read, and the typical offset is between 100 m and 1 km (GCJ-02 moves points
-    in China by about 100-700 m).
+    quarter as many match as read, the typical offset is between 100 m and 1 km (GCJ-02 moves points
+    in China by about 100-700 m), and the same move turned by 90°, 180° or 270° matches at most a quarter as
+    many (a dense reference, such as farmland parcels, is met by chance after any move).
 
     Both layers need a CRS; distances are measured in the 3° Gauss-Krüger zone of the layer (CGCS2000).
 
@@ -210,20 +211,22 @@ def gcj02_offset_suspected(layer, reference, *, tolerance_m: float = 30.0, sampl
         edges = ref_geoms
     tree = shapely.STRtree(edges)
 
-    def distances(lon, lat) -> np.ndarray:
-        x, y = to_m.transform(lon, lat)
-        pts = shapely.points(x, y)
-        _, d = tree.query_nearest(pts, return_distance=True, all_matches=False)
-        return d
+    def share_near(x, y) -> tuple[float, int]:
+        """The share and the number of the points within ``tolerance_m`` of the reference's outlines."""
+        _, d = tree.query_nearest(shapely.points(x, y), return_distance=True, all_matches=False)
+        return float(np.mean(d <= tolerance_m)), int((d <= tolerance_m).sum())
 
-    as_read = distances(coords[:, 0], coords[:, 1])
+    x0, y0 = np.asarray(x0), np.asarray(y0)
     ulon, ulat = gcj02_to_wgs84(coords[:, 0], coords[:, 1])
-    undone = distances(ulon, ulat)
-    near_read = float(np.mean(as_read <= tolerance_m))
-    near_undone = float(np.mean(undone <= tolerance_m))
-    x1, y1 = to_m.transform(ulon, ulat)
-    shift = float(np.median(np.hypot(np.asarray(x0) - x1, np.asarray(y0) - y1)))
-    if (undone <= tolerance_m).sum() >= 20 and near_undone >= 0.1 and near_read <= near_undone / 4 \
+    x1, y1 = (np.asarray(v) for v in to_m.transform(ulon, ulat))
+    near_read, _ = share_near(x0, y0)
+    near_undone, matched = share_near(x1, y1)
+    # the same move turned by 90°, 180° and 270°: a dense reference (farmland parcels) is met by chance after any
+    # move of a few hundred metres; only the GCJ-02 move itself may match much better than these
+    dx, dy = x1 - x0, y1 - y0
+    by_chance = max(share_near(x0 - dy, y0 + dx)[0], share_near(x0 - dx, y0 - dy)[0], share_near(x0 + dy, y0 - dx)[0])
+    shift = float(np.median(np.hypot(dx, dy)))
+    if matched >= 20 and near_undone >= 0.1 and near_read <= near_undone / 4 and by_chance <= near_undone / 4 \
             and 100 <= shift <= 1000:
         return (f"its outlines lie about {shift:.0f} m off the other layers in the way GCJ-02 (the 高德/腾讯 "
                 f"web-map offset) explains: {100 * near_undone:.0f} % of its vertices fall within "

@@ -51,6 +51,7 @@ from redline.layers.inputs import check_input
 from redline.layers.kinds import map_attributes
 from redline.layers.layer_crs import convert_old_datum, is_datum_kept_warning, settle_crs
 from redline.layers.paths import LayerPath
+from redline.layers.repair import invalid_report, repair_geometries, repair_message  # noqa: F401 (re-exported)
 from redline.layers.text import decode_text
 
 FORMATS = {
@@ -413,13 +414,14 @@ def _finish_layer(gdf: gpd.GeoDataFrame, path: Path, fmt: str, layer, enc_info: 
     repair_info = None
     if invalid and invalid["count"]:
         reasons = ", ".join(f"{r} ×{n}" for r, n in invalid["reasons"].items())
-        warns.append(f"{invalid['count']} invalid geometr{'y' if invalid['count'] == 1 else 'ies'} ({reasons})"
-                     + ("" if repair else "; not repaired (use repair=True / --repair)"))
+        first = ", ".join(f"feature {it['feature']}" + (f" ({it['id']})" if it["id"] else "")
+                          for it in invalid["items"][:5])
+        warns.append(f"{invalid['count']} invalid geometr{'y' if invalid['count'] == 1 else 'ies'} ({reasons}; "
+                     f"{first}{' …' if invalid['count'] > 5 else ''})"
+                     + ("" if repair else "; not repaired (redline convert --repair writes a repaired copy)"))
         if repair:
             gdf, repair_info = repair_geometries(gdf)
-            warns.append(f"repaired {repair_info['features']} feature(s) with make_valid: area "
-                         f"{repair_info['area_before']:.3f} → {repair_info['area_after']:.3f} "
-                         "(planar units of the layer)")
+            warns.append(repair_message(repair_info))
     geoms = np.asarray(gdf.geometry.values)
     empty = int((shapely.is_empty(geoms) | shapely.is_missing(geoms)).sum())
     if empty:
@@ -781,44 +783,6 @@ def check_finite(geoms: np.ndarray, path, *, offset: int = 0) -> None:
     """InputError naming the first feature (numbered from ``offset``) with a NaN, infinite or impossibly large
     coordinate (:func:`redline.layers.geometry.check_coordinates`)."""
     check_coordinates(geoms, path, offset=offset)
-
-
-def invalid_report(gdf: gpd.GeoDataFrame) -> dict:
-    """``{"count", "reasons": {reason: n}, "features": [index...]}`` of invalid geometries."""
-    geoms = gdf.geometry.values
-    valid = shapely.is_valid(geoms) | shapely.is_missing(geoms)
-    bad = np.flatnonzero(~valid)
-    reasons: dict[str, int] = {}
-    if len(bad):
-        for r in shapely.is_valid_reason(geoms[bad]):
-            key = str(r).split("[")[0].strip()
-            reasons[key] = reasons.get(key, 0) + 1
-    return {"count": int(len(bad)), "reasons": reasons, "features": [int(i) for i in bad[:100]]}
-
-
-def repair_geometries(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict]:
-    """Repair invalid geometries with ``shapely.make_valid``; report the features touched and areas."""
-    geoms = gdf.geometry.values
-    bad = np.flatnonzero(~(shapely.is_valid(geoms) | shapely.is_missing(geoms)))
-    before = float(shapely.area(geoms[bad]).sum())
-    fixed = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
-    # keep the polygonal part of a polygon layer
-    poly = np.isin(shapely.get_type_id(geoms[bad]), (3, 6))
-    if poly.any():
-        fixed[poly] = [_polygonal(g) for g in fixed[poly]]
-    out = gdf.copy()
-    col = out.geometry.name
-    out.loc[out.index[bad], col] = fixed
-    after = float(shapely.area(fixed).sum())
-    return out, {"features": int(len(bad)), "feature_index": [int(i) for i in bad[:100]],
-                 "area_before": before, "area_after": after}
-
-
-def _polygonal(g):
-    if g is None or shapely.get_type_id(g) in (3, 6):
-        return g
-    parts = [p for p in shapely.get_parts(g) if shapely.get_type_id(p) in (3, 6)]
-    return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
 def _short(exc: Exception) -> str:

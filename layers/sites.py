@@ -603,8 +603,10 @@ class SiteSource:
         codes = _code_texts(gdf["code"]) if "code" in gdf.columns else [None] * len(gdf)
         out = self._checkable(gdf, f, first=0, warnings=meta.warnings, fields=meta.fields,
                               duplicated=duplicated_hashes([codes]))
+        header = (meta.guotu or {}).get("header") or {}   # a 国土TXT file states who made it and when
         self.records.append({"path": str(f), "format": meta.format, "crs": meta.crs or None,
-                             "encoding": meta.encoding or None, "features": len(gdf)}
+                             "encoding": meta.encoding or None, "features": len(gdf),
+                             "source": header.get("数据产生单位") or None, "vintage": header.get("数据产生日期") or None}
                             | ({"gcj02": True} if (meta.transformation or {}).get("from") == "GCJ-02" else {}))
         return out
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -185,22 +186,78 @@ def round_geometries(geoms, decimals: int) -> np.ndarray:
     return shapely.transform(np.asarray(geoms, dtype=object), lambda xy: np.round(xy, decimals))
 
 
+AREA_COLUMN = "_area_ha"   # the computed ellipsoidal area a popup of a polygon layer shows
+_AREA_NAME = re.compile(r"(MJ|面积|AREA)$", re.IGNORECASE)
+
+
+def area_unit(gdf: gpd.GeoDataFrame, column) -> str | None:
+    """The unit (公顷, 平方米, 亩, 平方千米) a numeric area field of a polygon layer is written in, found by
+    comparing its values with the features' planar areas (as the audit does); None when no unit fits.
+
+    >>> import shapely
+    >>> g = gpd.GeoDataFrame({"MJ": [1.0, 2.0]}, geometry=[shapely.box(0, 0, 100, 100), shapely.box(0, 0, 200, 100)],
+    ...                      crs=4525)
+    >>> area_unit(g, "MJ")
+    '公顷'
+    """
+    from redline.spatial.audit import infer_unit
+    from redline.spatial.units import unit_label
+
+    values = pd.to_numeric(gdf[column], errors="coerce").to_numpy(dtype=float)
+    if gdf.crs is None or not np.isfinite(values).any():
+        return None
+    g = gdf if not gdf.crs.is_geographic else gdf.to_crs(gdf.estimate_utm_crs())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        unit, _ = infer_unit(values / shapely.area(np.asarray(g.geometry.values, dtype=object)))
+    return unit_label(unit) if unit else None
+
+
 def popup_fields(gdf: gpd.GeoDataFrame, kind: str, field_labels: dict[str, str]) -> list[tuple[str, str]]:
     """``(column, Chinese label)`` of the attributes a popup shows: the kind's canonical attributes that
-    have a value somewhere, then up to :data:`MAX_RAW_FIELDS` of the layer's own fields not mapped."""
+    have a value somewhere, then up to :data:`MAX_RAW_FIELDS` of the layer's own fields not mapped. An area
+    field says its unit (found from the geometry: ``面积（数据记载，公顷）``), or that the unit is unknown; a
+    polygon layer's popup also gives each feature's computed ellipsoidal area in 公顷 (:data:`AREA_COLUMN`,
+    filled by :func:`with_area_column`)."""
     info = kind_info(kind)
     canonical = list(info["attributes"])
     mapping = layer_info(gdf).fields or {}
     used = {v for v in mapping.values() if v}
+    polygons = len(gdf) and bool(np.isin(shapely.get_type_id(np.asarray(gdf.geometry.values, dtype=object)),
+                                         (3, 6)).any())
+
+    def labelled(col, label: str) -> str:
+        if not polygons or not (col == "area" or _AREA_NAME.search(str(col))):
+            return label
+        unit = area_unit(gdf, col)
+        base = label[:-1] if label.endswith("）") else label + "（"
+        sep = "，" if label.endswith("）") else ""
+        return f"{base}{sep}{unit or '单位不明'}）"
+
     out = []
     for attr in canonical:
         if attr in gdf.columns and gdf[attr].notna().any():
-            out.append((attr, field_labels.get(attr, attr)))
+            out.append((attr, labelled(attr, field_labels.get(attr, attr))))
     raw = [c for c in gdf.columns if c != gdf.geometry.name and c not in canonical and c not in used
            and not str(c).startswith("_")]
     for c in raw[:MAX_RAW_FIELDS]:
         if gdf[c].notna().any():
-            out.append((c, str(c)))
+            out.append((c, labelled(c, str(c))))
+    if polygons:
+        out.append((AREA_COLUMN, "椭球面积（公顷）"))
+    return out
+
+
+def with_area_column(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The layer with :data:`AREA_COLUMN`: each polygon's ellipsoidal area in 公顷, 4 decimals, as text."""
+    from redline.spatial.areas import ellipsoidal_area
+
+    out = gdf.copy()
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    ha = np.full(len(gdf), np.nan)
+    if ok.any() and gdf.crs is not None:
+        ha[ok] = ellipsoidal_area(geoms[ok], gdf.crs) / 1e4
+    out[AREA_COLUMN] = [None if v != v else f"{v:.4f}" for v in ha.tolist()]
     return out
 
 
@@ -298,7 +355,8 @@ def prepare_layers(layers: list[MapLayer], metric, *, field_labels: dict[str, st
         lonlat = round_geometries(lonlat, decimals)
         fields = popup_fields(m.gdf, m.kind, field_labels)
         keys = m.style.classify(m.gdf)
-        props = _properties(m.gdf.reset_index(drop=True), fields, keys)
+        shown = with_area_column(m.gdf) if any(c == AREA_COLUMN for c, _ in fields) else m.gdf
+        props = _properties(shown.reset_index(drop=True), fields, keys)
         keep = ~shapely.is_empty(lonlat)
         text = feature_collection(lonlat[keep], props[keep].reset_index(drop=True))
         b = shapely.total_bounds(lonlat[keep]) if keep.any() else None

@@ -4,8 +4,10 @@ The sheet carries what 《市级国土空间总体规划制图规范（试行）
 (图例), north arrow (指北针), scale bar and numeric scale (比例尺), neat line (图廓, a thick outer and a thin
 inner frame), producer and date (编制单位、编制日期), the coordinate-system note, data sources, and the
 approval number (审图号) only when the project file gives one. The map is drawn in the project's
-Gauss-Krüger CRS at an exact round scale: the extent is widened so that 1 mm on paper is exactly
-``scale`` mm on the ground, and the numeric scale printed is that number.
+Gauss-Krüger CRS at an exact round scale, the largest of the series 1, 1.2, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 7,
+8 × 10^k at which the extent fits the map frame with 2 mm to spare on every side (:func:`fit_scale`): the
+extent is widened so that 1 mm on paper is exactly ``scale`` mm on the ground, and the numeric scale printed
+is that number.
 
 Chinese text is set in an installed CJK font (:mod:`redline.maps.fonts`); a sheet with a character that has no
 glyph in its font is refused rather than printed with boxes.
@@ -78,6 +80,23 @@ def nice_scale(required: float) -> int:
         if cand >= required * (1 - 1e-9):
             return int(round(cand))
     return int(10 ** (k + 1))
+
+
+MARGIN_MM = 2.0   # the least white space between the extent and the map frame, on paper
+
+
+def fit_scale(width_m: float, height_m: float, frame_mm: tuple[float, float], margin_mm: float = MARGIN_MM) -> int:
+    """The largest round scale (the smallest denominator of :func:`nice_scale`'s series) at which an extent of
+    ``width_m`` × ``height_m`` fits inside a map frame of ``frame_mm`` (width, height in mm) with
+    ``margin_mm`` of white on every side.
+
+    >>> fit_scale(175_000, 220_000, (204.8, 151.8))   # a city 175 × 220 km on A4 landscape: 146.7 mm high
+    1500000
+    """
+    fw, fh = frame_mm[0] - 2 * margin_mm, frame_mm[1] - 2 * margin_mm
+    if fw <= 0 or fh <= 0:
+        raise ValueError("the map frame is smaller than its margins")
+    return nice_scale(max(width_m / (fw / 1000), height_m / (fh / 1000), 1.0))
 
 
 def _nice_length(max_m: float) -> float:
@@ -570,11 +589,9 @@ def print_map(project, *, layout: Layout | str | os.PathLike | bool | None = Non
     else:
         plan = plan_legend(items, sheet.legend[2], sheet.legend[3], fs, notes)
 
-    # exact round scale: widen the padded extent to the map frame's proportions
+    # exact round scale: the largest at which the extent fits the frame, widened to the frame's proportions
     _, _, mw, mh = sheet.map
-    pad = 0.025
-    need_w, need_h = (xmax - xmin) * (1 + 2 * pad), (ymax - ymin) * (1 + 2 * pad)
-    scale = nice_scale(max(need_w / (mw / 1000), need_h / (mh / 1000), 1.0))
+    scale = fit_scale(xmax - xmin, ymax - ymin, (mw, mh))
     gw, gh = mw / 1000 * scale, mh / 1000 * scale
     cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
 

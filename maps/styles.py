@@ -27,6 +27,7 @@ import pandas as pd
 from matplotlib import colors as mcolors
 
 from redline.layers.errors import InputError
+from redline.spatial.region import project_level
 
 STYLE_KEYS = ("label", "color", "weight", "opacity", "dash", "fill", "fill_color", "fill_opacity", "hatch",
               "radius", "order")
@@ -198,7 +199,10 @@ def load_styles(project=None) -> StyleBook:
     ----------
     project : redline.layers.project.Project, optional
         Its ``map["styles"]`` table: ``{layer id or kind: {style keys..., values: {...}}}`` and
-        ``structure = {belt = {...}, axis = {main = {...}}}``.
+        ``structure = {belt = {...}, axis = {main = {...}}}``. Its region's level
+        (:func:`redline.spatial.region.project_level`) names the boundary and township lines in the legend
+        (县级行政界线 and 乡镇界线 for a county, 市级行政界线 and 县级行政界线 for a city); a ``label`` in
+        ``[map.styles]`` still wins.
 
     Raises
     ------
@@ -210,6 +214,11 @@ def load_styles(project=None) -> StyleBook:
     src = "maps/data/styles.toml"
     defaults = _style(table.get("defaults", {}), Style(), "[defaults]", src)
     kinds = {k: _layer_style(k, spec, defaults, src) for k, spec in table["kinds"].items()}
+    if project is not None:   # the region's boundary and its zones labelled at the region's level
+        lv = project_level(project)
+        for key, label in (("boundary", lv.boundary_line), (TOWNSHIP, lv.sub_line)):
+            if key in kinds:
+                kinds[key] = replace(kinds[key], base=replace(kinds[key].base, label=label))
     structure: dict[str, Style] = {}
     for k, spec in table["structure"].items():
         if k == "axis":

@@ -355,13 +355,9 @@ def web_map(project, *, layout: Layout | str | os.PathLike | bool | None = None,
     info_html += "".join(f'<div class="rl-note">注：{wa.esc(n)}</div>' for n in notes)
     m.add_child(_Script(_control(info_html, "bottomleft", "rl-panel rl-info")))
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
-    # fit the region beside the layer control (right) and below the title; the legend may overlap a corner
-    m.add_child(_Script(_js(
-        "(function(){var e = document.querySelector('.leaflet-control-layers');"
-        "var w = e ? e.offsetWidth + 20 : 20; var big = <MAP>.getSize().x > 4 * w;"
-        "<MAP>.fitBounds($bounds, {paddingTopLeft: [big ? 60 : 10, big ? 90 : 10],"
-        "paddingBottomRight: [big ? w : 10, 10]});})();",
-        bounds=[[south, west], [north, east]])))
+    # fit the region inside the panels: below the title and north arrow, left of the layer control and the
+    # legend, and beside or above the info panel (whichever leaves the larger map); tiny screens: no padding
+    m.add_child(_Script(_js(FIT_INSIDE_PANELS, bounds=[[south, west], [north, east]])))
     m.add_child(_Script("window.redlineMap = <MAP>; <MAP>.attributionControl.setPrefix(false);"
                         "redline.markDrawn();"))
     m.redline_info = {
@@ -375,6 +371,24 @@ def web_map(project, *, layout: Layout | str | os.PathLike | bool | None = None,
         "warnings": reading_warnings(project, map_layers),
     }
     return m
+
+
+FIT_INSIDE_PANELS = (
+    "(function(){var map = <MAP>, b = L.latLngBounds($bounds), size = map.getSize();"
+    "function box(sel){var e = document.querySelector(sel); if (!e) return {w: 0, h: 0};"
+    " var r = e.getBoundingClientRect(); return {w: r.width + 12, h: r.height + 12};}"
+    "var title = box('.rl-title'), north = box('.rl-north'), layers = box('.leaflet-control-layers'),"
+    " legend = box('.rl-legend'), info = box('.rl-info'), scale = box('.leaflet-control-scale');"
+    "var top = Math.max(title.h, north.h, 10), right = Math.max(layers.w, legend.w, 10);"
+    "var options = [[Math.max(info.w, scale.w, 10), 10], [10, Math.max(info.h + scale.h, 10)]];"
+    "var best = null, zoom = -Infinity;"
+    "options.forEach(function(o){var pad = L.point(o[0] + right, top + o[1]);"
+    " if (pad.x >= size.x - 40 || pad.y >= size.y - 40) return;"
+    " var z = map.getBoundsZoom(b, false, pad); if (z > zoom) {zoom = z; best = o;}});"
+    "if (best) map.fitBounds(b, {paddingTopLeft: [best[0], top], paddingBottomRight: [right, best[1]]});"
+    "else map.fitBounds(b, {padding: [10, 10]});"
+    "window.__redlinePanels = {top: top, right: right, left: best ? best[0] : 10, bottom: best ? best[1] : 10};"
+    "})();")
 
 
 def _view_bounds(display: list[DisplayLayer], boundary_id: str | None) -> tuple[float, float, float, float]:

@@ -22,7 +22,7 @@ from redline.spatial.area_result import AreaResult
 __all__ = ["AreaResult", "area", "area_xlsx"]
 
 
-def area(layer, *, within=None, by: str | None = None, by_zones=None, zone_field: str = "name",
+def area(layer, *, within=None, by: str | None = None, by_zones=None, zone_field: str | None = None,
          unit: str = "ha", decimals: int = 4, planar: bool = False, project=None, engine: str = "local",
          scheduler: str | None = None, workers: int | None = None, gcj02: bool = False) -> AreaResult:
     """The area of a layer with overlapping features counted once, its share of a boundary, and a breakdown.
@@ -38,7 +38,8 @@ def area(layer, *, within=None, by: str | None = None, by_zones=None, zone_field
     by : str, optional
         Break the total down by this attribute of the layer.
     by_zones : GeoDataFrame, path or layer id, optional
-        Break it down by these polygons (e.g. townships), named by ``zone_field``.
+        Break it down by these polygons (e.g. townships), named by ``zone_field`` (default: the name the
+        boundary kind's field mapping finds; a field the zones lack is an error listing their fields).
     unit : str
         ``m2``, ``ha`` (公顷), ``km2`` (平方千米), ``mu`` (亩), ``10k_mu`` (万亩), or their Chinese names.
     decimals : int
@@ -59,6 +60,7 @@ def area(layer, *, within=None, by: str | None = None, by_zones=None, zone_field
         ``rows`` (a DataFrame), ``total``, ``share_pct``, ``overlap_removed_m2``, ``outside_boundary_m2``,
         ``method``, ``warnings``; ``to_dict()`` is what ``redline area --json`` prints.
     """
+    from redline.spatial.region import project_level
     from redline.spatial.shares import area_shares
     from redline.spatial.units import parse_unit
 
@@ -71,16 +73,18 @@ def area(layer, *, within=None, by: str | None = None, by_zones=None, zone_field
     unit = parse_unit(unit)
     if isinstance(project, str) or project is None:
         project = as_project(project)
-    gdf, rec = layer_ref(layer, project, gcj02=gcj02)
+    gdf, rec = layer_ref(layer, project, gcj02=gcj02, repair=True)   # areas need valid polygons: repaired, said
     inputs = [rec]
     boundary = zones = None
-    if within is None and project is not None and project.boundary_id():
+    share_label = "占边界"
+    if project is not None and project.boundary_id() and within in (None, project.boundary_id()):
         within = project.boundary_id()
+        share_label = project_level(project).share       # 占全县, 占全市 …
     if within is not None:
-        boundary, brec = layer_ref(within, project, gcj02=gcj02)
+        boundary, brec = layer_ref(within, project, gcj02=gcj02, repair=True)
         inputs.append(brec)
     if by_zones is not None:
-        zones, zrec = layer_ref(by_zones, project, gcj02=gcj02)
+        zones, zrec = layer_ref(by_zones, project, gcj02=gcj02, repair=True)
         inputs.append(zrec)
     warnings = _reading_warnings(gdf, layer, boundary, within, zones, by_zones, gcj02=gcj02)
     method = "planar" if planar else "ellipsoidal"
@@ -93,7 +97,7 @@ def area(layer, *, within=None, by: str | None = None, by_zones=None, zone_field
     else:
         shares = area_shares(gdf, boundary, by=by, zones=zones, zone_field=zone_field, method=method)
     result = AreaResult.from_shares(shares, unit=unit, decimals=decimals, layer=layer_name(layer),
-                                    warnings=warnings)
+                                    warnings=warnings, by=by, share_label=share_label)
     result.provenance = provenance([r for r in inputs if r is not None], area_method=shares["method"]["method"])
     return result
 
@@ -107,7 +111,7 @@ def area_xlsx(result: AreaResult) -> bytes:
     >>> red = gpd.GeoDataFrame(geometry=[shapely.box(37_450_000, 4_200_000, 37_451_000, 4_201_000)], crs=4525)
     >>> ws = load_workbook(io.BytesIO(area_xlsx(redline.area(red, unit="ha", decimals=2)))).active
     >>> [c.value for c in ws[2]][:1], ws.title
-    (['合计 total'], '面积统计')
+    (['合计'], '面积统计')
     """
     from redline.maps.report.area import area_sheet
     from redline.maps.report.tables import table_xlsx

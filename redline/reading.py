@@ -83,13 +83,14 @@ def as_project(project: Project | str | os.PathLike | None) -> Project | None:
     return Project.load(project)
 
 
-def layer_ref(ref: gpd.GeoDataFrame | str | os.PathLike, project: Project | None = None, *, gcj02: bool = False
-              ) -> tuple[gpd.GeoDataFrame, dict | None]:
+def layer_ref(ref: gpd.GeoDataFrame | str | os.PathLike, project: Project | None = None, *, gcj02: bool = False,
+              repair: bool = False) -> tuple[gpd.GeoDataFrame, dict | None]:
     """A layer given as a GeoDataFrame, a file (``PATH`` or ``PATH:LAYER``), or a layer id (or kind) of
     ``project``; with its input record for the provenance (None for a GeoDataFrame).
 
     ``gcj02``: a file in longitude/latitude is GCJ-02 and converted (a projected one never is; project
-    layers say it with their own ``datum``).
+    layers say it with their own ``datum``). ``repair``: invalid geometries of a file repaired (and the
+    repair reported) as :func:`read_layer` does.
 
     Raises
     ------
@@ -103,13 +104,13 @@ def layer_ref(ref: gpd.GeoDataFrame | str | os.PathLike, project: Project | None
         return ref, None
     lp = LayerPath.parse(ref)
     if os.path.lexists(lp.file):   # a dangling link or a link loop too: read_layer names the fault
-        gdf = read_layer(lp)
+        gdf = read_layer(lp, repair=repair)
         return (maybe_from_gcj02(gdf) if gcj02 else gdf), file_record_of(lp)
     if project is None:
         raise UsageError(f"{str(ref)!r} is neither a file nor a layer of a project (no redline.toml here; "
                          "give --project)")
     spec = project.spec(str(ref))
-    return project.layer(spec.id), file_record_of(spec.path, vintage=spec.date, source=spec.source)
+    return project.layer(spec.id, repair=repair), file_record_of(spec.path, vintage=spec.date, source=spec.source)
 
 
 def file_record_of(ref, **kw) -> dict:

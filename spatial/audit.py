@@ -29,10 +29,12 @@ import shapely
 
 from redline.layers.crs import datum_of
 from redline.layers.errors import InputError, UsageError
-from redline.layers.info import layer_info, with_info
+from redline.layers.info import layer_info
 from redline.layers.kinds import kind_label
+from redline.layers.repair import REPAIR_NOTE_ZH, reason_zh, repair_array
 from redline.spatial.areas import ellipsoidal_area, inverse_project, method_description, planar_area
 from redline.spatial.overlay import as_array, dissolve, intersect_pairs, polygonal
+from redline.spatial.region import project_level
 from redline.spatial.units import UNITS, from_m2, parse_quantity_full, to_m2, unit_label
 
 CONTROL_LINES = ("red_line", "urban_boundary", "basic_farmland")
@@ -56,13 +58,9 @@ def default_min_area_m2() -> float:
 
 # ------------------------------------------------------------------------------------------------ helpers
 def _valid_polygons(geoms) -> np.ndarray:
-    """Polygonal geometries, invalid ones repaired with ``make_valid`` (only for measuring and overlays)."""
-    arr = polygonal(as_array(geoms))
-    bad = ~shapely.is_valid(arr)
-    if bad.any():
-        arr = arr.copy()
-        arr[bad] = polygonal(shapely.make_valid(arr[bad]))
-    return arr
+    """Polygonal geometries, invalid ones repaired the one way (:func:`redline.layers.repair.repair_array`;
+    only for measuring and overlays)."""
+    return polygonal(repair_array(as_array(geoms)))
 
 
 def feature_ids(gdf: gpd.GeoDataFrame) -> tuple[list, list]:
@@ -711,7 +709,7 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
         ``protected_outside_red_line``, ``boundary``, ``findings`` (``kind``, ``layer``, ``feature``,
         ``message``), ``invalid``, ``inputs`` (layer files with vintage and source), ``warnings``.
     """
-    from redline.layers.readers import read_project_layer, repair_geometries
+    from redline.layers.readers import read_project_layer
 
     tol = default_tolerance_pct() if tolerance is None else float(tolerance)
     min_area = default_min_area_m2() if min_area_m2 is None else float(min_area_m2)
@@ -726,7 +724,7 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
     def get(lid: str) -> gpd.GeoDataFrame:
         if lid not in layers:
             spec = project.spec(lid)
-            gdf = read_project_layer(project, spec.id)
+            gdf = read_project_layer(project, spec.id, repair=True)   # repaired the one way, and said
             meta = layer_info(gdf)
             for w in meta.warnings:
                 warnings.append(f"{spec.id}: {w}")
@@ -735,11 +733,11 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
                 ids, _ = feature_ids(gdf)
                 invalid.append({"layer": spec.id, "count": inv["count"], "reasons": inv["reasons"],
                                 "features": [ids[i] for i in inv["features"]]})
+                reasons = {it["feature"]: it["reason"] for it in inv.get("items", [])}
                 for i in inv["features"]:
                     findings.append(_finding("invalid_geometry", spec.id, ids[i],
-                                             f"{spec.label or spec.id} {ids[i]}：几何图形无效（已按 make_valid 修复后参与计算）"))
-                gdf, _ = repair_geometries(gdf)
-                with_info(gdf, meta)
+                                             f"{spec.label or spec.id} {ids[i]}：几何图形无效（{reason_zh(reasons.get(i, ''))}），"
+                                             f"已{REPAIR_NOTE_ZH}后参与计算"))
             inputs.append({"layer": spec.id, "path": str(spec.path), "vintage": spec.date, "source": spec.source})
             layers[spec.id] = gdf
         return layers[lid]
@@ -873,7 +871,8 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
     elif not pids:
         warnings.append("no protected-area layer in the project: zones outside the red line are not checked")
 
-    # 6. the boundary: township gaps and slivers, control layers outside the county
+    # 6. the boundary: township gaps and slivers, control layers outside the county (named at the region's level)
+    lv = project_level(project)
     boundary = None
     if county is not None:
         boundary = {"county": bid, "townships": project.townships_id(), "gaps": [], "slivers": [],
@@ -886,10 +885,11 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
                 for g in boundary["gaps"]:
                     findings.append(_finding(
                         "boundary_gap", tid, None,
-                        f"县界内有 {_fmt_area(g['area_m2'])} 不属于任何乡镇（缝隙），位于东经 {g['lon']:.5f}°、北纬 "
+                        f"{lv.boundary_short}内有 {_fmt_area(g['area_m2'])} 不属于任何{lv.sub_unit}（缝隙），位于东经 "
+                        f"{g['lon']:.5f}°、北纬 "
                         f"{g['lat']:.5f}°，邻近 {'、'.join(g['townships']) or '—'}", area_m2=g["area_m2"]))
                 for s in boundary["slivers"]:
-                    what = ("超出县界" if s["kind"] == "outside_county" else "乡镇之间重叠")
+                    what = (f"超出{lv.boundary_short}" if s["kind"] == "outside_county" else f"{lv.sub_unit}之间重叠")
                     findings.append(_finding(
                         "boundary_sliver", tid, "×".join(s["townships"]),
                         f"{'、'.join(s['townships'])}：{what} {_fmt_area(s['area_m2'])}，位于东经 {s['lon']:.5f}°、"
@@ -905,7 +905,7 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
                 boundary["layers_outside"].append({"layer": lid, "label": label(lid), **r})
                 for f in r["features"]:
                     findings.append(_finding("outside_county", lid, f["id"],
-                                             f"{label(lid)} {f['id']} 有 {_fmt_area(f['area_m2'])} 在县界外",
+                                             f"{label(lid)} {f['id']} 有 {_fmt_area(f['area_m2'])} 在{lv.boundary_short}外",
                                              area_m2=f["area_m2"]))
 
     # dedupe warnings, keep order
@@ -916,7 +916,14 @@ def audit_layers(project, *, stated=None, stated_share=None, stated_layer: str |
             "tolerance_pct": tol, "min_area_m2": min_area,
             "declared_areas": declared, "totals": totals, "stated": stated_result, "overlaps": overlaps,
             "self_overlaps": self_overlaps, "protected_outside_red_line": protected, "boundary": boundary,
-            "invalid": invalid, "findings": findings, "inputs": inputs, "warnings": warnings}
+            "invalid": invalid, "findings": findings, "inputs": inputs, "warnings": warnings,
+            "region": region_words(lv)}
+
+
+def region_words(lv) -> dict:
+    """The words of a region's level an audit report uses (县界, 乡镇, 占全县 …)."""
+    return {"level": lv.level, "unit": lv.unit, "whole": lv.whole, "boundary": lv.boundary_short,
+            "sub": lv.sub_unit, "sub_boundary": lv.sub_short, "share": lv.share}
 
 
 __all__ = ["audit_layers", "declared_area_check", "infer_unit", "stated_check", "implied_total", "parse_share",

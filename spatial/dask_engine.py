@@ -273,7 +273,7 @@ class DaskSteps(LocalSteps):
 
 
 def area_shares_dask(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = None, *, client,
-                     by: str | None = None, zones: gpd.GeoDataFrame | None = None, zone_field: str = "name",
+                     by: str | None = None, zones: gpd.GeoDataFrame | None = None, zone_field: str | None = None,
                      method: str = "ellipsoidal", chunks: int | None = None) -> dict:
     """:func:`redline.spatial.shares.area_shares` on a dask cluster (:class:`DaskSteps`): the same result.
 

@@ -85,7 +85,8 @@ def inspect_file(path: str | os.PathLike, layer: str | None = None, *, encoding:
         "path": str(path), "format": meta.format, "layer": meta.layer,
         "encoding": meta.encoding, "crs": meta.crs, "features": int(len(gdf)),
         "geometry_types": types, "invalid": meta.invalid["count"],
-        "invalid_reasons": meta.invalid["reasons"], "fields": [c for c in gdf.columns if c != gdf.geometry.name],
+        "invalid_reasons": meta.invalid["reasons"], "invalid_features": meta.invalid.get("items", []),
+        "fields": [c for c in gdf.columns if c != gdf.geometry.name], "field_types": field_types(gdf),
         "bounds_lonlat": None, "area_m2": {"ellipsoidal": None, "planar": None}, "warnings": warnings,
     }
     if meta.transformation:
@@ -97,6 +98,7 @@ def inspect_file(path: str | os.PathLike, layer: str | None = None, *, encoding:
             present = geoms[~shapely.is_missing(geoms)]   # a feature without geometry has no area to add
             ell = ellipsoidal_area(present, gdf.crs)
             report["area_m2"]["ellipsoidal"] = float(np.nansum(ell))
+            report["area_m2"]["counts_overlaps"] = True      # a sum over features, not dissolved
             report["area_method"] = method_description(gdf.crs)
             if not gdf.crs.is_geographic:
                 report["area_m2"]["planar"] = float(np.nansum(planar_area(present)))
@@ -105,6 +107,22 @@ def inspect_file(path: str | os.PathLike, layer: str | None = None, *, encoding:
         report["header"] = meta.guotu["header"]
         report["swapped_columns"] = meta.guotu["swapped"]
     return report
+
+
+def field_types(gdf: gpd.GeoDataFrame) -> dict[str, str]:
+    """Each attribute field and its type in words an officer reads (文本, 整数, 小数, 日期, 逻辑).
+
+    >>> import shapely
+    >>> field_types(gpd.GeoDataFrame({"HXMC": ["甲"], "MJ": [1.5], "BSM": [3]}, geometry=[shapely.Point(0, 0)]))
+    {'HXMC': '文本', 'MJ': '小数', 'BSM': '整数'}
+    """
+    out = {}
+    for c in gdf.columns:
+        if c == gdf.geometry.name:
+            continue
+        kind = gdf[c].dtype.kind
+        out[str(c)] = {"i": "整数", "u": "整数", "f": "小数", "b": "逻辑", "M": "日期", "m": "时长"}.get(kind, "文本")
+    return out
 
 
 def parcel_report(gdf: gpd.GeoDataFrame) -> list[dict]:

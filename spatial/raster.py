@@ -38,6 +38,7 @@ import shapely
 
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import layer_info
+from redline.layers.repair import repair_array
 from redline.spatial.overlay import as_array, dissolve, polygonal
 from redline.spatial.units import largest_remainder_round
 
@@ -99,11 +100,7 @@ def _units_to_m(crs: pyproj.CRS) -> float:
 
 def _zone_keys(zones: gpd.GeoDataFrame, by: str | None) -> tuple[list[str], np.ndarray]:
     """Zone labels and geometries: one zone per feature, or one per value of ``by`` (features dissolved)."""
-    geoms = polygonal(as_array(zones.geometry))
-    bad = ~shapely.is_valid(geoms)
-    if bad.any():
-        geoms = geoms.copy()
-        geoms[bad] = polygonal(shapely.make_valid(geoms[bad]))
+    geoms = polygonal(repair_array(as_array(zones.geometry)))
     if by is not None:
         if by not in zones.columns:
             fields = ", ".join(str(c) for c in zones.columns if c != zones.geometry.name)

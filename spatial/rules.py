@@ -122,6 +122,8 @@ class Rule:
     applies: str = "inside"         # or "outside"
     clause_field: str | None = None
     source: str = "spatial/data/rules.toml"
+    title: str = ""                 # a few Chinese words naming the rule in reports
+    feature_contains: tuple = ()    # ((attribute, (texts...)), ...): features whose attribute contains a text
 
     @property
     def type_dependent(self) -> bool:
@@ -135,6 +137,16 @@ class Rule:
         if self.types != (ANY,) and type_id not in self.types:
             return False
         return type_id not in self.except_types
+
+    def matches_feature(self, attrs: dict) -> bool:
+        """Whether a feature with canonical attributes ``attrs`` is one the rule concerns (``feature_contains``).
+
+        >>> r = Rule("x", ("protected_area",), ("*",), ("*",), (), "prohibited", "c", "m",
+        ...          feature_contains=(("type", ("湿地公园",)), ("level", ("国家",))))
+        >>> r.matches_feature({"type": "湿地公园", "level": "国家级"}), r.matches_feature({"type": "湿地公园"})
+        (True, False)
+        """
+        return all(any(t in (attrs.get(a) or "") for t in texts) for a, texts in self.feature_contains)
 
     def matches_zone(self, zone: str | None) -> bool:
         if ANY in self.zones:
@@ -158,6 +170,7 @@ class DistanceRule:
     clause: str
     message: str
     source: str = "redline.toml"
+    title: str = ""
 
     type_dependent = Rule.type_dependent
     concerns = Rule.concerns
@@ -228,9 +241,22 @@ def _common(spec: dict, where: str, seen: set[str]) -> dict:
         if not isinstance(spec.get(key), str) or not spec[key].strip():
             raise InputError(f"rule {rid!r} has no {key} (every rule cites its clause and states its case)",
                              path=where)
+    title = spec.get("title")
+    if title is not None and (not isinstance(title, str) or not title.strip()):
+        raise InputError(f"rule {rid!r}: title must be a text", path=where)
     return {"id": rid, "level": level, "clause": spec["clause"].strip(), "message": spec["message"].strip(),
             "types": _types(spec, "types", where), "except_types": _types(spec, "except_types", where, default=()),
-            "source": where}
+            "source": where, "title": (title or "").strip() or clause_title(spec["clause"])}
+
+
+def clause_title(clause: str) -> str:
+    """A rule's title when it has none: the document (and article) its clause cites, before the colon.
+
+    >>> clause_title("《中华人民共和国河道管理条例》第十一条：跨河、穿河……")
+    '《中华人民共和国河道管理条例》第十一条'
+    """
+    head = clause.strip().split("：", 1)[0].split(":", 1)[0]
+    return head[:80]
 
 
 def parse_rule(spec: dict, where: str, seen: set[str] | None = None) -> Rule:
@@ -252,7 +278,13 @@ def parse_rule(spec: dict, where: str, seen: set[str] | None = None) -> Rule:
     cf = spec.get("clause_field")
     if cf is not None and not isinstance(cf, str):
         raise InputError(f"rule {base['id']!r}: clause_field must be an attribute name", path=where)
-    return Rule(kinds=kinds, zones=zones, applies=applies, clause_field=cf, **base)
+    fc = spec.get("feature_contains") or {}
+    if not isinstance(fc, dict):
+        raise InputError(f"rule {base['id']!r}: feature_contains must be a table {{attribute = text or [texts]}}",
+                         path=where)
+    contains = tuple((str(a), _as_tuple(v, f"rule {base['id']!r}: feature_contains.{a}", where))
+                     for a, v in fc.items())
+    return Rule(kinds=kinds, zones=zones, applies=applies, clause_field=cf, feature_contains=contains, **base)
 
 
 def parse_distance_rule(spec: dict, where: str, seen: set[str] | None = None) -> DistanceRule:

@@ -23,6 +23,9 @@ import shapely
 
 from redline.layers.errors import InputError
 from redline.layers.info import layer_info
+from redline.layers.kinds import find_field, kind_info
+from redline.layers.repair import repair_array
+from redline.layers.sites import text_value
 from redline.spatial.areas import ellipsoidal_area, method_description, planar_area
 from redline.spatial.overlay import as_array, dissolve, dissolve_pieces, intersect_pairs, polygonal
 
@@ -41,11 +44,9 @@ def _measure(geoms, crs, method: str) -> np.ndarray:
 
 
 def _valid(arr: np.ndarray) -> np.ndarray:
-    bad = ~shapely.is_valid(arr)
-    if bad.any():
-        arr = arr.copy()
-        arr[bad] = polygonal(shapely.make_valid(arr[bad]))
-    return arr
+    """Invalid geometries repaired the one way every command repairs (a GeoDataFrame given in Python; files
+    are repaired, and the repair reported, when read)."""
+    return polygonal(repair_array(arr))
 
 
 def _clip(pieces: np.ndarray, boundary) -> np.ndarray:
@@ -67,6 +68,35 @@ def zone_areas(zgeoms: np.ndarray, inside: np.ndarray, crs, method: str) -> np.n
     """Area of the non-overlapping pieces ``inside`` that lies in each zone of ``zgeoms``."""
     zi, _, geoms_in = intersect_pairs(zgeoms, inside)
     return np.bincount(zi, weights=_measure(polygonal(geoms_in), crs, method), minlength=len(zgeoms))
+
+
+def zone_names(zones: gpd.GeoDataFrame, zone_field: str | None = None) -> tuple[list[str], str | None]:
+    """The names of the zones and a warning when there are none to find.
+
+    ``zone_field`` names the field (an error listing the fields when the zones do not have it); without it,
+    the ``name`` column (a layer read with its kind), else the field the boundary kind's mapping finds; else
+    the zones are numbered 1, 2, … with a warning.
+
+    >>> z = gpd.GeoDataFrame({"XZQMC": ["城关镇", None]}, geometry=[shapely.box(0, 0, 1, 1)] * 2)
+    >>> zone_names(z)
+    (['城关镇', '分区2'], None)
+    """
+    fields = [c for c in zones.columns if c != zones.geometry.name]
+    if zone_field is not None:
+        col = zone_field if zone_field in zones.columns else find_field(fields, [zone_field])
+        if col is None:
+            raise InputError(f"--zone-field {zone_field!r}: the zones have no such field (fields: "
+                             f"{', '.join(map(str, fields)) or 'none'})", path=layer_info(zones).path)
+    elif "name" in zones.columns and zones["name"].notna().any():
+        col = "name"
+    else:
+        col = find_field(fields, kind_info("boundary")["fields"]["name"])
+    if col is None:
+        return [f"分区{i + 1}" for i in range(len(zones))], (
+            "the zones have no name field (fields: " + (", ".join(map(str, fields)) or "none")
+            + "); rows are numbered 分区1, 分区2, …: name the field with --zone-field")
+    values = zones[col].to_numpy(dtype=object)
+    return [text_value(v) or f"分区{i + 1}" for i, v in enumerate(values)], None
 
 
 class LocalSteps:
@@ -96,7 +126,7 @@ class LocalSteps:
 
 
 def area_shares(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = None, *,
-                by: str | None = None, zones: gpd.GeoDataFrame | None = None, zone_field: str = "name",
+                by: str | None = None, zones: gpd.GeoDataFrame | None = None, zone_field: str | None = None,
                 method: str = "ellipsoidal", steps=LocalSteps) -> dict:
     """Dissolved area of a layer, its share of a boundary, and a breakdown.
 
@@ -111,6 +141,9 @@ def area_shares(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = Non
         different values that overlap are counted in both rows and the overlap is reported).
     zones : GeoDataFrame, optional
         Break the total down by these polygons (e.g. townships), named by ``zone_field``.
+    zone_field : str, optional
+        The field naming the zones; default their ``name`` column, else the field the boundary kind's
+        mapping finds (行政区名称, XZQMC, 乡镇名称, NAME …). A field the zones do not have is an error.
     method : {"ellipsoidal", "planar"}
     steps : callable, optional
         ``steps(crs, method)`` gives the object that runs the heavy steps (default :class:`LocalSteps`;
@@ -120,8 +153,8 @@ def area_shares(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = Non
     -------
     dict
         ``method``, ``total_m2``, ``overlap_removed_m2``, ``outside_boundary_m2``, ``boundary_m2``,
-        ``share_pct``, ``rows`` (``{"key", "area_m2", "share_pct"}``, share of the boundary),
-        ``warnings``.
+        ``share_pct``, ``rows`` (``{"key", "area_m2", "share_pct"}``, share of the boundary; zones also
+        ``zone_m2``, the zone's own area, and ``share_of_zone_pct``), ``warnings``.
     """
     _require_polygons(layer, "the layer")
     crs = layer.crs
@@ -186,7 +219,9 @@ def area_shares(layer: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None = Non
             zones = zones.to_crs(crs)
         zgeoms = _valid(as_array(zones.geometry))
         per_zone = run.zones_m2(zgeoms, inside)
-        names = zones[zone_field] if zone_field in zones.columns else zones.index
+        names, note = zone_names(zones, zone_field)
+        if note:
+            warnings.append(note)
         zone_m2 = run.measure(zgeoms)
         for name, a, za in zip(names, per_zone, zone_m2, strict=True):
             rows.append({"key": str(name), "area_m2": float(a),

@@ -339,7 +339,8 @@ def test_unknown_type_needs_review_when_a_rule_depends_on_it(region):
     red, urban = out["sites"]
     assert red["verdict"] == "需论证" and red["project_type"] is None
     f = next(f for f in red["findings"] if f["rule"] == "project_type.unknown")
-    assert f["level"] == "needs_review" and "red_line.forbidden" in f["message"]
+    assert f["level"] == "needs_review" and "生态保护红线内禁止开发性、生产性建设活动" in f["message"]
+    assert "red_line." not in f["message"] and "--type" not in f["message"]   # titles, no ids or CLI hints
     # the urban site's rules all depend on the type as well
     assert urban["verdict"] == "需论证" and "无法识别" in urban["type_source"]
     assert urban["warnings"] and "公用设施用地" in urban["warnings"][0]

@@ -97,7 +97,7 @@ def test_inspect_json_contract(reports, name) -> None:
     assert r["path"].endswith(name) and r["format"] == "guotu-txt"
     assert set(r["encoding"]) >= {"value", "source"} and r["encoding"]["value"] and r["encoding"]["source"]
     assert set(r["crs"]) >= {"epsg", "name", "source"}
-    assert set(r["area_m2"]) == {"ellipsoidal", "planar"}
+    assert set(r["area_m2"]) == {"ellipsoidal", "planar", "counts_overlaps"}   # a sum over features
     assert r["features"] == len(r["parcels"]) and r["invalid"] == 0
     assert r["geometry_types"] and set(r["geometry_types"]) <= {"Polygon", "MultiPolygon"}
     lon0, lat0, lon1, lat1 = r["bounds_lonlat"]

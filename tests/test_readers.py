@@ -439,9 +439,11 @@ def bowtie_file(tmp_path) -> Path:
 def test_invalid_geometries_are_counted_not_repaired(bowtie_file) -> None:
     gdf = read_layer(bowtie_file)
     meta = layer_info(gdf)
-    assert meta.invalid == {"count": 1, "reasons": {"Self-intersection": 1}, "features": [0]}
+    assert {k: meta.invalid[k] for k in ("count", "reasons", "features")} == \
+        {"count": 1, "reasons": {"Self-intersection": 1}, "features": [0]}
+    assert meta.invalid["items"][0]["feature"] == 0 and meta.invalid["items"][0]["reason_zh"].startswith("自相交")
     assert meta.repair is None
-    assert any("1 invalid geometry (Self-intersection ×1); not repaired" in w for w in meta.warnings)
+    assert any("1 invalid geometry (Self-intersection ×1; feature 0 (蝴蝶形)); not repaired" in w for w in meta.warnings)
     assert same_geometries(gdf.geometry, [BOWTIE, box(X0 + 1000, Y0, X0 + 1100, Y0 + 100)])
 
 

@@ -25,7 +25,7 @@ ISSUE_TYPES = ("linear_infrastructure", "tourism_education", "ecological_restora
 # the ten limited activities of 自然资发〔2022〕142号 and the project types that fall under them
 LIMITED = {"research_monitoring": 1, "military": 1, "residents_production": 2, "cultural_relics": 3, "forestry": 4,
            "tourism_education": 5, "linear_infrastructure": 6, "water_works": 6, "mineral_exploration": 7,
-           "ecological_restoration": 8, "border_works": 9}
+           "ecological_restoration": 8, "border_works": 9, "other_lawful": 10}
 DEVELOPMENT = ("mining", "industry_high_pollution", "industry", "housing", "energy")
 CITATION = re.compile(r"《[^》]+》")
 
@@ -35,9 +35,11 @@ def rules():
     return load_rules()
 
 
-def matching(rules, kind, zone, type_id):
+def matching(rules, kind, zone, type_id, attrs=None):
+    """The rules for a feature in ``zone`` with canonical attributes ``attrs`` (default: none, e.g. a nature
+    reserve whose type the data does not give)."""
     return [r for r in rules.for_kind(kind) if r.applies == "inside" and r.matches_zone(zone)
-            and r.concerns(type_id)]
+            and r.matches_feature(attrs or {}) and r.concerns(type_id)]
 
 
 def test_project_types_cover_the_issue_with_chinese_labels():
@@ -115,7 +117,9 @@ def test_experimental_and_general_control_zones(rules):
     assert lv("实验区", "energy") == ["prohibited"]          # 自然保护区条例 art. 32: no production facilities
     assert lv("实验区", "tourism_education") == ["needs_review"]
     assert lv("一般控制区", "tourism_education") == ["needs_review"]
-    assert lv("一般控制区", "energy") == ["needs_review"]
+    # 自然资发〔2022〕142号: outside the core protection zone, development and production construction is forbidden
+    assert lv("一般控制区", "energy") == ["prohibited"]
+    assert lv("一般控制区", "linear_infrastructure") == ["needs_review"]     # a limited activity
     assert lv(None, "housing") == ["needs_review"]          # no zone in the data: ask
     assert all(lv(z, t) for z in ("实验区", "一般控制区") for t in ISSUE_TYPES), "every type has a rule"
 
@@ -220,3 +224,46 @@ def test_bad_distance_rules_and_duplicates(tmp_path):
 def test_format_message_tolerates_unknown_placeholders():
     assert format_message("{layer}{zone}{nope}", {"layer": "红线", "zone": "核心区"}) == "红线核心区"
     assert format_message("{0} {", {}) == "{0} {"
+
+
+# --------------------------------------------------------------- protected areas against their sources
+WETLAND = {"type": "湿地公园", "level": "国家级", "name": "龙泉河国家湿地公园"}
+
+
+@pytest.mark.parametrize("type_id", ["mining", "housing", "energy", "industry"])
+@pytest.mark.parametrize("zone", ["一般控制区", "合理利用区", "恢复重建区", None])
+def test_a_national_wetland_park_forbids_mining_housing_and_power_plants_in_every_zone(rules, type_id, zone):
+    # 国家湿地公园管理办法 (2017) 第十九条 (三) 挖沙、采矿, (五) 房地产、度假村、风力发电、光伏发电等
+    found = matching(rules, "protected_area_zone", zone, type_id, WETLAND)
+    assert "prohibited" in [r.level for r in found], [r.id for r in found]
+    wet = next(r for r in found if r.id == "wetland_park.forbidden")
+    assert "《国家湿地公园管理办法》" in wet.clause and "第十九条" in wet.clause
+
+
+def test_wetland_park_rules_concern_wetland_parks_only(rules):
+    reserve = {"type": "自然保护区", "level": "国家级"}
+    assert not any(r.id.startswith("wetland_park") for r in matching(rules, "protected_area_zone", None, "mining",
+                                                                      reserve))
+    provincial = {"type": "湿地公园", "level": "省级"}
+    assert not any(r.id == "wetland_park.forbidden"
+                   for r in matching(rules, "protected_area_zone", None, "mining", provincial))
+
+
+def test_a_wetland_park_conservation_zone_allows_protection_and_research_only(rules):
+    lv = lambda t: sorted(r.level for r in matching(rules, "protected_area_zone", "保育区", t, WETLAND))  # noqa: E731
+    assert "prohibited" in lv("tourism_education")        # 第十一条: only protection, monitoring, research
+    assert lv("research_monitoring") == ["needs_review"]
+    assert lv("ecological_restoration") == ["needs_review"]
+
+
+def test_the_tenth_limited_activity_has_a_project_type(rules):
+    t = project_types()["other_lawful"]
+    assert t.label == "其他法律法规允许的活动" and t.limited_activity == 10
+    assert [r.id for r in matching(rules, "red_line", None, "other_lawful")] == ["red_line.limited_10"]
+    assert [r.level for r in matching(rules, "basic_farmland", None, "other_lawful")] == ["prohibited"]
+
+
+def test_every_rule_has_a_chinese_title(rules):
+    for r in rules.rules:
+        assert re.search(r"[\u4e00-\u9fff]", r.title), r.id
+        assert "." not in r.title and "_" not in r.title, r.id

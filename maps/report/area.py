@@ -1,25 +1,50 @@
-"""The Excel sheet of an area statistic (``redline area --xlsx``); the rounded rows that add up (平差) are
-:class:`redline.spatial.area_result.AreaResult`'s."""
+"""The Excel sheet and the terminal table of an area statistic (``redline area --xlsx``, ``redline area``);
+the table itself (rounded rows that add up, 平差, the reconciling row, the notes) is
+:meth:`redline.spatial.area_result.AreaResult.table`, so the terminal, the XLSX and the JSON show the same."""
 
 from __future__ import annotations
 
-from redline.spatial.units import unit_label
+from redline.maps.report.text import text_table
 
 
 def area_sheet(result: dict) -> tuple[list[str], list[list], list[str]]:
-    """Header, rows (with the total last) and notes of the Excel sheet of an area statistic.
+    """Header, rows (the total last) and notes of the Excel sheet of an area statistic.
 
-    ``result`` is the area result completed by ``redline area``: ``unit``, ``rounded_rows`` (from
-    :class:`~redline.spatial.area_result.AreaResult`), ``total`` (rounded), ``share_pct``, ``method`` and ``warnings``.
+    ``result`` is the JSON of an area result (:meth:`~redline.spatial.area_result.AreaResult.to_dict`): its
+    ``table`` and ``warnings``.
 
-    >>> header, rows, notes = area_sheet({"unit": "ha", "rounded_rows": [["甲镇", 0.5, 50.0]], "total": 1.0,
-    ...                                   "share_pct": 100.0, "method": {"description": "椭球面积"},
-    ...                                   "warnings": []})
+    >>> header, rows, notes = area_sheet({"table": {"header": ["分区", "面积（公顷）", "占全县（%）"],
+    ...     "rows": [["甲镇", 0.5, 50.0], ["合计", 1.0, 100.0]], "notes": ["面积计算方法：椭球面积"]},
+    ...     "warnings": []})
     >>> header, rows[-1], notes
-    (['分类 key', '面积 (公顷)', '占比 (%)'], ['合计 total', 1.0, 100.0], ['方法 method: 椭球面积'])
+    (['分区', '面积（公顷）', '占全县（%）'], ['合计', 1.0, 100.0], ['面积计算方法：椭球面积'])
     """
-    header = ["分类 key", f"面积 ({unit_label(result['unit'])})", "占比 (%)"]
-    share = result["share_pct"]
-    rows = [*result["rounded_rows"], ["合计 total", result["total"], None if share is None else round(share, 2)]]
-    notes = [f"方法 method: {result['method']['description']}"] + [f"警告 warning: {w}" for w in result["warnings"]]
-    return header, rows, notes
+    t = result["table"]
+    notes = list(t["notes"]) + [f"程序提示：{w}" for w in result.get("warnings", [])]
+    return list(t["header"]), [list(r) for r in t["rows"]], notes
+
+
+def area_text(result: dict) -> list[str]:
+    """The table of an area statistic as terminal lines (numbers with the result's decimals, shares with 2).
+
+    >>> print("\\n".join(area_text({"decimals": 2, "table": {"header": ["分区", "面积（公顷）", "占全县（%）"],
+    ...     "rows": [["甲镇", 0.5, 50.0], ["合计", 1.0, 100.0]], "notes": ["面积计算方法：椭球面积"]}})))
+      分区  面积（公顷）  占全县（%）
+      ----  ------------  -----------
+      甲镇          0.50        50.00
+      合计          1.00       100.00
+      面积计算方法：椭球面积
+    """
+    t = result["table"]
+    d = result.get("decimals", 4)
+    header = t["header"]
+
+    def cell(j: int, v) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, str):
+            return v
+        return f"{v:.2f}" if "%" in header[j] else f"{v:.{d}f}"
+
+    rows = [[cell(j, v) for j, v in enumerate(r)] for r in t["rows"]]
+    return text_table(header, rows, right=set(range(1, len(header)))) + [f"  {n}" for n in t["notes"]]

@@ -25,6 +25,24 @@ FINDING_ZH = {
     "protected_outside_red_line": "保护地在红线外", "boundary_gap": "县界缝隙", "boundary_sliver": "边界碎片",
     "outside_county": "超出县界", "invalid_geometry": "无效几何",
 }
+COUNTY_WORDS = {"level": "county", "unit": "县", "whole": "全县", "boundary": "县界", "sub": "乡镇",
+                "sub_boundary": "乡镇界", "share": "占全县"}
+
+
+def _words(result: dict) -> dict:
+    """The words of the region's level (县界/市界, 乡镇/县（区）, 占全县/占全市): from the audit, else a county's."""
+    return {**COUNTY_WORDS, **(result.get("region") or {})}
+
+
+def finding_label(kind: str, words: dict | None = None) -> str:
+    """A finding kind in Chinese, at the region's level: ``finding_label("outside_county", {"boundary": "市界"})``
+    → ``'超出市界'``."""
+    w = {**COUNTY_WORDS, **(words or {})}
+    if kind == "boundary_gap":
+        return f"{w['boundary']}缝隙"
+    if kind == "outside_county":
+        return f"超出{w['boundary']}"
+    return FINDING_ZH.get(kind, kind)
 
 
 def _ha(m2: float | None, decimals: int = 4) -> str:
@@ -44,6 +62,7 @@ def text_report(result: dict, limit: int = 30) -> str:
     from redline.spatial.units import from_m2
 
     p = result["project"]
+    w = _words(result)
     lines = [f"图层审核：{p['name']}" + ("（虚构数据）" if p.get("fictional") and "虚构" not in p["name"] else ""),
              f"面积方法：{result['method']['description']}" if result.get("method") else "",
              f"容差：{result['tolerance_pct']:g}%（或填报值的舍入误差，取大者）；小于 {result['min_area_m2']:g} m² 的"
@@ -81,12 +100,13 @@ def text_report(result: dict, limit: int = 30) -> str:
             more(len(off))
     lines.append("")
 
-    lines.append("二、图层合计与占比（合并后重叠只计一次，裁到县界内）")
+    lines.append(f"二、图层合计与占比（合并后重叠只计一次，裁到{w['boundary']}内）")
     if result.get("totals"):
         rows = [[t["label"], t["features"], _ha(t["sum_of_features_m2"]), _ha(t["overlap_removed_m2"]),
                  _ha(t["outside_boundary_m2"]), _ha(t["total_m2"]),
                  "" if t["share_pct"] is None else f"{t['share_pct']:.4f}%"] for t in result["totals"]]
-        lines += text_table(["图层", "要素", "要素面积之和(公顷)", "扣除重叠(公顷)", "县界外(公顷)", "合计(公顷)", "占县域"],
+        lines += text_table(["图层", "要素", "要素面积之和(公顷)", "扣除重叠(公顷)", f"{w['boundary']}外(公顷)", "合计(公顷)",
+                             w["share"]],
                        rows, right={1, 2, 3, 4, 5, 6})
     else:
         lines.append("  （没有控制线图层）")
@@ -155,23 +175,24 @@ def text_report(result: dict, limit: int = 30) -> str:
     lines.append("")
 
     b = result.get("boundary")
-    lines.append("五、县界与乡镇界：缝隙和碎片")
+    lines.append(f"五、{w['boundary']}与{w['sub_boundary']}：缝隙和碎片")
     if not b:
         lines.append("  （项目没有边界图层，未检查）")
     else:
         if "county_m2" in b:
-            lines.append(f"  县界面积 {_ha(b['county_m2'])} 公顷；乡镇合并面积 {_ha(b['townships_m2'])} 公顷")
+            lines.append(f"  {w['boundary']}面积 {_ha(b['county_m2'])} 公顷；{w['sub']}合并面积 {_ha(b['townships_m2'])} 公顷")
         pieces = [*b["gaps"], *b["slivers"]]
-        kinds = {"gap": "缝隙（不属于任何乡镇）", "outside_county": "超出县界", "township_overlap": "乡镇相互重叠"}
+        kinds = {"gap": f"缝隙（不属于任何{w['sub']}）", "outside_county": f"超出{w['boundary']}",
+                 "township_overlap": f"{w['sub']}相互重叠"}
         if pieces:
             rows = [[kinds[x["kind"]], "、".join(x["townships"]), f"{x['area_m2']:,.2f}", f"{x['lon']:.5f}, {x['lat']:.5f}"]
                     for x in pieces[:limit]]
-            lines += text_table(["类型", "乡镇", "面积(m²)", "位置(经度, 纬度)"], rows, right={2})
+            lines += text_table(["类型", w["sub"], "面积(m²)", "位置(经度, 纬度)"], rows, right={2})
             more(len(pieces))
         else:
             lines.append("  无缝隙、无碎片" + (f"（另有 {b['small']['count']} 处小于阈值）" if b["small"]["count"] else ""))
         for lo in b["layers_outside"]:
-            lines.append(f"  {lo['label']}：{len(lo['features'])} 个图斑超出县界，共 {_ha(lo['area_m2'])} 公顷")
+            lines.append(f"  {lo['label']}：{len(lo['features'])} 个图斑超出{w['boundary']}，共 {_ha(lo['area_m2'])} 公顷")
     lines.append("")
 
     n = len(result["findings"])
@@ -180,7 +201,7 @@ def text_report(result: dict, limit: int = 30) -> str:
         counts: dict[str, int] = {}
         for f in result["findings"]:
             counts[f["kind"]] = counts.get(f["kind"], 0) + 1
-        lines.append("  " + "；".join(f"{FINDING_ZH.get(k, k)} {v} 项" for k, v in counts.items()))
+        lines.append("  " + "；".join(f"{finding_label(k, w)} {v} 项" for k, v in counts.items()))
     return "\n".join(x for x in lines)
 
 
@@ -188,7 +209,8 @@ def text_report(result: dict, limit: int = 30) -> str:
 def xlsx_sheets(result: dict) -> tuple[str, list, list, dict]:
     """The audit as Excel sheets: ``(first sheet title, header, rows, {sheet: (header, rows)})``, as
     :func:`redline.maps.report.tables.write_table_xlsx` takes them."""
-    findings = [[FINDING_ZH.get(f["kind"], f["kind"]), f["layer"], f["feature"], f["message"],
+    w = _words(result)
+    findings = [[finding_label(f["kind"], w), f["layer"], f["feature"], f["message"],
                  f.get("area_m2")] for f in result["findings"]]
     declared = [[d["layer"], d["label"], d["source_field"], d["unit_label"], d["features"], d["declared"],
                  METHOD_ZH.get(d["method"], d["method"]), MATCH_ZH.get(d["match"], d["match"]), d["median_ratio"]["planar"],
@@ -238,13 +260,13 @@ def xlsx_sheets(result: dict) -> tuple[str, list, list, dict]:
                    "中位比值(椭球)", "填报合计 m²", "平面合计 m²", "椭球合计 m²", "超差要素"], declared),
         "超差要素": (["图层", "行号(0起)", "要素", "名称", "填报值", "单位", "填报 m²", "平面 m²", "椭球 m²", "差值 m²",
                    "差异 %", "容差 m²", "提示"], off),
-        "图层合计": (["图层", "名称", "要素", "要素面积之和 m²", "扣除重叠 m²", "县界外 m²", "合计 m²", "县域 m²",
-                   "占县域 %"], totals),
+        "图层合计": (["图层", "名称", "要素", "要素面积之和 m²", "扣除重叠 m²", f"{w['boundary']}外 m²", "合计 m²",
+                   f"{w['whole']}面积 m²", f"{w['share']} %"], totals),
         "陈述数字": (["项目", "数值"], stated),
         "重叠": (["图层A", "图斑A", "名称A", "图层B", "图斑B", "名称B", "重叠 m²", "经度", "纬度"], overlaps),
         "保护地": (["图层", "编码", "名称", "功能分区", "面积 m²", "红线外 m²", "红线外 %", "应在红线内", "经度", "纬度"],
                 protected),
-        "边界": (["类型", "乡镇", "面积 m²", "经度", "纬度"], pieces),
+        "边界": (["类型", w["sub"], "面积 m²", "经度", "纬度"], pieces),
         "来源": (["项目", "内容", "sha256", "数据日期", "来源"], source),
     }
     return "问题清单", ["类型", "图层", "要素", "说明", "面积 m²"], findings, sheets

@@ -67,7 +67,8 @@ def check_report(result: dict, *, images: dict | None = None,
 
 
 def report_images(result: dict, sites, layers: dict, kinds: dict, labels: dict, *, project=None,
-                  report_sites: int = DEFAULT_REPORT_SITES, max_sites: int = MAX_MAP_SITES) -> dict:
+                  report_sites: int = DEFAULT_REPORT_SITES, max_sites: int = MAX_MAP_SITES,
+                  region: list | None = None) -> dict:
     """The report's maps, for the first ``max_sites`` of the sites that get a full section.
 
     Without a CJK font the maps cannot be drawn: a :class:`ReportWarning` says so and no map is returned.
@@ -81,7 +82,7 @@ def report_images(result: dict, sites, layers: dict, kinds: dict, labels: dict, 
         return {}
     try:
         images = site_images(result, sites, layers, kinds, labels, project=project, max_sites=max_sites,
-                             site_ids=chosen)
+                             site_ids=chosen, region=region)
     except RedlineError as exc:  # no CJK font: the report is written without maps, and says so
         warnings.warn(f"report maps not drawn: {exc}", ReportWarning, stacklevel=2)
         return {}
@@ -128,8 +129,13 @@ def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPO
             warnings.warn(f"report maps drawn for the first {MAX_MAP_SITES} of {len(detailed)} sites in the report",
                           ReportWarning, stacklevel=2)
         p = ctx.prepared
+        # the region for the overviews' locator: its boundary layers, and the townships (a city's counties)
+        region = [g for lid, g in p.layers.items() if p.kinds[lid] == "boundary"]
+        if ctx.towns is not None:
+            region.append(ctx.towns)
         images_job = Forked(lambda: report_images(drawn.to_dict(), drawn.sites, p.layers, p.kinds, p.labels,
-                                                  project=ctx.project, report_sites=len(drawn.sites)))
+                                                  project=ctx.project, report_sites=len(drawn.sites),
+                                                  region=region))
     files: dict[str, bytes] = {}
     js = result.to_dict() if {"json", "report"} & set(outputs) else None
     if "json" in outputs:

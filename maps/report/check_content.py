@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from redline.maps.report.notes import crs_zh, notes_zh
 from redline.maps.report.tables import input_rows, printable, printable_copy
 from redline.spatial.check.findings import fmt_ha, fmt_m, fmt_m2, fmt_pct
 from redline.spatial.rules import LEVEL_LABELS
@@ -87,6 +88,7 @@ class SiteSection:
     type_label: str | None
     size: str                         # 用地面积…公顷（…平方米） / 线路长度…米 / 点状项目
     verdict: str
+    verdict_note: str                 # （未核查：永久基本农田） when core layers were not checked, else ""
     overview: Figure | None
     summary: Table
     layers: list[LayerDetail]
@@ -119,12 +121,14 @@ class ReportContent:
     type_notes: list[str]
     sources: Table
     methods: list[str]
-    warnings: list[str]
+    warnings: list[str]               # processing notes in Chinese
     summary: Summary | None
     sites: list[SiteSection]
     clauses: list[str]
     footer: str
     meta: dict = field(default_factory=dict)
+    program_notes: list[str] = field(default_factory=list)   # warnings without a Chinese translation
+    unchecked: str = ""               # the sentence on the core control layers not checked
 
 
 # ------------------------------------------------------------------------------------- which sites
@@ -161,11 +165,38 @@ def report_title(result: dict) -> str:
         f"建设项目压覆分析报告（{len(sites)}个项目）"
 
 
+def coverage_state(site: dict) -> str:
+    """``inside`` (the data covers the site), ``partial`` or ``outside`` (no data for any of it).
+
+    >>> coverage_state({"coverage": {"inside": False, "outside_m2": 100.0}, "area_m2": 100.0})
+    'outside'
+    """
+    cov = site.get("coverage") or {}
+    if cov.get("inside", True):
+        return "inside"
+    if site.get("area_m2"):
+        whole = (cov.get("outside_m2") or 0.0) >= site["area_m2"] * (1 - 1e-9)
+    elif site.get("length_m"):
+        whole = (cov.get("outside_length_m") or 0.0) >= site["length_m"] * (1 - 1e-9)
+    else:
+        whole = True
+    return "outside" if whole else "partial"
+
+
+def _uncovered_part(site: dict) -> str:
+    cov = site.get("coverage") or {}
+    if site.get("area_m2"):
+        return f"{fmt_ha(cov.get('outside_m2') or 0.0)}公顷"
+    return f"{fmt_m(cov.get('outside_length_m') or 0.0)}米"
+
+
 def case_sentences(site: dict, max_distance: float | None = None) -> list[tuple[str, list[str]]]:
     """The fixed sentence(s) per control layer: the case sentences of the findings on that layer, and for a
-    layer the site does not touch, "未压覆" with the nearest distance."""
+    layer the site does not touch, "未压覆" with the nearest distance. Where the data does not cover the site,
+    it never states absence: it says that the data does not cover the site."""
     out = []
     near = {n["layer"]: n for n in site["nearest"]}
+    state = coverage_state(site)
     for L in site["layers"]:
         label = L.get("label") or L["layer"]
         msgs = [f["message"] for f in site["findings"] if f.get("layer") == L["layer"] and "distance_m" not in f]
@@ -173,8 +204,15 @@ def case_sentences(site: dict, max_distance: float | None = None) -> list[tuple[
             msgs = msgs or [f"项目用地涉及{label}，未触发管控条款。"]
         else:
             n = near.get(L["layer"])
-            if n:
-                who = f"“{n['feature_name']}”" if n["feature_name"] else f"要素{n['feature_id']}"
+            who = (f"“{n['feature_name']}”" if n["feature_name"] else f"要素{n['feature_id']}") if n else ""
+            if state == "outside":
+                msgs.insert(0, f"项目用地位于本次检查数据的覆盖范围之外，现有{label}数据不覆盖项目用地，无法判断是否压覆{label}"
+                            + (f"（数据范围内最近的{who}距项目用地{fmt_m(n['distance_m'])}米）。" if n else "。"))
+            elif state == "partial":
+                msgs.insert(0, f"项目用地在数据覆盖范围内的部分未压覆{label}"
+                            + (f"，距最近的{who}{fmt_m(n['distance_m'])}米" if n else "")
+                            + f"；覆盖范围外的{_uncovered_part(site)}无数据，无法判断是否压覆{label}。")
+            elif n:
                 msgs.insert(0, f"项目用地未压覆{label}，距最近的{who}{fmt_m(n['distance_m'])}米。")
             else:
                 lim = f"{max_distance:g}米" if max_distance else "搜索距离"
@@ -240,12 +278,15 @@ def layer_summary_table(site: dict) -> tuple[list[str], list[list[str]]]:
     near = {n["layer"]: n for n in site["nearest"]}
     header = ["图层", "是否压覆", "压覆面积（公顷）", "占项目用地（%）", "压覆长度（米）", "最近距离（米）"]
     rows = []
+    state = coverage_state(site)
+    untouched = {"inside": "否", "partial": "覆盖范围内否", "outside": "无法判断（数据未覆盖）"}[state]
+    nil = ("0.0000", "0.00") if state == "inside" else ("—", "—")
     for L in site["layers"]:
         n = near.get(L["layer"])
         t = L.get("touched")
-        rows.append([L.get("label") or L["layer"], "是" if t else "否",
-                     fmt_ha(L["overlap_m2"]) if t and L["overlap_m2"] > 0 else ("—" if t else "0.0000"),
-                     fmt_pct(L["pct_of_site"]) if t else "0.00",
+        rows.append([L.get("label") or L["layer"], "是" if t else untouched,
+                     fmt_ha(L["overlap_m2"]) if t and L["overlap_m2"] > 0 else ("—" if t else nil[0]),
+                     fmt_pct(L["pct_of_site"]) if t else nil[1],
                      fmt_m(L["overlap_length_m"]) if t and L["overlap_length_m"] > 0 else "—",
                      "—" if t else (fmt_m(n["distance_m"]) if n else "超出搜索范围")])
     return header, rows
@@ -266,6 +307,10 @@ def verdict_reason(site: dict) -> str:
         return "；".join(f["message"] for f in lv if f["level"] == "no_data")
     if v == "需论证":
         return "须开展论证或取得相关意见：" + "；".join(f["message"] for f in lv if f["level"] == "needs_review")
+    vt = site.get("verdict_text") or v
+    if vt != v:
+        return ("在所核查的图层范围内未压覆禁止或限制建设的管控区域，未触发需论证的条款；"
+                f"{vt[len(v):].strip('（）')}，结论不涉及该部分。")
     return "未压覆禁止或限制建设的管控区域，未触发需论证的条款。"
 
 
@@ -311,7 +356,8 @@ def _basics(sites: list[dict]) -> Table:
                      s.get("project_type_label") or "未指定",
                      GEOMETRY_ZH.get(s["geometry_type"], s["geometry_type"]),
                      fmt_ha(s["area_m2"]) if s["area_m2"] is not None else "—",
-                     fmt_m(s["length_m"]) if s["length_m"] is not None else "—", s["verdict"]])
+                     fmt_m(s["length_m"]) if s["length_m"] is not None else "—",
+                     s.get("verdict_text") or s["verdict"]])
     return Table(header, rows, frozenset((6, 7)))
 
 
@@ -397,13 +443,16 @@ def _section(k: int, s: dict, img: dict, figures: Iterator[int], max_distance,
                                   figure((img.get("layers") or {}).get(L["layer"]), f"{name}压覆{label}示意图")))
     cases = [(label, msg) for label, msgs in case_sentences(s, max_distance) for msg in msgs]
     cases += [(LEVEL_LABELS.get(f["level"], f["level"]), f["message"]) for f in other_findings(s)]
-    distance_notes = [f"距离规则 {d['rule']}：距{d['feature_name'] or d['layer']}{fmt_m(d['distance_m'])}米，"
-                      "不适用于本项目类型。"
+    distance_notes = [f"距离规则“{d.get('title') or '项目距离规则'}”：距{d['feature_name'] or d['layer']}"
+                      f"{fmt_m(d['distance_m'])}米，不适用于本项目类型。"
                       for d in s.get("distance_rules", []) if not any(f["rule"] == d["rule"] for f in s["findings"])]
     findings = [(f"［{LEVEL_LABELS.get(f['level'], f['level'])}］",
-                 f"{f['message']}（依据：条款{index[f['clause']]}，规则 {f['rule']}）") for f in s["findings"]]
+                 (f"{f['title']}：" if f.get("title") else "") + f"{f['message']}（依据：条款{index[f['clause']]}）")
+                for f in s["findings"]]
+    vt = s.get("verdict_text") or s["verdict"]
     return SiteSection(number=cn_num(k + 1), heading=f"{name}（{s['site_id']}）", name=name,
                        type_label=s.get("project_type_label"), size=_site_size(s), verdict=s["verdict"],
+                       verdict_note=vt[len(s["verdict"]):] if vt.startswith(s["verdict"]) else "",
                        overview=overview, summary=Table(h, rows, frozenset((2, 3, 4, 5))), layers=layers,
                        cases=cases, distance_notes=distance_notes, reason=verdict_reason(s), findings=findings)
 
@@ -443,15 +492,23 @@ def report_content(result: dict, *, images: dict | None = None,
     sections = [_section(k, s, images.get(s["site_id"]) or {}, figures, m["max_distance"], index)
                 for k, s in enumerate(shown)]
     typed = [s for s in shown if s.get("type_source") and s.get("type_source") != "--type"]
-    methods = [f"分析坐标系：{m['crs']}" + (f"（EPSG:{m['epsg']}）" if m["epsg"] else "") + "。",
-               f"面积：{m['area_method']}；1 公顷 = 10000 平方米。", f"长度：{m['length_method']}。",
+    methods = [f"分析坐标系：{crs_zh(m['crs'])}" + (f"（EPSG:{m['epsg']}）" if m["epsg"] else "") + "。",
+               f"面积：{crs_zh(m['area_method'])}；1 公顷 = 10000 平方米。", f"长度：{m['length_method']}。",
                f"距离：{m['distance_method']}。",
                "图层汇总面积按图层要素融合（重叠部分只计一次）后计算，占比以项目用地椭球面积为分母。",
                f"数据覆盖范围：{m['coverage']}；范围外的项目用地无法判定。",
                f"结论规则：{m['verdict_rule']}。规则库版本 {m['rules_version']}。"]
+    unchecked = ((rest.get("analysis") or {}).get("unchecked_core_layers")) or []
+    unchecked_text = ""
+    if unchecked:
+        unchecked_text = (f"本次核查未包括以下核心管控图层：{'、'.join(unchecked)}（检查未提供这些图层的数据）。结论仅依据所列"
+                          f"图层作出，不涉及上述图层，各项目结论均注明“未核查：{'、'.join(unchecked)}”；须补充相应数据另行核查。")
+        methods.append(unchecked_text)
+    labels = {L["layer"]: L.get("label") or L["layer"] for L in rest.get("layers") or []}
+    notes, program_notes = notes_zh(list((rest.get("warnings") or [])[:30]), labels)
     return ReportContent(
         title=title, fictional=m["fictional"], basics=_basics(shown),
         type_notes=[f"{s['site_id']} {s.get('type_source')}" for s in typed[:50]], sources=_sources(rest),
-        methods=methods, warnings=list((rest.get("warnings") or [])[:30]),
+        methods=methods, warnings=notes, program_notes=program_notes, unchecked=unchecked_text,
         summary=_summary(result, len(shown)) if abridged else None, sites=sections, clauses=clauses,
         footer=f"本报告由 redline {m['version']} 于 {m['created']} 自动生成。{DISCLAIMER}", meta=m)

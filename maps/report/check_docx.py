@@ -67,6 +67,10 @@ def report_docx(content: ReportContent, provenance: dict | None = None) -> bytes
     _table(w, c.sources)
     for line in c.methods:
         w.paragraph(line, style="List Bullet")
+    if c.warnings:
+        w.paragraph("处理记录：" + "；".join(c.warnings) + "。")
+    if c.program_notes:
+        w.paragraph("其他程序提示（程序原文，供技术人员参考）：" + "; ".join(c.program_notes) + ".")
 
     w.heading("三、压覆分析", 1)
     if c.summary:
@@ -75,6 +79,8 @@ def report_docx(content: ReportContent, provenance: dict | None = None) -> bytes
         w.heading(f"（{s.number}）{s.heading}", 2)
         para = w.paragraph(f"项目类型：{s.type_label}；{s.size}；结论：")
         _verdict_run(para, s.verdict)
+        if s.verdict_note:
+            para.add_run(s.verdict_note)
         if s.overview:
             w.picture(s.overview.png, s.overview.caption)
         w.heading("压覆情况汇总", 3)
@@ -97,11 +103,15 @@ def report_docx(content: ReportContent, provenance: dict | None = None) -> bytes
         para = w.paragraph()
         para.add_run(f"{s.name}：").bold = True
         _verdict_run(para, s.verdict)
+        if s.verdict_note:
+            para.add_run(s.verdict_note)
         w.paragraph(s.reason)
         for level, text in s.findings:
             w.paragraph(f"{level}{text}", style="List Number")
     if c.summary:
         w.paragraph(c.summary.counts)
+    if c.unchecked:
+        w.paragraph(c.unchecked)
     w.heading("引用条款", 2)
     for k, clause in enumerate(c.clauses):
         w.paragraph(f"{k + 1}. {clause}")

@@ -30,6 +30,7 @@ from matplotlib.patches import FancyArrow, Patch, PathPatch
 
 from redline.maps.fonts import clean_figure_texts, find_cjk_font
 from redline.maps.printmap import line_path, polygon_path
+from redline.maps.report.notes import crs_zh
 from redline.maps.styles import Style, load_styles
 
 SITE_COLOR = "#e0001b"
@@ -124,7 +125,10 @@ def _furniture(ax, win, font) -> None:
     ax.text(nx, ny + 0.09 * h, "北", ha="center", va="bottom", fontproperties=font.props(9, bold=True), zorder=100)
 
 
-def _finish(fig, ax, win, font, title: str, handles: list, note: str) -> bytes:
+LEGEND_Z = 200       # above every map layer: swatches and text are never washed over by the map's fills
+
+
+def _compose(fig, ax, win, font, title: str, handles: list, note: str) -> None:
     ax.set_xlim(win[0], win[2])
     ax.set_ylim(win[1], win[3])
     ax.set_aspect("equal")
@@ -133,13 +137,73 @@ def _finish(fig, ax, win, font, title: str, handles: list, note: str) -> bytes:
     _furniture(ax, win, font)
     ax.set_title(title, fontproperties=font.props(11, bold=True))
     if handles:
-        ax.legend(handles=handles, loc="lower right", prop=font.props(7.5), framealpha=1.0)
+        leg = ax.legend(handles=handles, loc="lower right", prop=font.props(7.5), framealpha=1.0, facecolor="white")
+        leg.set_zorder(LEGEND_Z)
     fig.text(0.01, 0.01, note, fontproperties=font.props(6.5), color="#444444", ha="left", va="bottom")
+
+
+def _png(fig) -> bytes:
     buf = io.BytesIO()
     FigureCanvasAgg(fig)
     clean_figure_texts(fig)
     fig.savefig(buf, format="png", dpi=DPI)
     return buf.getvalue()
+
+
+def _finish(fig, ax, win, font, title: str, handles: list, note: str) -> bytes:
+    _compose(fig, ax, win, font, title, handles, note)
+    return _png(fig)
+
+
+LOCATOR_BOX = (0.01, 0.60, 0.30, 0.39)   # the locator inset, in axes fractions (upper left)
+MAX_LOCATOR_NAMES = 40
+
+
+def _locator(ax, site_geom, win, region: list[gpd.GeoDataFrame], font):
+    """An inset showing where the close-up lies in the region: the region's boundary (the layer with the fewest
+    features drawn thick), its subdivisions with their names, the site and the close-up's frame in red."""
+    layers = sorted([g for g in region if len(g)], key=len)
+    if not layers:
+        return None
+    geoms = [np.asarray(g.geometry.values, dtype=object) for g in layers]
+    x0, y0, x1, y1 = shapely.total_bounds(np.concatenate([*geoms, np.array([site_geom], dtype=object)]))
+    pad = 0.04 * max(x1 - x0, y1 - y0)
+    lax = ax.inset_axes(LOCATOR_BOX)
+    lax.set_zorder(LEGEND_Z - 10)
+    lax.set_facecolor("white")
+    for k, arr in reversed(list(enumerate(geoms))):   # subdivisions first, the region's boundary on top
+        main = k == 0
+        path = line_path(shapely.boundary(arr))
+        if path is not None:
+            lax.add_patch(PathPatch(path, facecolor="none", edgecolor="#3d3d3d" if main else "#8a8a8a",
+                                    linewidth=1.0 if main else 0.5, zorder=5 if main else 4))
+    named = layers[-1] if len(layers[-1]) <= MAX_LOCATOR_NAMES else None
+    names = []
+    if named is not None and "name" in named.columns:
+        for name, g in zip(named["name"].tolist(), named.geometry.values, strict=True):
+            if not name or g is None or g.is_empty:
+                continue
+            p = shapely.point_on_surface(g)
+            lax.text(p.x, p.y, str(name), fontproperties=font.props(5), ha="center", va="center", color="#333333",
+                     zorder=6)
+            names.append(str(name))
+    wx0, wy0, wx1, wy1 = win
+    lax.add_patch(PathPatch(polygon_path(np.array([shapely.box(wx0, wy0, wx1, wy1)], dtype=object)),
+                            facecolor="none", edgecolor=SITE_COLOR, linewidth=1.0, zorder=8))
+    c = shapely.point_on_surface(site_geom) if site_geom.geom_type in ("Polygon", "MultiPolygon") else \
+        shapely.centroid(site_geom)
+    lax.scatter([c.x], [c.y], s=28, marker="*", c=SITE_COLOR, edgecolors="white", linewidths=0.5, zorder=9)
+    lax.set_xlim(x0 - pad, x1 + pad)
+    lax.set_ylim(y0 - pad, y1 + pad)
+    lax.set_aspect("equal")
+    lax.set_xticks([])
+    lax.set_yticks([])
+    for sp in lax.spines.values():
+        sp.set_edgecolor("#555555")
+        sp.set_linewidth(0.8)
+    lax.text(0.03, 0.97, "区位示意", transform=lax.transAxes, fontproperties=font.props(6.5, bold=True), ha="left",
+             va="top", zorder=10)
+    return lax, names
 
 
 def _on_white(color: str, alpha: float) -> tuple:
@@ -161,7 +225,14 @@ def _shape(geoms: np.ndarray) -> str:
 
 
 def overview_png(site_geom, layers: list[tuple[str, str, str, gpd.GeoDataFrame]], *, title: str,
-                 project=None, crs_note: str = "") -> bytes:
+                 project=None, crs_note: str = "", region: list[gpd.GeoDataFrame] | None = None) -> bytes:
+    """The site over every control layer around it, with a locator of the region (PNG bytes of
+    :func:`overview_figure`)."""
+    return _png(overview_figure(site_geom, layers, title=title, project=project, crs_note=crs_note, region=region))
+
+
+def overview_figure(site_geom, layers: list[tuple[str, str, str, gpd.GeoDataFrame]], *, title: str,
+                    project=None, crs_note: str = "", region: list[gpd.GeoDataFrame] | None = None) -> Figure:
     """The site over every control layer around it.
 
     Parameters
@@ -174,6 +245,9 @@ def overview_png(site_geom, layers: list[tuple[str, str, str, gpd.GeoDataFrame]]
         Figure title (Chinese).
     project : redline.layers.project.Project, optional
         For its ``[map.styles]`` overrides.
+    region : list of GeoDataFrame, optional
+        The region's boundary layers (the county and its townships, a city and its counties): drawn in a
+        locator inset (upper left) with the subdivisions' names, the site and the close-up's frame.
     """
     font = find_cjk_font()
     book = load_styles(project)
@@ -195,7 +269,10 @@ def overview_png(site_geom, layers: list[tuple[str, str, str, gpd.GeoDataFrame]]
             handles.append(_handle(f"{label}·{key}" if key else label, st, shape))
     _site(ax, site_geom)
     handles.append(Patch(facecolor=_on_white(SITE_COLOR, 0.15), edgecolor=SITE_COLOR, linewidth=1.5, label="项目用地"))
-    return _finish(fig, ax, win, font, title, handles[-12:], crs_note)
+    _compose(fig, ax, win, font, title, handles[-12:], crs_note)
+    if region:
+        _locator(ax, site_geom, win, region, font)
+    return fig
 
 
 def layer_png(site_geom, gdf: gpd.GeoDataFrame, hit_rows: list[int], *, layer_id: str, kind: str, label: str,
@@ -256,7 +333,7 @@ def layer_png(site_geom, gdf: gpd.GeoDataFrame, hit_rows: list[int], *, layer_id
 
 def site_images(result: dict, sites: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame],
                 kinds: dict[str, str], labels: dict[str, str], *, project=None, max_sites: int = 20,
-                site_ids: list[str] | None = None) -> dict:
+                site_ids: list[str] | None = None, region: list[gpd.GeoDataFrame] | None = None) -> dict:
     """The report's maps for the first ``max_sites`` sites of a check result (or of ``site_ids``).
 
     Parameters
@@ -269,6 +346,9 @@ def site_images(result: dict, sites: gpd.GeoDataFrame, layers: dict[str, gpd.Geo
         The control and boundary layers by layer id, their kinds and Chinese labels.
     site_ids : list of str, optional
         The sites to draw (those with a section in the report), in the result's order; default: all.
+    region : list of GeoDataFrame, optional
+        The region's boundary layers for the locator of each overview (the county and its townships);
+        default the boundary layers among ``layers``.
 
     Returns
     -------
@@ -279,7 +359,7 @@ def site_images(result: dict, sites: gpd.GeoDataFrame, layers: dict[str, gpd.Geo
     from redline.layers.kinds import is_control_kind
 
     crs = sites.crs
-    note = f"坐标系：{crs.name}" if crs is not None else ""
+    note = f"坐标系：{crs_zh(crs.name)}" if crs is not None else ""
     control = [(lid, kinds[lid], labels.get(lid, lid), layers[lid]) for lid in layers if is_control_kind(kinds[lid])]
     bounds = [(lid, kinds[lid], labels.get(lid, lid), layers[lid]) for lid in layers if kinds[lid] == "boundary"]
     by_id = dict(zip(sites["site_id"].astype(str), sites.geometry.values, strict=True)) \
@@ -296,7 +376,9 @@ def site_images(result: dict, sites: gpd.GeoDataFrame, layers: dict[str, gpd.Geo
             continue
         name = s.get("name") or s["site_id"]
         imgs = {"overview": overview_png(geom, bounds + control, title=f"{name}位置与管控图层总览",
-                                         project=project, crs_note=note), "layers": {}}
+                                         project=project, crs_note=note,
+                                         region=region if region is not None else [b[3] for b in bounds]),
+                "layers": {}}
         for L in s["layers"]:
             if not L.get("touched"):
                 continue

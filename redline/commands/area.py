@@ -18,10 +18,10 @@ from redline.commands._common import (
     workers_option,
 )
 from redline.layers.errors import UsageError
-from redline.maps.report.area import area_sheet
+from redline.maps.report.area import area_sheet, area_text
 from redline.maps.report.tables import write_table_xlsx
-from redline.maps.report.text import display_text, text_table
-from redline.spatial.units import from_m2, unit_label
+from redline.maps.report.text import display_text
+from redline.spatial.units import from_m2
 
 
 @click.command()
@@ -31,7 +31,9 @@ from redline.spatial.units import from_m2, unit_label
 @click.option("--by", "by", help="Break down by this attribute of the layer.")
 @click.option("--by-zones", "by_zones", help="Break down by these polygons (path, PATH:LAYER or layer id), e.g. "
                                               "townships.")
-@click.option("--zone-field", default="name", show_default=True, help="Name field of --by-zones.")
+@click.option("--zone-field", default=None,
+              help="Field naming the zones of --by-zones (default: the name the boundary kind's field mapping "
+                   "finds, e.g. XZQMC, 乡镇名称, NAME).")
 @click.option("--unit", default="ha", show_default=True, help="m2, ha (公顷), km2 (平方千米), mu (亩), 10k_mu (万亩); Chinese names work too.")
 @click.option("--decimals", default=4, show_default=True, type=int, help="Decimals of the table.")
 @click.option("--planar", is_flag=True, help="Planar area in the layer's projected CRS instead of ellipsoidal.")
@@ -76,7 +78,6 @@ def command(layer, within, by, by_zones, zone_field, unit, decimals, planar, xls
                        decimals=decimals, planar=planar, project=project, engine=engine, scheduler=scheduler,
                        workers=workers, gcj02=gcj02)
     result = res.to_dict()
-    rows, adjusted, unit = result["rounded_rows"], res.rounding_adjusted, res.unit
     if xlsx:
         header, sheet_rows, notes = area_sheet(result)
         write_table_xlsx(xlsx, "面积统计", header, sheet_rows, notes=notes, provenance=result.get("provenance"))
@@ -85,21 +86,13 @@ def command(layer, within, by, by_zones, zone_field, unit, decimals, planar, xls
         return
     for w in result["warnings"]:
         warn(w, quiet)
-    lab = unit_label(unit)
-    echo_text(f"图层 layer: {display_text(layer, 200)}   方法: {result['method']['description']}")
-    echo_text(f"总面积（去重后）: {result['total']:.{decimals}f} {lab}")
-    echo_text(f"重叠去除: {from_m2(result['overlap_removed_m2'], unit):.{decimals}f} {lab};  "
-               f"边界外: {from_m2(result['outside_boundary_m2'], unit):.{decimals}f} {lab}")
+    unit, lab = res.unit, res.unit_label
+    echo_text(f"图层：{display_text(layer, 200)}")
+    echo_text(f"总面积（融合后，重叠只计一次）：{result['total']:.{decimals}f} {lab}")
+    echo_text(f"重叠去除：{from_m2(result['overlap_removed_m2'], unit):.{decimals}f} {lab}；"
+               f"边界外：{from_m2(result['outside_boundary_m2'], unit):.{decimals}f} {lab}")
     if result["boundary_m2"]:
-        echo_text(f"边界面积: {from_m2(result['boundary_m2'], unit):.{decimals}f} {lab};  "
-                   f"占比: {result['share_pct']:.2f} %")
-    if rows:
-        def share(v):
-            return "" if v is None else f"{v:.2f}"
-
-        table = [[key, f"{val:.{decimals}f}", share(pct)] for key, val, pct in rows]
-        table.append(["合计", f"{result['total']:.{decimals}f}", share(result["share_pct"])])
-        for line in text_table(["分类", f"面积 ({lab})", "占比 %"], table, right={1, 2}, indent=""):
-            echo_text(line)
-        if adjusted:
-            echo_text("（表中数值已平差，使分项之和等于合计）")
+        echo_text(f"边界面积：{from_m2(result['boundary_m2'], unit):.{decimals}f} {lab}；"
+                   f"{res.share_label}：{result['share_pct']:.2f} %")
+    for line in area_text(result):
+        echo_text(line)

@@ -154,6 +154,9 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
         _print_sites(result, out_dir)
         counts = result.summary["verdicts"]
         echo_text("合计：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
+        unchecked = result.analysis.get("unchecked_core_layers")
+        if unchecked:
+            echo_text(f"未核查的核心管控图层：{'、'.join(unchecked)}（检查未提供这些图层，结论不涉及它们）")
     sys.exit(EXIT_OK if result.conforming else EXIT_FINDINGS)
 
 
@@ -170,7 +173,7 @@ def _print_sites(result, out_dir) -> None:
 
     for s in select_sites(result, shown.to_numpy()).site_dicts():
         echo_text(f"{display_text(s['site_id'], 60)}  {display_text(s['name'] or '', 60)}  "
-                  f"[{s.get('project_type_label')}]  {s['verdict']}")
+                  f"[{s.get('project_type_label')}]  {s.get('verdict_text') or s['verdict']}")
         for f in s["findings"]:
             if f["level"] in ("prohibited", "needs_review", "no_data"):
                 echo_text(f"    - {f['message']}")
@@ -239,4 +242,7 @@ def _stream(sites, against, project_type, out_dir, max_distance, towgs84, sites_
     else:
         echo_text(f"wrote sites.csv, hits.csv, check.json to {Path(out_dir).resolve()}")
         echo_text("合计：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
+        unchecked = (js.get("analysis") or {}).get("unchecked_core_layers")
+        if unchecked:
+            echo_text(f"未核查的核心管控图层：{'、'.join(unchecked)}（检查未提供这些图层，结论不涉及它们）")
     sys.exit(EXIT_OK if counts.get("符合", 0) == js["summary"]["sites"] else EXIT_FINDINGS)

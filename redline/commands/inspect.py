@@ -32,6 +32,7 @@ def command(path, layer, encoding, crs, towgs84, gcj02, as_json):
         echo_json(r)
         return
     area = r["area_m2"]
+    fields = r.get("field_types") or {f: "" for f in r["fields"]}
     lines = [
         f"文件 file:        {r['path']}",
         f"格式 format:      {r['format']}" + (f" (layer {r['layer']})" if r.get("layer") else ""),
@@ -39,13 +40,23 @@ def command(path, layer, encoding, crs, towgs84, gcj02, as_json):
         f"坐标系 CRS:       {'EPSG:' + str(r['crs']['epsg']) if r['crs']['epsg'] else '(no EPSG code)'} "
         f"{r['crs']['name'] or ''}  ({r['crs']['source']})",
         f"要素 features:    {r['features']}  {', '.join(r['geometry_types'])}",
+        f"字段 fields:      {len(fields)}" + ("：" + "、".join(f"{f}（{t}）" if t else f for f, t in fields.items())
+                                             if fields else ""),
         f"无效 invalid:     {r['invalid']}",
-        f"范围 lon/lat:     {r['bounds_lonlat']}",
     ]
+    for it in r.get("invalid_features", [])[:20]:
+        lines.append(f"  要素 feature {it['feature']}" + (f"（{it['id']}）" if it.get("id") else "")
+                     + f"：{it['reason_zh']}  [{it['reason']}]")
+    if r["invalid"] > 20:
+        lines.append(f"  …… 共 {r['invalid']} 个（redline inspect --json 列出前 100 个）")
+    lines.append(f"范围 lon/lat:     {r['bounds_lonlat']}")
+    caveat = "；含无效几何，按原样计算，仅供参考" if r["invalid"] else ""
     if area["ellipsoidal"] is not None:
-        lines.append(f"椭球面积:         {area['ellipsoidal']:.2f} m² = {area['ellipsoidal'] / 1e4:.4f} 公顷")
+        lines.append(f"椭球面积:         {area['ellipsoidal']:.2f} m² = {area['ellipsoidal'] / 1e4:.4f} 公顷"
+                     f"  （各要素面积之和，要素相互重叠处重复计入，未融合{caveat}；去重后的面积用 redline area）")
     if area["planar"] is not None:
-        lines.append(f"平面面积:         {area['planar']:.2f} m² = {area['planar'] / 1e4:.4f} 公顷")
+        lines.append(f"平面面积:         {area['planar']:.2f} m² = {area['planar'] / 1e4:.4f} 公顷"
+                     "  （各要素之和，同上）")
     for p in r.get("parcels", []):
         lines.append(f"  地块 {p['index']} {p['id'] or ''} {p['name'] or ''}: 圈 {p['rings']} 部分 {p['parts']} "
                      f"洞 {p['holes']}; 申报 {p['declared_area']} ({p['declared_unit']}); 平面 "

@@ -66,11 +66,8 @@ def command(project_path, layout_path, no_layout, out, png, pdf, paper, orientat
         echo_text(f"wrote {out} ({web['bytes'] / 1e6:.2f} MB, self-contained"
                    + (", opens offline)" if basemap == "none" else ")"))
         if basemap == "tianditu":
-            echo_text("note: your 天地图 key is embedded in the HTML file; share the file only with people "
-                       "who may use that key")
-        if basemap == "amap":
-            echo_text("note: overlay geometries are shifted to GCJ-02 for display over the 高德 basemap "
-                       "(the map says so); analysis data is not shifted")
+            echo_text("提示：天地图密钥已写入 HTML 文件，请只与有权使用该密钥的人共享此文件")
+        # the GCJ-02 display shift (--basemap amap) is one of the map's notes, said once below
         for rec in res["print_maps"]:
             echo_text(f"wrote {rec['path']} ({rec['paper']} {rec['orientation']}, 1:{rec['scale']:,}"
                        + (f", {rec['dpi']} dpi" if rec["dpi"] else "") + ")")

@@ -18,6 +18,7 @@ Example
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -25,11 +26,22 @@ import numpy as np
 import shapely
 
 from redline.layers.sites import text_value, text_values
-from redline.spatial.check.kernel import MIN_OVERLAP_M, MIN_OVERLAP_M2, LayerResult, measure
+from redline.spatial.check.kernel import (
+    MIN_OVERLAP_M,
+    MIN_OVERLAP_M2,
+    LayerResult,
+    dissolved_measure,
+)
 from redline.spatial.overlay import as_array
 from redline.spatial.rules import Rule, format_message, project_types, resolve_type, type_label
 
 VERDICTS = ("符合", "不符合", "需论证", "无法判定")
+CORE_LAYERS = {  # the core control layers a site check is expected to cover, and the kinds that hold them
+    "生态保护红线": ("red_line",),
+    "永久基本农田": ("basic_farmland",),
+    "城镇开发边界": ("urban_boundary",),
+    "自然保护地": ("protected_area", "protected_area_zone"),
+}
 ZONE_ATTRIBUTE = {"control_unit": "unit_class"}
 LEVEL_ORDER = {"prohibited": 0, "no_data": 1, "needs_review": 2, "allowed": 3, "info": 4}
 
@@ -139,7 +151,7 @@ def _extent(sdim: int, fdim: int, m2: float, length: float, pct: float | None, p
 
 
 def finding(rule, message_values: dict, clause: str | None = None, **extra) -> dict:
-    return {"rule": rule.id, "level": rule.level, "clause": clause or rule.clause,
+    return {"rule": rule.id, "title": rule.title, "level": rule.level, "clause": clause or rule.clause,
             "message": format_message(rule.message, message_values), "source": rule.source, **extra}
 
 
@@ -161,6 +173,26 @@ def verdict_of(findings: list[dict]) -> str:
     return "符合"
 
 
+def unchecked_core(kinds) -> list[str]:
+    """The core control layers (生态保护红线, 永久基本农田, 城镇开发边界, 自然保护地) that no layer of the
+    check holds, by their Chinese names.
+
+    >>> unchecked_core(["red_line", "protected_area_zone"])
+    ['永久基本农田', '城镇开发边界']
+    """
+    have = set(kinds)
+    return [label for label, ks in CORE_LAYERS.items() if not have & set(ks)]
+
+
+def verdict_text(verdict: str, unchecked: list[str]) -> str:
+    """The verdict as a report states it: with the core layers that were not checked.
+
+    >>> verdict_text("符合", ["永久基本农田"]), verdict_text("不符合", [])
+    ('符合（未核查：永久基本农田）', '不符合')
+    """
+    return f"{verdict}（未核查：{'、'.join(unchecked)}）" if unchecked else verdict
+
+
 def coverage_finding(sdim: int, out_m2: float, out_len: float, area, length, cov_label: str) -> dict:
     whole = (sdim == 2 and out_m2 >= area * (1 - 1e-9)) or (sdim == 1 and out_len >= length * (1 - 1e-9)) \
         or sdim == 0
@@ -173,19 +205,55 @@ def coverage_finding(sdim: int, out_m2: float, out_len: float, area, length, cov
     else:
         msg = (f"项目线路有{fmt_m(out_len)}米（占{fmt_pct(100 * out_len / length)}%）位于本次检查数据"
                f"的覆盖范围（{cov_label}）之外，该部分的压覆情况无法判断。")
-    return {"rule": "coverage.outside", "level": "no_data",
+    return {"rule": "coverage.outside", "title": "项目用地超出数据覆盖范围", "level": "no_data",
             "clause": f"数据覆盖范围：{cov_label}。缺少数据不等于符合管控要求，覆盖范围外的部分须补充数据后再行判定",
             "message": msg, "source": "spatial/check/findings.py"}
 
 
-def type_finding(skipped: list[str]) -> dict:
+def compact_titles(titles: list[str]) -> list[str]:
+    """Rule titles, the numbered items of one list merged: ``…有限人为活动第1项（…）`` … ``第10项（…）`` →
+    ``…有限人为活动第1～10项``.
+
+    >>> compact_titles(["禁止甲", "活动第1项（巡护）", "活动第2项（种植）", "活动第3项（考古）", "活动第5项（旅游）"])
+    ['禁止甲', '活动第1～3、5项']
+    """
+    out: list = []
+    groups: dict[str, list[int]] = {}
+    for t in dict.fromkeys(titles):
+        m = re.match(r"^(.*)第(\d+)项（.*）$", t)
+        if m:
+            if m.group(1) not in groups:
+                groups[m.group(1)] = []
+                out.append(m.group(1))
+            groups[m.group(1)].append(int(m.group(2)))
+        else:
+            out.append(t)
+    result = []
+    for t in out:
+        if t not in groups:
+            result.append(t)
+            continue
+        nums = sorted(set(groups[t]))
+        runs, start = [], nums[0]
+        for a, b in zip(nums, nums[1:] + [None], strict=True):
+            if b != a + 1:
+                runs.append(f"{start}～{a}" if a - start >= 2 else "、".join(map(str, range(start, a + 1))))
+                start = b
+        result.append(f"{t}第{'、'.join(runs)}项")
+    return result
+
+
+def type_finding(skipped: list) -> dict:
+    """The finding of a site whose project type is unknown: the rules (by title) that depend on it."""
+    title = "项目类型未明确"
     if skipped:
-        return {"rule": "project_type.unknown", "level": "needs_review",
-                "clause": "项目类型决定适用的管控条款（见规则 " + "、".join(skipped) + "）",
-                "message": "未指定项目类型，无法判断下列与项目类型有关的条款是否适用：" + "、".join(skipped)
-                           + "。请用 --type 指定项目类型后重新检查。", "source": "spatial/check/findings.py"}
-    return {"rule": "project_type.unknown", "level": "info", "clause": "项目类型决定适用的管控条款",
-            "message": "未指定项目类型；本项目的压覆情况不涉及与项目类型有关的条款。", "source": "spatial/check/findings.py"}
+        titles = "；".join(f"“{t}”" for t in compact_titles([r.title for r in skipped]))
+        return {"rule": "project_type.unknown", "title": title, "level": "needs_review",
+                "clause": "项目类型（建设内容）决定适用的管控条款：" + titles,
+                "message": "未明确项目类型（建设内容），无法判断下列与项目类型有关的条款是否适用：" + titles
+                           + "。须明确项目类型后重新核查。", "source": "spatial/check/findings.py"}
+    return {"rule": "project_type.unknown", "title": title, "level": "info", "clause": "项目类型决定适用的管控条款",
+            "message": "未明确项目类型；本项目的压覆情况不涉及与项目类型有关的条款。", "source": "spatial/check/findings.py"}
 
 
 def _names(v: LayerView, feats: list, unit: str = "个图斑") -> str:
@@ -198,14 +266,16 @@ def _names(v: LayerView, feats: list, unit: str = "个图斑") -> str:
     return "（" + "、".join(uniq[:3]) + f"等{len(uniq)}{unit}）"
 
 
-def _applicable(kind_rules: list[Rule], zones: tuple, site_type) -> tuple[list, list]:
+def _applicable(kind_rules: list[Rule], zones: tuple, site_type, fattrs: tuple = ()) -> tuple[list, list]:
     """The inside rules that apply to a site touching features of ``zones`` (with the indices they match),
-    and the rules skipped because the type is unknown."""
+    and the rules skipped because the type is unknown; ``fattrs`` the features' attributes (a dict each) for
+    the rules that concern some features only."""
     apply, skipped = [], []
     for rule in kind_rules:
         if rule.applies != "inside":
             continue
-        match = [i for i, z in enumerate(zones) if rule.matches_zone(z)]
+        match = [i for i, z in enumerate(zones) if rule.matches_zone(z)
+                 and (not rule.feature_contains or rule.matches_feature(fattrs[i]))]
         if not match:
             continue
         concern = rule.concerns(site_type)
@@ -217,21 +287,26 @@ def _applicable(kind_rules: list[Rule], zones: tuple, site_type) -> tuple[list, 
 
 
 def zone_findings(entry: dict, v: LayerView, kind_rules: list[Rule], s: int, a: int, b: int, sdim: int, site_type,
-                   area, length, cache: dict) -> None:
-    """Findings of the zone rules of one layer for one site."""
+                   area, length, cache: dict, uncovered: tuple[float, float, bool] = (0.0, 0.0, False)) -> None:
+    """Findings of the zone rules of one layer for one site.
+
+    ``uncovered``: the site's area and length outside the data's coverage, and whether it lies wholly
+    outside: a rule on the part *outside a zone* applies only where there is data to say so."""
     res = v.res
     touched = b > a
+    out_m2, out_len, whole_out = uncovered
     for rule in kind_rules:
-        if rule.applies != "outside":
+        if rule.applies != "outside" or whole_out:
             continue
+        partial = out_m2 > MIN_OVERLAP_M2 if sdim == 2 else out_len > MIN_OVERLAP_M
         if sdim == 2:
-            rest = area - res.ov_m2[s]
+            rest = max(area - res.ov_m2[s] - out_m2, 0.0)
             out_here = rest > MIN_OVERLAP_M2
-            ext = "全部" if not touched else f"有{fmt_ha(rest)}公顷（占{fmt_pct(100 * rest / area)}%）"
+            ext = "全部" if not touched and not partial else f"有{fmt_ha(rest)}公顷（占{fmt_pct(100 * rest / area)}%）"
         elif sdim == 1:
-            rest = length - res.ov_len[s]
+            rest = max(length - res.ov_len[s] - out_len, 0.0)
             out_here = rest > MIN_OVERLAP_M
-            ext = "全部" if not touched else f"有{fmt_m(rest)}米（占{fmt_pct(100 * rest / length)}%）"
+            ext = "全部" if not touched and not partial else f"有{fmt_m(rest)}米（占{fmt_pct(100 * rest / length)}%）"
         else:
             out_here, ext = not touched, ""
         if not out_here:
@@ -247,9 +322,11 @@ def zone_findings(entry: dict, v: LayerView, kind_rules: list[Rule], s: int, a: 
         return
     feats = v.feature[a:b]
     zones = tuple(v.zones[f] if v.zones is not None else None for f in feats)
-    key = (zones, site_type)
+    wanted = sorted({at for r in kind_rules for at, _ in r.feature_contains})
+    fattrs = tuple({at: v.attrs.get(at, {}).get(f) for at in wanted} for f in feats) if wanted else ()
+    key = (zones, site_type, tuple(tuple(d.values()) for d in fattrs))
     if key not in cache:
-        cache[key] = _applicable(kind_rules, zones, site_type)
+        cache[key] = _applicable(kind_rules, zones, site_type, fattrs)
     apply, skipped = cache[key]
     entry["skipped"] += skipped
     for rule, match in apply:
@@ -267,9 +344,8 @@ def zone_findings(entry: dict, v: LayerView, kind_rules: list[Rule], s: int, a: 
             else:
                 ks = np.array([a + i for i in idx])
                 if res.self_overlap[s] and len(idx) > 1:
-                    u = shapely.union_all(res.geoms[ks])
-                    mm, ll = measure(np.array([u], dtype=object), np.array([min(sdim, v.fdim)]), res.gdf.crs)
-                    m2, ln = float(mm[0]), float(ll[0])
+                    m2, ln = dissolved_measure(res.site_geoms[s], sdim, res.geoms[ks],
+                                               as_array(res.gdf)[res.feature[ks]], res.gdf.crs)
                 else:
                     m2, ln = float(res.m2[ks].sum()), float(res.length[ks].sum())
                 pct = 100 * m2 / area if sdim == 2 else (100 * ln / length if sdim == 1 else 100.0)

@@ -108,6 +108,7 @@ def site_frame(result) -> pd.DataFrame:
     level = found["level"].to_numpy(dtype=object)
     where = found["site"].to_numpy(dtype=np.int64)
     area = s["area_m2"].to_numpy(dtype=float)
+    unchecked = "、".join((result.analysis or {}).get("unchecked_core_layers") or []) or None
     return pd.DataFrame({
         "项目编号": safe_text(s["site_id"]), "项目名称": safe_text(s["name"]),
         "位置": safe_text(s["location"]) if "location" in s.columns else np.full(n, None, dtype=object),
@@ -115,7 +116,7 @@ def site_frame(result) -> pd.DataFrame:
         "类型来源": safe_text(s["type_source"]), "几何类型": s["geometry_type"].to_numpy(dtype=object),
         "用地面积（平方米）": rounded(area, 2), "用地面积（公顷）": rounded(area / 1e4, 4),
         "线路长度（米）": rounded(s["length_m"], 2), "结论": s["verdict"].to_numpy(dtype=object),
-        "压覆图层": safe_text(layers),
+        "未核查的核心图层": np.full(n, unchecked, dtype=object), "压覆图层": safe_text(layers),
         "禁止条款数": np.bincount(where[level == "prohibited"], minlength=n),
         "需论证条款数": np.bincount(where[level == "needs_review"], minlength=n),
         "在数据覆盖范围内": np.where(s["inside_coverage"].to_numpy(dtype=bool), "是", "否"),
@@ -156,11 +157,14 @@ def layer_frame(result) -> pd.DataFrame:
     name[found] = near["feature_name"].to_numpy(dtype=object)[at[found]]
     dist[found] = near["distance_m"].to_numpy(dtype=float)[at[found]]
     m2 = sl["overlap_m2"].to_numpy(dtype=float)
+    # not touched, and the site not wholly inside the data's coverage: no absence is stated where there is no data
+    inside = result.sites["inside_coverage"].to_numpy(dtype=bool)[rows]
+    untouched = np.where(inside, "否", "数据未完全覆盖，覆盖范围内否")
     return pd.DataFrame({
         "项目编号": safe_text(sl["site_id"]), "项目名称": safe_text(_site_values(result, "name", rows)),
         "图层": safe_text(_label(sl)), "图层标识": sl["layer"].to_numpy(dtype=object),
         "图层类型": sl["kind"].to_numpy(dtype=object),
-        "是否压覆": np.where(sl["touched"].to_numpy(dtype=bool), "是", "否"),
+        "是否压覆": np.where(sl["touched"].to_numpy(dtype=bool), "是", untouched),
         "压覆图斑数": sl["features"].to_numpy(dtype=np.int64),
         "压覆面积（平方米）": rounded(m2, 2), "压覆面积（公顷）": rounded(m2 / 1e4, 4),
         "压覆长度（米）": rounded(sl["overlap_length_m"], 2), "占项目用地（%）": rounded(sl["pct_of_site"], 2),
@@ -186,7 +190,9 @@ def finding_frame(result) -> pd.DataFrame:
     level = f["level"].to_numpy(dtype=object)
     return pd.DataFrame({
         "项目编号": safe_text(f["site_id"]), "项目名称": safe_text(_site_values(result, "name", rows)),
-        "结论": _site_values(result, "verdict", rows), "规则": f["rule"].to_numpy(dtype=object),
+        "结论": _site_values(result, "verdict_text" if "verdict_text" in result.sites.columns else "verdict", rows),
+        "规则": np.where(pd.isna(f["title"]).to_numpy(), f["rule"].to_numpy(dtype=object),
+                       f["title"].to_numpy(dtype=object)) if "title" in f.columns else f["rule"].to_numpy(dtype=object),
         "级别": np.array([LEVEL_LABELS.get(v, v) for v in level], dtype=object),
         "情形": safe_text(f["message"]), "依据条款": safe_text(f["clause"]),
     })

@@ -87,6 +87,7 @@ class LayerResult:
     near_dist: np.ndarray
     attrs: dict = field(default_factory=dict)   # canonical attribute → object array over features
     feature_ids: np.ndarray | None = None
+    site_geoms: np.ndarray | None = None          # the sites (to measure a line inside dissolved features)
 
 
 def _linear(geoms: np.ndarray) -> np.ndarray:
@@ -113,6 +114,35 @@ def measure(geoms: np.ndarray, dim: np.ndarray, crs) -> tuple[np.ndarray, np.nda
     return m2, ln
 
 
+
+
+def dissolved_measure(site_geom, sdim: int, pieces: np.ndarray, features: np.ndarray, crs) -> tuple[float, float]:
+    """Area and length of a site inside the union of some features of one layer (their overlaps counted once).
+
+    ``pieces`` are the site's intersections with each of ``features``. Polygonal and point pieces are
+    united as they are. A line's pieces inside two overlapping polygons run along each other but, cut from
+    different polygons, are not exactly collinear (their vertices are rounded intersections), so their
+    union would still count the shared stretch twice: a line site is cut by the union of the features
+    instead.
+
+    >>> a = shapely.box(37_500_000, 4_200_000, 37_500_010, 4_200_010)
+    >>> b = shapely.box(37_500_006, 4_200_000, 37_500_016, 4_200_010)
+    >>> road = shapely.LineString([(37_499_995, 4_200_001.3), (37_500_020, 4_200_008.9)])
+    >>> pieces = np.array([road.intersection(a), road.intersection(b)], dtype=object)
+    >>> m2, ln = dissolved_measure(road, 1, pieces, np.array([a, b], dtype=object), 4525)
+    >>> whole = geodesic_length([road.intersection(a | b)], 4525)[0]   # the stretch in a ∪ b
+    >>> bool(abs(ln - whole) < 1e-9), bool(geodesic_length(pieces, 4525).sum() > ln)
+    (True, True)
+    """
+    feats_dim = int(shapely.get_dimensions(features).max())
+    if sdim == 1 and feats_dim == 2:
+        u = shapely.intersection(site_geom, shapely.union_all(features))
+        dim = 1
+    else:
+        u = shapely.union_all(pieces)
+        dim = min(sdim, feats_dim)
+    m2, ln = measure(np.array([u], dtype=object), np.array([dim]), crs)
+    return float(m2[0]), float(ln[0])
 
 
 def _group_pairs(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -237,15 +267,19 @@ def layer_pass(site_geoms: np.ndarray, site_dim: np.ndarray, site_area: np.ndarr
     multi = np.flatnonzero(pdim >= 1)
     a, b = _group_pairs(li[multi]) if len(multi) else (np.zeros(0, int), np.zeros(0, int))
     if len(a):  # pieces of one site from different features whose interiors meet: the features overlap there
-        over = threaded(shapely.relate_pattern, inter[multi[a]], inter[multi[b]], "T********")
-        self_overlap[li[multi[a[over]]]] = True
+        pa, pb = multi[a], multi[b]
+        over = threaded(shapely.relate_pattern, inter[pa], inter[pb], "T********")
+        # a line's pieces inside two overlapping polygons are not exactly collinear (rounded intersection
+        # vertices), so their interiors need not meet: for lines in polygons, ask whether the polygons overlap
+        lp = np.flatnonzero(~over & (site_dim[li[pa]] == 1) & (fdim[ri[pa]] == 2) & (fdim[ri[pb]] == 2))
+        if len(lp):
+            over[lp] = threaded(shapely.relate_pattern, geoms[ri[pa[lp]]], geoms[ri[pb[lp]]], "2********")
+        self_overlap[li[pa[over]]] = True
     first = np.searchsorted(li, np.arange(n))
     last = np.searchsorted(li, np.arange(n), side="right")
-    for s in np.flatnonzero(self_overlap):  # few sites: measure the union of their pieces
+    for s in np.flatnonzero(self_overlap):  # few sites: measure them inside the union of their features
         sel = slice(first[s], last[s])
-        u = shapely.union_all(inter[sel])
-        um2, uln = measure(np.array([u], dtype=object), np.array([int(pdim[sel].max())]), crs)
-        ov_m2[s], ov_len[s] = um2[0], uln[0]
+        ov_m2[s], ov_len[s] = dissolved_measure(site_geoms[s], int(site_dim[s]), inter[sel], geoms[ri[sel]], crs)
     pct = np.full(n, np.nan)  # share of the site: undefined (None) for a line layer under a polygon or line
     with np.errstate(divide="ignore", invalid="ignore"):
         if (fdim == 2).any():
@@ -281,7 +315,7 @@ def layer_pass(site_geoms: np.ndarray, site_dim: np.ndarray, site_area: np.ndarr
                        length=ln, pct_site=pct_site, pct_feature=pct_feature, pieces=pieces, ov_m2=ov_m2,
                        ov_len=ov_len, pct=pct, touched=touched, self_overlap=self_overlap,
                        near_site=near_site, near_feature=near_feature, near_dist=near_dist, attrs=attrs,
-                       feature_ids=_feature_ids(gdf, layer_id))
+                       feature_ids=_feature_ids(gdf, layer_id), site_geoms=site_geoms)
 
 
 # ------------------------------------------------------------------------------------------ coverage

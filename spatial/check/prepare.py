@@ -25,12 +25,14 @@ from redline.layers.crs import epsg_of, parse_crs
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import layer_info
 from redline.layers.kinds import find_field, is_control_kind, kind_label
+from redline.layers.repair import repair_geometries, repair_message
 from redline.layers.reproject import analysis_crs_for, to_analysis_crs
 from redline.layers.sites import text_value
 from redline.spatial.areas import ellipsoidal_area, method_description
-from redline.spatial.check.findings import ZONE_ATTRIBUTE
+from redline.spatial.check.findings import ZONE_ATTRIBUTE, unchecked_core
 from redline.spatial.check.kernel import DEFAULT_MAX_DISTANCE, MIN_OVERLAP_M2, coverage_of, layer_label
-from redline.spatial.overlay import EdgeIndex, as_array, dissolve, edge_index, polygonal
+from redline.spatial.overlay import EdgeIndex, as_array, dissolve, edge_index
+from redline.spatial.region import project_level
 from redline.spatial.rules import DistanceRule, RuleSet, load_rules
 
 
@@ -79,8 +81,15 @@ class PreparedLayers:
             "min_overlap_m2": float(self.min_overlap_m2),
             "coverage": {"label": self.coverage_label, "area_m2": self.coverage_m2},
             "verdict_rule": "存在禁止性条款→不符合；否则项目用地不完全在数据覆盖范围内→无法判定；"
-                            "否则存在需论证条款→需论证；否则→符合",
+                            "否则存在需论证条款→需论证；否则→符合。未提供的核心管控图层（生态保护红线、永久基本农田、"
+                            "城镇开发边界、自然保护地）不在核查之列，结论注明“未核查：…”",
+            "unchecked_core_layers": self.unchecked_core(),
         }
+
+    def unchecked_core(self) -> list[str]:
+        """The core control layers (生态保护红线, 永久基本农田, 城镇开发边界, 自然保护地) no layer of the check
+        holds."""
+        return unchecked_core(self.kinds[lid] for lid in self.control)
 
     def describe_layers(self) -> list[dict]:
         """The ``layers`` block of a check result."""
@@ -141,14 +150,9 @@ def prepare_layers(layers: dict[str, gpd.GeoDataFrame], *, rules: RuleSet | None
         layer_notes += notes
         geoms = as_array(g2)
         bad = ~(shapely.is_valid(geoms) | shapely.is_missing(geoms))
-        if bad.any():
-            g2 = g2.copy()
-            col = g2.geometry.name
-            fixed = polygonal(shapely.make_valid(geoms[bad])) if (shapely.get_dimensions(geoms[bad]) == 2).all() \
-                else shapely.make_valid(geoms[bad])
-            g2.loc[g2.index[bad], col] = fixed
-            layer_notes.append(f"layer {lid}: {int(bad.sum())} invalid geometr{'y' if bad.sum() == 1 else 'ies'} "
-                               "repaired with make_valid for the check (the file is unchanged)")
+        if bad.any():  # a layer given in Python (files are repaired when read), or made invalid by reprojecting
+            g2, info = repair_geometries(g2)
+            layer_notes.append(f"layer {lid}: {repair_message(info)}, for the check (the data is unchanged)")
         g2.attrs = g.attrs
         lay[lid] = g2
     labels = {lid: (labels or {}).get(lid) or layer_label(lay[lid], kinds[lid]) for lid in lay}
@@ -158,13 +162,23 @@ def prepare_layers(layers: dict[str, gpd.GeoDataFrame], *, rules: RuleSet | None
         cov_label = coverage_label or "给定的数据覆盖范围"
     if coverage is not None and not coverage.is_empty:
         shapely.prepare(coverage)
+    missing = unchecked_core(kinds[lid] for lid in control)
+    if missing:
+        layer_notes.append(f"core control layers not checked: {', '.join(missing)} (no layer of the check holds "
+                           "them); every verdict says so (e.g. 符合（未核查：" + "、".join(missing) + "）)")
+    targets = distance_targets(rules.distance, lay, kinds)
+    for dr, lid, idx in targets:
+        if not len(idx):
+            layer_notes.append(f"distance rule {dr.id!r} ({dr.title}): where {dr.where!r} matches no feature of "
+                               f"layer {lid!r}; "
+                               "the rule cannot apply to any site (check the names in the rule)")
     return PreparedLayers(
         crs=acrs, layers=lay, kinds=kinds, labels=labels, control=control, rules=rules,
         max_distance=float(max_distance), min_overlap_m2=float(min_overlap_m2), coverage=coverage,
         coverage_label=cov_label,
         coverage_m2=float(ellipsoidal_area([coverage], acrs)[0]) if coverage is not None else 0.0,
         towgs84=towgs84, crs_notes=crs_notes, layer_notes=layer_notes,
-        distance_targets=distance_targets(rules.distance, lay, kinds))
+        distance_targets=targets)
 
 
 
@@ -393,7 +407,7 @@ def load_check_layers(project=None, *, layer_args=(), max_distance: float = DEFA
         ctx.towns, _ = to_analysis_crs(towns, acrs, f"layer {tid}", towgs84=towgs84)
         spec = project.layers[tid]
         ctx.towns_input = ctx.record(spec.path, vintage=spec.date, source=spec.source, role="layer", layer=tid,
-                                     kind="boundary", label=spec.label or "乡镇界")
+                                     kind="boundary", label=spec.label or project_level(project).sub_short)
     return ctx
 
 
@@ -402,8 +416,6 @@ def _given_layer(gdf: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
     read by redline with that kind), invalid geometries repaired as when reading with ``repair=True``."""
     from redline.layers.info import LayerInfo, with_info
     from redline.layers.kinds import map_attributes
-    from redline.layers.readers import repair_geometries
-
     if layer_info(gdf).kind == kind:
         return gdf
     mapped, fields, warnings = map_attributes(gdf, kind)

@@ -41,7 +41,7 @@ _SITE_LAYER_KEYS = ("layer", "kind", "label", "overlap_m2", "overlap_length_m", 
 _HIT_KEYS = ("layer", "kind", "feature_id", "feature_name", "zone", "overlap_m2", "overlap_length_m", "pct_of_site",
              "pct_of_feature", "feature_index", "crossings", "attributes", "label")
 _NEAREST_KEYS = ("layer", "kind", "feature_id", "feature_name", "distance_m", "label")
-_DISTANCE_KEYS = ("rule", "layer", "feature_name", "distance_m", "limit_m")
+_DISTANCE_KEYS = ("rule", "title", "layer", "feature_name", "distance_m", "limit_m")
 
 
 def _py(values) -> list:
@@ -75,7 +75,7 @@ def _per_site(df: pd.DataFrame, n: int, records: list) -> list[list]:
 def _finding_records(df: pd.DataFrame) -> list[dict]:
     """Findings as the JSON gives them: a finding of a layer's rule has ``layer`` and ``kind``, a zone rule's
     ``features``, a distance rule's ``distance_m``."""
-    base = ("rule", "level", "clause", "message", "source")
+    base = ("rule", "title", "level", "clause", "message", "source")
     cols = {k: _py(df[k]) for k in (*base, "layer", "kind", "features", "distance_m")}
     out = []
     for i in range(len(df)):
@@ -100,7 +100,8 @@ class CheckResult:
     sites : GeoDataFrame
         One row per site, in input order, in the analysis CRS: ``site_id``, ``name``, ``location`` (the
         townships, when the project has them), ``geometry_type``, ``area_m2``, ``area_ha``, ``length_m``,
-        ``verdict`` (符合/不符合/需论证/无法判定), ``project_type``, ``project_type_label``, ``type_source``,
+        ``verdict`` (符合/不符合/需论证/无法判定), ``verdict_text`` (the verdict with the core control layers
+        that were not checked: 符合（未核查：永久基本农田）), ``project_type``, ``project_type_label``, ``type_source``,
         ``source`` (the file), ``inside_coverage``, ``outside_m2``, ``outside_length_m``, ``warnings``.
     site_layers : DataFrame
         One row per site and control layer: ``overlap_m2`` and ``overlap_length_m`` (the layer's own
@@ -115,7 +116,7 @@ class CheckResult:
     distance_rules : DataFrame
         Each distance rule a site falls under: the feature, the distance and the limit.
     findings : DataFrame
-        One row per finding: ``rule``, ``level`` (prohibited, no_data, needs_review, allowed, info),
+        One row per finding: ``rule`` (its id), ``title`` (its Chinese title), ``level`` (prohibited, no_data, needs_review, allowed, info),
         ``clause``, ``message`` (Chinese), ``source``, ``layer``, ``kind``, ``features``, ``distance_m``.
     analysis, layers, rules, warnings, project, provenance
         The blocks of the JSON (CRS and methods, the layers checked, the rules applied, warnings, the
@@ -165,12 +166,13 @@ class CheckResult:
         cols = {c: _py(s[c]) for c in ("site_id", "name", "geometry_type", "area_m2", "area_ha", "length_m",
                                        "verdict", "project_type", "project_type_label", "type_source", "source",
                                        "inside_coverage", "outside_m2", "outside_length_m", "warnings")}
+        cols["verdict_text"] = _py(s["verdict_text"]) if "verdict_text" in s.columns else cols["verdict"]
         location = _py(s["location"]) if "location" in s.columns else None
         out = []
         for i in range(n):
             rec = {k: cols[k][i] for k in ("site_id", "name", "geometry_type", "area_m2", "area_ha", "length_m",
-                                           "verdict", "project_type", "project_type_label", "type_source",
-                                           "source")}
+                                           "verdict", "verdict_text", "project_type", "project_type_label",
+                                           "type_source", "source")}
             rec["coverage"] = {"inside": cols["inside_coverage"][i], "outside_m2": cols["outside_m2"][i],
                                "outside_length_m": cols["outside_length_m"][i]}
             rec.update(layers=layers[i], hits=hits[i], nearest=nearest[i], distance_rules=dist[i],
@@ -205,6 +207,7 @@ class CheckResult:
         keys = ("site_id", "name", "geometry_type", "area_m2", "area_ha", "length_m", "verdict", "project_type",
                 "project_type_label", "type_source", "source")
         table = {k: [s.get(k) for s in sites] for k in keys}
+        table["verdict_text"] = [s.get("verdict_text") or s.get("verdict") for s in sites]
         table["inside_coverage"] = [(s.get("coverage") or {}).get("inside", True) for s in sites]
         table["outside_m2"] = [(s.get("coverage") or {}).get("outside_m2", 0.0) for s in sites]
         table["outside_length_m"] = [(s.get("coverage") or {}).get("outside_length_m", 0.0) for s in sites]
@@ -220,8 +223,8 @@ class CheckResult:
                     for i, s in enumerate(sites) for item in s.get(key) or []]
             return pd.DataFrame(rows, columns=["site", "site_id", *columns])
 
-        findings = child("findings", ("rule", "level", "clause", "message", "source", "layer", "kind", "features",
-                                      "distance_m"))
+        findings = child("findings", ("rule", "title", "level", "clause", "message", "source", "layer", "kind",
+                                      "features", "distance_m"))
         return cls(sites=frame, site_layers=child("layers", _SITE_LAYER_KEYS), hits=child("hits", _HIT_KEYS),
                    nearest=child("nearest", _NEAREST_KEYS), distance_rules=child("distance_rules", _DISTANCE_KEYS),
                    findings=findings, analysis=js.get("analysis", {}), layers=js.get("layers", []),

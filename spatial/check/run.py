@@ -31,7 +31,7 @@ from redline.layers.info import layer_info
 from redline.layers.reproject import to_analysis_crs
 from redline.layers.sites import SiteSource, validate_sites
 from redline.spatial.areas import ellipsoidal_area, geodesic_length
-from redline.spatial.check.findings import site_types
+from redline.spatial.check.findings import site_types, verdict_text
 from redline.spatial.check.kernel import (
     DEFAULT_MAX_DISTANCE,
     HIT_ATTRIBUTES,
@@ -141,6 +141,10 @@ def check_prepared(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, project
     types, type_sources, type_warns = site_types(sites_a, project_type)
     tables = assemble(sites_a, sg, sdim, site_area, site_len, results, rules, dist, types, type_sources,
                       type_warns, outside, out_m2, out_len, prepared.coverage_label, lay, acrs)
+    unchecked = prepared.unchecked_core()
+    table = tables["sites"]
+    table.insert(table.columns.get_loc("verdict") + 1, "verdict_text",
+                 [verdict_text(v, unchecked) for v in table["verdict"].tolist()])
     return CheckResult(**tables, analysis=prepared.analysis(), layers=prepared.describe_layers(),
                        rules=rules.describe(), warnings=warnings)
 
@@ -215,7 +219,8 @@ def site_source(sites_path, ctx: CheckContext, *, repair: bool = False, encoding
 def finish(result: CheckResult, ctx: CheckContext, site_files: list[dict]) -> CheckResult:
     """Add what a project check carries: the ``project`` block, the ``inputs`` (site files, layers, project,
     rule files, townships) and the context (for maps and reports)."""
-    inputs = [ctx.record(f["path"], vintage=None, source=None, role="sites") for f in site_files]
+    inputs = [ctx.record(f["path"], vintage=f.get("vintage"), source=f.get("source"), role="sites")
+              for f in site_files]
     ctx.gcj02_converted += [f["path"] for f in site_files if f.get("gcj02")]
     inputs += ctx.inputs
     if ctx.towns_input is not None:

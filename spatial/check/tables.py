@@ -36,8 +36,8 @@ SITE_LAYER_COLUMNS = ["site", "site_id", "layer", "kind", "label", "overlap_m2",
 HIT_COLUMNS = ["site", "site_id", "layer", "kind", "label", "feature_id", "feature_name", "zone", "overlap_m2",
                "overlap_length_m", "pct_of_site", "pct_of_feature", "feature_index", "crossings", "attributes"]
 NEAREST_COLUMNS = ["site", "site_id", "layer", "kind", "label", "feature_id", "feature_name", "distance_m"]
-DISTANCE_COLUMNS = ["site", "site_id", "rule", "layer", "feature_name", "distance_m", "limit_m"]
-FINDING_COLUMNS = ["site", "site_id", "rule", "level", "clause", "message", "source", "layer", "kind", "features",
+DISTANCE_COLUMNS = ["site", "site_id", "rule", "title", "layer", "feature_name", "distance_m", "limit_m"]
+FINDING_COLUMNS = ["site", "site_id", "rule", "title", "level", "clause", "message", "source", "layer", "kind", "features",
                    "distance_m"]
 
 
@@ -168,6 +168,10 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
 
     site_layer_parts, hit_parts, nearest_parts = [], [], []
     entries = {s: {"findings": [], "skipped": []} for s in np.flatnonzero(own).tolist()}
+    whole_out = [bool(o) and ((d == 2 and m >= a * (1 - 1e-9)) or (d == 1 and ln >= le * (1 - 1e-9)) or d == 0)
+                 for o, d, m, a, ln, le in zip(outside.tolist(), sdim_l, out_m2.tolist(), area_l, out_len.tolist(),
+                                               len_l, strict=True)]
+    uncovered = list(zip(out_m2.tolist(), out_len.tolist(), whole_out, strict=True))
     for res in results:
         sl, h, near = _layer_tables(res, ids, sdim, n)
         site_layer_parts.append(sl)
@@ -182,7 +186,7 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
             np.isin(np.arange(n), res.site) & own
         for s in np.flatnonzero(todo).tolist():
             zone_findings(entries[s], v, kind_rules, s, v.starts[s], v.ends[s], sdim_l[s], types[s], area_l[s],
-                          len_l[s], cache)
+                          len_l[s], cache, uncovered[s])
 
     distance_rows: dict[str, list] = {c: [] for c in DISTANCE_COLUMNS}
     for dr, lid, li, fi, d in dist_hits:
@@ -190,7 +194,8 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
         g = lay[lid]
         fnames = _texts(g["name"].to_numpy(dtype=object), fi) if "name" in g.columns else [None] * len(fi)
         for s, fname, dist in zip(li.tolist(), fnames, d.tolist(), strict=True):
-            for col, value in zip(DISTANCE_COLUMNS, (s, ids[s], dr.id, lid, fname, dist, dr.distance_m), strict=True):
+            for col, value in zip(DISTANCE_COLUMNS, (s, ids[s], dr.id, dr.title, lid, fname, dist, dr.distance_m),
+                                  strict=True):
                 distance_rows[col].append(value)
             concern = dr.concerns(types[s])
             if concern is None:
@@ -211,7 +216,7 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
         if outside_l[s]:
             found.insert(0, coverage_finding(sdim_l[s], out_m2_l[s], out_len_l[s], area_l[s], len_l[s], cov_label))
         if types[s] is None:
-            found.append(type_finding(list(dict.fromkeys(r.id for r in entries[s]["skipped"]))))
+            found.append(type_finding(list({r.id: r for r in entries[s]["skipped"]}.values())))
         found.sort(key=lambda f: LEVEL_ORDER.get(f["level"], 9))
         verdict_of_site[s] = verdict_of(found)
         start[s], count[s] = len(template["rule"]), len(found)
