@@ -117,14 +117,14 @@ def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPO
     from redline.spatial.check import select_sites
     from redline.spatial.check.frames import csv_bytes, hit_frame, site_frame
 
-    # the workbook and the report's maps are made in child processes (the other core) meanwhile
+    # the workbook and the report's maps are made in child processes (the other core) meanwhile; the maps,
+    # the longest part for a few thousand sites, in two halves
     xlsx_job = Forked(lambda: check_xlsx(result)) if "xlsx" in outputs else None
-    images_job = None
+    image_jobs = []
     ctx = result.context
     if "report" in outputs and maps and ctx is not None and len(result.sites):
         verdicts = [{"verdict": v} for v in result.sites["verdict"].tolist()]
         detailed = detailed_sites({"sites": verdicts}, report_sites)
-        drawn = select_sites(result, detailed[:MAX_MAP_SITES])
         if len(detailed) > MAX_MAP_SITES:
             warnings.warn(f"report maps drawn for the first {MAX_MAP_SITES} of {len(detailed)} sites in the report",
                           ReportWarning, stacklevel=2)
@@ -133,9 +133,13 @@ def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPO
         region = [g for lid, g in p.layers.items() if p.kinds[lid] == "boundary"]
         if ctx.towns is not None:
             region.append(ctx.towns)
-        images_job = Forked(lambda: report_images(drawn.to_dict(), drawn.sites, p.layers, p.kinds, p.labels,
-                                                  project=ctx.project, report_sites=len(drawn.sites),
-                                                  region=region))
+        chosen = list(detailed[:MAX_MAP_SITES])
+        for part in (chosen[: (len(chosen) + 1) // 2], chosen[(len(chosen) + 1) // 2:]):
+            if part:
+                drawn = select_sites(result, part)
+                image_jobs.append(Forked(lambda drawn=drawn: report_images(
+                    drawn.to_dict(), drawn.sites, p.layers, p.kinds, p.labels, project=ctx.project,
+                    report_sites=len(drawn.sites), region=region)))
     files: dict[str, bytes] = {}
     js = result.to_dict() if {"json", "report"} & set(outputs) else None
     if "json" in outputs:
@@ -144,7 +148,7 @@ def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPO
         files["sites.csv"] = csv_bytes(site_frame(result))
         files["hits.csv"] = csv_bytes(hit_frame(result))
     if "report" in outputs:
-        images = images_job.result() if images_job is not None else {}
+        images = {k: v for job in image_jobs for k, v in job.result().items()}
         files.update(check_report(js, images=images, report_sites=report_sites))
     if xlsx_job is not None:
         files["check.xlsx"] = xlsx_job.result()
