@@ -31,14 +31,7 @@ def display_text(value, width: int = MAX_CELL) -> str:
     text = " ".join(printable("" if value is None else str(value)).split())
     if text_width(text) <= width:
         return text
-    out, used = [], 0
-    for ch in text:
-        w = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-        if used + w > width - 1:
-            break
-        out.append(ch)
-        used += w
-    return "".join(out) + "…"
+    return _cut(text, width)
 
 
 def display_line(line: str, width: int) -> str:
@@ -51,6 +44,11 @@ def display_line(line: str, width: int) -> str:
     text = printable(line).replace("\r", "")
     if len(text) * 2 <= width or text_width(text) <= width:
         return text
+    return _cut(text, width)
+
+
+def _cut(text: str, width: int) -> str:
+    """The text cut to ``width - 1`` display columns, with "…" after it."""
     out, used = [], 0
     for ch in text:
         w = 2 if unicodedata.east_asian_width(ch) in "WF" else 1

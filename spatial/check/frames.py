@@ -11,8 +11,9 @@ per site), as ``sites.csv``, ``hits.csv`` and the sheets of ``check.xlsx`` hold 
 ========================  ===============================================================
 
 Numbers are rounded as Python's ``round`` rounds them (the decimal nearest the binary value: ``round(0.285, 2)``
-is 0.28), vectorized; text passes through :func:`safe_text` (control characters dropped, a leading
-``= + - @`` made inert). :func:`csv_bytes` writes a frame as Excel on Chinese Windows opens it.
+is 0.28), vectorized; text passes through :func:`safe_text` (control and bidirectional-override characters
+dropped, values otherwise unchanged). :func:`csv_bytes` writes a frame as Excel on Chinese Windows opens it,
+a cell that starts like a formula (``= + - @``) in quotes.
 
 Example
 -------
