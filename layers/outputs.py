@@ -16,6 +16,7 @@ import contextlib
 import datetime as _dt
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
@@ -295,7 +296,8 @@ def _probe_folder(folder: Path, target: Path) -> None:
 
 
 _BIDI = {ord(c): f"\\u{ord(c):04x}" for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"}
-_BIDI_BYTES = [(chr(c).encode("utf-8"), e.encode("ascii")) for c, e in _BIDI.items()]
+_BIDI_BYTES = {chr(c).encode("utf-8"): e.encode("ascii") for c, e in _BIDI.items()}
+_BIDI_UTF8 = re.compile(rb"\xe2(?:\x80[\xaa-\xae]|\x81[\xa6-\xa9])")     # their UTF-8 bytes, found in one pass
 
 
 def to_json(obj) -> str:
@@ -327,9 +329,8 @@ def json_bytes(obj) -> bytes:
 
     data = orjson.dumps(obj, default=_jsonable,
                         option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
-    for raw, escaped in _BIDI_BYTES:
-        if raw in data:
-            data = data.replace(raw, escaped)
+    if _BIDI_UTF8.search(data):
+        data = _BIDI_UTF8.sub(lambda m: _BIDI_BYTES[m.group(0)], data)
     return data
 
 

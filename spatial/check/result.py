@@ -44,16 +44,30 @@ _NEAREST_KEYS = ("layer", "kind", "feature_id", "feature_name", "distance_m", "l
 _DISTANCE_KEYS = ("rule", "title", "layer", "feature_name", "distance_m", "limit_m")
 
 
+_PLAIN = {str, int, float, bool, dict, list, tuple, type(None)}
+
+
 def _py(values) -> list:
-    """A column as Python values: NaN and pandas' missing values as None, numpy scalars as Python ones."""
+    """A column as Python values: NaN and pandas' missing values as None, numpy scalars as Python ones.
+
+    >>> _py(pd.Series([1.5, np.nan])), _py(pd.Series(["甲", None, np.nan, np.int64(3)], dtype=object))
+    ([1.5, None], ['甲', None, None, 3])
+    """
     arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) and values.dtype.kind not in "biuf" \
         else np.asarray(values)
-    if arr.dtype.kind == "f":
-        return [None if v != v else v for v in arr.tolist()]
     out = arr.tolist()
-    if arr.dtype.kind == "O":
-        out = [None if (v.__class__ is float and v != v) or v is pd.NA else
-               (v.item() if isinstance(v, np.generic) else v) for v in out]
+    if arr.dtype.kind == "f":
+        for i in np.flatnonzero(np.isnan(arr)).tolist():
+            out[i] = None
+    elif arr.dtype.kind == "O":
+        types = set(map(type, out))
+        if types <= _PLAIN:        # the usual case: only NaN to replace, found in one vectorized pass
+            if float in types:
+                for i in np.flatnonzero(pd.isna(arr)).tolist():
+                    out[i] = None
+        else:
+            out = [None if (v.__class__ is float and v != v) or v is pd.NA else
+                   (v.item() if isinstance(v, np.generic) else v) for v in out]
     return out
 
 
