@@ -11,7 +11,7 @@ How a workload is measured
 2. Each implementation (ours, each baseline) runs in a **fresh subprocess** that loads the inputs, then
    times the call (a run under 2 s is repeated, up to 5 runs; one under 60 s is run twice; the fastest
    run is kept). The peak memory
-   is the peak resident set size of that subprocess (``os.wait4`` rusage ``ru_maxrss``: the interpreter,
+   is the peak resident set size of that subprocess (its ``VmHWM``, read while it runs: the interpreter,
    the libraries, the loaded inputs and the work), so generating the data never counts, and a baseline's
    memory never counts as ours.
 3. The outputs are compared (same pairs, same areas...) and the targets of the issue are checked.
@@ -236,26 +236,14 @@ def _child_main(argv: list[str]) -> int:
 
 def _run_child(args: list[str], out: Path, timeout: float) -> tuple[dict | None, float | None, str]:
     """Run ``python -m bench --child ...`` in a fresh process; ``(json written, peak RSS MB, stderr tail)``."""
+    from bench.e2e import run_command
+
     cmd = [sys.executable, "-m", "bench", "--child", *args, str(out)]
-    err = out.with_suffix(".err")
-    with open(err, "wb") as ef:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=ef, cwd=ROOT.parent)
-        deadline = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                proc.returncode = -9
-                return None, usage.ru_maxrss / 1024, f"timed out after {timeout:.0f} s"
-            time.sleep(0.05)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    peak_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
-    tail = err.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-6:]
-    if proc.returncode != 0 or not out.exists():
-        return None, peak_mb, "\n".join(tail) or f"exit code {proc.returncode}"
+    _, peak_mb, code, tail = run_command(cmd, {}, ROOT.parent, timeout)   # its own peak (VmHWM while it ran)
+    if code == -9:
+        return None, peak_mb, f"timed out after {timeout:.0f} s"
+    if code != 0 or not out.exists():
+        return None, peak_mb, tail or f"exit code {code}"
     return json.loads(out.read_text(encoding="utf-8")), peak_mb, ""
 
 

@@ -100,21 +100,38 @@ def run_command(argv: list[str], env: dict, cwd: Path, timeout: float, stdout: P
     env = {**os.environ, "PYTHONPATH": str(BENCH.parent), **env}   # the peers are bench.peers
     proc = subprocess.Popen(argv, stdout=out, stderr=err, cwd=cwd, env=env)
     deadline = time.monotonic() + timeout
+    hwm = 0.0
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
+        hwm = max(hwm, _vm_hwm_mb(proc.pid))
         if time.monotonic() > deadline:
             proc.kill()
             pid, status, usage = os.wait4(proc.pid, 0)
-            return time.perf_counter() - t0, usage.ru_maxrss / 1024, -9, f"timed out after {timeout:.0f} s"
+            return time.perf_counter() - t0, hwm or usage.ru_maxrss / 1024, -9, f"timed out after {timeout:.0f} s"
         time.sleep(0.01)
     seconds = time.perf_counter() - t0
     if stdout is not None:
         out.close()
     err.seek(0)
     tail = err.read().decode("utf-8", "replace").strip().splitlines()[-5:]
-    return seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), "\n".join(tail)
+    # the process's own peak: VmHWM of its address space, read while it ran (ru_maxrss of a child also counts
+    # the memory of this process, which forked it, at the moment of the fork); a command that ended before the
+    # first reading falls back to ru_maxrss
+    return seconds, hwm or usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), "\n".join(tail)
+
+
+def _vm_hwm_mb(pid: int) -> float:
+    """Peak resident memory (MB) so far of a running process (Linux ``/proc``), 0 when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
 
 
 def run_command_workload(w: CommandWorkload, size_name: str, folder: Path, *, timeout: float = 3600.0,
