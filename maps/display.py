@@ -391,8 +391,8 @@ def prepare_layers(layers: list[MapLayer], metric, *, field_labels: dict[str, st
     tols = [tol0] * len(layers)
     simplified: list = [None] * len(layers)
     for i, g in enumerate(raw):
-        if i in images:   # for the image only: pixels are coarser than the tolerance
-            simplified[i] = (shapely.simplify(g, tol0, preserve_topology=False), "image")
+        if i in images:   # for the image only: pixels are coarser than the tolerance (no parcel vanishes)
+            simplified[i] = (shapely.simplify(g, tol0, preserve_topology=True), "image")
         else:
             simplified[i] = simplify_geometries(g, tol0)
     vector = [i for i in range(len(layers)) if i not in images]
@@ -448,7 +448,7 @@ def prepare_layers(layers: list[MapLayer], metric, *, field_labels: dict[str, st
     for d in pictured:
         keys = d.extra.pop("keys")
         d.image = rasterize_layer(d.extra.pop("lonlat"), keys, d.style, max_bytes=left // len(pictured))
-        d.method, d.tolerance_m = "image", 0.0
+        d.method = "image"
         d.note = (f"「{d.title}」共 {len(keys):,} 个要素、{d.vertices_in:,} 个节点，超出网页矢量显示预算，以影像显示"
                   f"（每像素约 {d.image.metres_per_pixel:.0f} 米），不可点击查询要素；完整数据见原文件。")
         notes.append(d.note)
