@@ -11,8 +11,9 @@ stream     ``redline check points.parquet … --stream --out DIR``              
 nearest    ``redline check sites.gpkg --layer red_line=zones.gpkg --out DIR     a geopandas ``sjoin_nearest
            --outputs csv,json``                                                  (max_distance=5000)`` script
 area       ``redline area parcels.parquet --json``                               DuckDB ``ST_Area_Spheroid``
-map        ``redline map --project P --out map.html`` (a 50,000-polygon layer)   —
 startup    ``redline --help``, ``redline --version``                             —
+map-large  ``redline map --project P --no-layout --out map.html --json``         —
+           (50,000 farmland parcels, 2.3 million vertices)
 ========== ===================================================================== ======================================
 """
 
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.bigmap import map_targets, prepare_map_large, read_map_json
 from bench.data import CRS, EXTENT, blobs, coverage
 from bench.e2e import (
     REDLINE,
@@ -351,4 +353,17 @@ STARTUP = CommandWorkload(
                           else rec["variants"]["--version"] < 0.3,
                           "value": f"{rec['variants'].get('--version')}", "scales": True}])
 
-WORKLOADS = [CHECK, POINTS, STREAM, NEAREST, AREA, STARTUP]
+# ------------------------------------------------------------------------------------------- map-large
+MAP_LARGE = CommandWorkload(
+    name="map-large", title="web map of a project with 50,000 farmland parcels (2.3 million vertices)",
+    sizes={"full": {"parcels": 50_000}, "quick": {"parcels": 10_000}, "tiny": {"parcels": 300}},
+    prepare=prepare_map_large,
+    commands=[Command("ours", lambda d, o: [REDLINE, "map", "--project", str(d / "redline.toml"), "--no-layout",
+                                            "--out", str(o / "map.html"), "--json", "-q"],
+                      role="ours", read=read_map_json, stdout="map.json",
+                      note="the whole command: read, simplify or rasterise, write one self-contained HTML file")],
+    compare=lambda s, size: s.get("ours", {}),
+    targets=map_targets,
+    notes=["no peer: no other tool writes an offline Leaflet page; first-draw time: python -m bench.bench_map"])
+
+WORKLOADS = [CHECK, POINTS, STREAM, NEAREST, AREA, STARTUP, MAP_LARGE]

@@ -11,8 +11,12 @@ Display copies only: analysis data is never simplified, rounded or shifted.
   that fits the whole extent in about 1,000 pixels (a county of 60 km: about 4 m).
 * Coordinates are rounded to the decimals that resolution needs (5 decimals of a degree, about 1 m, for
   a county).
-* Beyond the budget (bytes of GeoJSON, vertices), the tolerance is doubled up to four times; then the
-  largest layers are left out, each with a note the map shows.
+* Polygons that share no edge at all (separate parcels) are simplified one by one: there is no shared
+  edge to keep, and ``coverage_simplify`` would take seconds per 100,000 vertices for nothing.
+* Beyond the budget (bytes of GeoJSON, vertices), the tolerance of the layers simplification can still
+  reduce is raised once, estimated from their vertex counts; a layer that cannot fit even so is drawn as
+  an image in its style colours (:mod:`redline.maps.imagelayer`), with a note the map shows. No layer is
+  ever left out.
 
 Example
 -------
@@ -40,6 +44,7 @@ import shapely
 from redline.layers.info import layer_info
 from redline.layers.kinds import kind_info
 from redline.maps.gcj02 import shift_geometries
+from redline.maps.imagelayer import LayerImage, rasterize_layer
 from redline.maps.sources import MapLayer
 from redline.maps.styles import LayerStyle
 from redline.spatial.check_tables import printable
@@ -72,7 +77,7 @@ class DisplayLayer:
     style: LayerStyle
     fields: list[tuple[str, str]]       # (property key, Chinese label) shown in popups
     style_keys: list[str]               # style keys present (legend)
-    geojson: str | None                 # None when left out
+    geojson: str | None                 # None when drawn as an image
     vertices_in: int
     vertices_out: int
     tolerance_m: float
@@ -82,10 +87,17 @@ class DisplayLayer:
     date: str | None = None
     bounds: tuple[float, float, float, float] | None = None  # lon/lat of the display geometries
     extra: dict = field(default_factory=dict)
+    image: LayerImage | None = None     # the layer as an image, when it could not fit as vectors
 
     @property
     def dropped(self) -> bool:
-        return self.geojson is None
+        """Drawn neither as vectors nor as an image (never, since no layer is left out)."""
+        return self.geojson is None and self.image is None
+
+    @property
+    def shown_as(self) -> str:
+        """``"vector"`` or ``"image"``."""
+        return "image" if self.image is not None else "vector"
 
 
 def count_vertices(geoms) -> int:
@@ -119,6 +131,14 @@ def _is_coverage(polys: np.ndarray) -> bool:
         return bool(shapely.coverage_is_valid(polys))
     except shapely.errors.GEOSException:
         return False
+
+
+def _disjoint(polys: np.ndarray) -> bool:
+    """No two of ``polys`` intersect (separate parcels: nothing shared to keep)."""
+    if len(polys) < 2:
+        return False
+    left, right = shapely.STRtree(polys).query(polys, predicate="intersects")
+    return bool((left == right).all())
 
 
 def _near_coverage(polys: np.ndarray, tolerance: float) -> np.ndarray | None:
@@ -157,7 +177,10 @@ def simplify_geometries(geoms, tolerance: float) -> tuple[np.ndarray, str]:
     methods = set()
     if poly.any():
         polys = arr[poly]
-        if _is_coverage(polys):
+        if _disjoint(polys):
+            arr[poly] = shapely.simplify(polys, tolerance, preserve_topology=True)
+            methods.add("topology")
+        elif _is_coverage(polys):
             arr[poly] = shapely.coverage_simplify(polys, tolerance)
             methods.add("coverage")
         else:
@@ -295,10 +318,45 @@ def _properties(gdf: gpd.GeoDataFrame, fields: list[tuple[str, str]], style_keys
     return props
 
 
+def vertex_floor(geoms) -> int:
+    """The fewest coordinates any topology-preserving simplification leaves: 4 per polygon ring, 2 per
+    line, 1 per point (vectorised)."""
+    parts = shapely.get_parts(np.asarray(geoms, dtype=object))
+    if not parts.size:
+        return 0
+    types = shapely.get_type_id(parts)
+    poly = types == 3
+    rings = int(poly.sum() + shapely.get_num_interior_rings(parts[poly]).sum())
+    return 4 * rings + 2 * int(((types == 1) | (types == 2)).sum()) + int((types == 0).sum())
+
+
+def _over(vertices: int, per_vertex: int, budget: Budget) -> bool:
+    return vertices > budget.max_vertices or vertices * per_vertex > budget.max_bytes
+
+
+def _image_ids(layers: list[MapLayer], floors: list[int], per_vertex: int, budget: Budget) -> set[int]:
+    """Layers drawn as images: the largest (never a boundary) until the others can fit as vectors even
+    simplified as far as simplification goes (:func:`vertex_floor`)."""
+    out: set[int] = set()
+    order = sorted(range(len(layers)), key=lambda i: -floors[i])
+    for i in order:
+        if not _over(sum(f for j, f in enumerate(floors) if j not in out), per_vertex, budget):
+            break
+        if layers[i].kind != "boundary":
+            out.add(i)
+    return out
+
+
 def prepare_layers(layers: list[MapLayer], metric, *, field_labels: dict[str, str], budget: Budget = Budget(),
                    gcj02: bool = False, base_tolerance: float | None = None
                    ) -> tuple[list[DisplayLayer], list[str]]:
-    """Display copies of ``layers`` for a web map, within ``budget``.
+    """Display copies of ``layers`` for a web map, within ``budget``; no layer is ever left out.
+
+    Every layer is simplified once at the map's tolerance. Beyond the budget, the tolerance of the layers
+    that simplification can still reduce is raised once, to a value estimated from their vertex counts
+    (at most ``2 ** budget.max_doublings`` times the default). A layer that cannot fit even so (tens of
+    thousands of small parcels: four vertices a ring at best) is drawn as an image in its style colours
+    (:mod:`redline.maps.imagelayer`) within the bytes the vectors leave, and the map says so.
 
     Parameters
     ----------
@@ -317,68 +375,82 @@ def prepare_layers(layers: list[MapLayer], metric, *, field_labels: dict[str, st
     Returns
     -------
     (list of DisplayLayer, list of str)
-        The layers (left-out ones with ``geojson=None`` and a note) and the notes the map shows.
+        The layers (vector ones with ``geojson``, image ones with ``image``) and the notes the map shows.
     """
     metric_gdfs = [m.gdf.to_crs(metric) if m.gdf.crs is not None else m.gdf.set_crs(4490).to_crs(metric)
                    for m in layers]
     bounds = _union_bounds([g.total_bounds for g in metric_gdfs if len(g)])
     tol0 = base_tolerance if base_tolerance is not None else display_tolerance(bounds)
-    vin = [count_vertices(g.geometry.values) for g in metric_gdfs]
-    notes: list[str] = []
-
-    def build(tol):
-        outs = []
-        for g in metric_gdfs:
-            geoms, method = simplify_geometries(g.geometry.values, tol)
-            outs.append((geoms, method))
-        return outs
-
-    tol = tol0
-    simplified = build(tol)
+    raw = [np.asarray(g.geometry.values, dtype=object) for g in metric_gdfs]
+    vin = [count_vertices(g) for g in raw]
     decimals = decimals_for(tol0)
     per_vertex = 2 * (decimals + 5)  # "111.12345,38.12345]," and brackets, roughly
-    for _ in range(budget.max_doublings):
-        nv = sum(count_vertices(s[0]) for s in simplified)
-        if nv <= budget.max_vertices and nv * per_vertex <= budget.max_bytes:
-            break
-        tol = max(tol * 2, 0.5)
-        simplified = build(tol)
-    if tol > tol0:
-        notes.append(f"数据量超出显示预算，已加大简化：容差 {tol:.1f} 米（默认 {tol0:.1f} 米）。"
-                     "显示图形仅供浏览，分析数据未作改动。")
+    notes: list[str] = []
+
+    images = _image_ids(layers, [vertex_floor(g) for g in raw], per_vertex, budget)
+    tols = [tol0] * len(layers)
+    simplified: list = [None] * len(layers)
+    for i, g in enumerate(raw):
+        if i in images:   # for the image only: pixels are coarser than the tolerance (no parcel vanishes)
+            simplified[i] = (shapely.simplify(g, tol0, preserve_topology=True), "image")
+        else:
+            simplified[i] = simplify_geometries(g, tol0)
+    vector = [i for i in range(len(layers)) if i not in images]
+    counts = {i: count_vertices(simplified[i][0]) for i in vector}
+    if _over(sum(counts.values()), per_vertex, budget):
+        target = min(budget.max_vertices, budget.max_bytes // per_vertex)
+        floors = {i: vertex_floor(simplified[i][0]) for i in vector}
+        reducible = [i for i in vector if counts[i] > 1.2 * floors[i]]
+        fixed = sum(counts[i] for i in vector if i not in reducible)
+        have = sum(counts[i] for i in reducible)
+        need = max(target - fixed, 1)
+        # Douglas-Peucker on smooth outlines: vertices fall about as the square root of the tolerance
+        factor = min(max((have / need) ** 2, 2.0), 2.0 ** budget.max_doublings)
+        tol = max(tol0 * factor, 0.5)
+        for i in reducible:
+            simplified[i] = simplify_geometries(raw[i], tol)
+            counts[i] = count_vertices(simplified[i][0])
+            tols[i] = tol
+        if reducible:
+            notes.append(f"数据量超出显示预算，已加大简化：容差 {tol:.1f} 米（默认 {tol0:.1f} 米）。"
+                         "显示图形仅供浏览，分析数据未作改动。")
+        for i in sorted(vector, key=lambda i: -counts[i]):   # still beyond: the largest become images
+            if not _over(sum(counts[j] for j in vector if j not in images), per_vertex, budget):
+                break
+            if layers[i].kind != "boundary":
+                images.add(i)
 
     out: list[DisplayLayer] = []
-    for m, (geoms, method), n_in in zip(layers, simplified, vin, strict=True):
+    for i, (m, (geoms, method), n_in) in enumerate(zip(layers, simplified, vin, strict=True)):
         lonlat = gpd.GeoSeries(geoms, crs=metric).to_crs(4490).values
         if gcj02:
             lonlat = shift_geometries(np.asarray(lonlat, dtype=object))
-        lonlat = round_geometries(lonlat, decimals)
-        fields = popup_fields(m.gdf, m.kind, field_labels)
         keys = m.style.classify(m.gdf)
-        shown = with_area_column(m.gdf) if any(c == AREA_COLUMN for c, _ in fields) else m.gdf
-        props = _properties(shown.reset_index(drop=True), fields, keys)
         keep = ~shapely.is_empty(lonlat)
-        text = feature_collection(lonlat[keep], props[keep].reset_index(drop=True))
         b = shapely.total_bounds(lonlat[keep]) if keep.any() else None
-        out.append(DisplayLayer(
-            id=m.id, kind=m.kind, title=m.title, style=m.style, fields=fields,
-            style_keys=sorted(set(keys[keep].tolist())), geojson=text, vertices_in=n_in,
-            vertices_out=count_vertices(lonlat[keep]), tolerance_m=tol, method=method, source=m.source,
-            date=m.date, bounds=None if b is None else tuple(float(v) for v in b)))
+        d = DisplayLayer(id=m.id, kind=m.kind, title=m.title, style=m.style, fields=[],
+                         style_keys=sorted(set(keys[keep].tolist())), geojson=None, vertices_in=n_in,
+                         vertices_out=0, tolerance_m=tols[i], method=method, source=m.source, date=m.date,
+                         bounds=None if b is None else tuple(float(v) for v in b))
+        if i in images:
+            d.extra["lonlat"], d.extra["keys"] = lonlat, keys
+        else:
+            lonlat = round_geometries(lonlat, decimals)
+            d.fields = popup_fields(m.gdf, m.kind, field_labels)
+            shown = with_area_column(m.gdf) if any(c == AREA_COLUMN for c, _ in d.fields) else m.gdf
+            props = _properties(shown.reset_index(drop=True), d.fields, keys)
+            d.geojson = feature_collection(lonlat[keep], props[keep].reset_index(drop=True))
+            d.vertices_out = count_vertices(lonlat[keep])
+        out.append(d)
 
-    size = {d.id: len(d.geojson.encode()) for d in out}
-    total, nv = sum(size.values()), sum(d.vertices_out for d in out)
-    # still beyond the budget: leave out the largest layers until the rest fits; never a boundary
-    for d in sorted(out, key=lambda d: -size[d.id]):
-        if total <= budget.max_bytes and nv <= budget.max_vertices:
-            break
-        if d.kind == "boundary":
-            continue
-        total -= size[d.id]
-        nv -= d.vertices_out
-        d.geojson = None
-        d.note = (f"图层「{d.title}」数据量 {size[d.id] / 1e6:.1f} MB（{d.vertices_out:,} 个节点），超出本图显示预算，"
-                  "未显示（请分区出图，或用 --png/--pdf 出印刷图）。")
+    left = budget.max_bytes - sum(len(d.geojson.encode()) for d in out if d.geojson is not None)
+    pictured = [d for d in out if d.geojson is None]
+    for d in pictured:
+        keys = d.extra.pop("keys")
+        d.image = rasterize_layer(d.extra.pop("lonlat"), keys, d.style, max_bytes=left // len(pictured))
+        d.method = "image"
+        d.note = (f"「{d.title}」共 {len(keys):,} 个要素、{d.vertices_in:,} 个节点，超出网页矢量显示预算，以影像显示"
+                  f"（每像素约 {d.image.metres_per_pixel:.0f} 米），不可点击查询要素；完整数据见原文件。")
         notes.append(d.note)
     return out, notes
 

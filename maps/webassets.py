@@ -25,6 +25,7 @@ FONT_STACK = ('"Microsoft YaHei","PingFang SC","Noto Sans CJK SC","Source Han Sa
 CSS = string.Template("""
 div.leaflet-container { background: #f6f4ee; font-family: $font; }
 div.leaflet-container.rl-tiles { background: #ddd; }
+img.rl-image { image-rendering: pixelated; }
 .rl-panel { background: rgba(255,255,255,0.94); border: 1px solid #888; border-radius: 3px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.25); font: 12px/1.45 $font; color: #222; }
 .rl-title { position: absolute; top: 10px; left: 50%; transform: translateX(-50%); z-index: 800;
@@ -137,11 +138,27 @@ redline.addStructure = function (group, items) {
     layer.addTo(group);
   }
 };
+// a layer too large for vectors: one image, not interactive (a click asks nothing of any server)
+redline.pendingImages = 0;
+redline.addImage = function (id, group, url, bounds, title) {
+  var img = L.imageOverlay(url, bounds, {interactive: false, className: 'rl-image', alt: title});
+  redline.pendingImages += 1;
+  img.once('load error', function () {
+    redline.pendingImages -= 1;
+    if (!redline.pendingImages && redline.whenImages) { var f = redline.whenImages; redline.whenImages = null; f(); }
+  });
+  img.addTo(group);
+  redline.layers[id] = img;
+};
+// the first full draw: every layer added, every image decoded, and two frames painted
 redline.markDrawn = function () {
-  requestAnimationFrame(function () { requestAnimationFrame(function () {
-    window.__redlineDrawn = performance.now();
-    document.documentElement.setAttribute('data-redline-drawn', String(Math.round(window.__redlineDrawn)));
-  }); });
+  var mark = function () {
+    requestAnimationFrame(function () { requestAnimationFrame(function () {
+      window.__redlineDrawn = performance.now();
+      document.documentElement.setAttribute('data-redline-drawn', String(Math.round(window.__redlineDrawn)));
+    }); });
+  };
+  if (redline.pendingImages) { redline.whenImages = mark; } else { mark(); }
 };
 """
 

@@ -362,15 +362,26 @@ def web_map(project, *, layout: Layout | str | os.PathLike | bool | None = None,
                         "redline.markDrawn();"))
     m.redline_info = {
         "title": title, "basemap": basemap, "notes": notes, "legend": legend_labels,
-        "layers": [{"id": d.id, "title": d.title, "kind": d.kind, "vertices_in": d.vertices_in,
-                    "vertices_out": d.vertices_out, "tolerance_m": round(d.tolerance_m, 3),
-                    "simplification": d.method, "shown": not d.dropped, "note": d.note} for d in display],
+        "layers": [_layer_info(d) for d in display],
         "structure": [{"label": r.element.label, "kind": r.kind} for r in resolved],
         "tianditu_key_embedded": basemap == "tianditu",
         "gcj02_display_shift": gcj02,
         "warnings": reading_warnings(project, map_layers),
     }
     return m
+
+
+def _layer_info(d: DisplayLayer) -> dict:
+    """How one layer was shown: as simplified vectors (tolerance) or as an image (metres per pixel)."""
+    rec = {"id": d.id, "title": d.title, "kind": d.kind, "shown": not d.dropped, "shown_as": d.shown_as,
+           "vertices_in": d.vertices_in, "vertices_out": d.vertices_out, "note": d.note}
+    if d.image is not None:
+        rec.update(simplification="image", metres_per_pixel=round(d.image.metres_per_pixel, 2),
+                   image_pixels=[d.image.width, d.image.height], image_bytes=len(d.image.png),
+                   image_bounds=[round(v, 7) for v in d.image.bounds])
+    else:
+        rec.update(simplification=d.method, tolerance_m=round(d.tolerance_m, 3))
+    return rec
 
 
 FIT_INSIDE_PANELS = (
@@ -421,7 +432,13 @@ def _add_layers(m, display: list[DisplayLayer], map_layers: list[MapLayer], shap
     town_names = frozenset(n for ml in map_layers if ml.kind == "town" and "name" in ml.gdf.columns
                            for n in ml.gdf["name"].dropna())
     for d, ml in zip(display, map_layers, strict=True):
-        group = folium.FeatureGroup(name=wa.esc(d.title), show=True).add_to(m)
+        name = d.title + ("（影像显示，不可点击查询）" if d.image is not None else "")
+        group = folium.FeatureGroup(name=wa.esc(name), show=True).add_to(m)
+        if d.image is not None:
+            w, s, e, n = d.image.bounds
+            group.add_child(_Script(_js("redline.addImage($id, <PARENT>, $url, $bounds, $title);", id=d.id,
+                                        url=d.image.data_uri, bounds=[[s, w], [n, e]], title=d.title)))
+            continue
         if d.dropped:
             continue
         styles_js = {k: d.style.style_for(k).leaflet() for k in d.style_keys}

@@ -389,7 +389,7 @@ def test_gcj02_reference_pairs():
     assert moved.x == pytest.approx(116.41024449916938, abs=1e-9)
 
 
-def test_budget_coarsens_then_leaves_out_with_note(small_project):
+def test_budget_coarsens_then_draws_images_never_leaves_out(small_project):
     from redline.maps.display import Budget, prepare_layers
     from redline.maps.sources import metric_crs, read_map_layers
     from redline.maps.styles import load_styles
@@ -398,17 +398,15 @@ def test_budget_coarsens_then_leaves_out_with_note(small_project):
     layers = read_map_layers(small_project, book)
     crs = metric_crs(small_project, layers)
     display, notes = prepare_layers(layers, crs, field_labels=book.field_labels)
-    assert notes == [] and not any(d.dropped for d in display)
+    assert notes == [] and all(d.shown_as == "vector" for d in display)
     tiny = Budget(max_bytes=2_500, max_vertices=10)
     display, notes = prepare_layers(layers, crs, field_labels=book.field_labels, budget=tiny)
-    assert any("已加大简化" in n for n in notes)
-    dropped = [d for d in display if d.dropped]
-    assert dropped and all(d.note and "未显示" in d.note for d in dropped)
-    assert all(d.kind != "boundary" for d in dropped), "the boundary is never left out"
-    shown = [d for d in display if not d.dropped]
-    assert sum(len(d.geojson.encode()) for d in shown) <= tiny.max_bytes
-    # what is left within the vertex budget, but the boundaries, which are never left out
-    assert sum(d.vertices_out for d in shown if d.kind != "boundary") <= tiny.max_vertices
+    assert not any(d.dropped for d in display), "no layer is ever left out"
+    images = [d for d in display if d.shown_as == "image"]
+    assert images and all(d.note and "以影像显示" in d.note and d.title in d.note for d in images)
+    assert all(d.kind != "boundary" for d in images), "a boundary is always drawn as vectors"
+    assert all(d.image.png.startswith(b"\x89PNG") and d.geojson is None for d in images)
+    assert all(d.geojson is not None and d.image is None for d in display if d.shown_as == "vector")
 
 
 def test_display_rounds_coordinates(small_map):
