@@ -141,7 +141,7 @@ def test_demo_rules_out_then_check_applies_them(tmp_path):
     out = json.loads(res.stdout)
     assert {"plan_11_1", "plan_11_2"} <= set(out["rules"]["distance_rules"])
     hits = {(s["site_id"], f["rule"]) for s in out["sites"] for f in s["findings"] if f["rule"].startswith("plan_")}
-    # SF-04, the chemical plant about 600 m from 龙泉河 (layers/demo.py), is the only high-pollution site
+    # SF-04, the chemical plant about 600 m from 龙泉河 (layers/demo/), is the only high-pollution site
     assert ("SF-04", "plan_11_1") in hits
     sf04 = next(s for s in out["sites"] if s["site_id"] == "SF-04")
     assert sf04["verdict"] == "不符合"

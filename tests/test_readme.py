@@ -30,7 +30,7 @@ def test_the_python_walk_through_runs(tmp_path, monkeypatch):
         for block in blocks:
             exec(compile(block, "README.md", "exec"), names)
     r, a = names["r"], names["a"]
-    # what the walk-through shows, against what the demo was built to hold (layers/demo.py, sites/README.md)
+    # what the walk-through shows, against what the demo was built to hold (layers/demo/, sites/README.md)
     assert len(r.sites) == 8 and set(r.sites["verdict"]) <= {"符合", "不符合", "需论证", "无法判定"}
     assert a.rows["area"].sum().round(4) == a.total          # the rounded rows add up (平差)
     assert {p.name for p in (tmp_path / "压覆分析").iterdir()} == {

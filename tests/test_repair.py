@@ -80,7 +80,7 @@ def test_one_method_in_every_module():
     root = pathlib.Path(__file__).resolve().parents[1]
     callers = [p.relative_to(root).as_posix() for d in ("layers", "spatial", "maps", "redline")
                for p in (root / d).rglob("*.py") if "make_valid(" in p.read_text(encoding="utf-8")]
-    assert sorted(callers) == ["layers/demo.py", "layers/repair.py", "maps/structure.py"]   # drawing, not data
+    assert sorted(callers) == ["layers/demo/shapes.py", "layers/repair.py", "maps/structure.py"]   # drawing, not data
 
 
 def test_inspect_names_the_invalid_features_and_the_reasons(loop_shp):
