@@ -38,7 +38,8 @@ import pyarrow as pa
 import pyogrio
 import shapely
 
-from redline.layers.crs import datum_of, describe_coordinates, epsg_of
+from redline.layers.crs import describe_coordinates, epsg_of
+from redline.layers.dbf_encoding import CPG_CONTRADICTED, detect_dbf_encoding, sidecar  # noqa: F401 (re-exported)
 from redline.layers.errors import InputError, RedlineError, UsageError
 from redline.layers.geometry import (
     COORDINATE_LIMIT,
@@ -92,146 +93,6 @@ def detect_format(path: str | os.PathLike) -> str:
     if ext != ".gdb" and p.stat().st_size == 0:
         raise InputError("file is empty (0 bytes)", path=str(p))
     return FORMATS[ext]
-
-
-# ---------------------------------------------------------------------------------------------- encodings
-def _dbf_text_bytes(dbf: Path, limit: int = 4 << 20) -> tuple[list[bytes], bytes, int]:
-    """A .dbf's field names, the bytes of its character fields (up to ``limit``), and its language-driver
-    id byte. Field names count: a GBK table may have Chinese field names and only ASCII values."""
-    with open(dbf, "rb") as f:
-        head = f.read(32)
-        if len(head) < 32:
-            raise InputError("the .dbf attribute table is truncated (shorter than its header)", path=str(dbf))
-        nrec, hlen, rlen = struct.unpack("<IHH", head[4:12])
-        ldid = head[29]
-        fields, names = [], []
-        desc = f.read(max(hlen - 32, 0))
-        for i in range(0, len(desc) - 31, 32):
-            d = desc[i:i + 32]
-            if d[0] == 0x0D:
-                break
-            fields.append((d[11:12], d[16]))
-            names.append(d[:11].split(b"\x00", 1)[0])
-        f.seek(hlen)
-        data = f.read(min(nrec * rlen, limit))
-    if not fields or rlen == 0:
-        return names, b"", ldid
-    # keep only the character (C) fields of each record
-    offsets, pos = [], 1
-    for ftype, flen in fields:
-        if ftype == b"C":
-            offsets.append((pos, flen))
-        pos += flen
-    n = len(data) // rlen
-    rec = np.frombuffer(data[: n * rlen], dtype=np.uint8).reshape(n, rlen) if n else np.zeros((0, rlen), np.uint8)
-    chunks = [rec[:, o:o + w].tobytes() for o, w in offsets]
-    return names, b" ".join(chunks), ldid
-
-
-def _decodes(names: list[bytes], values: bytes, encoding: str) -> bool:
-    """Whether field names and values decode in ``encoding`` (a name cut at 11 bytes may end mid-character)."""
-    try:
-        values.decode(encoding)
-        for name in names:
-            codecs.getincrementaldecoder(encoding)().decode(name, final=False)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-# Language driver ids that name a Chinese code page (ArcGIS writes 0x4D for 936).
-_LDID_CHINESE = {0x4D: "gbk", 0x7A: "gbk"}
-
-
-def detect_dbf_encoding(shp: str | os.PathLike) -> tuple[str, str]:
-    """The encoding of a Shapefile's attribute table, and how it was determined.
-
-    A ``.cpg`` is honoured; otherwise the field names and text values are decoded: pure ASCII → ``utf-8``;
-    valid UTF-8 → ``utf-8``; otherwise valid GB18030 → ``gbk`` (the GBK superset is used for decoding).
-
-    Returns
-    -------
-    (encoding, source)
-
-    Examples
-    --------
-    >>> import geopandas as gpd, pyogrio, os, tempfile
-    >>> from shapely.geometry import Point
-    >>> path = os.path.join(tempfile.mkdtemp(), "towns.shp")
-    >>> pyogrio.write_dataframe(gpd.GeoDataFrame({"MC": ["孝义"]}, geometry=[Point(111.8, 37.1)], crs=4490),
-    ...                         path, encoding="GBK")
-    >>> os.remove(path[:-4] + ".cpg")
-    >>> detect_dbf_encoding(path)
-    ('gbk', 'no .cpg; attribute text is not UTF-8 but decodes as GBK/GB18030')
-    """
-    shp = Path(shp)
-    bad_cpg = ""
-    for ext in (".cpg", ".CPG"):
-        cpg = shp.with_suffix(ext)
-        if cpg.is_file():
-            text = cpg.read_text(encoding="ascii", errors="replace").strip()
-            enc = _normalise_encoding(text)
-            if enc:
-                return _verify_cpg(shp, enc, text)
-            bad_cpg = f" (the .cpg says {text!r}, which names no encoding)"
-            break
-    dbf = _sidecar(shp, ".dbf")
-    if dbf is None:
-        return "utf-8", "no .dbf"
-    names, values, ldid = _dbf_text_bytes(dbf)
-    why = "no usable .cpg" + bad_cpg if bad_cpg else "no .cpg"
-    raw = np.frombuffer(b"".join(names) + values[:1 << 20], dtype=np.uint8)
-    if not len(raw) or raw.max() < 0x80:
-        return "utf-8", f"{why}; attribute text is plain ASCII"
-    if _decodes(names, values, "utf-8"):
-        return "utf-8", f"{why}; attribute text decodes as UTF-8"
-    if _decodes(names, values, "gb18030"):
-        why += "; attribute text is not UTF-8 but decodes as GBK/GB18030"
-        if ldid in _LDID_CHINESE:
-            why += f" (and the .dbf language driver 0x{ldid:02X} says code page 936)"
-        return "gbk", why
-    return "latin-1", f"{why}; attribute text is neither UTF-8 nor GBK: read as Latin-1, check it"
-
-
-CPG_CONTRADICTED = "but the attribute text is not valid"
-
-
-def _verify_cpg(shp: Path, enc: str, text: str) -> tuple[str, str]:
-    """The .cpg's encoding, unless the .dbf text does not decode in it but does in UTF-8 or GBK."""
-    why = f".cpg file says {text!r}"
-    dbf = _sidecar(shp, ".dbf")
-    if dbf is None:
-        return enc, why
-    names, values, _ = _dbf_text_bytes(dbf)
-    if _decodes(names, values, "gb18030" if enc == "gbk" else enc):
-        return enc, why
-    for other, label in (("utf-8", "UTF-8"), ("gbk", "GBK/GB18030")):
-        if other != enc and _decodes(names, values, "gb18030" if other == "gbk" else other):
-            return other, f"{why}, {CPG_CONTRADICTED} {enc} (it decodes as {label}, and was read so)"
-    return "latin-1", f"{why}, {CPG_CONTRADICTED} {enc} (nor UTF-8 or GBK): read as Latin-1, check it"
-
-
-def _normalise_encoding(text: str) -> str | None:
-    t = text.strip().lower().replace("_", "-")
-    if t in ("936", "cp936", "gbk", "gb2312", "gb18030", "ansi 936"):
-        return "gbk"
-    if t in ("65001", "utf-8", "utf8"):
-        return "utf-8"
-    if not t:
-        return None
-    try:
-        import codecs
-
-        return codecs.lookup(t).name
-    except LookupError:
-        return None
-
-
-def _sidecar(shp: Path, ext: str) -> Path | None:
-    for cand in (shp.with_suffix(ext), shp.with_suffix(ext.upper())):
-        if cand.is_file():
-            return cand
-    return None
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -495,10 +356,10 @@ def check_geometry_kind(gdf: gpd.GeoDataFrame, kind: str, *, path=None) -> list[
 
 
 def _check_shapefile(path: Path) -> None:
-    if _sidecar(path, ".shx") is None:
+    if sidecar(path, ".shx") is None:
         raise InputError("the .shx index file is missing beside the .shp (copy all files of the Shapefile: "
                          ".shp, .shx, .dbf, .prj, .cpg)", path=str(path))
-    if _sidecar(path, ".dbf") is None:
+    if sidecar(path, ".dbf") is None:
         raise InputError("the .dbf attribute table is missing beside the .shp (copy all files of the "
                          "Shapefile: .shp, .shx, .dbf, .prj, .cpg)", path=str(path))
     size = path.stat().st_size
@@ -513,7 +374,7 @@ def _check_shapefile(path: Path) -> None:
     if declared > size:
         raise InputError(f"truncated Shapefile: the header declares {declared} bytes but the file has {size}",
                          path=str(path))
-    _check_dbf(_sidecar(path, ".dbf"))
+    _check_dbf(sidecar(path, ".dbf"))
 
 
 def _check_dbf(dbf: Path) -> None:
@@ -805,124 +666,3 @@ def read_project_layer(project, layer_id: str, *, repair: bool = False) -> gpd.G
     info = layer_info(gdf)
     info.id, info.source, info.date, info.label = spec.id, spec.source, spec.date, spec.label
     return gdf
-
-
-# ------------------------------------------------------------------------------------------------ writing
-WRITE_DRIVERS = {".shp": "ESRI Shapefile", ".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON",
-                 ".kml": "KML", ".gdb": "OpenFileGDB", ".fgb": "FlatGeobuf"}
-
-
-def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str | None = None,
-                encoding: str | None = None, zone: int | None = None) -> Path:
-    """Write a layer whole or not at all; the format follows the extension (``.txt`` is 国土TXT).
-
-    Shapefiles are written with a ``.cpg`` naming their encoding (UTF-8 unless ``encoding`` is given); a
-    Shapefile holds one geometry type, and a 国土TXT file only polygons: other input raises
-    :class:`InputError` naming the output and the first feature at fault.
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> from shapely.geometry import box
-    >>> g = gpd.GeoDataFrame({"名称": ["甲"]}, geometry=[box(111.0, 37.0, 111.01, 37.01)], crs=4490)
-    >>> out = write_layer(g, os.path.join(tempfile.mkdtemp(), "甲.gpkg"))
-    >>> read_layer(out)["名称"].tolist()
-    ['甲']
-    """
-    from redline.layers.outputs import atomic_path
-
-    path = Path(path)
-    ext = path.suffix.lower()
-    if ext not in WRITE_DRIVERS and ext not in (".txt", ".parquet", ".geoparquet"):
-        raise UsageError(f"cannot write format {ext or '(no extension)'!r}; redline writes "
-                         f"{', '.join(sorted(set(WRITE_DRIVERS) | {'.txt', '.parquet'}))}", path=str(path))
-    if encoding:
-        _check_encoding(encoding)
-    data = gdf.drop(columns=[c for c in gdf.columns if c != gdf.geometry.name
-                             and gdf[c].map(lambda v: isinstance(v, (list, dict))).any()])
-    data.attrs = {}   # what redline knows of the source is not written into the output's metadata
-    if ext == ".txt":
-        from redline.layers.guotu import write_guotu
-
-        try:
-            datum = datum_of(data.crs) if datum_of(data.crs) in ("xian1980", "beijing1954") else "cgcs2000"
-            write_guotu(data, path, zone=zone, encoding=encoding or "gbk", datum=datum)
-        except InputError as exc:
-            if exc.path is None:
-                raise InputError(exc.reason, path=str(path), line=exc.line, feature=exc.feature) from None
-            raise
-        return path
-    if ext in (".parquet", ".geoparquet"):
-        with atomic_path(path) as tmp:
-            data.to_parquet(tmp)
-        return path
-    driver = WRITE_DRIVERS[ext]
-    kwargs = {}
-    if driver == "ESRI Shapefile":
-        _check_one_family(data, path)
-        kwargs["encoding"] = encoding or "UTF-8"
-        if path.exists():
-            raise InputError("output Shapefile exists; remove it first or write another name", path=str(path))
-        with atomic_path(path) as tmp:      # the sidecars GDAL writes beside it move with it
-            _write(data, tmp, path, driver=driver, **kwargs)
-        return path
-    if driver == "FlatGeobuf":
-        kwargs["SPATIAL_INDEX"] = "NO"  # the index reorders features; keep the input's order (feature numbers)
-    if driver == "KML" and data.crs is not None and epsg_of(data.crs) != 4326:
-        data = data.to_crs(4326)
-    with atomic_path(path) as tmp:
-        _write(data, tmp, path, layer=layer or path.stem, driver=driver, **kwargs)
-    return path
-
-
-def _check_one_family(gdf: gpd.GeoDataFrame, path: Path) -> None:
-    """A Shapefile holds one geometry type: raise naming the first feature of another type."""
-    fam = geometry_families(gdf)
-    present = [f for f in dict.fromkeys(fam) if f is not None]
-    if len(present) < 2 and "collection" not in present:
-        return
-    first = present[0] if present[0] != "collection" else present[-1]
-    k = int(np.flatnonzero((fam != first) & (fam != None))[0])  # noqa: E711 - elementwise
-    types = " and ".join(dict.fromkeys(t for t in gdf.geom_type.dropna() if t))
-    raise InputError(f"mixed geometry types ({types}) but a Shapefile holds one type: feature {k} is a "
-                     f"{gdf.geom_type.iloc[k]}; write a GeoPackage instead", path=str(path))
-
-
-# GDAL writes these formats without checking its writes (a full disk gives a truncated file and no error), or
-# reports a full disk as something else (SQLite: "no such table"): they are written into memory, and the bytes
-# to disk by Python, which checks every write. A GeoPackage larger than IN_MEMORY_LIMIT is written by GDAL.
-IN_MEMORY_DRIVERS = ("KML", "FlatGeobuf", "GeoJSON", "GPKG")
-IN_MEMORY_LIMIT = 512 << 20
-
-
-def _write(data: gpd.GeoDataFrame, target, path: Path, **kwargs) -> None:
-    """``pyogrio.write_dataframe`` with its failures turned into one-line InputErrors naming ``path``; a
-    filesystem error (full disk, read-only) is raised as the ``OSError`` it is. What GDAL wrote to disk is
-    counted back: fewer features than given is an error, never a silently short file."""
-    import io
-
-    driver = kwargs.get("driver", "the layer")
-    try:
-        with _warnings.catch_warnings():
-            _warnings.simplefilter("ignore", UserWarning)
-            if driver in IN_MEMORY_DRIVERS and (driver != "GPKG" or _estimated_bytes(data) < IN_MEMORY_LIMIT):
-                buf = io.BytesIO()
-                pyogrio.write_dataframe(data, buf, **kwargs)
-                with open(target, "wb") as f:
-                    f.write(buf.getbuffer())
-                return
-            pyogrio.write_dataframe(data, target, **kwargs)
-            written = pyogrio.read_info(target, layer=kwargs.get("layer"), force_feature_count=True)["features"]
-    except OSError:
-        raise
-    except Exception as exc:  # GDAL errors come in many classes
-        raise InputError(f"cannot write {driver}: {_short(exc)} (nothing was written)", path=str(path)) from None
-    if written != len(data):
-        raise InputError(f"cannot write {driver}: GDAL wrote {written} of {len(data)} features (disk full?); "
-                         "nothing was written", path=str(path))
-
-
-def _estimated_bytes(data: gpd.GeoDataFrame) -> int:
-    """About how many bytes a layer takes as a file: its coordinates and its attribute values."""
-    coords = int(shapely.get_num_coordinates(np.asarray(data.geometry.values, dtype=object)).sum())
-    return 16 * coords + int(data.drop(columns=data.geometry.name).memory_usage(deep=True).sum())

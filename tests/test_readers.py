@@ -27,8 +27,8 @@ from redline.layers.readers import (
     detect_dbf_encoding,
     detect_format,
     read_layer,
-    write_layer,
 )
+from redline.layers.writers import write_layer
 
 X0, Y0 = 38_401_000.0, 4_140_000.0  # CGCS2000 3-degree zone 38, prefixed eastings: EPSG 4488 + 38
 NAMES = ["汾河湿地生态保护红线", "吕梁山水源涵养区"]

@@ -8,7 +8,8 @@ from redline.commands._common import echo_text, gcj02_option, guard, handle_erro
 from redline.layers.crs import datum_of, parse_crs
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import layer_info
-from redline.layers.readers import read_layer, write_layer
+from redline.layers.readers import read_layer
+from redline.layers.writers import write_layer
 
 OLD_DATUMS = ("xian1980", "beijing1954")
 
