@@ -14,6 +14,7 @@ glyph in its font is refused rather than printed with boxes.
 
 Example
 -------
+>>> from redline.maps.print_sheet import nice_scale
 >>> nice_scale(183_000), nice_scale(250_000), nice_scale(108_000)
 (200000, 250000, 120000)
 """
@@ -22,9 +23,7 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import warnings
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 import matplotlib
@@ -36,9 +35,8 @@ import shapely  # noqa: E402
 from matplotlib import patheffects  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.legend_handler import HandlerBase  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch, PathPatch, Polygon, Rectangle  # noqa: E402
+from matplotlib.patches import PathPatch, Polygon, Rectangle  # noqa: E402
 from matplotlib.path import Path as MPath  # noqa: E402
 
 from redline.layers.crs import DATUM_LABELS, describe_gk, epsg_of  # noqa: E402
@@ -52,6 +50,16 @@ from redline.maps.fonts import (  # noqa: E402
     missing_glyphs_in_figure,
 )
 from redline.maps.layout import Layout, project_layout  # noqa: E402
+from redline.maps.print_legend import (  # noqa: E402
+    _blend,
+    _dashes,
+    _layer_handle,
+    _legend,
+    _mm,
+    _structure_handle,
+    plan_legend,
+)
+from redline.maps.print_sheet import MM, PX, Sheet, _nice_length, fit_scale, sheet_layout  # noqa: E402
 from redline.maps.sources import (  # noqa: E402
     MapLayer,
     date_text,
@@ -62,105 +70,6 @@ from redline.maps.sources import (  # noqa: E402
 )
 from redline.maps.structure import ResolvedElement, legend_entries, resolve_layout  # noqa: E402
 from redline.maps.styles import Style, StyleBook, load_styles  # noqa: E402
-
-PAPERS_MM = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}  # landscape
-NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 7.0, 8.0)
-PX = 0.5          # print points per web pixel for stroke widths and symbol sizes
-MM = 1 / 25.4     # inches per millimetre
-
-
-def nice_scale(required: float) -> int:
-    """The smallest round scale denominator (1, 1.2, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8 × 10^k) not below
-    ``required``."""
-    if required <= 0:
-        raise ValueError("scale must be positive")
-    k = math.floor(math.log10(required))
-    for base in (*NICE, 10.0):
-        cand = base * 10**k
-        if cand >= required * (1 - 1e-9):
-            return int(round(cand))
-    return int(10 ** (k + 1))
-
-
-MARGIN_MM = 2.0   # the least white space between the extent and the map frame, on paper
-
-
-def fit_scale(width_m: float, height_m: float, frame_mm: tuple[float, float], margin_mm: float = MARGIN_MM) -> int:
-    """The largest round scale (the smallest denominator of :func:`nice_scale`'s series) at which an extent of
-    ``width_m`` × ``height_m`` fits inside a map frame of ``frame_mm`` (width, height in mm) with
-    ``margin_mm`` of white on every side.
-
-    >>> fit_scale(175_000, 220_000, (204.8, 151.8))   # a city 175 × 220 km on A4 landscape: 146.7 mm high
-    1500000
-    """
-    fw, fh = frame_mm[0] - 2 * margin_mm, frame_mm[1] - 2 * margin_mm
-    if fw <= 0 or fh <= 0:
-        raise ValueError("the map frame is smaller than its margins")
-    return nice_scale(max(width_m / (fw / 1000), height_m / (fh / 1000), 1.0))
-
-
-def _nice_length(max_m: float) -> float:
-    """A round scale-bar length (1, 2, 5 × 10^k metres) not longer than ``max_m``."""
-    k = math.floor(math.log10(max_m))
-    for base in (5.0, 2.0, 1.0):
-        if base * 10**k <= max_m:
-            return base * 10**k
-    return 10**k
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """Rectangles of a sheet in millimetres from the lower-left corner: ``(x, y, width, height)``."""
-
-    width: float
-    height: float
-    outer: tuple
-    inner: tuple
-    title: tuple
-    map: tuple
-    legend: tuple
-    footer: tuple
-    scale_font: float
-
-    def frac(self, rect) -> list[float]:
-        x, y, w, h = rect
-        return [x / self.width, y / self.height, w / self.width, h / self.height]
-
-
-def sheet_layout(paper: str = "A4", orientation: str = "landscape", *, legend_mm: float | None = None) -> Sheet:
-    """Where title, map, legend and footer go on an A4/A3 sheet.
-
-    Landscape: the legend is a panel on the right. Portrait: a band under the map, ``legend_mm`` high
-    (default 48 mm on A4, scaled on A3; at most 40 % of the sheet's body).
-    """
-    if paper not in PAPERS_MM:
-        raise UsageError(f"paper must be A4 or A3, not {paper!r}")
-    if orientation not in ("landscape", "portrait"):
-        raise UsageError(f"orientation must be landscape or portrait, not {orientation!r}")
-    w, h = PAPERS_MM[paper]
-    if orientation == "portrait":
-        w, h = h, w
-    f = 1.0 if paper == "A4" else 1.3
-    margin, gap = 8.0 * f, 1.6 * f
-    outer = (margin, margin, w - 2 * margin, h - 2 * margin)
-    ix, iy, iw, ih = margin + gap, margin + gap, w - 2 * (margin + gap), h - 2 * (margin + gap)
-    title_h, footer_h, pad = 17.0 * f, 9.0 * f, 2.5 * f
-    tick_gap = 4.0 * f  # room for the graticule labels outside the map frame
-    title = (ix, iy + ih - title_h, iw, title_h)
-    footer = (ix, iy, iw, footer_h)
-    body_y, body_h = iy + footer_h, ih - title_h - footer_h
-    if orientation == "landscape":
-        leg_w = 60.0 * f
-        legend = (ix + iw - leg_w, body_y + pad, leg_w - pad, body_h - 2 * pad)
-        mp = (ix + pad + tick_gap, body_y + pad + tick_gap, iw - leg_w - 2 * pad - 2 * tick_gap,
-              body_h - 2 * pad - 2 * tick_gap)
-    else:
-        leg_h = min(legend_mm if legend_mm is not None else 48.0 * f, 0.4 * body_h)
-        legend = (ix + pad, body_y + pad, iw - 2 * pad, leg_h - pad)
-        mp = (ix + pad + tick_gap, body_y + leg_h + pad + tick_gap, iw - 2 * pad - 2 * tick_gap,
-              body_h - leg_h - 2 * pad - 2 * tick_gap)
-    return Sheet(width=w, height=h, outer=outer, inner=(ix, iy, iw, ih), title=title, map=mp, legend=legend,
-                 footer=footer, scale_font=f)
 
 
 # ------------------------------------------------------------------------------------------ geometry → paths
@@ -202,12 +111,6 @@ def line_path(geoms) -> MPath | None:
     return MPath(xy, codes)
 
 
-def _dashes(style: Style, lw: float):
-    if not style.dash:
-        return "solid"
-    return (0, tuple(max(d * PX / max(lw, 0.1), 0.1) for d in style.dash))
-
-
 def _draw_style(ax, geoms, style: Style, shape: str, zorder: float) -> None:
     lw = max(style.weight * PX, 0.2)
     if shape == "point":
@@ -240,63 +143,6 @@ def _geom_shape(geoms) -> str:
     if types and types <= {1, 2, 5}:
         return "line"
     return "area"
-
-
-# -------------------------------------------------------------------------------------------------- legend
-class _AxisHandle:
-    """Legend handle of an axis: a line with an arrowhead."""
-
-    def __init__(self, style: Style):
-        self.style = style
-
-
-class _AxisHandler(HandlerBase):
-    def create_artists(self, legend, orig_handle, xdescent, ydescent, width, height, fontsize, trans):
-        st = orig_handle.style
-        lw = max(st.weight * PX, 0.5)
-        y = height / 2 - ydescent
-        head = min(height * 0.9, width * 0.35)
-        line = Line2D([-xdescent, -xdescent + width - head * 0.8], [y, y], color=st.color, linewidth=lw,
-                      linestyle=_dashes(st, lw), transform=trans)
-        tri = Polygon([(-xdescent + width, y), (-xdescent + width - head, y + head * 0.45),
-                       (-xdescent + width - head, y - head * 0.45)], closed=True, facecolor=st.color,
-                      edgecolor="none", transform=trans)
-        return [line, tri]
-
-
-def _area_handle(st: Style) -> Patch:
-    lw = max(st.weight * PX, 0.4)
-    return Patch(facecolor=_blend(st.fill_color, st.fill_opacity) if st.fill else "none", edgecolor=st.color,
-                 hatch=st.hatch or None, linewidth=lw, linestyle=_dashes(st, lw), fill=st.fill)
-
-
-def _blend(color: str, alpha: float) -> tuple:
-    from matplotlib.colors import to_rgb
-
-    r, g, b = to_rgb(color)
-    return (1 - alpha + alpha * r, 1 - alpha + alpha * g, 1 - alpha + alpha * b)
-
-
-def _layer_handle(st: Style, shape: str):
-    if shape == "point":
-        return Line2D([], [], linestyle="none", marker="o", markersize=st.radius * PX * 2.4,
-                      markerfacecolor=st.fill_color, markeredgecolor=st.color, markeredgewidth=st.weight * PX)
-    if shape == "line":
-        lw = max(st.weight * PX, 0.4)
-        return Line2D([], [], color=st.color, linewidth=lw, linestyle=_dashes(st, lw), alpha=st.opacity)
-    return _area_handle(st)
-
-
-def _structure_handle(key: str, st: Style, shape: str):
-    kind = key.split(".")[0].split("#")[0]
-    if kind == "axis":
-        return _AxisHandle(st)
-    if kind in ("core", "node"):
-        return Line2D([], [], linestyle="none", marker="o", markersize=(8 if kind == "core" else 5),
-                      markerfacecolor=st.fill_color, markeredgecolor=st.color, markeredgewidth=1.0)
-    if shape == "line":
-        return Line2D([], [], color=_blend(st.color, st.opacity), linewidth=6, solid_capstyle="round")
-    return _area_handle(replace(st, weight=min(st.weight, 2.0)))
 
 
 # ---------------------------------------------------------------------------------------------- the sheet
@@ -708,127 +554,6 @@ def _footer(fig, sheet: Sheet, font, fs: float, map_cfg: dict, metric) -> None:
     if map_cfg.get("approval_number"):
         fig.text((fx + fw - 2) / sheet.width, y1, f"审图号：{map_cfg['approval_number']}", ha="right",
                  va="center", fontproperties=font.props(fs * 0.95, bold=True))
-
-
-def _mm(fig, sheet: Sheet):
-    from matplotlib.transforms import Affine2D
-
-    return Affine2D().scale(1 / sheet.width, 1 / sheet.height) + fig.transFigure
-
-
-def _em(text: str) -> float:
-    """Width of ``text`` in em: CJK characters 1, others about 0.55."""
-    return sum(1.0 if ord(c) >= 0x2E80 else 0.55 for c in text)
-
-
-def _wrap(text: str, width: float) -> list[str]:
-    """Lines of at most ``width`` em, broken after "；" or "，" when possible (CJK text has no spaces)."""
-    width = max(width, 1.0)
-    lines, line = [], ""
-    for piece in re.split(r"(?<=[；，])", text):
-        while _em(piece) > width:  # a piece longer than a line: cut it
-            room = line
-            cut = 0
-            while cut < len(piece) and _em(room + piece[:cut + 1]) <= width:
-                cut += 1
-            if cut == 0:
-                lines.append(line)
-                line = ""
-                continue
-            lines.append(line + piece[:cut])
-            line, piece = "", piece[cut:]
-        if _em(line + piece) > width:
-            lines.append(line)
-            line = piece
-        else:
-            line += piece
-    if line:
-        lines.append(line)
-    return [ln for ln in lines if ln]
-
-
-@dataclass(frozen=True)
-class LegendPlan:
-    """How the legend is set: type size (points), columns, rows, the entries (padded so that no heading
-    ends a column) and the wrapped note lines."""
-
-    size: float
-    ncol: int
-    rows: int
-    items: list
-    notes: list
-    height_mm: float
-
-
-def _row_mm(size: float) -> float:
-    return size * 0.3528 * 1.55  # a legend row (handleheight 1.1 + labelspacing 0.55 em, as set)
-
-
-def _pad_headings(items: list, rows: int) -> list:
-    """Blank entries before any heading that would fall on the last row of a column."""
-    out: list = []
-    for item in items:
-        if item[2] and len(out) % rows == rows - 1:
-            out.append(("", None, False))
-        out.append(item)
-    return out
-
-
-def plan_legend(items: list, width_mm: float, height_mm: float | None, fs: float, notes: str = "") -> LegendPlan:
-    """Fit ``items`` (``(label, handle, is_heading)``) in a panel ``width_mm`` wide; ``height_mm`` None
-    means the panel takes the height it needs (portrait sheets). The type shrinks to 70 % before taking
-    more columns than fit the width."""
-    note_size = fs * 0.78
-    line_mm = note_size * 0.3528 * 1.45
-    lines = _wrap(notes, (width_mm - 6) / (note_size * 0.3528)) if notes else []
-    fixed = 13.0 + len(lines) * line_mm + (3 if lines else 0)   # title, borders, notes
-
-    def col_mm(size):
-        longest = max((len(lab) for lab, _, _ in items), default=4)
-        return (longest + 4.4) * size * 0.3528
-
-    size = fs * 1.05
-    for _ in range(8):
-        max_cols = max(int(width_mm / col_mm(size)), 1)
-        if height_mm is None:
-            rows = max(math.ceil(len(items) / max_cols), 1)
-        else:
-            rows = max(int((height_mm - fixed) / _row_mm(size)), 1)
-        padded = _pad_headings(items, rows)
-        ncol = max(math.ceil(len(padded) / rows), 1)
-        if ncol <= max_cols and (height_mm is None or ncol == 1 or size <= fs * 0.7):
-            break
-        size = max(size * 0.9, fs * 0.7)
-    height = fixed + rows * _row_mm(size)
-    return LegendPlan(size=size, ncol=ncol, rows=rows, items=padded, notes=lines,
-                      height_mm=height if height_mm is None else height_mm)
-
-
-def _legend(fig, sheet: Sheet, plan: LegendPlan, font, fs: float) -> None:
-    """The legend panel: "图例" and the entries (headings in bold), the notes (data sources) at its foot."""
-    lx, ly, lw, lh = sheet.legend
-    lax = fig.add_axes(sheet.frac(sheet.legend))
-    lax.set_axis_off()
-    lax.add_patch(Rectangle((0, 0), 1, 1, transform=lax.transAxes, facecolor="white", edgecolor="#333333",
-                            linewidth=0.6))
-    note_size = fs * 0.78
-    line_mm = note_size * 0.3528 * 1.45
-    for i, line in enumerate(reversed(plan.notes)):
-        lax.text(3 / lw, (2.5 + i * line_mm) / lh, line, transform=lax.transAxes, ha="left", va="bottom",
-                 fontproperties=font.props(note_size), color="#444444")
-    if not plan.items:
-        return
-    handles = [h if h is not None else Patch(visible=False) for _, h, _ in plan.items]
-    labels = [lab for lab, _, _ in plan.items]
-    leg = lax.legend(handles, labels, loc="upper center", ncol=plan.ncol, frameon=False,
-                     prop=font.props(plan.size), title="图　例",
-                     title_fontproperties=font.props(fs * 1.35, bold=True), handlelength=2.6, handleheight=1.1,
-                     labelspacing=0.55, columnspacing=1.2, borderaxespad=0.6, borderpad=0.8,
-                     handler_map={_AxisHandle: _AxisHandler()})
-    for text, (_, _, heading) in zip(leg.get_texts(), plan.items, strict=True):
-        if heading:  # a heading starts where the swatches start
-            text.set_fontproperties(font.props(plan.size, bold=True))
-            text.set_x(-25)
 
 
 def print_map_bytes(fig: Figure, fmt: str, *, dpi: int = 300, provenance: dict | None = None) -> bytes:

@@ -38,7 +38,8 @@ def city_project(folder, width_m: float, height_m: float):
 
 @pytest.mark.parametrize("width_km, height_km", [(175, 220), (60, 40), (300, 120)])
 def test_the_print_scale_is_the_largest_at_which_the_region_fits(tmp_path, cjk_font, width_km, height_km):
-    from redline.maps.printmap import MARGIN_MM, print_map
+    from redline.maps.print_sheet import MARGIN_MM
+    from redline.maps.printmap import print_map
 
     fig = print_map(city_project(tmp_path / "p", width_km * 1000, height_km * 1000), layout=False)
     info = fig.redline_print

@@ -158,7 +158,8 @@ def test_no_cjk_font_is_a_clear_error(monkeypatch):
 
 
 def test_bad_paper_and_extension(project, tmp_path, a4):
-    from redline.maps.printmap import print_map, save_print_map, sheet_layout
+    from redline.maps.print_sheet import sheet_layout
+    from redline.maps.printmap import print_map, save_print_map
 
     with pytest.raises(UsageError):
         sheet_layout("A5")
@@ -170,14 +171,14 @@ def test_bad_paper_and_extension(project, tmp_path, a4):
 
 
 def test_nice_scale():
-    from redline.maps.printmap import nice_scale
+    from redline.maps.print_sheet import nice_scale
 
     assert [nice_scale(v) for v in (9_000, 10_000, 10_001, 108_000, 183_000, 260_000, 850_000)] == \
         [10_000, 10_000, 12_000, 120_000, 200_000, 300_000, 1_000_000]
 
 
 def test_wrap_breaks_at_separators_and_never_loses_text():
-    from redline.maps.printmap import _em, _wrap
+    from redline.maps.print_legend import _em, _wrap
 
     text = "数据来源：示范县生态环境局（虚构数据），2026-06-30；示范县林业局（虚构数据），2026-06-30"
     lines = _wrap(text, 20)
