@@ -439,7 +439,7 @@ def _open_ogr(p: Path, fmt: str, chunk_size: int, encoding: str | None, *, layer
     if fmt != "ESRI Shapefile":
         kwargs["layer"] = layer if layer is not None else only_layer(p, fmt)
     if fmt == "ESRI Shapefile":
-        from redline.layers.dbf_encoding import detect_dbf_encoding
+        from redline.layers.readers import detect_dbf_encoding
 
         value, why = (encoding, "given with --encoding") if encoding else detect_dbf_encoding(p)
         enc_info = {"value": value, "source": why}
