@@ -32,6 +32,7 @@ CORPUS: list[tuple[str, list[float]]] = [
     ("城区绿地率达到38%，村庄绿化覆盖率32%。", [38.0, 32.0]),
     ("农田林网覆盖率提高到90%。", [90.0]),
     ("水土保持工程。实施3.5万亩。", [3.5]),
+    ("到2030年园地保有量不低于1.2万亩。", [1.2]),  # a stock of land the vocabulary does not name
     # not land: floor areas, facilities, equipment, grid cells, distances between places, sizes, idioms
     ("游客服务中心1200平方米。", []),
     ("新建体育馆8600平方米，文化活动室350平方米。", []),
@@ -46,7 +47,7 @@ CORPUS: list[tuple[str, list[float]]] = [
     ("打通农村道路“最后一公里”。", []),
     ("打造“十公里”健身圈。", []),
 ]
-LAND = sum(len(v) for _, v in CORPUS)  # 16 figures of land, counted from the lists above
+LAND = sum(len(v) for _, v in CORPUS)  # 17 figures of land, counted from the lists above
 
 
 def score() -> tuple[int, int]:
@@ -61,17 +62,17 @@ def score() -> tuple[int, int]:
 
 
 def test_corpus_with_every_rule():
-    assert LAND == 16
-    assert score() == (16, 0)  # recall 100 %, precision 100 %
+    assert LAND == 17
+    assert score() == (17, 0)  # recall 100 %, precision 100 %
 
 
 @pytest.mark.parametrize("rule, patch, found, extra", [
     # areas in m² without a land word, or with a facility word: 1200, 8600, 350, 60, 3400, 12000 get in
-    ("area subject class", ("_land_area_words", lambda words, unit="m2": True), 16, 6),
+    ("area subject class", ("_land_area_words", lambda words, unit="m2": True), 17, 6),
     # lengths without a linear word: 2 (grid), 62 (机场), 45 (烟囱), 20 (样地) get in ("145" is after 距)
-    ("length subject class", ("_linear_words", lambda words: True), 16, 4),
+    ("length subject class", ("_linear_words", lambda words: True), 17, 4),
     # figures in quotation marks: "最后一公里" follows 道路, a linear word; "十公里" has none
-    ("quotation marks", ("_in_quotes", lambda text: False), 16, 1),
+    ("quotation marks", ("_in_quotes", lambda text: False), 17, 1),
 ])
 def test_each_subject_rule_keeps_out_what_it_is_for(monkeypatch, rule, patch, found, extra):
     monkeypatch.setattr(extraction, *patch)
@@ -83,7 +84,7 @@ def test_rates_of_land_not_named_in_the_vocabulary(monkeypatch):
     assert [(c.subject, c.modifier, c.kind) for c in claims] == [
         ("绿地率", "城区", "ratio"), ("绿化覆盖率", "村庄", "ratio"), ("林网覆盖率", "农田", "ratio")]
     monkeypatch.setattr(context, "_with_generic_rates", lambda text, out: out)
-    assert score() == (13, 0)  # without the rule the three rates are lost, nothing else changes
+    assert score() == (14, 0)  # without the rule the three rates are lost, nothing else changes
 
 
 def test_a_rate_word_alone_is_not_a_subject():
