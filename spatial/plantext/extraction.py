@@ -247,8 +247,10 @@ def _item_words(text: str, start: int, end: int, c0: int, c1: int, s0: int, sent
 
 
 def _zone_after(text: str, end: int, c1: int) -> bool:
-    """Whether a zone word follows a length figure ("2公里范围内"): the length bounds a zone."""
-    return text[end:min(c1, end + 12)].lstrip(" 的").startswith(tuple(vocabulary()[1]["zone_words"]))
+    """Whether a zone word follows a length figure ("2公里范围内", "距水库3公里以内": 以内 read as the figure's
+    qualifier): the length bounds a zone."""
+    zone = tuple(vocabulary()[1]["zone_words"])
+    return text[max(0, end - 2):end] in zone or text[end:min(c1, end + 12)].lstrip(" 的").startswith(zone)
 
 
 def _land_length(text: str, start: int, end: int, c0: int, c1: int) -> bool:
