@@ -91,6 +91,8 @@ def test_zone_distances_are_lengths_but_distances_between_places_are_not():
     claims = extract_claims("沿岸堤外80米范围内禁止取土。距离河道50米范围内禁止堆放。县城距省城95公里，西北2.4km处建电站。"
                             "管径0.5米，铺设污水管网12公里，焦炉高度6米。")
     assert [c.value_m for c in claims] == [80.0, 50.0]
+    # 以内 right after the unit is read as the figure's qualifier: the distance still bounds a zone
+    assert [c.value_m for c in extract_claims("距离水库3公里以内禁止建设养殖场。")] == [3000.0]
 
 
 # ------------------------------------------------------------------------------------- numbers and units

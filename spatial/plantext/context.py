@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from redline.spatial.plantext.grammar import (
     _PREVIOUS_AFTER_RE,
@@ -24,6 +25,8 @@ from redline.spatial.plantext.grammar import (
 from redline.spatial.plantext.layout import _span_of
 from redline.spatial.plantext.vocabulary import _alias_table, _is_cjk, vocabulary
 
+#: The subject id of a rate of land not named in the vocabulary ("城市绿化覆盖率"); its claims show the words.
+GENERIC_RATE = "land_rate"
 _UP_VERBS = ("增长", "增加", "提高", "提升", "上升", "扩大", "增至")
 _DOWN_VERBS = ("下降", "减少", "降低", "缩小", "减至")
 _CHANGE_BEFORE_RE = re.compile(rf"({'|'.join(_UP_VERBS + _DOWN_VERBS)})(?:为|到|至)?\s*(?:(?:19|20)\d{{2}}\s*年)?\s*的?"
@@ -59,7 +62,27 @@ def _occurrences(text: str, clauses: list[int]) -> list[_Occurrence]:
                 if prev:
                     sid = prev.subject_id
         out.append(_Occurrence(m.start(), m.end(), sid))
-    return out
+    return _with_generic_rates(text, out)
+
+
+@cache
+def _generic_rate_re() -> re.Pattern:
+    words = vocabulary()[1]
+    lead = "|".join(sorted(words["rate_lead_words"], key=len, reverse=True))
+    rate = "|".join(sorted(words["rate_words"], key=len, reverse=True))
+    return re.compile(rf"(?:{lead})(?:{rate})|绿化率|绿地率")
+
+
+def _with_generic_rates(text: str, out: list[_Occurrence]) -> list[_Occurrence]:
+    """Add the rates of land not named in the vocabulary (:data:`GENERIC_RATE`): a rate word after a land or
+    green word ("城市绿化覆盖率": 绿化覆盖率, modifier 城市), where no named subject is."""
+    extra = []
+    starts = [o.start for o in out]
+    for m in _generic_rate_re().finditer(text):
+        k = bisect.bisect_left(starts, m.end())  # the named subjects starting before this rate ends
+        if not (k and out[k - 1].end > m.start()):  # out does not overlap itself: only the last can reach in
+            extra.append(_Occurrence(m.start(), m.end(), GENERIC_RATE))
+    return sorted(out + extra, key=lambda o: o.start) if extra else out
 
 
 # Names ending like a region's (…区) that are parts of it: 国有林区, 山区, 建成区, 保护区 …

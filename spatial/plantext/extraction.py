@@ -14,6 +14,7 @@ import re
 
 from redline.layers.errors import UsageError
 from redline.spatial.plantext.context import (
+    GENERIC_RATE,
     _context,
     _crop,
     _denominator,
@@ -24,7 +25,15 @@ from redline.spatial.plantext.context import (
 from redline.spatial.plantext.grammar import _CELL_NUMBER_RE, _QB, Claim, _figures, _fill_measure
 from redline.spatial.plantext.layout import _layout, _Row, _Segment, _span_of, _spans
 from redline.spatial.plantext.tables import _header, _row_claims, _year_row
-from redline.spatial.plantext.vocabulary import TOTAL, _not_land, subject_label, vocabulary
+from redline.spatial.plantext.vocabulary import (
+    TOTAL,
+    _in_quotes,
+    _land_area_words,
+    _linear_words,
+    _not_land,
+    subject_label,
+    vocabulary,
+)
 from redline.spatial.units import NUMBER
 
 _ANY_NUMBER_RE = re.compile(r"[0-9一二两三四五六七八九十百千]")
@@ -75,8 +84,9 @@ def _extract_segment(seg: _Segment, source: str = "text", number: int = 0) -> li
         clause_before = text[c0:f.start]
         if _not_land(clause_before):
             return None
+        label = subject_text.strip() if sid == GENERIC_RATE else subject_label(sid)
         claim = Claim(line=seg.line_at(f.start), text=_crop(text[s0:s1], f.start - s0, f.end - s0),
-                      subject=subject_label(sid), subject_id=sid,
+                      subject=label, subject_id=sid,
                       subject_text=re.split(r"\d", subject_text)[0].strip(" ,:(") or subject_text.strip(" ,:"),
                       kind=kind, value=f.value, unit=f.unit, unit_text=f.unit_text, qualifier=f.qualifier,
                       source=source, value_step=f.step)
@@ -109,17 +119,20 @@ def _extract_segment(seg: _Segment, source: str = "text", number: int = 0) -> li
         if f.measure in ("area", "length"):
             if f.measure == "length" and not _land_length(text, f.start, f.end, c0, c1):
                 continue
-            if f.measure == "length" and c0 > s0 and len(text[c0:f.start].strip()) <= 8 and re.search(
-                    r"距.*(?:公里|千米|米|km|m)\W*$", text[span(clauses, c0 - 1)[0]:c0]):
-                continue  # "县城距市府89公里，省城81公里": a list of distances between places
+            if _in_quotes(text[s0:f.start]):
+                continue  # a phrase in quotation marks ("“一公里”生活圈")
             measures = ("total", "area") if f.measure == "area" else ("length",)
             o = nearest(f.start, c0, measures)
+            words = text[max(c0, f.start - 20):f.start]
+            named = _item_words(text, f.start, f.end, c0, c1, s0, sentences)
             if o is not None:
                 claim = make(fi, o.subject_id, text[o.start:f.start], f.measure, o.start)
-            elif f.measure == "area" and re.search("建筑面积|建筑部分", text[s0:f.start]):
-                claim = None  # a part of a floor-area statement ("总建筑面积…，其中商业1750平方米")
+            elif f.measure == "area" and (re.search("建筑面积", text[s0:f.start]) or not _land_area_words(named, f.unit)):
+                claim = None  # a floor area, a facility or equipment, a grid cell: not land
+            elif f.measure == "length" and not (_linear_words(named) or _zone_after(text, f.end, c1)):
+                claim = None  # a distance between places, a size of a thing
             else:
-                claim = make(fi, None, text[max(c0, f.start - 20):f.start], f.measure)
+                claim = make(fi, None, words, f.measure)
             if claim is None:
                 continue
             # a share in the same statement: "…面积X公顷，占全县国土面积的P%"
@@ -218,13 +231,34 @@ def _extract_segment(seg: _Segment, source: str = "text", number: int = 0) -> li
     return claims
 
 
+def _item_words(text: str, start: int, end: int, c0: int, c1: int, s0: int, sentences: list[int]) -> str:
+    """The words that name what a figure is about: the list item before it in its clause (after the last 、,
+    at most 20 characters), the words after it up to the next item ("实施0.2万亩人工造林"), and a heading
+    sentence right before its clause when the clause opens the sentence ("道路绿化工程。实施150公里")."""
+    before = text[max(c0, start - 20):start]
+    before = before[before.rfind("、") + 1:]
+    after = text[end:min(c1, end + 12)].split("、")[0]
+    heading = ""
+    if c0 == s0 and s0 > 0:
+        h0, _ = _span_of(sentences, s0 - 1, len(text))
+        if len(text[h0:s0].strip()) <= 16:
+            heading = text[h0:s0]
+    return heading + before + after
+
+
+def _zone_after(text: str, end: int, c1: int) -> bool:
+    """Whether a zone word follows a length figure ("2公里范围内", "距水库3公里以内": 以内 read as the figure's
+    qualifier): the length bounds a zone."""
+    zone = tuple(vocabulary()[1]["zone_words"])
+    return text[max(0, end - 2):end] in zone or text[end:min(c1, end + 12)].lstrip(" 的").startswith(zone)
+
+
 def _land_length(text: str, start: int, end: int, c0: int, c1: int) -> bool:
     """Whether a length figure is about land: not a distance between places (距…, unless a zone word follows
-    it), a height, a depth, a pipe or an idiom (``[text]`` ``not_length_*`` of the vocabulary)."""
+    it), a height, a depth or a pipe (``[text]`` ``not_length_*`` of the vocabulary)."""
     words = vocabulary()[1]
     before, after = text[max(c0, start - 10):start], text[end:min(c1, end + 12)]
-    zone = after.lstrip(" 的").startswith(tuple(words["zone_words"]))
-    if zone:
+    if _zone_after(text, end, c1):
         return True
     return not (any(w in before for w in words["not_length_before"])
                 or any(w in after for w in words["not_length_after"]))

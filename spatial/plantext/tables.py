@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from redline.layers.errors import UsageError
-from redline.spatial.plantext.context import _crop, _denominator, _modifier, _occurrences
+from redline.spatial.plantext.context import GENERIC_RATE, _crop, _denominator, _modifier, _occurrences
 from redline.spatial.plantext.grammar import (
     _CELL_NUMBER_RE,
     _FIGURE_RE,
@@ -188,7 +188,7 @@ def _row_claims(row: _Row, header: dict | None) -> list[Claim]:
     itext = ind.text
     _, clauses = _spans(itext)
     occ = _occurrences(itext, clauses)
-    sid, kind, den_id = None, None, None
+    sid, kind, den_id, named = None, None, None, None
     if unit == PERCENT:
         k = itext.find("占")
         before = [o for o in occ if (k < 0 or o.end <= k)]
@@ -202,6 +202,8 @@ def _row_claims(row: _Row, header: dict | None) -> list[Claim]:
             if rates:
                 sid = rates[-1].subject_id
                 kind = subjects[sid].measure
+                if sid == GENERIC_RATE:
+                    named = itext[rates[-1].start:rates[-1].end]
                 den_id = TOTAL if kind == "rate" else None
         if kind is None:
             return []
@@ -239,7 +241,7 @@ def _row_claims(row: _Row, header: dict | None) -> list[Claim]:
         f, _ = _cell_figure(m, unit)
         if f is None:
             continue
-        claim = Claim(line=cells[idx].line_at(0), text=_crop(text, 0, 0), subject=subject_label(sid),
+        claim = Claim(line=cells[idx].line_at(0), text=_crop(text, 0, 0), subject=named or subject_label(sid),
                       subject_id=sid, subject_text=itext, kind=kind, value=f.value, unit=f.unit,
                       unit_text=cells[unit_idx].text.strip(), qualifier=f.qualifier, role=role, year=year,
                       source="table", value_step=f.step)

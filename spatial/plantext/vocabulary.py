@@ -68,5 +68,51 @@ def _not_land(text: str) -> bool:
     return any(w in text for w in words["not_land"]) or any(w in text for w in words["building_words"])
 
 
+_LAND_UNITS = ("mu", "10k_mu", "ha", "10k_ha", "km2", "10k_km2")
+
+
+def _land_area_words(words: str, unit: str = "m2") -> bool:
+    """Whether the words around an area figure that names no known subject make it an area of land (rules in
+    ``[text]`` of ``subjects.toml``).
+
+    Example
+    -------
+    >>> _land_area_words("完成荒山造林"), _land_area_words("游客服务中心"), _land_area_words("污水处理厂用地")
+    (True, False, True)
+    >>> _land_area_words("每年完成", "10k_mu"), _land_area_words("其中", "m2")
+    (True, False)
+    >>> _land_area_words("发展设施蔬菜", "10k_mu")  # 亩, 公顷, km² are units of land
+    True
+    """
+    w = vocabulary()[1]
+    if unit in _LAND_UNITS or any(x in words for x in w["land_words_strong"]):
+        return True
+    if any(x in words for x in w["facility_words"]):
+        return False
+    return any(x in words for x in (*w["land_words"], *w["activity_words"]))
+
+
+def _linear_words(words: str) -> bool:
+    """Whether the words before a length figure that names no known subject name a feature on the land.
+
+    Example
+    -------
+    >>> _linear_words("建设河岸生态缓冲带"), _linear_words("东至省城")
+    (True, False)
+    """
+    return any(x in words for x in vocabulary()[1]["linear_words"])
+
+
+def _in_quotes(text: str) -> bool:
+    """Whether the end of ``text`` is inside quotation marks (an opening mark not closed yet).
+
+    Example
+    -------
+    >>> _in_quotes("打通“最后"), _in_quotes("“两山”理念下的")
+    (True, False)
+    """
+    return text.count("“") > text.count("”") or text.count("「") > text.count("」") or text.count('"') % 2 == 1
+
+
 def _is_cjk(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
