@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import gc
 import hashlib
 import os
 import re
@@ -87,6 +88,29 @@ def provenance(inputs: list[dict] | None = None, **extra) -> dict:
 
 
 # ------------------------------------------------------------------------------------------ writing
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for a block that makes millions of small objects at once
+    (a large result's rows, dicts and texts). Each of those allocations would otherwise trigger collections
+    that walk every live object, the tables and geometries of the whole check included: for 100,000 sites
+    that is half the time of building the outputs. Reference counting still frees what the block drops;
+    cycles wait for the collector, which resumes (as it was) when the block ends.
+
+    >>> with gc_paused():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     """Yield a temporary path for ``path``; move it into place only if the block succeeds

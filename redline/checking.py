@@ -205,10 +205,12 @@ def check(sites, layers_or_project=None, *, project_type: str | None = None,
             result = check_dask(sites, ctx, client=client, npartitions=partitions, project_type=ptype,
                                 repair=repair, encoding=encoding, crs=crs, progress=progress)
     else:
+        from redline.layers.outputs import gc_paused
         from redline.spatial.check import check_project
 
-        result = check_project(sites, project_type=ptype, repair=repair, sites_crs=crs, sites_encoding=encoding,
-                               progress=progress, ctx=ctx)
+        with gc_paused():   # the result tables' rows and texts: no collections walking the layers meanwhile
+            result = check_project(sites, project_type=ptype, repair=repair, sites_crs=crs,
+                                   sites_encoding=encoding, progress=progress, ctx=ctx)
     _gcj02_used(ctx, gcj02)
     result.provenance = provenance(result.inputs, area_method=result.analysis["area_method"], rules=result.rules)
     return CheckResult(**{f.name: getattr(result, f.name) for f in dataclasses.fields(result)})

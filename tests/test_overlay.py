@@ -53,3 +53,20 @@ def test_nearest_within_is_capped():
     right = np.array([shapely.box(10, -1, 12, 1)], dtype=object)
     li, ri, dist = nearest_within(left, right, 50)
     assert li.tolist() == [0] and ri.tolist() == [0] and dist.tolist() == [10.0]
+
+
+def test_intersect_pairs_by_hand_and_preparation_left_as_found():
+    # right: a 10 m square and a 10 x 10 L-shaped zone whose bounding box holds the left box (1..2) it misses
+    zone = shapely.box(0, 0, 10, 10)
+    ell = shapely.Polygon([(20, 0), (30, 0), (30, 2), (22, 2), (22, 10), (20, 10)])
+    right = np.array([zone, ell])
+    shapely.prepare(right[1])          # a caller's own preparation stays
+    left = np.array([shapely.box(2, 2, 4, 4),        # inside the square: 4 m²
+                     shapely.box(8, 8, 12, 12),      # over the square's corner: 2 x 2 = 4 m²
+                     shapely.box(10, 0, 11, 1),      # touches the square along an edge only: 0 m²
+                     shapely.box(25, 5, 28, 8)])     # in the L's bounding box, outside the L
+    li, ri, geoms = intersect_pairs(left, right)
+    assert (li.tolist(), ri.tolist()) == ([0, 1, 2], [0, 0, 0])
+    assert shapely.area(geoms).tolist() == [4.0, 4.0, 0.0]
+    assert geoms[0] is left[0]          # wholly inside: the site itself, no overlay
+    assert shapely.is_prepared(right).tolist() == [False, True]

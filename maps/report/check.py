@@ -112,7 +112,7 @@ def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPO
         Which of :data:`OUTPUTS` to build (default all).
     """
     from redline.layers.forking import Forked
-    from redline.layers.outputs import json_bytes
+    from redline.layers.outputs import gc_paused, json_bytes
     from redline.maps.report.tables import check_xlsx
     from redline.spatial.check import select_sites
     from redline.spatial.check.frames import csv_bytes, hit_frame, site_frame
@@ -141,15 +141,16 @@ def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPO
                     drawn.to_dict(), drawn.sites, p.layers, p.kinds, p.labels, project=ctx.project,
                     report_sites=len(drawn.sites), region=region)))
     files: dict[str, bytes] = {}
-    js = result.to_dict() if {"json", "report"} & set(outputs) else None
-    if "json" in outputs:
-        files["check.json"] = json_bytes(js) + b"\n"
-    if "csv" in outputs:
-        files["sites.csv"] = csv_bytes(site_frame(result))
-        files["hits.csv"] = csv_bytes(hit_frame(result))
-    if "report" in outputs:
-        images = {k: v for job in image_jobs for k, v in job.result().items()}
-        files.update(check_report(js, images=images, report_sites=report_sites))
+    with gc_paused():       # millions of rows, dicts and texts made at once: no collections meanwhile
+        js = result.to_dict() if {"json", "report"} & set(outputs) else None
+        if "json" in outputs:
+            files["check.json"] = json_bytes(js) + b"\n"
+        if "csv" in outputs:
+            files["sites.csv"] = csv_bytes(site_frame(result))
+            files["hits.csv"] = csv_bytes(hit_frame(result))
+        if "report" in outputs:
+            images = {k: v for job in image_jobs for k, v in job.result().items()}
+            files.update(check_report(js, images=images, report_sites=report_sites))
     if xlsx_job is not None:
         files["check.xlsx"] = xlsx_job.result()
     return {name: files[name] for name in FILES if name in files}

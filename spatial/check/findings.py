@@ -321,14 +321,20 @@ def zone_findings(entry: dict, v: LayerView, kind_rules: list[Rule], s: int, a: 
     if not touched:
         return
     feats = v.feature[a:b]
-    zones = tuple(v.zones[f] if v.zones is not None else None for f in feats)
-    wanted = sorted({at for r in kind_rules for at, _ in r.feature_contains})
+    zones = tuple(v.zones[f] for f in feats) if v.zones is not None else (None,) * len(feats)
+    if "_wanted" not in cache:       # the same for every site of the layer: worked out once
+        cache["_wanted"] = sorted({at for r in kind_rules for at, _ in r.feature_contains})
+    wanted = cache["_wanted"]
     fattrs = tuple({at: v.attrs.get(at, {}).get(f) for at in wanted} for f in feats) if wanted else ()
     key = (zones, site_type, tuple(tuple(d.values()) for d in fattrs))
     if key not in cache:
         cache[key] = _applicable(kind_rules, zones, site_type, fattrs)
     apply, skipped = cache[key]
     entry["skipped"] += skipped
+    if ("_type", site_type) not in cache:
+        cache[("_type", site_type)] = (type_label(site_type), _activity(site_type))
+    tlabel, activity = cache[("_type", site_type)]
+    unit = "个单元" if res.kind == "control_unit" else "个图斑"
     for rule, match in apply:
         groups: dict[str | None, list[int]] = {}
         if rule.clause_field:
@@ -350,10 +356,11 @@ def zone_findings(entry: dict, v: LayerView, kind_rules: list[Rule], s: int, a: 
                     m2, ln = float(res.m2[ks].sum()), float(res.length[ks].sum())
                 pct = 100 * m2 / area if sdim == 2 else (100 * ln / length if sdim == 1 else 100.0)
             zones_here = list(dict.fromkeys(zones[i] for i in idx if zones[i]))
-            vals = {"layer": res.label, "features": _names(v, fsel, "个单元" if res.kind == "control_unit" else "个图斑"),
+            crossings = sum(v.pieces[a + i] for i in idx) if sdim == 1 and v.fdim == 1 else 0
+            vals = {"layer": res.label, "features": _names(v, fsel, unit),
                     "zone": "、".join(zones_here) or "未分区",
-                    "extent": _extent(sdim, v.fdim, m2, ln, pct, sum(v.pieces[a + i] for i in idx)),
-                    "type_label": type_label(site_type), "activity": _activity(site_type),
+                    "extent": _extent(sdim, v.fdim, m2, ln, pct, crossings),
+                    "type_label": tlabel, "activity": activity,
                     "clause_text": text or "（该单元数据中无空间布局约束条款，请查阅准入清单原文）"}
             clause = rule.clause
             if rule.clause_field:
