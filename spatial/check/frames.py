@@ -36,6 +36,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from redline.spatial.check_tables import CONTROL_CHARACTERS, FORMULA_PREFIXES, safe_cell
 from redline.spatial.rules import LEVEL_LABELS
@@ -61,24 +63,45 @@ def rounded(values, decimals: int) -> np.ndarray:
 _FORMULA_START = re.compile("(?:^|\x00)[" + re.escape("".join(FORMULA_PREFIXES)) + "]")
 
 
+def _factorized(values) -> tuple[np.ndarray, list] | None:
+    """``(codes, texts)``: each value's index into its distinct texts (-1 for None, NaN and NA), when every
+    distinct value is text; None otherwise (numbers among the text: written value by value, as ``str``)."""
+    codes, uniques = pd.factorize(values if isinstance(values, (pd.Series, np.ndarray)) else
+                                  np.asarray(_objects(values), dtype=object), use_na_sentinel=True)
+    texts = uniques.tolist()
+    if any(t.__class__ is not str for t in texts):
+        return None
+    return np.asarray(codes, dtype=np.int64), texts
+
+
+def _objects(values) -> np.ndarray:
+    items = values.tolist() if hasattr(values, "tolist") else list(values)
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
 def safe_text(values) -> np.ndarray:
     """Text cells safe to show: control and bidirectional-override characters dropped (:func:`safe_cell`),
     the value otherwise unchanged (the writers keep a leading ``= + - @`` as text: quoted in CSV, a string
-    cell in XLSX); None stays None. A column with nothing to change (the usual case) is checked in one pass
-    over its joined text.
+    cell in XLSX); None stays None. Each distinct text is looked at once (a column holds few, or is checked
+    in one pass over its joined text).
 
     >>> safe_text(["=HYPERLINK(1)", "红线\x01甲\u202e", None]).tolist()
     ['=HYPERLINK(1)', '红线甲', None]
     """
-    items = values.tolist() if hasattr(values, "tolist") else list(values)
-    texts = [None if v is None or (v.__class__ is float and v != v) or v is pd.NA else
-             (v if v.__class__ is str else str(v)) for v in items]
-    joined = "\n".join(v for v in texts if v)
-    if CONTROL_CHARACTERS.search(joined):
-        texts = [None if v is None else safe_cell(v) for v in texts]
-    out = np.empty(len(texts), dtype=object)
-    out[:] = texts
-    return out
+    coded = _factorized(values)
+    if coded is None:
+        items = values.tolist() if hasattr(values, "tolist") else list(values)
+        texts = [None if v is None or (v.__class__ is float and v != v) or v is pd.NA else
+                 (v if v.__class__ is str else str(v)) for v in items]
+        if CONTROL_CHARACTERS.search("\n".join(v for v in texts if v)):
+            texts = [None if v is None else safe_cell(v) for v in texts]
+        return _objects(texts)
+    codes, texts = coded
+    if CONTROL_CHARACTERS.search("\n".join(texts)):
+        texts = [safe_cell(v) for v in texts]
+    return _objects(texts + [None])[codes]      # code -1 (missing): the None at the end
 
 
 def _label(df: pd.DataFrame) -> np.ndarray:
@@ -207,26 +230,47 @@ def _csv_field(text: str) -> str:
     return text
 
 
-def _csv_column(col: pd.Series) -> list[str]:
-    """A column's fields as text: numbers as Python writes them, NaN and None empty, text quoted if needed."""
-    if pd.api.types.is_float_dtype(col.dtype) or pd.api.types.is_integer_dtype(col.dtype):
-        values = col.tolist()
-        fields = repr(values)[1:-1].split(", ") if values else []     # each value's repr, in one call
-        if pd.api.types.is_float_dtype(col.dtype):
-            for i in np.flatnonzero(col.isna().to_numpy()).tolist():
-                fields[i] = ""
-        return fields
-    texts = ["" if v is None or (v.__class__ is float and v != v) else str(v) for v in col.tolist()]
+def _csv_texts(texts: list[str]) -> list[str]:
+    """Text fields, quoted where needed (the joined text is searched once: most columns need no quotes)."""
     joined = "\x00".join(texts)
     if any(c in joined for c in ',"\r\n') or _FORMULA_START.search(joined):
-        texts = [_csv_field(v) for v in texts]
+        return [_csv_field(v) for v in texts]
     return texts
+
+
+def _coded(codes: np.ndarray, fields: list[str]) -> pa.Array:
+    """The fields of each row from its code into ``fields`` (-1: an empty field), as an Arrow text array."""
+    table = pa.array(fields + [""], type=pa.large_string())
+    return table.take(pa.array(np.where(codes < 0, len(fields), codes)))
+
+
+def _csv_column(col: pd.Series) -> pa.Array:
+    """A column's fields as text: numbers as Python writes them, NaN and None empty, text quoted if needed.
+    Each distinct value is formatted once and the rows take their value's field (in Arrow, no Python string
+    per row)."""
+    if pd.api.types.is_integer_dtype(col.dtype):
+        return pa.array(col.to_numpy(dtype=np.int64)).cast(pa.large_string())
+    if pd.api.types.is_float_dtype(col.dtype):
+        values = np.ascontiguousarray(col.to_numpy(dtype=float))
+        codes, bits = pd.factorize(values.view(np.int64))     # distinct bit patterns: −0.0 is not 0.0
+        uniq = bits.view(np.float64) if len(bits) else np.zeros(0)
+        fields = repr(uniq.tolist())[1:-1].split(", ") if len(uniq) else []     # each value's repr, in one call
+        fields = ["" if f == "nan" else f for f in fields]
+        return _coded(np.asarray(codes, dtype=np.int64), fields)
+    coded = _factorized(col) if not pd.api.types.is_bool_dtype(col.dtype) else None
+    if coded is None:           # not all text: each value as str
+        texts = ["" if v is None or (v.__class__ is float and v != v) else str(v) for v in col.tolist()]
+        return pa.array(_csv_texts(texts), type=pa.large_string())
+    codes, texts = coded
+    return _coded(codes, _csv_texts(texts))
 
 
 def csv_bytes(frame: pd.DataFrame, *, header: bool = True, bom: bool = True) -> bytes:
     r"""A frame as CSV the way Excel on Chinese Windows opens it: UTF-8 with a byte-order mark, CRLF, minimal
     quoting (as Python's csv module writes it), empty cells for None and NaN, numbers as Python writes them.
     A frame with no column is the byte-order mark alone.
+
+    The rows are joined column-wise in Arrow (each distinct value formatted once in Python).
 
     >>> csv_bytes(pd.DataFrame({"名称": ["甲,乙", None], "面积": [1.5, np.nan]})).decode("utf-8-sig")
     '名称,面积\r\n"甲,乙",1.5\r\n,\r\n'
@@ -235,8 +279,14 @@ def csv_bytes(frame: pd.DataFrame, *, header: bool = True, bom: bool = True) -> 
     """
     if frame.shape[1] == 0:
         return b"\xef\xbb\xbf" if bom else b""
-    columns = [_csv_column(frame[c]) for c in frame.columns]
-    row = ",".join(["%s"] * len(columns)) + "\r\n"
-    lines = [row % tuple(_csv_field(str(c)) for c in frame.columns)] if header else []
-    lines += [row % values for values in zip(*columns, strict=True)]
-    return (("\ufeff" if bom else "") + "".join(lines)).encode("utf-8")
+    head = ("\ufeff" if bom else "") + (",".join(_csv_field(str(c)) for c in frame.columns) + "\r\n"
+                                        if header else "")
+    if len(frame) == 0:
+        return head.encode("utf-8")
+    columns = [_csv_column(frame.iloc[:, k]) for k in range(frame.shape[1])]
+    text = pa.large_string()
+    rows = pc.binary_join_element_wise(*columns, pa.scalar(",", text)) if len(columns) > 1 else columns[0]
+    rows = pc.binary_join_element_wise(rows, pa.nulls(len(frame), text).fill_null(""), pa.scalar("\r\n", text))
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset: rows.offset + len(rows) + 1]
+    data = memoryview(rows.buffers()[2])[int(offsets[0]): int(offsets[-1])]
+    return head.encode("utf-8") + bytes(data)
