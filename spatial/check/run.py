@@ -50,7 +50,7 @@ from redline.spatial.check.prepare import (
     project_block,
 )
 from redline.spatial.check.result import CheckResult
-from redline.spatial.check.tables import assemble
+from redline.spatial.check.tables import assemble, per_value
 from redline.spatial.overlay import as_array
 from redline.spatial.rules import RuleSet, resolve_type
 
@@ -144,7 +144,7 @@ def check_prepared(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, project
     unchecked = prepared.unchecked_core()
     table = tables["sites"]
     table.insert(table.columns.get_loc("verdict") + 1, "verdict_text",
-                 [verdict_text(v, unchecked) for v in table["verdict"].tolist()])
+                 per_value(table["verdict"].to_numpy(dtype=object), lambda v: verdict_text(v, unchecked)))
     return CheckResult(**tables, analysis=prepared.analysis(), layers=prepared.describe_layers(),
                        rules=rules.describe(), warnings=warnings)
 
