@@ -104,6 +104,12 @@ def safe_text(values) -> np.ndarray:
     return _objects(texts + [None])[codes]      # code -1 (missing): the None at the end
 
 
+def _table(columns: dict) -> pd.DataFrame:
+    """A frame of the columns, text kept as Python objects (None for missing), not converted to Arrow text."""
+    return pd.DataFrame({k: pd.Series(v, dtype=object) if isinstance(v, np.ndarray) and v.dtype == object else v
+                         for k, v in columns.items()})
+
+
 def _label(df: pd.DataFrame) -> np.ndarray:
     """A layer's label, else its id."""
     label = df["label"].to_numpy(dtype=object)
@@ -133,7 +139,7 @@ def site_frame(result) -> pd.DataFrame:
     where = found["site"].to_numpy(dtype=np.int64)
     area = s["area_m2"].to_numpy(dtype=float)
     unchecked = "、".join((result.analysis or {}).get("unchecked_core_layers") or []) or None
-    return pd.DataFrame({
+    return _table({
         "项目编号": safe_text(s["site_id"]), "项目名称": safe_text(s["name"]),
         "位置": safe_text(s["location"]) if "location" in s.columns else np.full(n, None, dtype=object),
         "项目类型": safe_text(s["project_type_label"]), "类型标识": s["project_type"].to_numpy(dtype=object),
@@ -152,14 +158,22 @@ def hit_frame(result) -> pd.DataFrame:
     """压覆明细 / ``hits.csv``: one row per overlapped feature of each site."""
     h = result.hits
     rows = h["site"].to_numpy(dtype=np.int64)
-    attrs = h["attributes"].tolist()
+    attrs = h["attributes"].to_numpy(dtype=object)
+    # the hits of one feature share its attributes' dict: each dict read once
+    codes, _ = pd.factorize(np.fromiter(map(id, attrs), dtype=np.int64, count=len(attrs)))
+    first = np.flatnonzero(codes > np.maximum.accumulate(np.r_[-1, codes[:-1]])) if len(codes) else codes
+    dicts = attrs[first].tolist()
+
+    def attribute(name: str) -> np.ndarray:
+        return safe_text(_objects([a.get(name) for a in dicts])[codes])
+
     m2 = h["overlap_m2"].to_numpy(dtype=float)
-    return pd.DataFrame({
+    return _table({
         "项目编号": safe_text(h["site_id"]), "项目名称": safe_text(_site_values(result, "name", rows)),
         "图层": safe_text(_label(h)), "图层标识": h["layer"].to_numpy(dtype=object),
         "要素编号": safe_text(h["feature_id"]), "要素名称": safe_text(h["feature_name"]),
-        "类型": safe_text([a.get("type") for a in attrs]), "级别": safe_text([a.get("level") for a in attrs]),
-        "功能分区": safe_text(h["zone"]), "编码": safe_text([a.get("code") for a in attrs]),
+        "类型": attribute("type"), "级别": attribute("level"),
+        "功能分区": safe_text(h["zone"]), "编码": attribute("code"),
         "压覆面积（平方米）": rounded(m2, 2), "压覆面积（公顷）": rounded(m2 / 1e4, 4),
         "压覆长度（米）": rounded(h["overlap_length_m"], 2), "占项目用地（%）": rounded(h["pct_of_site"], 2),
         "占该要素（%）": rounded(h["pct_of_feature"], 2),
@@ -184,7 +198,7 @@ def layer_frame(result) -> pd.DataFrame:
     # not touched, and the site not wholly inside the data's coverage: no absence is stated where there is no data
     inside = result.sites["inside_coverage"].to_numpy(dtype=bool)[rows]
     untouched = np.where(inside, "否", "数据未完全覆盖，覆盖范围内否")
-    return pd.DataFrame({
+    return _table({
         "项目编号": safe_text(sl["site_id"]), "项目名称": safe_text(_site_values(result, "name", rows)),
         "图层": safe_text(_label(sl)), "图层标识": sl["layer"].to_numpy(dtype=object),
         "图层类型": sl["kind"].to_numpy(dtype=object),
@@ -200,7 +214,7 @@ def nearest_frame(result) -> pd.DataFrame:
     """最近距离: the nearest feature of each layer a site does not touch, within the search distance."""
     n = result.nearest
     rows = n["site"].to_numpy(dtype=np.int64)
-    return pd.DataFrame({
+    return _table({
         "项目编号": safe_text(n["site_id"]), "项目名称": safe_text(_site_values(result, "name", rows)),
         "图层": safe_text(_label(n)), "要素编号": safe_text(n["feature_id"]),
         "要素名称": safe_text(n["feature_name"]), "距离（米）": rounded(n["distance_m"], 2),
@@ -212,7 +226,7 @@ def finding_frame(result) -> pd.DataFrame:
     f = result.findings
     rows = f["site"].to_numpy(dtype=np.int64)
     level = f["level"].to_numpy(dtype=object)
-    return pd.DataFrame({
+    return _table({
         "项目编号": safe_text(f["site_id"]), "项目名称": safe_text(_site_values(result, "name", rows)),
         "结论": _site_values(result, "verdict_text" if "verdict_text" in result.sites.columns else "verdict", rows),
         "规则": np.where(pd.isna(f["title"]).to_numpy(), f["rule"].to_numpy(dtype=object),
@@ -238,31 +252,51 @@ def _csv_texts(texts: list[str]) -> list[str]:
     return texts
 
 
-def _coded(codes: np.ndarray, fields: list[str]) -> pa.Array:
-    """The fields of each row from its code into ``fields`` (-1: an empty field), as an Arrow text array."""
-    table = pa.array(fields + [""], type=pa.large_string())
-    return table.take(pa.array(np.where(codes < 0, len(fields), codes)))
-
-
-def _csv_column(col: pd.Series) -> pa.Array:
-    """A column's fields as text: numbers as Python writes them, NaN and None empty, text quoted if needed.
-    Each distinct value is formatted once and the rows take their value's field (in Arrow, no Python string
-    per row)."""
+def _csv_column(col: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A column's fields as ``(codes, fields)``, row ``i`` holding ``fields[codes[i]]``: numbers as Python writes
+    them, NaN and None empty, text quoted if needed; each distinct value formatted once."""
     if pd.api.types.is_integer_dtype(col.dtype):
-        return pa.array(col.to_numpy(dtype=np.int64)).cast(pa.large_string())
+        codes, uniq = pd.factorize(col.to_numpy(dtype=np.int64))
+        return np.asarray(codes, dtype=np.int64), [str(v) for v in uniq.tolist()]
     if pd.api.types.is_float_dtype(col.dtype):
         values = np.ascontiguousarray(col.to_numpy(dtype=float))
         codes, bits = pd.factorize(values.view(np.int64))     # distinct bit patterns: −0.0 is not 0.0
         uniq = bits.view(np.float64) if len(bits) else np.zeros(0)
         fields = repr(uniq.tolist())[1:-1].split(", ") if len(uniq) else []     # each value's repr, in one call
-        fields = ["" if f == "nan" else f for f in fields]
-        return _coded(np.asarray(codes, dtype=np.int64), fields)
+        return np.asarray(codes, dtype=np.int64), ["" if f == "nan" else f for f in fields]
     coded = _factorized(col) if not pd.api.types.is_bool_dtype(col.dtype) else None
     if coded is None:           # not all text: each value as str
         texts = ["" if v is None or (v.__class__ is float and v != v) else str(v) for v in col.tolist()]
-        return pa.array(_csv_texts(texts), type=pa.large_string())
+        return np.arange(len(texts)), _csv_texts(texts)
     codes, texts = coded
-    return _coded(codes, _csv_texts(texts))
+    if (codes < 0).any():                     # missing (code -1): the empty field at the end
+        return np.where(codes < 0, len(texts), codes), _csv_texts(texts) + [""]
+    return codes, _csv_texts(texts)
+
+
+def _merged(columns: list[tuple[np.ndarray, list[str]]], n: int) -> list[tuple[np.ndarray, list[str]]]:
+    """Neighbouring columns with few distinct fields made one (their distinct combinations joined by commas
+    once each), so that the rows join few columns: a point check's sites share most of their fields."""
+    limit = max(1024, n // 32)
+    out = [columns[0]]
+    for codes, fields in columns[1:]:
+        last_codes, last_fields = out[-1]
+        if len(last_fields) <= limit and len(fields) <= limit:
+            combined, combos = pd.factorize(last_codes * len(fields) + codes)
+            if len(combos) <= limit:
+                m = len(fields)
+                out[-1] = (np.asarray(combined, dtype=np.int64),
+                           [last_fields[k // m] + "," + fields[k % m] for k in combos.tolist()])
+                continue
+        out.append((codes, fields))
+    return out
+
+
+def _arrow(codes: np.ndarray, fields: list[str]) -> pa.Array:
+    """Each row's field, as an Arrow text array (taken from the distinct fields, no Python string per row)."""
+    if len(fields) == len(codes):         # every row its own field (codes from factorize: 0, 1, 2, ...)
+        return pa.array(fields, type=pa.large_string())
+    return pa.array(fields, type=pa.large_string()).take(pa.array(codes))
 
 
 def csv_bytes(frame: pd.DataFrame, *, header: bool = True, bom: bool = True) -> bytes:
@@ -270,7 +304,7 @@ def csv_bytes(frame: pd.DataFrame, *, header: bool = True, bom: bool = True) -> 
     quoting (as Python's csv module writes it), empty cells for None and NaN, numbers as Python writes them.
     A frame with no column is the byte-order mark alone.
 
-    The rows are joined column-wise in Arrow (each distinct value formatted once in Python).
+    Each distinct value is formatted once in Python; the rows are joined column-wise in Arrow.
 
     >>> csv_bytes(pd.DataFrame({"名称": ["甲,乙", None], "面积": [1.5, np.nan]})).decode("utf-8-sig")
     '名称,面积\r\n"甲,乙",1.5\r\n,\r\n'
@@ -283,10 +317,11 @@ def csv_bytes(frame: pd.DataFrame, *, header: bool = True, bom: bool = True) -> 
                                         if header else "")
     if len(frame) == 0:
         return head.encode("utf-8")
-    columns = [_csv_column(frame.iloc[:, k]) for k in range(frame.shape[1])]
-    text = pa.large_string()
-    rows = pc.binary_join_element_wise(*columns, pa.scalar(",", text)) if len(columns) > 1 else columns[0]
-    rows = pc.binary_join_element_wise(rows, pa.nulls(len(frame), text).fill_null(""), pa.scalar("\r\n", text))
+    columns = _merged([_csv_column(frame.iloc[:, k]) for k in range(frame.shape[1])], len(frame))
+    codes, fields = columns[-1]
+    columns[-1] = (codes, [f + "\r\n" for f in fields])       # the line ends with the last field
+    parts = [_arrow(c, f) for c, f in columns]
+    rows = pc.binary_join_element_wise(*parts, pa.scalar(",", pa.large_string())) if len(parts) > 1 else parts[0]
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset: rows.offset + len(rows) + 1]
     data = memoryview(rows.buffers()[2])[int(offsets[0]): int(offsets[-1])]
     return head.encode("utf-8") + bytes(data)

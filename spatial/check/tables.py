@@ -171,6 +171,21 @@ def shared_findings(n: int, results: list[LayerResult], sdim: np.ndarray, types:
     return rep
 
 
+def _alike_points(todo: np.ndarray, res: LayerResult, sdim: np.ndarray, type_codes: np.ndarray,
+                  outside: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The point sites of ``todo`` in at most one feature of the layer, grouped by project type, whether they lie
+    outside the data's coverage and their feature (a point's findings from the layer depend on nothing else):
+    the sites, each one's group, and the first site of each group."""
+    counts = np.bincount(res.site, minlength=n)
+    alike = todo[(sdim[todo] == 0) & (counts[todo] <= 1)]
+    if len(alike) == 0:
+        return alike, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    feature = np.full(n, -1, np.int64)
+    feature[res.site] = res.feature
+    group, first = first_of_groups([type_codes[alike], outside[alike].astype(np.int64), feature[alike]])
+    return alike, group, alike[first]
+
+
 def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_area: np.ndarray,
              site_len: np.ndarray, results: list[LayerResult], rules: RuleSet, dist_hits: list, types: list,
              type_sources: list, type_warns: list, outside: np.ndarray, out_m2: np.ndarray, out_len: np.ndarray,
@@ -193,6 +208,7 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
     for _, _, li, _, _ in dist_hits:     # a distance rule's message holds the site's own distance
         alone[li] = True
     rep = shared_findings(n, results, sdim, types, outside, alone)
+    type_codes = pd.factorize(pd.Series(types, dtype=object))[0]     # None → -1
     own = rep == np.arange(n)            # the sites whose findings are worked out (the others share them)
 
     site_layer_parts, hit_parts, nearest_parts = [], [], []
@@ -213,9 +229,18 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
         cache: dict = {}
         todo = own if any(r.applies == "outside" for r in kind_rules) else \
             np.isin(np.arange(n), res.site) & own
-        for s in np.flatnonzero(todo).tolist():
+        alike, group, firsts = _alike_points(np.flatnonzero(todo), res, sdim, type_codes, outside, n)
+        for s in np.flatnonzero(todo & ~np.isin(np.arange(n), alike)).tolist():
             zone_findings(entries[s], v, kind_rules, s, v.starts[s], v.ends[s], sdim_l[s], types[s], area_l[s],
                           len_l[s], cache, uncovered[s])
+        shared = []                       # points alike in this layer: the layer's findings worked out once
+        for s in firsts.tolist():
+            shared.append({"findings": [], "skipped": []})
+            zone_findings(shared[-1], v, kind_rules, s, v.starts[s], v.ends[s], 0, types[s], area_l[s], len_l[s],
+                          cache, uncovered[s])
+        for s, g in zip(alike.tolist(), group.tolist(), strict=True):
+            entries[s]["findings"] += shared[g]["findings"]
+            entries[s]["skipped"] += shared[g]["skipped"]
 
     distance_rows: dict[str, list] = {c: [] for c in DISTANCE_COLUMNS}
     for dr, lid, li, fi, d in dist_hits:
