@@ -260,7 +260,8 @@ def _code_texts(values) -> list[str | None]:
 
 def _hashes(texts: list[str | None]) -> np.ndarray:
     present = [t for t in texts if t is not None]
-    return pd.util.hash_array(np.asarray(present, dtype=object)) if present else np.zeros(0, np.uint64)
+    return pd.util.hash_array(np.asarray(present, dtype=object), categorize=False) if present else \
+        np.zeros(0, np.uint64)          # codes are mostly distinct: hashed directly, not factorized first
 
 
 def _ids(codes: list[str | None], duplicated: np.ndarray, rows: np.ndarray, stem: str) -> list[str]:
