@@ -65,9 +65,13 @@ _FORMULA_START = re.compile("(?:^|\x00)[" + re.escape("".join(FORMULA_PREFIXES))
 
 def _factorized(values) -> tuple[np.ndarray, list] | None:
     """``(codes, texts)``: each value's index into its distinct texts (-1 for None, NaN and NA), when every
-    distinct value is text; None otherwise (numbers among the text: written value by value, as ``str``)."""
-    codes, uniques = pd.factorize(values if isinstance(values, (pd.Series, np.ndarray)) else
-                                  np.asarray(_objects(values), dtype=object), use_na_sentinel=True)
+    distinct value is text; None otherwise (numbers among the text, or a column of mostly distinct values:
+    worked value by value)."""
+    values = values if isinstance(values, (pd.Series, np.ndarray)) else _objects(values)
+    if len(values) > 4096 and len(pd.unique(np.asarray(values[:1024] if isinstance(values, np.ndarray) else
+                                                       values.iloc[:1024], dtype=object))) > 1000:
+        return None             # mostly distinct (site ids): hashing them would cost more than it saves
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
     texts = uniques.tolist()
     if any(t.__class__ is not str for t in texts):
         return None

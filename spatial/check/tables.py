@@ -67,8 +67,18 @@ def _frame(columns: list[str], parts: list[dict]) -> pd.DataFrame:
     """One frame from per-layer column dicts, stably ordered by site (layers keep their order)."""
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    out = pd.concat([_columns(p, columns) for p in parts], ignore_index=True)
-    return out.iloc[np.argsort(out["site"].to_numpy(), kind="stable")].reset_index(drop=True)
+    frames = [_columns(p, columns) for p in parts]
+    order = np.argsort(np.concatenate([f["site"].to_numpy() for f in frames]), kind="stable")
+    if any(not isinstance(f[c].dtype, np.dtype) or f[c].dtype != frames[0][c].dtype for f in frames
+           for c in columns):       # columns of other dtypes in some layer: as pandas concatenates them
+        out = pd.concat(frames, ignore_index=True)
+        return out.iloc[order].reset_index(drop=True)
+    # each column's arrays concatenated and ordered once (not the whole frame through pandas twice)
+    data = {}
+    for c in columns:
+        a = np.concatenate([f[c].to_numpy() for f in frames])[order]
+        data[c] = pd.Series(a, dtype=object) if a.dtype == object else a
+    return pd.DataFrame(data, columns=columns)
 
 
 def _texts(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
