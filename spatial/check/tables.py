@@ -182,26 +182,29 @@ def shared_findings(n: int, results: list[LayerResult], sdim: np.ndarray, types:
 
 
 def _alike_points(todo: np.ndarray, res: LayerResult, sdim: np.ndarray, type_codes: np.ndarray,
-                  outside: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  outside: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The point sites of ``todo`` in at most one feature of the layer, grouped by project type, whether they lie
     outside the data's coverage and their feature (a point's findings from the layer depend on nothing else):
-    the sites, each one's group, and the first site of each group."""
+    the sites, each one's group, the first site of each group and each site's feature (-1: none)."""
     counts = np.bincount(res.site, minlength=n)
     alike = todo[(sdim[todo] == 0) & (counts[todo] <= 1)]
     if len(alike) == 0:
-        return alike, np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return alike, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(n, np.int64)
     feature = np.full(n, -1, np.int64)
     feature[res.site] = res.feature
     group, first = first_of_groups([type_codes[alike], outside[alike].astype(np.int64), feature[alike]])
-    return alike, group, alike[first]
+    return alike, group, alike[first], feature
 
 
 def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_area: np.ndarray,
              site_len: np.ndarray, results: list[LayerResult], rules: RuleSet, dist_hits: list, types: list,
              type_sources: list, type_warns: list, outside: np.ndarray, out_m2: np.ndarray, out_len: np.ndarray,
-             cov_label: str, lay: dict, crs) -> dict[str, pd.DataFrame]:
+             cov_label: str, lay: dict, crs, memo: dict | None = None) -> dict[str, pd.DataFrame]:
     """Every table of a batch of checked sites: ``sites`` (a GeoDataFrame in the analysis CRS),
-    ``site_layers``, ``hits``, ``nearest``, ``distance_rules`` and ``findings``."""
+    ``site_layers``, ``hits``, ``nearest``, ``distance_rules`` and ``findings``.
+
+    ``memo`` keeps the findings of point sites per layer, project type, coverage and feature from one batch to
+    the next (the streaming engine passes the same dict for every chunk of one check)."""
     n = len(sg)
     names = text_values(sites["name"]) if "name" in sites.columns else np.full(n, None, dtype=object)
     if "site_id" in sites.columns:
@@ -227,6 +230,7 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
         whole_out = (outside & ((sdim == 0) | ((sdim == 2) & (out_m2 >= site_area * (1 - 1e-9)))
                                 | ((sdim == 1) & (out_len >= site_len * (1 - 1e-9))))).tolist()
     uncovered = list(zip(out_m2.tolist(), out_len.tolist(), whole_out, strict=True))
+    memo = {} if memo is None else memo
     for res in results:
         sl, h, near = _layer_tables(res, ids, sdim, n)
         site_layer_parts.append(sl)
@@ -235,19 +239,30 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
         kind_rules = rules.for_kind(res.kind)
         if not kind_rules:
             continue
-        v = layer_view(res, n)
+        views: list = []              # the layer's view, made once and only when a site needs it
+
+        def view(res=res, views=views):
+            if not views:
+                views.append(layer_view(res, n))
+            return views[0]
+
         cache: dict = {}
         todo = own if any(r.applies == "outside" for r in kind_rules) else \
             np.isin(np.arange(n), res.site) & own
-        alike, group, firsts = _alike_points(np.flatnonzero(todo), res, sdim, type_codes, outside, n)
+        alike, group, firsts, feature = _alike_points(np.flatnonzero(todo), res, sdim, type_codes, outside, n)
         for s in np.flatnonzero(todo & ~np.isin(np.arange(n), alike)).tolist():
+            v = view()
             zone_findings(entries[s], v, kind_rules, s, v.starts[s], v.ends[s], sdim_l[s], types[s], area_l[s],
                           len_l[s], cache, uncovered[s])
         shared = []                       # points alike in this layer: the layer's findings worked out once
         for s in firsts.tolist():
-            shared.append({"findings": [], "skipped": []})
-            zone_findings(shared[-1], v, kind_rules, s, v.starts[s], v.ends[s], 0, types[s], area_l[s], len_l[s],
-                          cache, uncovered[s])
+            key = (res.id, types[s], bool(outside[s]), int(feature[s]))
+            if key not in memo:
+                memo[key] = {"findings": [], "skipped": []}
+                v = view()
+                zone_findings(memo[key], v, kind_rules, s, v.starts[s], v.ends[s], 0, types[s], area_l[s],
+                              len_l[s], cache, uncovered[s])
+            shared.append(memo[key])
         for s, g in zip(alike.tolist(), group.tolist(), strict=True):
             entries[s]["findings"] += shared[g]["findings"]
             entries[s]["skipped"] += shared[g]["skipped"]
