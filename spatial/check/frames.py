@@ -65,17 +65,30 @@ _FORMULA_START = re.compile("(?:^|\x00)[" + re.escape("".join(FORMULA_PREFIXES))
 
 def _factorized(values) -> tuple[np.ndarray, list] | None:
     """``(codes, texts)``: each value's index into its distinct texts (-1 for None, NaN and NA), when every
-    distinct value is text; None otherwise (numbers among the text, or a column of mostly distinct values:
-    worked value by value)."""
-    values = values if isinstance(values, (pd.Series, np.ndarray)) else _objects(values)
-    if len(values) > 4096 and len(pd.unique(np.asarray(values[:1024] if isinstance(values, np.ndarray) else
-                                                       values.iloc[:1024], dtype=object))) > 1000:
-        return None             # mostly distinct (site ids): hashing them would cost more than it saves
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = uniques.tolist()
-    if any(t.__class__ is not str for t in texts):
+    value is text or missing; None otherwise (numbers among the text: worked value by value).
+
+    Python objects are told apart by identity (the tables repeat one text object for every row of a feature
+    or a layer: no string is hashed or compared); two equal texts may then both be listed, which changes no
+    field.
+    """
+    if isinstance(values, pd.Series) and values.dtype != object:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)       # Arrow text: its own dictionary
+        texts = uniques.tolist()
+        if any(t.__class__ is not str for t in texts):
+            return None
+        return np.asarray(codes, dtype=np.int64), texts
+    arr = values.to_numpy() if isinstance(values, pd.Series) else \
+        values if isinstance(values, np.ndarray) and values.dtype == object else _objects(values)
+    codes, _ = pd.factorize(np.fromiter(map(id, arr), dtype=np.uint64, count=len(arr)))
+    codes = np.asarray(codes, dtype=np.int64)
+    first = np.flatnonzero(codes > np.maximum.accumulate(np.r_[-1, codes[:-1]])) if len(codes) else codes
+    objs = arr[first].tolist()
+    missing = [o is None or (o.__class__ is float and o != o) or o is pd.NA for o in objs]
+    if any(o.__class__ is not str and not m for o, m in zip(objs, missing, strict=True)):
         return None
-    return np.asarray(codes, dtype=np.int64), texts
+    at = np.cumsum([not m for m in missing]) - 1                      # the index of each distinct text
+    at[np.asarray(missing, dtype=bool)] = -1
+    return at[codes] if len(codes) else codes, [o for o, m in zip(objs, missing, strict=True) if not m]
 
 
 def _objects(values) -> np.ndarray:
