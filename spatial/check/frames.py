@@ -137,20 +137,39 @@ def _site_values(result, column: str, rows: np.ndarray) -> np.ndarray:
     return result.sites[column].to_numpy(dtype=object)[rows]
 
 
+def _touched_labels(n: int, sl: pd.DataFrame, touched: pd.DataFrame) -> np.ndarray:
+    """Per site, the labels of the layers it touches in layer order, joined by 、 (each combination once)."""
+    rows, ids, labels = touched["site"].to_numpy(dtype=np.int64), touched["layer"].to_numpy(dtype=object), \
+        _label(touched)
+    order = list(dict.fromkeys(sl["layer"].tolist()))   # every site has a row per layer: the layers' order
+    same_label = all(len(set(labels[ids == layer].tolist())) <= 1 for layer in order)
+    if len(order) <= 62 and same_label:
+        mask = np.zeros(n, np.int64)                    # bit k: the site touches layer k
+        label_of = {}
+        for k, layer in enumerate(order):
+            mine = ids == layer
+            if mine.any():
+                mask[rows[mine]] |= 1 << k
+                label_of[k] = labels[mine][0]
+        codes, combos = pd.factorize(mask)
+        return _objects(["、".join(label_of[k] for k in range(len(order)) if c >> k & 1)
+                         for c in combos.tolist()])[codes]
+    layers = np.full(n, "", dtype=object)
+    for layer in order:
+        mine = ids == layer
+        if mine.any():
+            at, label = rows[mine], labels[mine]
+            layers[at] = np.where(layers[at] == "", label, layers[at] + "、" + label)
+    return layers
+
+
 def site_frame(result) -> pd.DataFrame:
     """项目汇总 / ``sites.csv``: one row per site."""
     s = result.sites
     n = len(s)
     sl = result.site_layers
     touched = sl[sl["touched"].to_numpy(dtype=bool)]
-    layers = np.full(n, "", dtype=object)             # the labels of the layers a site touches, in layer order
-    rows, ids, labels = touched["site"].to_numpy(dtype=np.int64), touched["layer"].to_numpy(dtype=object), \
-        _label(touched)
-    for layer in dict.fromkeys(sl["layer"].tolist()):   # every site has a row per layer: the layers' order
-        mine = ids == layer
-        if mine.any():
-            at, label = rows[mine], labels[mine]
-            layers[at] = np.where(layers[at] == "", label, layers[at] + "、" + label)
+    layers = _touched_labels(n, sl, touched)
     found = result.findings
     level = found["level"].to_numpy(dtype=object)
     where = found["site"].to_numpy(dtype=np.int64)
@@ -163,7 +182,7 @@ def site_frame(result) -> pd.DataFrame:
         "类型来源": safe_text(s["type_source"]), "几何类型": s["geometry_type"].to_numpy(dtype=object),
         "用地面积（平方米）": rounded(area, 2), "用地面积（公顷）": rounded(area / 1e4, 4),
         "线路长度（米）": rounded(s["length_m"], 2), "结论": s["verdict"].to_numpy(dtype=object),
-        "未核查的核心图层": np.full(n, unchecked, dtype=object), "压覆图层": safe_text(layers),
+        "未核查的核心图层": _objects([unchecked])[np.zeros(n, np.int64)], "压覆图层": safe_text(layers),
         "禁止条款数": np.bincount(where[level == "prohibited"], minlength=n),
         "需论证条款数": np.bincount(where[level == "needs_review"], minlength=n),
         "在数据覆盖范围内": np.where(s["inside_coverage"].to_numpy(dtype=bool), "是", "否"),

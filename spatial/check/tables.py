@@ -49,6 +49,13 @@ def _objects(values: list) -> np.ndarray:
     return out
 
 
+def _repeated(value, n: int) -> np.ndarray:
+    """An object array holding ``value`` ``n`` times: the one object (``np.full`` would copy a text ``n`` times)."""
+    out = np.empty(n, dtype=object)
+    out.fill(value)
+    return out
+
+
 def _columns(p: dict, columns: list[str]) -> pd.DataFrame:
     """A frame of columns; text columns stay Python objects (not inferred as Arrow strings: they are read
     back value by value for the JSON)."""
@@ -57,7 +64,7 @@ def _columns(p: dict, columns: list[str]) -> pd.DataFrame:
     for c in columns:
         v = p[c]
         if isinstance(v, str):
-            v = np.full(n, v, dtype=object)
+            v = _repeated(v, n)
         data[c] = pd.Series(v, dtype=object) if isinstance(v, list) or getattr(v, "dtype", None) is np.dtype(object) \
             else v
     return pd.DataFrame(data, columns=columns)
@@ -316,7 +323,8 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
         "area_m2": area, "area_ha": area / 10_000, "length_m": np.where(sdim == 1, site_len, np.nan),
         "verdict": verdicts, "project_type": types, "project_type_label": per_value(types, type_label),
         "type_source": type_sources,
-        "source": sites["_source"].to_numpy(dtype=object) if "_source" in sites.columns else [None] * n,
+        "source": per_value(sites["_source"].to_numpy(dtype=object), lambda v: v) if "_source" in sites.columns
+        else [None] * n,
         "inside_coverage": ~outside, "outside_m2": out_m2, "outside_length_m": out_len,
         "warnings": per_value(type_warns, lambda w: (w,) if w else ()),
     }
