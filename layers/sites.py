@@ -222,10 +222,12 @@ def validate_sites(sites: gpd.GeoDataFrame) -> None:
     if len(mixed):
         fail(int(mixed[0]), "the site is a geometry collection; give polygons, lines and points as separate sites")
     dim = shapely.get_dimensions(geoms)
-    zero_area = np.flatnonzero((dim == 2) & (shapely.area(shapely.convex_hull(geoms)) <= 0))
+    polygons = np.flatnonzero(dim == 2)
+    zero_area = polygons[shapely.area(shapely.convex_hull(geoms[polygons])) <= 0]
     if len(zero_area):
         fail(int(zero_area[0]), "the site polygon has zero area (all its points on a line or repeated)")
-    zero_len = np.flatnonzero((dim == 1) & (shapely.length(geoms) <= 0))
+    lines = np.flatnonzero(dim == 1)
+    zero_len = lines[shapely.length(geoms[lines]) <= 0]
     if len(zero_len):
         fail(int(zero_len[0]), "the site line has zero length")
     bad = np.flatnonzero(~shapely.is_valid(geoms))
@@ -258,7 +260,8 @@ def _code_texts(values) -> list[str | None]:
 
 def _hashes(texts: list[str | None]) -> np.ndarray:
     present = [t for t in texts if t is not None]
-    return pd.util.hash_array(np.asarray(present, dtype=object)) if present else np.zeros(0, np.uint64)
+    return pd.util.hash_array(np.asarray(present, dtype=object), categorize=False) if present else \
+        np.zeros(0, np.uint64)          # codes are mostly distinct: hashed directly, not factorized first
 
 
 def _ids(codes: list[str | None], duplicated: np.ndarray, rows: np.ndarray, stem: str) -> list[str]:
@@ -268,6 +271,12 @@ def _ids(codes: list[str | None], duplicated: np.ndarray, rows: np.ndarray, stem
     if unique.any() and len(duplicated):
         unique[unique] = ~np.isin(_hashes(codes), duplicated)
     return [c if u else f"{stem}-{r + 1}" for c, u, r in zip(codes, unique, rows.tolist(), strict=True)]
+
+
+def _duplicated(codes: list[str | None]) -> np.ndarray:
+    """:func:`duplicated_hashes` of one file's codes, already cleaned."""
+    h = np.sort(_hashes(codes))
+    return np.unique(h[1:][h[1:] == h[:-1]])
 
 
 def duplicated_hashes(code_chunks) -> np.ndarray:
@@ -602,7 +611,7 @@ class SiteSource:
             raise InputError("the site file holds no features: nothing to check", path=str(f))
         codes = _code_texts(gdf["code"]) if "code" in gdf.columns else [None] * len(gdf)
         out = self._checkable(gdf, f, first=0, warnings=meta.warnings, fields=meta.fields,
-                              duplicated=duplicated_hashes([codes]))
+                              duplicated=_duplicated(codes), codes=codes)
         header = (meta.guotu or {}).get("header") or {}   # a 国土TXT file states who made it and when
         self.records.append({"path": str(f), "format": meta.format, "crs": meta.crs or None,
                              "encoding": meta.encoding or None, "features": len(gdf),
@@ -687,7 +696,7 @@ class SiteSource:
 
     # --- what every chunk goes through
     def _checkable(self, gdf: gpd.GeoDataFrame, f: Path | LayerPath, *, first: int, warnings: list[str],
-                   fields: dict | None, duplicated: np.ndarray) -> gpd.GeoDataFrame:
+                   fields: dict | None, duplicated: np.ndarray, codes: list | None = None) -> gpd.GeoDataFrame:
         """Rows, validation in the file's own coordinates, the analysis CRS, the type field and ids."""
         if first == 0:
             self.warnings += [f"{f.name}: {w}" for w in warnings]
@@ -704,7 +713,8 @@ class SiteSource:
             if first == 0:
                 self.warnings += notes
         gdf["_type_field"] = (fields or {}).get("type")
-        codes = _code_texts(gdf["code"]) if "code" in gdf.columns else [None] * len(gdf)
+        if codes is None:
+            codes = _code_texts(gdf["code"]) if "code" in gdf.columns else [None] * len(gdf)
         gdf["site_id"] = _ids(codes, duplicated, rows, f.stem)
         return with_info(gdf, LayerInfo(path=str(f), kind="site", fields=fields))
 

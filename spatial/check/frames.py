@@ -36,6 +36,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from redline.spatial.check_tables import CONTROL_CHARACTERS, FORMULA_PREFIXES, safe_cell
 from redline.spatial.rules import LEVEL_LABELS
@@ -61,24 +63,68 @@ def rounded(values, decimals: int) -> np.ndarray:
 _FORMULA_START = re.compile("(?:^|\x00)[" + re.escape("".join(FORMULA_PREFIXES)) + "]")
 
 
+def _factorized(values) -> tuple[np.ndarray, list] | None:
+    """``(codes, texts)``: each value's index into its distinct texts (-1 for None, NaN and NA), when every
+    value is text or missing; None otherwise (numbers among the text: worked value by value).
+
+    Python objects are told apart by identity (the tables repeat one text object for every row of a feature
+    or a layer: no string is hashed or compared); two equal texts may then both be listed, which changes no
+    field.
+    """
+    if isinstance(values, pd.Series) and values.dtype != object:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)       # Arrow text: its own dictionary
+        texts = uniques.tolist()
+        if any(t.__class__ is not str for t in texts):
+            return None
+        return np.asarray(codes, dtype=np.int64), texts
+    arr = values.to_numpy() if isinstance(values, pd.Series) else \
+        values if isinstance(values, np.ndarray) and values.dtype == object else _objects(values)
+    codes, _ = pd.factorize(np.fromiter(map(id, arr), dtype=np.uint64, count=len(arr)))
+    codes = np.asarray(codes, dtype=np.int64)
+    first = np.flatnonzero(codes > np.maximum.accumulate(np.r_[-1, codes[:-1]])) if len(codes) else codes
+    objs = arr[first].tolist()
+    missing = [o is None or (o.__class__ is float and o != o) or o is pd.NA for o in objs]
+    if any(o.__class__ is not str and not m for o, m in zip(objs, missing, strict=True)):
+        return None
+    at = np.cumsum([not m for m in missing]) - 1                      # the index of each distinct text
+    at[np.asarray(missing, dtype=bool)] = -1
+    return at[codes] if len(codes) else codes, [o for o, m in zip(objs, missing, strict=True) if not m]
+
+
+def _objects(values) -> np.ndarray:
+    items = values.tolist() if hasattr(values, "tolist") else list(values)
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
 def safe_text(values) -> np.ndarray:
     """Text cells safe to show: control and bidirectional-override characters dropped (:func:`safe_cell`),
     the value otherwise unchanged (the writers keep a leading ``= + - @`` as text: quoted in CSV, a string
-    cell in XLSX); None stays None. A column with nothing to change (the usual case) is checked in one pass
-    over its joined text.
+    cell in XLSX); None stays None. Each distinct text is looked at once (a column holds few, or is checked
+    in one pass over its joined text).
 
     >>> safe_text(["=HYPERLINK(1)", "红线\x01甲\u202e", None]).tolist()
     ['=HYPERLINK(1)', '红线甲', None]
     """
-    items = values.tolist() if hasattr(values, "tolist") else list(values)
-    texts = [None if v is None or (v.__class__ is float and v != v) or v is pd.NA else
-             (v if v.__class__ is str else str(v)) for v in items]
-    joined = "\n".join(v for v in texts if v)
-    if CONTROL_CHARACTERS.search(joined):
-        texts = [None if v is None else safe_cell(v) for v in texts]
-    out = np.empty(len(texts), dtype=object)
-    out[:] = texts
-    return out
+    coded = _factorized(values)
+    if coded is None:
+        items = values.tolist() if hasattr(values, "tolist") else list(values)
+        texts = [None if v is None or (v.__class__ is float and v != v) or v is pd.NA else
+                 (v if v.__class__ is str else str(v)) for v in items]
+        if CONTROL_CHARACTERS.search("\n".join(v for v in texts if v)):
+            texts = [None if v is None else safe_cell(v) for v in texts]
+        return _objects(texts)
+    codes, texts = coded
+    if CONTROL_CHARACTERS.search("\n".join(texts)):
+        texts = [safe_cell(v) for v in texts]
+    return _objects(texts + [None])[codes]      # code -1 (missing): the None at the end
+
+
+def _table(columns: dict) -> pd.DataFrame:
+    """A frame of the columns, text kept as Python objects (None for missing), not converted to Arrow text."""
+    return pd.DataFrame({k: pd.Series(v, dtype=object) if isinstance(v, np.ndarray) and v.dtype == object else v
+                         for k, v in columns.items()})
 
 
 def _label(df: pd.DataFrame) -> np.ndarray:
@@ -91,33 +137,52 @@ def _site_values(result, column: str, rows: np.ndarray) -> np.ndarray:
     return result.sites[column].to_numpy(dtype=object)[rows]
 
 
+def _touched_labels(n: int, sl: pd.DataFrame, touched: pd.DataFrame) -> np.ndarray:
+    """Per site, the labels of the layers it touches in layer order, joined by 、 (each combination once)."""
+    rows, ids, labels = touched["site"].to_numpy(dtype=np.int64), touched["layer"].to_numpy(dtype=object), \
+        _label(touched)
+    order = list(dict.fromkeys(sl["layer"].tolist()))   # every site has a row per layer: the layers' order
+    same_label = all(len(set(labels[ids == layer].tolist())) <= 1 for layer in order)
+    if len(order) <= 62 and same_label:
+        mask = np.zeros(n, np.int64)                    # bit k: the site touches layer k
+        label_of = {}
+        for k, layer in enumerate(order):
+            mine = ids == layer
+            if mine.any():
+                mask[rows[mine]] |= 1 << k
+                label_of[k] = labels[mine][0]
+        codes, combos = pd.factorize(mask)
+        return _objects(["、".join(label_of[k] for k in range(len(order)) if c >> k & 1)
+                         for c in combos.tolist()])[codes]
+    layers = np.full(n, "", dtype=object)
+    for layer in order:
+        mine = ids == layer
+        if mine.any():
+            at, label = rows[mine], labels[mine]
+            layers[at] = np.where(layers[at] == "", label, layers[at] + "、" + label)
+    return layers
+
+
 def site_frame(result) -> pd.DataFrame:
     """项目汇总 / ``sites.csv``: one row per site."""
     s = result.sites
     n = len(s)
     sl = result.site_layers
     touched = sl[sl["touched"].to_numpy(dtype=bool)]
-    layers = np.full(n, "", dtype=object)             # the labels of the layers a site touches, in layer order
-    rows, ids, labels = touched["site"].to_numpy(dtype=np.int64), touched["layer"].to_numpy(dtype=object), \
-        _label(touched)
-    for layer in dict.fromkeys(sl["layer"].tolist()):   # every site has a row per layer: the layers' order
-        mine = ids == layer
-        if mine.any():
-            at, label = rows[mine], labels[mine]
-            layers[at] = np.where(layers[at] == "", label, layers[at] + "、" + label)
+    layers = _touched_labels(n, sl, touched)
     found = result.findings
     level = found["level"].to_numpy(dtype=object)
     where = found["site"].to_numpy(dtype=np.int64)
     area = s["area_m2"].to_numpy(dtype=float)
     unchecked = "、".join((result.analysis or {}).get("unchecked_core_layers") or []) or None
-    return pd.DataFrame({
+    return _table({
         "项目编号": safe_text(s["site_id"]), "项目名称": safe_text(s["name"]),
         "位置": safe_text(s["location"]) if "location" in s.columns else np.full(n, None, dtype=object),
         "项目类型": safe_text(s["project_type_label"]), "类型标识": s["project_type"].to_numpy(dtype=object),
         "类型来源": safe_text(s["type_source"]), "几何类型": s["geometry_type"].to_numpy(dtype=object),
         "用地面积（平方米）": rounded(area, 2), "用地面积（公顷）": rounded(area / 1e4, 4),
         "线路长度（米）": rounded(s["length_m"], 2), "结论": s["verdict"].to_numpy(dtype=object),
-        "未核查的核心图层": np.full(n, unchecked, dtype=object), "压覆图层": safe_text(layers),
+        "未核查的核心图层": _objects([unchecked])[np.zeros(n, np.int64)], "压覆图层": safe_text(layers),
         "禁止条款数": np.bincount(where[level == "prohibited"], minlength=n),
         "需论证条款数": np.bincount(where[level == "needs_review"], minlength=n),
         "在数据覆盖范围内": np.where(s["inside_coverage"].to_numpy(dtype=bool), "是", "否"),
@@ -129,14 +194,22 @@ def hit_frame(result) -> pd.DataFrame:
     """压覆明细 / ``hits.csv``: one row per overlapped feature of each site."""
     h = result.hits
     rows = h["site"].to_numpy(dtype=np.int64)
-    attrs = h["attributes"].tolist()
+    attrs = h["attributes"].to_numpy(dtype=object)
+    # the hits of one feature share its attributes' dict: each dict read once
+    codes, _ = pd.factorize(np.fromiter(map(id, attrs), dtype=np.int64, count=len(attrs)))
+    first = np.flatnonzero(codes > np.maximum.accumulate(np.r_[-1, codes[:-1]])) if len(codes) else codes
+    dicts = attrs[first].tolist()
+
+    def attribute(name: str) -> np.ndarray:
+        return safe_text(_objects([a.get(name) for a in dicts])[codes])
+
     m2 = h["overlap_m2"].to_numpy(dtype=float)
-    return pd.DataFrame({
+    return _table({
         "项目编号": safe_text(h["site_id"]), "项目名称": safe_text(_site_values(result, "name", rows)),
         "图层": safe_text(_label(h)), "图层标识": h["layer"].to_numpy(dtype=object),
         "要素编号": safe_text(h["feature_id"]), "要素名称": safe_text(h["feature_name"]),
-        "类型": safe_text([a.get("type") for a in attrs]), "级别": safe_text([a.get("level") for a in attrs]),
-        "功能分区": safe_text(h["zone"]), "编码": safe_text([a.get("code") for a in attrs]),
+        "类型": attribute("type"), "级别": attribute("level"),
+        "功能分区": safe_text(h["zone"]), "编码": attribute("code"),
         "压覆面积（平方米）": rounded(m2, 2), "压覆面积（公顷）": rounded(m2 / 1e4, 4),
         "压覆长度（米）": rounded(h["overlap_length_m"], 2), "占项目用地（%）": rounded(h["pct_of_site"], 2),
         "占该要素（%）": rounded(h["pct_of_feature"], 2),
@@ -161,7 +234,7 @@ def layer_frame(result) -> pd.DataFrame:
     # not touched, and the site not wholly inside the data's coverage: no absence is stated where there is no data
     inside = result.sites["inside_coverage"].to_numpy(dtype=bool)[rows]
     untouched = np.where(inside, "否", "数据未完全覆盖，覆盖范围内否")
-    return pd.DataFrame({
+    return _table({
         "项目编号": safe_text(sl["site_id"]), "项目名称": safe_text(_site_values(result, "name", rows)),
         "图层": safe_text(_label(sl)), "图层标识": sl["layer"].to_numpy(dtype=object),
         "图层类型": sl["kind"].to_numpy(dtype=object),
@@ -177,7 +250,7 @@ def nearest_frame(result) -> pd.DataFrame:
     """最近距离: the nearest feature of each layer a site does not touch, within the search distance."""
     n = result.nearest
     rows = n["site"].to_numpy(dtype=np.int64)
-    return pd.DataFrame({
+    return _table({
         "项目编号": safe_text(n["site_id"]), "项目名称": safe_text(_site_values(result, "name", rows)),
         "图层": safe_text(_label(n)), "要素编号": safe_text(n["feature_id"]),
         "要素名称": safe_text(n["feature_name"]), "距离（米）": rounded(n["distance_m"], 2),
@@ -189,7 +262,7 @@ def finding_frame(result) -> pd.DataFrame:
     f = result.findings
     rows = f["site"].to_numpy(dtype=np.int64)
     level = f["level"].to_numpy(dtype=object)
-    return pd.DataFrame({
+    return _table({
         "项目编号": safe_text(f["site_id"]), "项目名称": safe_text(_site_values(result, "name", rows)),
         "结论": _site_values(result, "verdict_text" if "verdict_text" in result.sites.columns else "verdict", rows),
         "规则": np.where(pd.isna(f["title"]).to_numpy(), f["rule"].to_numpy(dtype=object),
@@ -207,26 +280,67 @@ def _csv_field(text: str) -> str:
     return text
 
 
-def _csv_column(col: pd.Series) -> list[str]:
-    """A column's fields as text: numbers as Python writes them, NaN and None empty, text quoted if needed."""
-    if pd.api.types.is_float_dtype(col.dtype) or pd.api.types.is_integer_dtype(col.dtype):
-        values = col.tolist()
-        fields = repr(values)[1:-1].split(", ") if values else []     # each value's repr, in one call
-        if pd.api.types.is_float_dtype(col.dtype):
-            for i in np.flatnonzero(col.isna().to_numpy()).tolist():
-                fields[i] = ""
-        return fields
-    texts = ["" if v is None or (v.__class__ is float and v != v) else str(v) for v in col.tolist()]
+def _csv_texts(texts: list[str]) -> list[str]:
+    """Text fields, quoted where needed (the joined text is searched once: most columns need no quotes)."""
     joined = "\x00".join(texts)
     if any(c in joined for c in ',"\r\n') or _FORMULA_START.search(joined):
-        texts = [_csv_field(v) for v in texts]
+        return [_csv_field(v) for v in texts]
     return texts
+
+
+def _csv_column(col: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A column's fields as ``(codes, fields)``, row ``i`` holding ``fields[codes[i]]``: numbers as Python writes
+    them, NaN and None empty, text quoted if needed; each distinct value formatted once."""
+    if pd.api.types.is_integer_dtype(col.dtype):
+        codes, uniq = pd.factorize(col.to_numpy(dtype=np.int64))
+        return np.asarray(codes, dtype=np.int64), [str(v) for v in uniq.tolist()]
+    if pd.api.types.is_float_dtype(col.dtype):
+        values = np.ascontiguousarray(col.to_numpy(dtype=float))
+        codes, bits = pd.factorize(values.view(np.int64))     # distinct bit patterns: −0.0 is not 0.0
+        uniq = bits.view(np.float64) if len(bits) else np.zeros(0)
+        fields = repr(uniq.tolist())[1:-1].split(", ") if len(uniq) else []     # each value's repr, in one call
+        return np.asarray(codes, dtype=np.int64), ["" if f == "nan" else f for f in fields]
+    coded = _factorized(col) if not pd.api.types.is_bool_dtype(col.dtype) else None
+    if coded is None:           # not all text: each value as str
+        texts = ["" if v is None or (v.__class__ is float and v != v) else str(v) for v in col.tolist()]
+        return np.arange(len(texts)), _csv_texts(texts)
+    codes, texts = coded
+    if (codes < 0).any():                     # missing (code -1): the empty field at the end
+        return np.where(codes < 0, len(texts), codes), _csv_texts(texts) + [""]
+    return codes, _csv_texts(texts)
+
+
+def _merged(columns: list[tuple[np.ndarray, list[str]]], n: int) -> list[tuple[np.ndarray, list[str]]]:
+    """Neighbouring columns with few distinct fields made one (their distinct combinations joined by commas
+    once each), so that the rows join few columns: a point check's sites share most of their fields."""
+    limit = max(1024, n // 32)
+    out = [columns[0]]
+    for codes, fields in columns[1:]:
+        last_codes, last_fields = out[-1]
+        if len(last_fields) <= limit and len(fields) <= limit:
+            combined, combos = pd.factorize(last_codes * len(fields) + codes)
+            if len(combos) <= limit:
+                m = len(fields)
+                out[-1] = (np.asarray(combined, dtype=np.int64),
+                           [last_fields[k // m] + "," + fields[k % m] for k in combos.tolist()])
+                continue
+        out.append((codes, fields))
+    return out
+
+
+def _arrow(codes: np.ndarray, fields: list[str]) -> pa.Array:
+    """Each row's field, as an Arrow text array (taken from the distinct fields, no Python string per row)."""
+    if len(fields) == len(codes):         # every row its own field (codes from factorize: 0, 1, 2, ...)
+        return pa.array(fields, type=pa.large_string())
+    return pa.array(fields, type=pa.large_string()).take(pa.array(codes))
 
 
 def csv_bytes(frame: pd.DataFrame, *, header: bool = True, bom: bool = True) -> bytes:
     r"""A frame as CSV the way Excel on Chinese Windows opens it: UTF-8 with a byte-order mark, CRLF, minimal
     quoting (as Python's csv module writes it), empty cells for None and NaN, numbers as Python writes them.
     A frame with no column is the byte-order mark alone.
+
+    Each distinct value is formatted once in Python; the rows are joined column-wise in Arrow.
 
     >>> csv_bytes(pd.DataFrame({"名称": ["甲,乙", None], "面积": [1.5, np.nan]})).decode("utf-8-sig")
     '名称,面积\r\n"甲,乙",1.5\r\n,\r\n'
@@ -235,8 +349,15 @@ def csv_bytes(frame: pd.DataFrame, *, header: bool = True, bom: bool = True) -> 
     """
     if frame.shape[1] == 0:
         return b"\xef\xbb\xbf" if bom else b""
-    columns = [_csv_column(frame[c]) for c in frame.columns]
-    row = ",".join(["%s"] * len(columns)) + "\r\n"
-    lines = [row % tuple(_csv_field(str(c)) for c in frame.columns)] if header else []
-    lines += [row % values for values in zip(*columns, strict=True)]
-    return (("\ufeff" if bom else "") + "".join(lines)).encode("utf-8")
+    head = ("\ufeff" if bom else "") + (",".join(_csv_field(str(c)) for c in frame.columns) + "\r\n"
+                                        if header else "")
+    if len(frame) == 0:
+        return head.encode("utf-8")
+    columns = _merged([_csv_column(frame.iloc[:, k]) for k in range(frame.shape[1])], len(frame))
+    codes, fields = columns[-1]
+    columns[-1] = (codes, [f + "\r\n" for f in fields])       # the line ends with the last field
+    parts = [_arrow(c, f) for c, f in columns]
+    rows = pc.binary_join_element_wise(*parts, pa.scalar(",", pa.large_string())) if len(parts) > 1 else parts[0]
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset: rows.offset + len(rows) + 1]
+    data = memoryview(rows.buffers()[2])[int(offsets[0]): int(offsets[-1])]
+    return head.encode("utf-8") + bytes(data)

@@ -180,6 +180,7 @@ def _pairs(site_geoms: np.ndarray, site_dim: np.ndarray, fg: np.ndarray, tree: s
     if len(pts) == 0:
         li, rj, inter = intersect_pairs(site_geoms, fg, tree=tree)
         return li, rj, inter, np.zeros(len(li), bool)
+    shapely.prepare(fg)       # kept on the layer's geometries: the next batch of sites (streaming) reuses it
     pj, pi = shapely.STRtree(site_geoms[pts]).query(fg, predicate="contains_properly")
     pi = pts[pi]
     rest = np.flatnonzero(site_dim != 0)
@@ -248,7 +249,7 @@ def layer_pass(site_geoms: np.ndarray, site_dim: np.ndarray, site_area: np.ndarr
         f_area = np.zeros(len(uf))
         f_len = np.zeros(len(uf))
         fd = fdim[uf]
-        if (fd == 2).any():
+        if (fd == 2).any() and (pdim == 2).any():      # only areal overlaps have a share of the feature's area
             f_area[fd == 2] = ellipsoidal_area(geoms[uf[fd == 2]], crs)
         lin = np.flatnonzero(fd == 1)
         if len(lin) and ((sdim == 2) & (fdim[ri] == 1)).any():

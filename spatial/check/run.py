@@ -50,7 +50,7 @@ from redline.spatial.check.prepare import (
     project_block,
 )
 from redline.spatial.check.result import CheckResult
-from redline.spatial.check.tables import assemble
+from redline.spatial.check.tables import assemble, per_value
 from redline.spatial.overlay import as_array
 from redline.spatial.rules import RuleSet, resolve_type
 
@@ -90,7 +90,7 @@ def _coverage(sg: np.ndarray, sdim: np.ndarray, site_area: np.ndarray, site_len:
 
 
 def check_prepared(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, project_type: str | None = None,
-                   progress: Progress | None = None) -> CheckResult:
+                   progress: Progress | None = None, memo: dict | None = None) -> CheckResult:
     """Check a batch of sites against prepared layers.
 
     Parameters
@@ -104,6 +104,8 @@ def check_prepared(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, project
         The project type of every site (identifier or Chinese label); else each site's ``type``.
     progress : callable, optional
         ``progress(k, n, what)`` before each control layer.
+    memo : dict, optional
+        Findings of point sites kept from one batch to the next (one dict for the batches of one check).
 
     Returns
     -------
@@ -140,11 +142,11 @@ def check_prepared(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, project
     dist = distance_hits(prepared.distance_targets, sg, lay, acrs)
     types, type_sources, type_warns = site_types(sites_a, project_type)
     tables = assemble(sites_a, sg, sdim, site_area, site_len, results, rules, dist, types, type_sources,
-                      type_warns, outside, out_m2, out_len, prepared.coverage_label, lay, acrs)
+                      type_warns, outside, out_m2, out_len, prepared.coverage_label, lay, acrs, memo=memo)
     unchecked = prepared.unchecked_core()
     table = tables["sites"]
     table.insert(table.columns.get_loc("verdict") + 1, "verdict_text",
-                 [verdict_text(v, unchecked) for v in table["verdict"].tolist()])
+                 per_value(table["verdict"].to_numpy(dtype=object), lambda v: verdict_text(v, unchecked)))
     return CheckResult(**tables, analysis=prepared.analysis(), layers=prepared.describe_layers(),
                        rules=rules.describe(), warnings=warnings)
 
@@ -199,11 +201,11 @@ def check_sites(sites: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], *,
 
 
 def check_chunk(sites: gpd.GeoDataFrame, ctx: CheckContext, *, project_type: str | None = None,
-                progress: Progress | None = None) -> CheckResult:
+                progress: Progress | None = None, memo: dict | None = None) -> CheckResult:
     """One batch of checkable sites against a project's prepared layers, with the townships each site lies
     in (``location``, when the project has townships); what every engine runs on each batch."""
     with geos_errors():
-        result = check_prepared(sites, ctx.prepared, project_type=project_type, progress=progress)
+        result = check_prepared(sites, ctx.prepared, project_type=project_type, progress=progress, memo=memo)
     if ctx.towns is not None:
         result.sites.insert(2, "location", locate(result.sites, ctx.towns))
     return result
@@ -272,6 +274,7 @@ def check_chunks(source: SiteSource, ctx: CheckContext, *, project_type: str | N
     """The streaming engine: each chunk of ``source`` (a :class:`~redline.layers.sites.SiteSource` with a
     ``chunk_size``) checked in turn; a chunk's result equals the in-memory check's rows for those sites."""
     project_type = resolve_type(project_type) if project_type is not None else None
+    memo: dict = {}           # point findings per layer, type and feature: worked out once for all the chunks
     for chunk in source.chunks():
         layer_info(chunk).warnings = list(source.warnings) + ctx.warnings
-        yield check_chunk(chunk, ctx, project_type=project_type)
+        yield check_chunk(chunk, ctx, project_type=project_type, memo=memo)

@@ -49,6 +49,13 @@ def _objects(values: list) -> np.ndarray:
     return out
 
 
+def _repeated(value, n: int) -> np.ndarray:
+    """An object array holding ``value`` ``n`` times: the one object (``np.full`` would copy a text ``n`` times)."""
+    out = np.empty(n, dtype=object)
+    out.fill(value)
+    return out
+
+
 def _columns(p: dict, columns: list[str]) -> pd.DataFrame:
     """A frame of columns; text columns stay Python objects (not inferred as Arrow strings: they are read
     back value by value for the JSON)."""
@@ -57,7 +64,7 @@ def _columns(p: dict, columns: list[str]) -> pd.DataFrame:
     for c in columns:
         v = p[c]
         if isinstance(v, str):
-            v = np.full(n, v, dtype=object)
+            v = _repeated(v, n)
         data[c] = pd.Series(v, dtype=object) if isinstance(v, list) or getattr(v, "dtype", None) is np.dtype(object) \
             else v
     return pd.DataFrame(data, columns=columns)
@@ -67,16 +74,53 @@ def _frame(columns: list[str], parts: list[dict]) -> pd.DataFrame:
     """One frame from per-layer column dicts, stably ordered by site (layers keep their order)."""
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    out = pd.concat([_columns(p, columns) for p in parts], ignore_index=True)
-    return out.iloc[np.argsort(out["site"].to_numpy(), kind="stable")].reset_index(drop=True)
+    frames = [_columns(p, columns) for p in parts]
+    order = np.argsort(np.concatenate([f["site"].to_numpy() for f in frames]), kind="stable")
+    if any(not isinstance(f[c].dtype, np.dtype) or f[c].dtype != frames[0][c].dtype for f in frames
+           for c in columns):       # columns of other dtypes in some layer: as pandas concatenates them
+        out = pd.concat(frames, ignore_index=True)
+        return out.iloc[order].reset_index(drop=True)
+    # each column's arrays concatenated and ordered once (not the whole frame through pandas twice)
+    data = {}
+    for c in columns:
+        a = np.concatenate([f[c].to_numpy() for f in frames])[order]
+        data[c] = pd.Series(a, dtype=object) if a.dtype == object else a
+    return pd.DataFrame(data, columns=columns)
 
 
 def _texts(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """Cleaned text of ``values[idx]``, each distinct index cleaned once."""
     if len(idx) == 0:
         return np.zeros(0, dtype=object)
-    uniq, inv = np.unique(idx, return_inverse=True)
+    inv, uniq = pd.factorize(np.asarray(idx, dtype=np.int64))
     return text_values(pd.Series(values[uniq], dtype=object))[inv]
+
+
+def per_value(values, f) -> np.ndarray:
+    """``f(v)`` of each value as an object array, ``f`` called once per distinct value (few: types, verdicts), missing
+    values as None.
+
+    >>> per_value(["a", "b", "a", None], lambda v: (v or "-") * 2).tolist()
+    ['aa', 'bb', 'aa', '--']
+    """
+    codes, uniq = pd.factorize(pd.Series(values, dtype=object))      # missing (None): code -1, the last
+    return _objects([f(v) for v in uniq.tolist()] + [f(None)])[codes]
+
+
+def first_of_groups(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows grouped by equal values in every one of ``columns`` (integer arrays of one length): each row's
+    group (numbered in order of first appearance) and the first row of each group.
+
+    >>> g, first = first_of_groups([np.array([1, 2, 1, 1]), np.array([0, 5, 0, 3])])
+    >>> g.tolist(), first.tolist()
+    ([0, 1, 0, 2], [0, 1, 3])
+    """
+    group = np.zeros(len(columns[0]), np.int64)
+    for c in columns:            # mixed radix over the groups so far (factorized at each step: no overflow)
+        c = pd.factorize(np.asarray(c, dtype=np.int64))[0]
+        group = pd.factorize(group * (int(c.max(initial=0)) + 1) + c)[0]
+    seen = np.maximum.accumulate(np.r_[-1, group[:-1]]) if len(group) else group
+    return group, np.flatnonzero(group > seen)
 
 
 def _layer_tables(res: LayerResult, ids: np.ndarray, sdim: np.ndarray, n: int) -> tuple[dict, dict, dict]:
@@ -94,20 +138,21 @@ def _layer_tables(res: LayerResult, ids: np.ndarray, sdim: np.ndarray, n: int) -
     attrs = {a: _texts(arr, f) for a, arr in res.attrs.items()}
     line_line = (sdim[res.site] == 1) & (fdim == 1)
     # the attributes of each feature once (hits of the same feature share one dict)
-    uniq, first, inv = np.unique(f, return_index=True, return_inverse=True)
+    inv, _ = pd.factorize(np.asarray(f, dtype=np.int64))
+    first = first_of_groups([inv])[1]
     per_feature = [{a: v[k] for a, v in attrs.items() if v[k] is not None} for k in first.tolist()]
     hits = {"site": res.site, "site_id": ids[res.site], "layer": res.id, "kind": res.kind, "label": res.label,
-            "feature_id": res.feature_ids[f].astype(str) if len(f) else np.zeros(0, dtype=object),
+            "feature_id": _objects([str(v) for v in res.feature_ids])[f] if len(f) else np.zeros(0, dtype=object),
             "feature_name": attrs["name"] if names is not None else np.full(len(f), None, dtype=object),
             "zone": attrs[zone_attr] if zone_attr in attrs else np.full(len(f), None, dtype=object),
             "overlap_m2": res.m2, "overlap_length_m": res.length, "pct_of_site": res.pct_site,
             "pct_of_feature": res.pct_feature, "feature_index": f,
             "crossings": np.where(line_line, res.pieces, None) if len(f) else np.zeros(0, dtype=object),
-            "attributes": [per_feature[k] for k in inv.tolist()]}
+            "attributes": _objects(per_feature)[inv] if len(f) else np.zeros(0, dtype=object)}
     nf = res.near_feature
     nearest = {"site": res.near_site, "site_id": ids[res.near_site], "layer": res.id, "kind": res.kind,
                "label": res.label,
-               "feature_id": res.feature_ids[nf].astype(str) if len(nf) else np.zeros(0, dtype=object),
+               "feature_id": _objects([str(v) for v in res.feature_ids])[nf] if len(nf) else np.zeros(0, dtype=object),
                "feature_name": _texts(names, nf) if names is not None else np.full(len(nf), None, dtype=object),
                "distance_m": res.near_dist}
     return site_layers, hits, nearest
@@ -138,25 +183,44 @@ def shared_findings(n: int, results: list[LayerResult], sdim: np.ndarray, types:
     idx = np.flatnonzero(points)
     if len(idx) < 2:
         return rep
-    _, first_of, inverse = np.unique(np.column_stack([c[idx] for c in columns]), axis=0, return_index=True,
-                                     return_inverse=True)
-    rep[idx] = idx[first_of][inverse.ravel()]
+    group, first_of = first_of_groups([c[idx] for c in columns])
+    rep[idx] = idx[first_of][group]
     return rep
+
+
+def _alike_points(todo: np.ndarray, res: LayerResult, sdim: np.ndarray, type_codes: np.ndarray,
+                  outside: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The point sites of ``todo`` in at most one feature of the layer, grouped by project type, whether they lie
+    outside the data's coverage and their feature (a point's findings from the layer depend on nothing else):
+    the sites, each one's group, the first site of each group and each site's feature (-1: none)."""
+    counts = np.bincount(res.site, minlength=n)
+    alike = todo[(sdim[todo] == 0) & (counts[todo] <= 1)]
+    if len(alike) == 0:
+        return alike, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(n, np.int64)
+    feature = np.full(n, -1, np.int64)
+    feature[res.site] = res.feature
+    group, first = first_of_groups([type_codes[alike], outside[alike].astype(np.int64), feature[alike]])
+    return alike, group, alike[first], feature
 
 
 def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_area: np.ndarray,
              site_len: np.ndarray, results: list[LayerResult], rules: RuleSet, dist_hits: list, types: list,
              type_sources: list, type_warns: list, outside: np.ndarray, out_m2: np.ndarray, out_len: np.ndarray,
-             cov_label: str, lay: dict, crs) -> dict[str, pd.DataFrame]:
+             cov_label: str, lay: dict, crs, memo: dict | None = None) -> dict[str, pd.DataFrame]:
     """Every table of a batch of checked sites: ``sites`` (a GeoDataFrame in the analysis CRS),
-    ``site_layers``, ``hits``, ``nearest``, ``distance_rules`` and ``findings``."""
+    ``site_layers``, ``hits``, ``nearest``, ``distance_rules`` and ``findings``.
+
+    ``memo`` keeps the findings of point sites per layer, project type, coverage and feature from one batch to
+    the next (the streaming engine passes the same dict for every chunk of one check)."""
     n = len(sg)
     names = text_values(sites["name"]) if "name" in sites.columns else np.full(n, None, dtype=object)
     if "site_id" in sites.columns:
         ids = text_values(sites["site_id"])
     else:
         codes = text_values(sites["code"]) if "code" in sites.columns else np.full(n, None, dtype=object)
-        ids = np.array([c or str(i + 1) for i, c in enumerate(codes.tolist())], dtype=object)
+        ids = codes.copy()
+        missing = np.flatnonzero(pd.isna(codes) | (codes == ""))
+        ids[missing] = _objects([str(i + 1) for i in missing.tolist()])
     sdim_l = sdim.tolist()
     area_l, len_l = floats(site_area), floats(site_len)
 
@@ -164,14 +228,16 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
     for _, _, li, _, _ in dist_hits:     # a distance rule's message holds the site's own distance
         alone[li] = True
     rep = shared_findings(n, results, sdim, types, outside, alone)
+    type_codes = pd.factorize(pd.Series(types, dtype=object))[0]     # None → -1
     own = rep == np.arange(n)            # the sites whose findings are worked out (the others share them)
 
     site_layer_parts, hit_parts, nearest_parts = [], [], []
     entries = {s: {"findings": [], "skipped": []} for s in np.flatnonzero(own).tolist()}
-    whole_out = [bool(o) and ((d == 2 and m >= a * (1 - 1e-9)) or (d == 1 and ln >= le * (1 - 1e-9)) or d == 0)
-                 for o, d, m, a, ln, le in zip(outside.tolist(), sdim_l, out_m2.tolist(), area_l, out_len.tolist(),
-                                               len_l, strict=True)]
+    with np.errstate(invalid="ignore"):
+        whole_out = (outside & ((sdim == 0) | ((sdim == 2) & (out_m2 >= site_area * (1 - 1e-9)))
+                                | ((sdim == 1) & (out_len >= site_len * (1 - 1e-9))))).tolist()
     uncovered = list(zip(out_m2.tolist(), out_len.tolist(), whole_out, strict=True))
+    memo = {} if memo is None else memo
     for res in results:
         sl, h, near = _layer_tables(res, ids, sdim, n)
         site_layer_parts.append(sl)
@@ -180,13 +246,33 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
         kind_rules = rules.for_kind(res.kind)
         if not kind_rules:
             continue
-        v = layer_view(res, n)
+        views: list = []              # the layer's view, made once and only when a site needs it
+
+        def view(res=res, views=views):
+            if not views:
+                views.append(layer_view(res, n))
+            return views[0]
+
         cache: dict = {}
         todo = own if any(r.applies == "outside" for r in kind_rules) else \
             np.isin(np.arange(n), res.site) & own
-        for s in np.flatnonzero(todo).tolist():
+        alike, group, firsts, feature = _alike_points(np.flatnonzero(todo), res, sdim, type_codes, outside, n)
+        for s in np.flatnonzero(todo & ~np.isin(np.arange(n), alike)).tolist():
+            v = view()
             zone_findings(entries[s], v, kind_rules, s, v.starts[s], v.ends[s], sdim_l[s], types[s], area_l[s],
                           len_l[s], cache, uncovered[s])
+        shared = []                       # points alike in this layer: the layer's findings worked out once
+        for s in firsts.tolist():
+            key = (res.id, types[s], bool(outside[s]), int(feature[s]))
+            if key not in memo:
+                memo[key] = {"findings": [], "skipped": []}
+                v = view()
+                zone_findings(memo[key], v, kind_rules, s, v.starts[s], v.ends[s], 0, types[s], area_l[s],
+                              len_l[s], cache, uncovered[s])
+            shared.append(memo[key])
+        for s, g in zip(alike.tolist(), group.tolist(), strict=True):
+            entries[s]["findings"] += shared[g]["findings"]
+            entries[s]["skipped"] += shared[g]["skipped"]
 
     distance_rows: dict[str, list] = {c: [] for c in DISTANCE_COLUMNS}
     for dr, lid, li, fi, d in dist_hits:
@@ -233,13 +319,14 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
     area = np.where(sdim == 2, site_area, np.nan)
     columns = {
         "site_id": ids, "name": names,
-        "geometry_type": [GEOMETRY_TYPES.get(t, "None") for t in shapely.get_type_id(sg).tolist()],
+        "geometry_type": per_value(shapely.get_type_id(sg), lambda t: GEOMETRY_TYPES.get(t, "None")),
         "area_m2": area, "area_ha": area / 10_000, "length_m": np.where(sdim == 1, site_len, np.nan),
-        "verdict": verdicts, "project_type": types, "project_type_label": [type_label(t) for t in types],
+        "verdict": verdicts, "project_type": types, "project_type_label": per_value(types, type_label),
         "type_source": type_sources,
-        "source": sites["_source"].to_numpy(dtype=object) if "_source" in sites.columns else [None] * n,
+        "source": per_value(sites["_source"].to_numpy(dtype=object), lambda v: v) if "_source" in sites.columns
+        else [None] * n,
         "inside_coverage": ~outside, "outside_m2": out_m2, "outside_length_m": out_len,
-        "warnings": [(w,) if w else () for w in type_warns],
+        "warnings": per_value(type_warns, lambda w: (w,) if w else ()),
     }
     table = gpd.GeoDataFrame(_columns(columns, list(columns)), geometry=gpd.GeoSeries(sg, crs=crs), crs=crs)
     return {
