@@ -166,6 +166,8 @@ def union_groups(geoms) -> np.ndarray:
     arr = as_array(geoms)
     n = len(arr)
     a, b = _box_pairs(arr)
+    if len(a) == 0:
+        return np.arange(n)
     test = np.ones(len(a), bool)
     if len(a) >= _DENSE_GROUP:
         box = components(n, a, b)
@@ -175,9 +177,10 @@ def union_groups(geoms) -> np.ndarray:
             sample = np.sort(np.random.default_rng(0).choice(sample, _DENSE_SAMPLE, replace=False))
         if len(sample) and shapely.relate_pattern(arr[a[sample]], arr[b[sample]], "T********").mean() >= _DENSE_SHARE:
             test = ~big
+    if not test.any():
+        return box    # every pair kept: the clusters are the groups
     inner = np.ones(len(a), bool)
-    if test.any():
-        inner[test] = threaded(shapely.relate_pattern, arr[a[test]], arr[b[test]], "T********")
+    inner[test] = threaded(shapely.relate_pattern, arr[a[test]], arr[b[test]], "T********")
     return components(n, a[inner], b[inner])
 
 
