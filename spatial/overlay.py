@@ -147,6 +147,7 @@ def overlap_groups(geoms) -> np.ndarray:
 _DENSE_GROUP = 5_000   # polygons in a cluster of meeting bounding boxes from which it may be judged dense
 _DENSE_SHARE = 0.5     # share of the cluster's sampled box pairs that overlap for it to be dense
 _DENSE_SAMPLE = 2_000
+_DENSE_DEGREE = 8.0    # overlapping neighbours per polygon, estimated: well above where one group spans all
 
 
 def union_groups(geoms) -> np.ndarray:
@@ -155,7 +156,9 @@ def union_groups(geoms) -> np.ndarray:
 
     The groups are :func:`overlap_groups`, except in clusters of at least 5,000 polygons whose bounding
     boxes meet (connected through each other) where most pairs of meeting boxes (judged on a sample of
-    2,000) are polygons that overlap: such a cluster is one group as it is. Uniting polygons that merely
+    2,000) are polygons that overlap and each polygon overlaps 8 others on average (estimated from that
+    share): so many that the overlaps themselves connect nearly the whole cluster, which is then one group
+    as it is. Uniting polygons that merely
     touch, or whose boxes meet, only makes a union larger, never wrong, and testing the millions of pairs
     of a densely overlapping layer would cost more than the union that is needed anyway.
 
@@ -171,12 +174,16 @@ def union_groups(geoms) -> np.ndarray:
     test = np.ones(len(a), bool)
     if len(a) >= _DENSE_GROUP:
         box = components(n, a, b)
-        big = np.bincount(box, minlength=n)[box[a]] >= _DENSE_GROUP
+        in_big = np.bincount(box, minlength=n)[box] >= _DENSE_GROUP   # polygons in large clusters
+        big = in_big[a]                                                 # and their box pairs
         sample = np.flatnonzero(big)
         if len(sample) > _DENSE_SAMPLE:
             sample = np.sort(np.random.default_rng(0).choice(sample, _DENSE_SAMPLE, replace=False))
-        if len(sample) and shapely.relate_pattern(arr[a[sample]], arr[b[sample]], "T********").mean() >= _DENSE_SHARE:
-            test = ~big
+        if len(sample):
+            share = shapely.relate_pattern(arr[a[sample]], arr[b[sample]], "T********").mean()
+            degree = 2 * big.sum() * share / in_big.sum()   # overlapping neighbours per polygon
+            if share >= _DENSE_SHARE and degree >= _DENSE_DEGREE:
+                test = ~big
     if not test.any():
         return box    # every pair kept: the clusters are the groups
     inner = np.ones(len(a), bool)

@@ -114,3 +114,12 @@ def test_ellipsoidal_dissolved_total_against_geographiclib():
     full = ellipsoidal_area([shapely.union_all(layer.geometry.values)], 4525)[0]
     assert r["total_m2"] == pytest.approx(full, rel=1e-9)
     assert r["sum_of_features_m2"] == pytest.approx(ellipsoidal_area(layer.geometry.values, 4525).sum(), rel=1e-12)
+
+
+def test_a_large_cluster_that_only_touches_or_barely_overlaps_is_tested_pair_by_pair():
+    coverage = lattice(30, 30, side=1.0)            # 900 touching cells: every box pair meets, none overlaps
+    assert len(set(union_groups(coverage).tolist())) == 900
+    row = lattice(900, 1, side=1.5)                 # 1.5 x 1.5 boxes each overlapping its two neighbours
+    labels = union_groups(np.concatenate([row, shapely.transform(coverage, lambda xy: xy + [0, 10])]))
+    assert len(set(labels[:900].tolist())) == 1 and len(set(labels[900:].tolist())) == 900
+    assert shapely.area(dissolve_pieces(row)).sum() == pytest.approx((899 + 1.5) * 1.5, rel=1e-12)  # 900.5 x 1.5
