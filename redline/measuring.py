@@ -95,7 +95,12 @@ def area(layer, *, within=None, by: str | None = None, by_zones=None, zone_field
             shares = area_shares_dask(gdf, boundary, client=client, by=by, zones=zones, zone_field=zone_field,
                                       method=method)
     else:
-        shares = area_shares(gdf, boundary, by=by, zones=zones, zone_field=zone_field, method=method)
+        from redline.layers.gcj02 import converted_from_gcj02
+
+        # a file read just now with repair=True holds valid geometries (unless GCJ-02 coordinates were moved)
+        valid = rec is not None and not converted_from_gcj02(gdf)
+        shares = area_shares(gdf, boundary, by=by, zones=zones, zone_field=zone_field, method=method,
+                             valid=valid)
     result = AreaResult.from_shares(shares, unit=unit, decimals=decimals, layer=layer_name(layer),
                                     warnings=warnings, by=by, share_label=share_label)
     result.provenance = provenance([r for r in inputs if r is not None], area_method=shares["method"]["method"])

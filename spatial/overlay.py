@@ -83,25 +83,46 @@ def _sample_overlaps(arr: np.ndarray, size: int = 250) -> bool:
     return bool(len(a) and shapely.relate_pattern(arr[a], arr[b], "T********").any())
 
 
-def overlap_groups(geoms) -> np.ndarray:
-    """A group label per polygon: polygons whose interiors overlap, directly or through others, share one.
+def _box_pairs(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs ``(i, j)``, ``i < j``, whose bounding boxes meet (an STRtree query without a predicate: no
+    geometry is compared)."""
+    if len(arr) < 2:
+        return np.zeros(0, int), np.zeros(0, int)
+    a, b = shapely.STRtree(arr).query(arr)
+    keep = a < b
+    return a[keep], b[keep]
+
+
+def overlap_pairs(geoms) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs ``(i, j)``, ``i < j``, of polygons whose interiors overlap (touching along an edge or at a
+    point is not an overlap).
+
+    Candidates are the pairs whose bounding boxes meet; each is tested once with the DE-9IM pattern
+    ``T********`` (interiors meet), on threads. Testing ``intersects`` first would compare the geometries of
+    every candidate twice.
 
     >>> import shapely
-    >>> overlap_groups([shapely.box(0, 0, 2, 1), shapely.box(1, 0, 3, 1), shapely.box(3, 0, 4, 1)]).tolist()
-    [0, 0, 2]
+    >>> a, b = overlap_pairs([shapely.box(0, 0, 2, 1), shapely.box(1, 0, 3, 1), shapely.box(3, 0, 4, 1)])
+    >>> a.tolist(), b.tolist()
+    ([0], [1])
     """
     arr = as_array(geoms)
-    n = len(arr)
-    labels = np.arange(n)
-    if n < 2:
-        return labels
-    a, b = shapely.STRtree(arr).query(arr, predicate="intersects")
-    keep = a < b
-    a, b = a[keep], b[keep]
+    a, b = _box_pairs(arr)
     if len(a):
-        inner = threaded(shapely.relate_pattern, arr[a], arr[b], "T********")  # interiors meet: an overlap
+        inner = threaded(shapely.relate_pattern, arr[a], arr[b], "T********")
         a, b = a[inner], b[inner]
-    while len(a):  # connected components: propagate the smallest label, with pointer jumping
+    return a, b
+
+
+def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected components of the graph of ``n`` nodes and edges ``(a[k], b[k])``: each node's label is the
+    smallest node of its component.
+
+    >>> components(5, np.array([0, 3]), np.array([2, 4])).tolist()
+    [0, 1, 0, 3, 3]
+    """
+    labels = np.arange(n)
+    while len(a):  # propagate the smallest label, with pointer jumping
         before = labels.copy()
         np.minimum.at(labels, a, labels[b])
         np.minimum.at(labels, b, labels[a])
@@ -111,10 +132,69 @@ def overlap_groups(geoms) -> np.ndarray:
     return labels
 
 
+def overlap_groups(geoms) -> np.ndarray:
+    """A group label per polygon: polygons whose interiors overlap, directly or through others, share one
+    (the smallest position in the group).
+
+    >>> import shapely
+    >>> overlap_groups([shapely.box(0, 0, 2, 1), shapely.box(1, 0, 3, 1), shapely.box(3, 0, 4, 1)]).tolist()
+    [0, 0, 2]
+    """
+    arr = as_array(geoms)
+    return components(len(arr), *overlap_pairs(arr))
+
+
+_DENSE_GROUP = 5_000   # polygons in a cluster of meeting bounding boxes from which it may be judged dense
+_DENSE_SHARE = 0.5     # share of the cluster's sampled box pairs that overlap for it to be dense
+_DENSE_SAMPLE = 2_000
+_DENSE_DEGREE = 8.0    # overlapping neighbours per polygon, estimated: well above where one group spans all
+
+
+def union_groups(geoms) -> np.ndarray:
+    """A group label per polygon for dissolving: each group is unioned on its own, and the groups' unions do
+    not overlap.
+
+    The groups are :func:`overlap_groups`, except in clusters of at least 5,000 polygons whose bounding
+    boxes meet (connected through each other) where most pairs of meeting boxes (judged on a sample of
+    2,000) are polygons that overlap and each polygon overlaps 8 others on average (estimated from that
+    share): so many that the overlaps themselves connect nearly the whole cluster, which is then one group
+    as it is. Uniting polygons that merely
+    touch, or whose boxes meet, only makes a union larger, never wrong, and testing the millions of pairs
+    of a densely overlapping layer would cost more than the union that is needed anyway.
+
+    >>> import shapely
+    >>> union_groups([shapely.box(0, 0, 2, 1), shapely.box(1, 0, 3, 1), shapely.box(3, 0, 4, 1)]).tolist()
+    [0, 0, 2]
+    """
+    arr = as_array(geoms)
+    n = len(arr)
+    a, b = _box_pairs(arr)
+    if len(a) == 0:
+        return np.arange(n)
+    test = np.ones(len(a), bool)
+    if len(a) >= _DENSE_GROUP:
+        box = components(n, a, b)
+        in_big = np.bincount(box, minlength=n)[box] >= _DENSE_GROUP   # polygons in large clusters
+        big = in_big[a]                                                 # and their box pairs
+        sample = np.flatnonzero(big)
+        if len(sample) > _DENSE_SAMPLE:
+            sample = np.sort(np.random.default_rng(0).choice(sample, _DENSE_SAMPLE, replace=False))
+        if len(sample):
+            share = shapely.relate_pattern(arr[a[sample]], arr[b[sample]], "T********").mean()
+            degree = 2 * big.sum() * share / in_big.sum()   # overlapping neighbours per polygon
+            if share >= _DENSE_SHARE and degree >= _DENSE_DEGREE:
+                test = ~big
+    if not test.any():
+        return box    # every pair kept: the clusters are the groups
+    inner = np.ones(len(a), bool)
+    inner[test] = threaded(shapely.relate_pattern, arr[a[test]], arr[b[test]], "T********")
+    return components(n, a[inner], b[inner])
+
+
 def dissolve_pieces(geoms) -> np.ndarray:
     """Non-overlapping pieces whose union is the union of ``geoms``: a polygon that overlaps no other is kept
-    as is, each group of overlapping polygons is unioned on its own. Their areas add up exactly to the
-    dissolved area without building one huge union of everything.
+    as is (the same object), each group of :func:`union_groups` is unioned on its own. Their areas add up to
+    the dissolved area without building one huge union of everything.
 
     >>> import shapely
     >>> pieces = dissolve_pieces([shapely.box(0, 0, 2, 1), shapely.box(1, 0, 3, 1), shapely.box(5, 0, 6, 1)])
@@ -125,17 +205,82 @@ def dissolve_pieces(geoms) -> np.ndarray:
     arr = arr[~(shapely.is_missing(arr) | shapely.is_empty(arr))]
     if len(arr) == 0:
         return arr
-    return _pieces_from_labels(arr, overlap_groups(arr))
+    return _pieces_from_labels(arr, union_groups(arr))
+
+
+_SMALL_GROUP = 8  # groups up to this size are unioned a bucket of equal-sized groups at a time
+_SPLIT_UNION = 20_000  # groups of this size and more are unioned in two halves at once
+
+
+def _union_halves(group: np.ndarray, workers: int) -> shapely.Geometry:
+    """``union_all`` of a large group as the union of its west and east halves (split at the median of the
+    bounding boxes' centres), each unioned on its own thread.
+
+    >>> import shapely
+    >>> _union_halves(np.array([shapely.box(i, 0, i + 2, 1) for i in range(6)]), 2).area
+    7.0
+    """
+    if workers < 2 or len(group) < 4:
+        return shapely.union_all(group)
+    b = shapely.bounds(group)
+    order = np.argsort(b[:, 0] + b[:, 2], kind="stable")
+    half = len(group) // 2
+    parts = [group[np.sort(order[:half])], group[np.sort(order[half:])]]
+    with ThreadPoolExecutor(2) as ex:
+        west, east = ex.map(shapely.union_all, parts)
+    return shapely.union(west, east)
 
 
 def _pieces_from_labels(arr: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The pieces of :func:`dissolve_pieces`, in the order of their groups' labels."""
     order = np.argsort(labels, kind="stable")
     sorted_labels = labels[order]
     starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
     counts = np.diff(np.r_[starts, len(arr)])
     out = arr[order[starts]].copy()
-    for k in np.flatnonzero(counts > 1):  # one union per group of overlapping polygons, not per feature
-        out[k] = shapely.union_all(arr[order[starts[k]:starts[k] + counts[k]]])
+    multi = np.flatnonzero(counts > 1)
+    if len(multi):  # one union per group of overlapping polygons, not per feature
+        out[multi] = _union_groups([arr[order[starts[k]:starts[k] + counts[k]]] for k in multi])
+    return out
+
+
+def _union_groups(groups: list[np.ndarray], workers: int | None = None) -> np.ndarray:
+    """``shapely.union_all`` of each group, on threads (GEOS releases the GIL).
+
+    Groups of the same small size are stacked as the rows of one array and unioned with one vectorized call
+    per chunk of rows (``union_all(rows, axis=1)``: the same GEOS union of the same collection as one call
+    per group, so the same result); larger groups one call each, the largest first.
+    """
+    out = np.empty(len(groups), dtype=object)
+    sizes = np.array([len(g) for g in groups])
+    tasks = []  # (vertices, positions in out, rows or None)
+    for k in np.unique(sizes[sizes <= _SMALL_GROUP]):
+        pos = np.flatnonzero(sizes == k)
+        rows = np.stack([groups[i] for i in pos])
+        for chunk in np.array_split(np.arange(len(pos)), max(1, len(pos) // 2_000)):
+            tasks.append((int(shapely.get_num_coordinates(rows[chunk]).sum()), pos[chunk], rows[chunk]))
+    for i in np.flatnonzero(sizes > _SMALL_GROUP):
+        tasks.append((int(shapely.get_num_coordinates(groups[i]).sum()), np.array([i]), None))
+    tasks.sort(key=lambda t: -t[0])
+
+    workers = workers or os.cpu_count() or 1
+
+    def run(task) -> None:
+        _, pos, rows = task
+        if rows is None:
+            out[pos[0]] = shapely.union_all(groups[pos[0]])
+        else:
+            out[pos] = shapely.union_all(rows, axis=1)
+
+    for i in np.flatnonzero(sizes >= _SPLIT_UNION):  # one union too large for one core: its halves on threads
+        out[i] = _union_halves(groups[i], workers)
+    tasks = [t for t in tasks if t[2] is not None or sizes[t[1][0]] < _SPLIT_UNION]
+    if workers < 2 or len(tasks) < 2:
+        for t in tasks:
+            run(t)
+    else:
+        with ThreadPoolExecutor(workers) as ex:
+            list(ex.map(run, tasks))
     return out
 
 
