@@ -63,6 +63,21 @@ def rounded(values, decimals: int) -> np.ndarray:
 _FORMULA_START = re.compile("(?:^|\x00)[" + re.escape("".join(FORMULA_PREFIXES)) + "]")
 
 
+def _by_identity(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, first)`` of an object array told apart by identity: each value's index among the distinct
+    objects (in order of first appearance) and the position of each distinct object's first appearance.
+
+    >>> a, b = "甲", "乙"
+    >>> codes, first = _by_identity(np.array([a, b, a], dtype=object))
+    >>> codes.tolist(), first.tolist()
+    ([0, 1, 0], [0, 1])
+    """
+    codes, _ = pd.factorize(np.fromiter(map(id, arr), dtype=np.uint64, count=len(arr)))
+    codes = np.asarray(codes, dtype=np.int64)
+    first = np.flatnonzero(codes > np.maximum.accumulate(np.r_[-1, codes[:-1]])) if len(codes) else codes
+    return codes, first
+
+
 def _factorized(values) -> tuple[np.ndarray, list] | None:
     """``(codes, texts)``: each value's index into its distinct texts (-1 for None, NaN and NA), when every
     value is text or missing; None otherwise (numbers among the text: worked value by value).
@@ -79,9 +94,7 @@ def _factorized(values) -> tuple[np.ndarray, list] | None:
         return np.asarray(codes, dtype=np.int64), texts
     arr = values.to_numpy() if isinstance(values, pd.Series) else \
         values if isinstance(values, np.ndarray) and values.dtype == object else _objects(values)
-    codes, _ = pd.factorize(np.fromiter(map(id, arr), dtype=np.uint64, count=len(arr)))
-    codes = np.asarray(codes, dtype=np.int64)
-    first = np.flatnonzero(codes > np.maximum.accumulate(np.r_[-1, codes[:-1]])) if len(codes) else codes
+    codes, first = _by_identity(arr)
     objs = arr[first].tolist()
     missing = [o is None or (o.__class__ is float and o != o) or o is pd.NA for o in objs]
     if any(o.__class__ is not str and not m for o, m in zip(objs, missing, strict=True)):
@@ -196,8 +209,7 @@ def hit_frame(result) -> pd.DataFrame:
     rows = h["site"].to_numpy(dtype=np.int64)
     attrs = h["attributes"].to_numpy(dtype=object)
     # the hits of one feature share its attributes' dict: each dict read once
-    codes, _ = pd.factorize(np.fromiter(map(id, attrs), dtype=np.int64, count=len(attrs)))
-    first = np.flatnonzero(codes > np.maximum.accumulate(np.r_[-1, codes[:-1]])) if len(codes) else codes
+    codes, first = _by_identity(attrs)
     dicts = attrs[first].tolist()
 
     def attribute(name: str) -> np.ndarray:
