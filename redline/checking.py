@@ -128,7 +128,8 @@ def _mapped_sites(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def check(sites, layers_or_project=None, *, project_type: str | None = None,
           max_distance: float = DEFAULT_MAX_DISTANCE, engine: str = "local", scheduler: str | None = None,
           workers: int | None = None, partitions: int | None = None, repair: bool = False, crs=None,
-          encoding: str | None = None, towgs84=None, gcj02: bool = False, progress=None) -> CheckResult:
+          encoding: str | None = None, towgs84=None, gcj02: bool = False, progress=None,
+          nearest: bool = True) -> CheckResult:
     """Check project sites against control layers: overlapped area and share, length, containing zone,
     overlapped features, nearest feature, the rule clauses that apply, and a verdict per site
     (符合 / 不符合 / 需论证 / 无法判定).
@@ -165,6 +166,10 @@ def check(sites, layers_or_project=None, *, project_type: str | None = None,
         longitude/latitude are GCJ-02 (高德/腾讯 exports): converted on reading. A usage error when none is.
     progress : callable, optional
         ``progress(done, total, what)``.
+    nearest : bool
+        Search the nearest feature of each untouched layer (the ``nearest`` table, in the JSON, the workbook
+        and the report). False skips the search when only ``sites.csv`` and ``hits.csv`` are wanted (the
+        verdicts, overlaps and findings are the same); ``analysis["nearest_searched"]`` says which.
 
     Returns
     -------
@@ -196,7 +201,7 @@ def check(sites, layers_or_project=None, *, project_type: str | None = None,
 
         frame = _mapped_sites(sites)
         layer_info(frame).warnings = list(layer_info(frame).warnings) + ctx.warnings
-        result = finish(check_chunk(frame, ctx, project_type=ptype, progress=progress), ctx, [])
+        result = finish(check_chunk(frame, ctx, project_type=ptype, progress=progress, nearest=nearest), ctx, [])
     elif engine == "dask":
         from redline.spatial.check.dask import check_dask
         from redline.spatial.dask_engine import dask_client
@@ -210,7 +215,7 @@ def check(sites, layers_or_project=None, *, project_type: str | None = None,
 
         with gc_paused():   # the result tables' rows and texts: no collections walking the layers meanwhile
             result = check_project(sites, project_type=ptype, repair=repair, sites_crs=crs,
-                                   sites_encoding=encoding, progress=progress, ctx=ctx)
+                                   sites_encoding=encoding, progress=progress, ctx=ctx, nearest=nearest)
     _gcj02_used(ctx, gcj02)
     result.provenance = provenance(result.inputs, area_method=result.analysis["area_method"], rules=result.rules)
     return CheckResult(**{f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
@@ -279,7 +284,7 @@ def check_stream(sites: str | os.PathLike, layers_or_project=None, out: str | os
     t0 = time.perf_counter()
     with staged_files(out, ["sites.csv", "hits.csv", "check.json"]) as paths, \
             open(paths["sites.csv"], "wb") as sites_csv, open(paths["hits.csv"], "wb") as hits_csv:
-        for result in check_chunks(source, ctx, project_type=project_type):
+        for result in check_chunks(source, ctx, project_type=project_type, nearest=False):   # CSV: no nearest
             first_chunk = chunks == 0        # the byte-order mark and the header once, then rows only
             sites_csv.write(csv_bytes(site_frame(result), header=first_chunk, bom=first_chunk))
             hits_csv.write(csv_bytes(hit_frame(result), header=first_chunk, bom=first_chunk))

@@ -110,3 +110,23 @@ def test_points_sharing_findings_get_what_each_gets_alone():
     assert rows == [csv_bytes(site_frame(r)).decode("utf-8-sig").splitlines()[1] for r in alone]
     hits = csv_bytes(hit_frame(together)).decode("utf-8-sig").splitlines()[1:]
     assert hits == [h for r in alone for h in csv_bytes(hit_frame(r)).decode("utf-8-sig").splitlines()[1:]]
+
+
+def test_csv_only_check_skips_the_nearest_search_and_writes_the_same_csv(tmp_path):
+    """``--outputs csv`` (and ``--stream``) do not search the nearest features, which neither CSV file shows:
+    the CSV bytes equal those of the full check, the result says the search was not made, and the full check
+    does find the zone 1 km away (measured by hand: the site's east edge to the zone's west edge)."""
+    import redline
+
+    red = _layer("red_line", [shapely.box(X + 2000, Y, X + 3000, Y + 1000)], name=["红线甲"])
+    sites = gpd.GeoDataFrame({"code": ["P1", "P2"], "type": ["housing", "housing"]},
+                             geometry=[shapely.box(X, Y, X + 1000, Y + 1000), shapely.Point(X + 2500, Y + 500)],
+                             crs=CRS)
+    full = redline.check(sites, {"red_line": red})
+    lean = redline.check(sites, {"red_line": red}, nearest=False)
+    assert full.nearest["distance_m"].round(0).tolist() == [1000.0]
+    assert len(lean.nearest) == 0 and lean.site_layers["nearest_m"].isna().all()
+    assert full.analysis["nearest_searched"] and not lean.analysis["nearest_searched"]
+    assert csv_bytes(site_frame(full)) == csv_bytes(site_frame(lean))
+    assert csv_bytes(hit_frame(full)) == csv_bytes(hit_frame(lean))
+    assert full.findings["message"].tolist() == lean.findings["message"].tolist()

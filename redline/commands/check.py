@@ -62,7 +62,8 @@ def _list_types(ctx, _param, value) -> None:
 @click.option("--no-maps", is_flag=True, help="Write the report without its maps (faster).")
 @click.option("--outputs", "outputs", default="json,csv,xlsx,report", show_default=True, metavar="LIST",
               help="What --out writes: json (check.json), csv (sites.csv, hits.csv), xlsx (check.xlsx), report "
-                   "(压覆分析报告.html, .docx); comma-separated.")
+                   "(压覆分析报告.html, .docx); comma-separated. Without json, xlsx and report the nearest "
+                   "features (which the CSV files do not show) are not searched.")
 @click.option("--report-sites", type=click.IntRange(min=0), default=None, metavar="N",
               help="Full report sections for at most N sites, those not 符合 first (default 50); the report "
                    "summarises the rest, which are all in sites.csv, hits.csv and check.xlsx.")
@@ -136,9 +137,11 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
     result = redline.check(sites, against, project_type=project_type, max_distance=max_distance, engine=engine,
                            scheduler=scheduler, workers=workers, partitions=partitions, repair=repair,
                            crs=sites_crs, towgs84=towgs84, gcj02=gcj02,
-                           progress=show if progress_enabled(quiet) else None)
+                           progress=show if progress_enabled(quiet) else None,
+                           nearest=as_json or bool(out_dir and {"json", "xlsx", "report"} & set(wanted)))
     for w in result.warnings:
         warn(w, quiet)
+    written: list[Path] = []
     if out_dir:
         notes: list[str] = []
         written = result.to_files(out_dir, maps=not no_maps, report_sites=report_sites, notes=notes,
@@ -151,7 +154,7 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
     if as_json:
         echo_json(result.to_dict())
     else:
-        _print_sites(result, out_dir)
+        _print_sites(result, out_dir, [p.name for p in written if p.suffix in (".csv", ".xlsx")])
         counts = result.summary["verdicts"]
         echo_text("合计：" + "，".join(f"{k} {v}" for k, v in counts.items() if v))
         unchecked = result.analysis.get("unchecked_core_layers")
@@ -163,7 +166,7 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
 TERMINAL_SITES = 50   # sites listed on the terminal; more are in the output files
 
 
-def _print_sites(result, out_dir) -> None:
+def _print_sites(result, out_dir, tables: list[str]) -> None:
     """Each site's verdict and its prohibiting, needs-review and no-data findings; beyond
     :data:`TERMINAL_SITES` sites, those that are not 符合 first, and where the rest are."""
     sites = result.sites
@@ -178,7 +181,8 @@ def _print_sites(result, out_dir) -> None:
             if f["level"] in ("prohibited", "needs_review", "no_data"):
                 echo_text(f"    - {f['message']}")
     if len(shown) < len(sites):
-        where = f"见 {out_dir} 中的 sites.csv、hits.csv、check.xlsx" if out_dir else "用 --out 写出全部结果"
+        where = f"见 {out_dir} 中的 {'、'.join(tables)}" if out_dir and tables else \
+            f"见 {out_dir} 中的输出文件" if out_dir else "用 --out 写出全部结果"
         click.echo(f"……共 {len(sites)} 个项目，以上列出前 {len(shown)} 个不符合或需论证、无法判定的项目；{where}")
 
 

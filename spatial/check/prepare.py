@@ -69,15 +69,18 @@ class PreparedLayers:
             self._edges[layer_id] = edge_index(as_array(self.layers[layer_id]))
         return self._edges[layer_id]
 
-    def analysis(self) -> dict:
-        """The ``analysis`` block of a check result."""
+    def analysis(self, *, nearest: bool = True) -> dict:
+        """The ``analysis`` block of a check result; ``nearest=False``: the nearest features were not searched
+        (outputs without them), and the block says so."""
         return {
             "crs": {"epsg": epsg_of(self.crs), "name": self.crs.name},
             "area_method": method_description(self.crs),
             "length_method": "测地线长度（在分析坐标系平面内加密后反算经纬度，按椭球计算）",
             "distance_method": "最近距离：在分析坐标系平面内求两几何的最短连线，再按椭球计算其测地线长度；"
-                               f"搜索限于{self.max_distance:g}米以内",
+                               + (f"搜索限于{self.max_distance:g}米以内" if nearest else
+                                  "本次输出不含最近距离，未搜索最近要素"),
             "max_distance_m": float(self.max_distance),
+            "nearest_searched": nearest,
             "min_overlap_m2": float(self.min_overlap_m2),
             "coverage": {"label": self.coverage_label, "area_m2": self.coverage_m2},
             "verdict_rule": "存在禁止性条款→不符合；否则项目用地不完全在数据覆盖范围内→无法判定；"

@@ -90,7 +90,7 @@ def _coverage(sg: np.ndarray, sdim: np.ndarray, site_area: np.ndarray, site_len:
 
 
 def check_prepared(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, project_type: str | None = None,
-                   progress: Progress | None = None, memo: dict | None = None) -> CheckResult:
+                   progress: Progress | None = None, memo: dict | None = None, nearest: bool = True) -> CheckResult:
     """Check a batch of sites against prepared layers.
 
     Parameters
@@ -106,6 +106,10 @@ def check_prepared(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, project
         ``progress(k, n, what)`` before each control layer.
     memo : dict, optional
         Findings of point sites kept from one batch to the next (one dict for the batches of one check).
+    nearest : bool
+        Search the nearest feature of each layer a site does not touch (the ``nearest`` table and the
+        ``nearest_m`` column); False leaves them empty, for outputs that do not show them (the CSV files):
+        the verdicts, overlaps and findings do not depend on them.
 
     Returns
     -------
@@ -136,7 +140,7 @@ def check_prepared(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, project
             progress(k, len(prepared.control), f"检查图层：{labels[lid]}")
         clause_fields = tuple(r.clause_field for r in rules.for_kind(kinds[lid]) if r.clause_field)
         results.append(layer_pass(sg, sdim, site_area, site_len, lay[lid], acrs, layer_id=lid, kind=kinds[lid],
-                                  label=labels[lid], max_distance=prepared.max_distance,
+                                  label=labels[lid], max_distance=prepared.max_distance if nearest else 0.0,
                                   min_m2=prepared.min_overlap_m2, attributes=HIT_ATTRIBUTES + clause_fields,
                                   edges=lambda lid=lid: prepared.edges(lid)))
     dist = distance_hits(prepared.distance_targets, sg, lay, acrs)
@@ -147,7 +151,7 @@ def check_prepared(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, project
     table = tables["sites"]
     table.insert(table.columns.get_loc("verdict") + 1, "verdict_text",
                  per_value(table["verdict"].to_numpy(dtype=object), lambda v: verdict_text(v, unchecked)))
-    return CheckResult(**tables, analysis=prepared.analysis(), layers=prepared.describe_layers(),
+    return CheckResult(**tables, analysis=prepared.analysis(nearest=nearest), layers=prepared.describe_layers(),
                        rules=rules.describe(), warnings=warnings)
 
 
@@ -201,11 +205,12 @@ def check_sites(sites: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], *,
 
 
 def check_chunk(sites: gpd.GeoDataFrame, ctx: CheckContext, *, project_type: str | None = None,
-                progress: Progress | None = None, memo: dict | None = None) -> CheckResult:
+                progress: Progress | None = None, memo: dict | None = None, nearest: bool = True) -> CheckResult:
     """One batch of checkable sites against a project's prepared layers, with the townships each site lies
     in (``location``, when the project has townships); what every engine runs on each batch."""
     with geos_errors():
-        result = check_prepared(sites, ctx.prepared, project_type=project_type, progress=progress, memo=memo)
+        result = check_prepared(sites, ctx.prepared, project_type=project_type, progress=progress, memo=memo,
+                                nearest=nearest)
     if ctx.towns is not None:
         result.sites.insert(2, "location", locate(result.sites, ctx.towns))
     return result
@@ -237,7 +242,8 @@ def finish(result: CheckResult, ctx: CheckContext, site_files: list[dict]) -> Ch
 def check_project(sites_path, project=None, *, layer_args=(), project_type: str | None = None,
                   max_distance: float = DEFAULT_MAX_DISTANCE, towgs84: tuple[float, ...] | None = None,
                   repair: bool = False, sites_crs=None, sites_encoding: str | None = None,
-                  progress: Progress | None = None, ctx: CheckContext | None = None) -> CheckResult:
+                  progress: Progress | None = None, ctx: CheckContext | None = None, nearest: bool = True
+                  ) -> CheckResult:
     """Read the sites and the control layers of a project (or ``--layer KIND=PATH`` layers) and check them
     on the local engine (all the sites as one batch, the GEOS and PROJ work on threads).
 
@@ -251,6 +257,8 @@ def check_project(sites_path, project=None, *, layer_args=(), project_type: str 
         Layers for a quick check without a project; attributes mapped with each kind's default fields.
     ctx : CheckContext, optional
         Layers already prepared (:func:`~redline.spatial.check.prepare.load_check_layers`).
+    nearest : bool
+        Search the nearest features (see :func:`check_prepared`).
 
     Raises
     ------
@@ -265,16 +273,17 @@ def check_project(sites_path, project=None, *, layer_args=(), project_type: str 
     source = site_source(sites_path, ctx, repair=repair, encoding=sites_encoding, crs=sites_crs)
     sites = source.read()
     layer_info(sites).warnings += ctx.warnings
-    result = check_chunk(sites, ctx, project_type=project_type, progress=progress)
+    result = check_chunk(sites, ctx, project_type=project_type, progress=progress, nearest=nearest)
     return finish(result, ctx, source.records)
 
 
-def check_chunks(source: SiteSource, ctx: CheckContext, *, project_type: str | None = None
-                 ) -> Iterator[CheckResult]:
+def check_chunks(source: SiteSource, ctx: CheckContext, *, project_type: str | None = None,
+                 nearest: bool = True) -> Iterator[CheckResult]:
     """The streaming engine: each chunk of ``source`` (a :class:`~redline.layers.sites.SiteSource` with a
-    ``chunk_size``) checked in turn; a chunk's result equals the in-memory check's rows for those sites."""
+    ``chunk_size``) checked in turn; a chunk's result equals the in-memory check's rows for those sites
+    (``nearest=False``: without the nearest features, see :func:`check_prepared`)."""
     project_type = resolve_type(project_type) if project_type is not None else None
     memo: dict = {}           # point findings per layer, type and feature: worked out once for all the chunks
     for chunk in source.chunks():
         layer_info(chunk).warnings = list(source.warnings) + ctx.warnings
-        yield check_chunk(chunk, ctx, project_type=project_type, memo=memo)
+        yield check_chunk(chunk, ctx, project_type=project_type, memo=memo, nearest=nearest)
