@@ -82,26 +82,23 @@ def _factorized(values) -> tuple[np.ndarray, list] | None:
     """``(codes, texts)``: each value's index into its distinct texts (-1 for None, NaN and NA), when every
     value is text or missing; None otherwise (numbers among the text: worked value by value).
 
-    Python objects are told apart by identity (the tables repeat one text object for every row of a feature
-    or a layer: no string is hashed or compared); two equal texts may then both be listed, which changes no
-    field.
+    >>> codes, texts = _factorized(np.array(["甲", None, "乙", "甲"], dtype=object))
+    >>> codes.tolist(), texts
+    ([0, -1, 1, 0], ['甲', '乙'])
     """
-    if isinstance(values, pd.Series) and values.dtype != object:
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        codes, texts = np.asarray(values.cat.codes, dtype=np.int64), values.cat.categories.tolist()
+    elif isinstance(values, pd.Series) and values.dtype != object:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)       # Arrow text: its own dictionary
-        texts = uniques.tolist()
-        if any(t.__class__ is not str for t in texts):
-            return None
-        return np.asarray(codes, dtype=np.int64), texts
-    arr = values.to_numpy() if isinstance(values, pd.Series) else \
-        values if isinstance(values, np.ndarray) and values.dtype == object else _objects(values)
-    codes, first = _by_identity(arr)
-    objs = arr[first].tolist()
-    missing = [o is None or (o.__class__ is float and o != o) or o is pd.NA for o in objs]
-    if any(o.__class__ is not str and not m for o, m in zip(objs, missing, strict=True)):
+        codes, texts = np.asarray(codes, dtype=np.int64), uniques.tolist()
+    else:
+        arr = values.to_numpy() if isinstance(values, pd.Series) else \
+            values if isinstance(values, np.ndarray) and values.dtype == object else _objects(values)
+        codes, uniques = pd.factorize(arr, use_na_sentinel=True)          # None, NaN and NA: -1
+        codes, texts = np.asarray(codes, dtype=np.int64), uniques.tolist()
+    if any(t.__class__ is not str for t in texts):
         return None
-    at = np.cumsum([not m for m in missing]) - 1                      # the index of each distinct text
-    at[np.asarray(missing, dtype=bool)] = -1
-    return at[codes] if len(codes) else codes, [o for o, m in zip(objs, missing, strict=True) if not m]
+    return codes, texts
 
 
 def _objects(values) -> np.ndarray:
@@ -114,11 +111,24 @@ def _objects(values) -> np.ndarray:
 def safe_text(values) -> np.ndarray:
     """Text cells safe to show: control and bidirectional-override characters dropped (:func:`safe_cell`),
     the value otherwise unchanged (the writers keep a leading ``= + - @`` as text: quoted in CSV, a string
-    cell in XLSX); None stays None. Each distinct text is looked at once (a column holds few, or is checked
-    in one pass over its joined text).
+    cell in XLSX); None stays None. Each distinct text is looked at once.
 
     >>> safe_text(["=HYPERLINK(1)", "红线\x01甲\u202e", None]).tolist()
     ['=HYPERLINK(1)', '红线甲', None]
+    """
+    column = safe_column(values)
+    if isinstance(column, pd.Categorical):
+        return _objects(column.categories.tolist() + [None])[column.codes]    # code -1 (missing): the None
+    return column
+
+
+def safe_column(values) -> pd.Categorical | np.ndarray:
+    """:func:`safe_text` as a column for a frame: text as a categorical (each distinct text once, the rows as
+    codes, missing values as NaN), so that the writers never handle a Python object per row; values that
+    are not all text as an object array.
+
+    >>> safe_column(["甲", None, "甲\x01"]).tolist()
+    ['甲', nan, '甲']
     """
     coded = _factorized(values)
     if coded is None:
@@ -129,13 +139,39 @@ def safe_text(values) -> np.ndarray:
             texts = [None if v is None else safe_cell(v) for v in texts]
         return _objects(texts)
     codes, texts = coded
-    if CONTROL_CHARACTERS.search("\n".join(texts)):
-        texts = [safe_cell(v) for v in texts]
-    return _objects(texts + [None])[codes]      # code -1 (missing): the None at the end
+    if CONTROL_CHARACTERS.search("\n".join(texts)):      # cleaned texts may coincide: distinct again
+        inv, uniq = pd.factorize(_objects([safe_cell(v) for v in texts]))
+        codes = np.where(codes >= 0, np.asarray(inv, dtype=np.int64)[codes], -1)
+        texts = uniq.tolist()
+    return _coded(codes, texts)
+
+
+def _as_column(values) -> pd.Categorical | np.ndarray:
+    """Text the program wrote (identifiers, verdicts) as a categorical, like :func:`safe_column` without
+    cleaning; values that are not all text as they are."""
+    coded = _factorized(values)
+    return values if coded is None else _coded(*coded)
+
+
+def _coded(codes: np.ndarray, texts: list[str]) -> pd.Categorical:
+    """A categorical of distinct ``texts`` from codes (-1: missing)."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(_objects(texts), dtype=object), validate=False)
+
+
+def _repeated_text(text: str | None, n: int) -> pd.Categorical:
+    """One text (or None) in each of ``n`` rows."""
+    return _coded(np.zeros(n, np.int64) if text is not None else np.full(n, -1, np.int64),
+                  [text] if text is not None else [])
+
+
+def _yes_no(flags: np.ndarray, no: str = "否") -> pd.Categorical:
+    """是 where ``flags``, else ``no``."""
+    return _coded(np.where(np.asarray(flags, dtype=bool), 0, 1), ["是", no])
 
 
 def _table(columns: dict) -> pd.DataFrame:
-    """A frame of the columns, text kept as Python objects (None for missing), not converted to Arrow text."""
+    """A frame of the columns: categoricals as they are, other text kept as Python objects (None for missing),
+    not converted to Arrow text."""
     return pd.DataFrame({k: pd.Series(v, dtype=object) if isinstance(v, np.ndarray) and v.dtype == object else v
                          for k, v in columns.items()})
 
@@ -189,17 +225,17 @@ def site_frame(result) -> pd.DataFrame:
     area = s["area_m2"].to_numpy(dtype=float)
     unchecked = "、".join((result.analysis or {}).get("unchecked_core_layers") or []) or None
     return _table({
-        "项目编号": safe_text(s["site_id"]), "项目名称": safe_text(s["name"]),
-        "位置": safe_text(s["location"]) if "location" in s.columns else np.full(n, None, dtype=object),
-        "项目类型": safe_text(s["project_type_label"]), "类型标识": s["project_type"].to_numpy(dtype=object),
-        "类型来源": safe_text(s["type_source"]), "几何类型": s["geometry_type"].to_numpy(dtype=object),
+        "项目编号": safe_column(s["site_id"]), "项目名称": safe_column(s["name"]),
+        "位置": safe_column(s["location"]) if "location" in s.columns else _repeated_text(None, n),
+        "项目类型": safe_column(s["project_type_label"]), "类型标识": _as_column(s["project_type"].to_numpy(dtype=object)),
+        "类型来源": safe_column(s["type_source"]), "几何类型": _as_column(s["geometry_type"].to_numpy(dtype=object)),
         "用地面积（平方米）": rounded(area, 2), "用地面积（公顷）": rounded(area / 1e4, 4),
-        "线路长度（米）": rounded(s["length_m"], 2), "结论": s["verdict"].to_numpy(dtype=object),
-        "未核查的核心图层": _objects([unchecked])[np.zeros(n, np.int64)], "压覆图层": safe_text(layers),
+        "线路长度（米）": rounded(s["length_m"], 2), "结论": _as_column(s["verdict"].to_numpy(dtype=object)),
+        "未核查的核心图层": _repeated_text(unchecked, n), "压覆图层": safe_column(layers),
         "禁止条款数": np.bincount(where[level == "prohibited"], minlength=n),
         "需论证条款数": np.bincount(where[level == "needs_review"], minlength=n),
-        "在数据覆盖范围内": np.where(s["inside_coverage"].to_numpy(dtype=bool), "是", "否"),
-        "来源文件": safe_text(s["source"]),
+        "在数据覆盖范围内": _yes_no(s["inside_coverage"].to_numpy(dtype=bool)),
+        "来源文件": safe_column(s["source"]),
     })
 
 
@@ -212,16 +248,19 @@ def hit_frame(result) -> pd.DataFrame:
     codes, first = _by_identity(attrs)
     dicts = attrs[first].tolist()
 
-    def attribute(name: str) -> np.ndarray:
-        return safe_text(_objects([a.get(name) for a in dicts])[codes])
+    def attribute(name: str) -> pd.Categorical | np.ndarray:
+        per_dict = safe_column(_objects([a.get(name) for a in dicts]))
+        if isinstance(per_dict, pd.Categorical):
+            return _coded(per_dict.codes.astype(np.int64)[codes], per_dict.categories.tolist())
+        return per_dict[codes]
 
     m2 = h["overlap_m2"].to_numpy(dtype=float)
     return _table({
-        "项目编号": safe_text(h["site_id"]), "项目名称": safe_text(_site_values(result, "name", rows)),
-        "图层": safe_text(_label(h)), "图层标识": h["layer"].to_numpy(dtype=object),
-        "要素编号": safe_text(h["feature_id"]), "要素名称": safe_text(h["feature_name"]),
+        "项目编号": safe_column(h["site_id"]), "项目名称": safe_column(_site_values(result, "name", rows)),
+        "图层": safe_column(_label(h)), "图层标识": _as_column(h["layer"].to_numpy(dtype=object)),
+        "要素编号": safe_column(h["feature_id"]), "要素名称": safe_column(h["feature_name"]),
         "类型": attribute("type"), "级别": attribute("level"),
-        "功能分区": safe_text(h["zone"]), "编码": attribute("code"),
+        "功能分区": safe_column(h["zone"]), "编码": attribute("code"),
         "压覆面积（平方米）": rounded(m2, 2), "压覆面积（公顷）": rounded(m2 / 1e4, 4),
         "压覆长度（米）": rounded(h["overlap_length_m"], 2), "占项目用地（%）": rounded(h["pct_of_site"], 2),
         "占该要素（%）": rounded(h["pct_of_feature"], 2),
@@ -245,16 +284,16 @@ def layer_frame(result) -> pd.DataFrame:
     m2 = sl["overlap_m2"].to_numpy(dtype=float)
     # not touched, and the site not wholly inside the data's coverage: no absence is stated where there is no data
     inside = result.sites["inside_coverage"].to_numpy(dtype=bool)[rows]
-    untouched = np.where(inside, "否", "数据未完全覆盖，覆盖范围内否")
     return _table({
-        "项目编号": safe_text(sl["site_id"]), "项目名称": safe_text(_site_values(result, "name", rows)),
-        "图层": safe_text(_label(sl)), "图层标识": sl["layer"].to_numpy(dtype=object),
+        "项目编号": safe_column(sl["site_id"]), "项目名称": safe_column(_site_values(result, "name", rows)),
+        "图层": safe_column(_label(sl)), "图层标识": sl["layer"].to_numpy(dtype=object),
         "图层类型": sl["kind"].to_numpy(dtype=object),
-        "是否压覆": np.where(sl["touched"].to_numpy(dtype=bool), "是", untouched),
+        "是否压覆": _coded(np.where(sl["touched"].to_numpy(dtype=bool), 0, np.where(inside, 1, 2)),
+                         ["是", "否", "数据未完全覆盖，覆盖范围内否"]),
         "压覆图斑数": sl["features"].to_numpy(dtype=np.int64),
         "压覆面积（平方米）": rounded(m2, 2), "压覆面积（公顷）": rounded(m2 / 1e4, 4),
         "压覆长度（米）": rounded(sl["overlap_length_m"], 2), "占项目用地（%）": rounded(sl["pct_of_site"], 2),
-        "最近要素": safe_text(name), "最近距离（米）": rounded(dist, 2),
+        "最近要素": safe_column(name), "最近距离（米）": rounded(dist, 2),
     })
 
 
@@ -263,9 +302,9 @@ def nearest_frame(result) -> pd.DataFrame:
     n = result.nearest
     rows = n["site"].to_numpy(dtype=np.int64)
     return _table({
-        "项目编号": safe_text(n["site_id"]), "项目名称": safe_text(_site_values(result, "name", rows)),
-        "图层": safe_text(_label(n)), "要素编号": safe_text(n["feature_id"]),
-        "要素名称": safe_text(n["feature_name"]), "距离（米）": rounded(n["distance_m"], 2),
+        "项目编号": safe_column(n["site_id"]), "项目名称": safe_column(_site_values(result, "name", rows)),
+        "图层": safe_column(_label(n)), "要素编号": safe_column(n["feature_id"]),
+        "要素名称": safe_column(n["feature_name"]), "距离（米）": rounded(n["distance_m"], 2),
     })
 
 
@@ -275,12 +314,12 @@ def finding_frame(result) -> pd.DataFrame:
     rows = f["site"].to_numpy(dtype=np.int64)
     level = f["level"].to_numpy(dtype=object)
     return _table({
-        "项目编号": safe_text(f["site_id"]), "项目名称": safe_text(_site_values(result, "name", rows)),
+        "项目编号": safe_column(f["site_id"]), "项目名称": safe_column(_site_values(result, "name", rows)),
         "结论": _site_values(result, "verdict_text" if "verdict_text" in result.sites.columns else "verdict", rows),
         "规则": np.where(pd.isna(f["title"]).to_numpy(), f["rule"].to_numpy(dtype=object),
                        f["title"].to_numpy(dtype=object)) if "title" in f.columns else f["rule"].to_numpy(dtype=object),
         "级别": np.array([LEVEL_LABELS.get(v, v) for v in level], dtype=object),
-        "情形": safe_text(f["message"]), "依据条款": safe_text(f["clause"]),
+        "情形": safe_column(f["message"]), "依据条款": safe_column(f["clause"]),
     })
 
 
