@@ -71,8 +71,8 @@ def floats(a: np.ndarray) -> list:
 
 @dataclass
 class LayerView:
-    """One layer's results as Python lists (for the per-site rules), attributes cleaned once per touched or
-    nearest feature; ``starts[s]:ends[s]`` are site ``s``'s hits."""
+    """One layer's results as Python lists (for the per-site rules), attributes cleaned once per touched
+    feature; ``starts[s]:ends[s]`` are site ``s``'s hits."""
 
     res: LayerResult
     fdim: int
@@ -80,30 +80,22 @@ class LayerView:
     ids: dict                   # feature → feature id
     zones: dict | None
     feature: list
-    m2: list
-    length: list
-    pct_site: list
-    pct_feature: list
     pieces: list
     starts: list
     ends: list
-    near: dict
 
 
 def layer_view(res: LayerResult, n: int) -> LayerView:
     """The :class:`LayerView` of one layer's results over ``n`` sites."""
-    needed = np.unique(np.concatenate([res.feature, res.near_feature])).tolist()
+    needed = np.unique(res.feature).tolist()
     attrs = {a: {f: text_value(arr[f]) for f in needed} for a, arr in res.attrs.items()}
     zone_attr = ZONE_ATTRIBUTE.get(res.kind, "zone")
     return LayerView(
         res=res, fdim=int(shapely.get_dimensions(as_array(res.gdf)).max()) if len(res.gdf) else 2,
         attrs=attrs, ids={f: str(res.feature_ids[f]) for f in needed}, zones=attrs.get(zone_attr),
-        feature=res.feature.tolist(), m2=res.m2.tolist(), length=res.length.tolist(),
-        pct_site=floats(res.pct_site), pct_feature=floats(res.pct_feature), pieces=res.pieces.tolist(),
+        feature=res.feature.tolist(), pieces=res.pieces.tolist(),
         starts=np.searchsorted(res.site, np.arange(n)).tolist(),
-        ends=np.searchsorted(res.site, np.arange(n), side="right").tolist(),
-        near={s: (f, d) for s, f, d in zip(res.near_site.tolist(), res.near_feature.tolist(), res.near_dist.tolist(),
-                                           strict=True)})
+        ends=np.searchsorted(res.site, np.arange(n), side="right").tolist())
 
 
 # -------------------------------------------------------------------------------------- site metrics
