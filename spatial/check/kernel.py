@@ -49,6 +49,7 @@ from redline.spatial.overlay import (
     nearest_within,
     polygonal,
     threaded,
+    threaded_query,
 )
 
 MIN_OVERLAP_M2 = 0.01      # smaller overlaps are slivers of shared edges, not occupation
@@ -166,7 +167,15 @@ def _feature_ids(gdf: gpd.GeoDataFrame, layer_id: str) -> np.ndarray:
     return np.where(pd.isna(codes) | (codes == None), rows, codes)  # noqa: E711
 
 
-def _pairs(site_geoms: np.ndarray, site_dim: np.ndarray, fg: np.ndarray, tree: shapely.STRtree
+def point_tree(site_geoms: np.ndarray, site_dim: np.ndarray) -> tuple[np.ndarray, shapely.STRtree | None]:
+    """The point sites' positions and an STRtree over them (None without point sites): built once for all
+    the layers of a check."""
+    pts = np.flatnonzero(site_dim == 0)
+    return pts, shapely.STRtree(site_geoms[pts]) if len(pts) else None
+
+
+def _pairs(site_geoms: np.ndarray, site_dim: np.ndarray, fg: np.ndarray, tree: shapely.STRtree,
+           points: tuple[np.ndarray, shapely.STRtree | None] | None = None
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every (site, feature) pair that intersects, with the intersection, sorted by site; and which pairs are
     already known to have the site strictly inside the feature.
@@ -174,14 +183,14 @@ def _pairs(site_geoms: np.ndarray, site_dim: np.ndarray, fg: np.ndarray, tree: s
     Point sites need no overlay: one query finds the points each feature holds strictly inside
     (``contains_properly``: on a boundary a point touches a zone, it does not occupy it), with the features
     prepared (GEOS then tests many points against a polygon in logarithmic time), and the point is its own
-    intersection.
+    intersection. ``points``: :func:`point_tree` of the sites, when already built.
     """
-    pts = np.flatnonzero(site_dim == 0)
+    pts, ptree = points if points is not None else point_tree(site_geoms, site_dim)
     if len(pts) == 0:
         li, rj, inter = intersect_pairs(site_geoms, fg, tree=tree)
         return li, rj, inter, np.zeros(len(li), bool)
     shapely.prepare(fg)       # kept on the layer's geometries: the next batch of sites (streaming) reuses it
-    pj, pi = shapely.STRtree(site_geoms[pts]).query(fg, predicate="contains_properly")
+    pj, pi = threaded_query(ptree, fg, "contains_properly")
     pi = pts[pi]
     rest = np.flatnonzero(site_dim != 0)
     li, rj, inter = intersect_pairs(site_geoms[rest], fg, tree=tree) if len(rest) else \
@@ -197,7 +206,8 @@ def layer_pass(site_geoms: np.ndarray, site_dim: np.ndarray, site_area: np.ndarr
                gdf: gpd.GeoDataFrame, crs, *, layer_id: str, kind: str, label: str,
                max_distance: float = DEFAULT_MAX_DISTANCE, min_m2: float = MIN_OVERLAP_M2,
                min_m: float = MIN_OVERLAP_M, attributes: tuple[str, ...] = HIT_ATTRIBUTES,
-               edges: Callable[[], EdgeIndex] | None = None) -> LayerResult:
+               edges: Callable[[], EdgeIndex] | None = None,
+               points: tuple[np.ndarray, shapely.STRtree | None] | None = None) -> LayerResult:
     """Overlaps, per-feature hits and nearest features of every site against one layer.
 
     One STRtree over the layer; intersections vectorized and spread over threads
@@ -205,14 +215,15 @@ def layer_pass(site_geoms: np.ndarray, site_dim: np.ndarray, site_area: np.ndarr
     union of a site's overlapped features is only formed for the few sites whose features overlap each
     other (found with one vectorized ``relate`` over the feature pairs that share a site). The nearest
     feature of many untouched sites is searched among the layer's edges (``edges()`` gives the layer's
-    :class:`~redline.spatial.overlay.EdgeIndex`, built once and kept by the caller).
+    :class:`~redline.spatial.overlay.EdgeIndex`, built once and kept by the caller); ``points`` is the
+    sites' :func:`point_tree`, built once for all the layers.
     """
     n = len(site_geoms)
     geoms = as_array(gdf)
     ok = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
     fg = geoms[ok]
     tree = shapely.STRtree(fg)
-    li, rj, inter, exact = _pairs(site_geoms, site_dim, fg, tree)
+    li, rj, inter, exact = _pairs(site_geoms, site_dim, fg, tree, points)
     ri = ok[rj]
     fdim = shapely.get_dimensions(geoms)
     pdim = np.minimum(site_dim[li], fdim[ri])

@@ -40,6 +40,7 @@ from redline.spatial.check.kernel import (
     distance_hits,
     layer_pass,
     measure,
+    point_tree,
 )
 from redline.spatial.check.prepare import (
     CheckContext,
@@ -135,6 +136,7 @@ def check_prepared(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, project
     outside, out_m2, out_len = _coverage(sg, sdim, site_area, site_len, prepared)
 
     results = []
+    points = point_tree(sg, sdim)
     for k, lid in enumerate(prepared.control, 1):
         if progress is not None:
             progress(k, len(prepared.control), f"检查图层：{labels[lid]}")
@@ -142,7 +144,7 @@ def check_prepared(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, project
         results.append(layer_pass(sg, sdim, site_area, site_len, lay[lid], acrs, layer_id=lid, kind=kinds[lid],
                                   label=labels[lid], max_distance=prepared.max_distance if nearest else 0.0,
                                   min_m2=prepared.min_overlap_m2, attributes=HIT_ATTRIBUTES + clause_fields,
-                                  edges=lambda lid=lid: prepared.edges(lid)))
+                                  edges=lambda lid=lid: prepared.edges(lid), points=points))
     dist = distance_hits(prepared.distance_targets, sg, lay, acrs)
     types, type_sources, type_warns = site_types(sites_a, project_type)
     tables = assemble(sites_a, sg, sdim, site_area, site_len, results, rules, dist, types, type_sources,

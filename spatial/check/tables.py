@@ -71,21 +71,40 @@ def _columns(p: dict, columns: list[str]) -> pd.DataFrame:
 
 
 def _frame(columns: list[str], parts: list[dict]) -> pd.DataFrame:
-    """One frame from per-layer column dicts, stably ordered by site (layers keep their order)."""
+    """One frame from per-layer column dicts, stably ordered by site (layers keep their order).
+
+    >>> a = {"site": np.array([0, 2]), "layer": "甲", "m2": np.array([1.0, 2.0])}
+    >>> b = {"site": np.array([1]), "layer": "乙", "m2": np.array([3.0])}
+    >>> _frame(["site", "layer", "m2"], [a, b]).values.tolist()
+    [[0, '甲', 1.0], [1, '乙', 3.0], [2, '甲', 2.0]]
+    """
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    frames = [_columns(p, columns) for p in parts]
-    order = np.argsort(np.concatenate([f["site"].to_numpy() for f in frames]), kind="stable")
-    if any(not isinstance(f[c].dtype, np.dtype) or f[c].dtype != frames[0][c].dtype for f in frames
-           for c in columns):       # columns of other dtypes in some layer: as pandas concatenates them
-        out = pd.concat(frames, ignore_index=True)
+    lengths = [len(p["site"]) for p in parts]
+    order = np.argsort(np.concatenate([np.asarray(p["site"]) for p in parts]), kind="stable")
+    arrays = {c: [_column(p[c], k) for p, k in zip(parts, lengths, strict=True)] for c in columns}
+    if any(a.dtype != arrays[c][0].dtype for c in columns for a in arrays[c]):
+        # columns of other dtypes in some layer: as pandas concatenates them
+        out = pd.concat([_columns(p, columns) for p in parts], ignore_index=True)
         return out.iloc[order].reset_index(drop=True)
-    # each column's arrays concatenated and ordered once (not the whole frame through pandas twice)
+    # each column's arrays concatenated and ordered once; a text repeated over a layer's rows stays one object
     data = {}
     for c in columns:
-        a = np.concatenate([f[c].to_numpy() for f in frames])[order]
+        if all(isinstance(p[c], str) for p in parts):
+            a = np.repeat(_objects([p[c] for p in parts]), lengths)[order]
+        else:
+            a = np.concatenate(arrays[c])[order]
         data[c] = pd.Series(a, dtype=object) if a.dtype == object else a
     return pd.DataFrame(data, columns=columns)
+
+
+def _column(value, n: int) -> np.ndarray:
+    """A column of a part: a text repeated ``n`` times, a list as objects, an array as it is."""
+    if isinstance(value, str):
+        return _repeated(value, n)
+    if isinstance(value, list):
+        return _objects(value)
+    return np.asarray(value)
 
 
 def _texts(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
