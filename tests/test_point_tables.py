@@ -130,3 +130,34 @@ def test_csv_only_check_skips_the_nearest_search_and_writes_the_same_csv(tmp_pat
     assert csv_bytes(site_frame(full)) == csv_bytes(site_frame(lean))
     assert csv_bytes(hit_frame(full)) == csv_bytes(hit_frame(lean))
     assert full.findings["message"].tolist() == lean.findings["message"].tolist()
+
+
+def test_batches_sharing_one_memo_give_the_rows_of_one_batch():
+    """The streaming engine keeps the findings of point sites alike in every layer from one chunk to the next:
+    chunk by chunk with one memo, every finding, verdict and CSV row equals those of all points in one batch
+    (and of each point alone, by the test above)."""
+    from redline.spatial.check.prepare import prepare_layers
+    from redline.spatial.check.run import check_prepared
+
+    units = _layer("control_unit", [shapely.box(X + 1000 * i, Y, X + 1000 * (i + 1), Y + 1000) for i in range(3)],
+                   name=["单元一", "单元二", "单元三"], code=["ZH1", "ZH2", "ZH3"],
+                   zone=["优先保护单元", "重点管控单元", "一般管控单元"])
+    red = _layer("red_line", [shapely.box(X + 200, Y + 200, X + 1600, Y + 800)], name=["红线甲"])
+    rng = np.random.default_rng(11)
+    xy = np.column_stack([X - 300 + rng.random(200) * 3600, Y - 100 + rng.random(200) * 1200])
+    types = ["housing", "mining", None, "ecological_restoration"]
+    sites = gpd.GeoDataFrame({"site_id": [f"P{i}" for i in range(200)], "name": [None] * 200,
+                              "type": [types[i % 4] for i in range(200)]}, geometry=shapely.points(xy), crs=CRS)
+    prepared = prepare_layers({"units": units, "red": red}, kinds={"units": "control_unit", "red": "red_line"})
+    whole = check_prepared(sites, prepared)
+    memo: dict = {}
+    parts = [check_prepared(sites.iloc[a:a + 9].reset_index(drop=True), prepared, memo=memo)
+             for a in range(0, 200, 9)]
+    assert len(memo["combinations"]) > 0
+    assert [v for p in parts for v in p.sites["verdict"].tolist()] == whole.sites["verdict"].tolist()
+    cols = ["site_id", "rule", "level", "message", "clause", "layer"]
+    got = pd.concat([p.findings[cols] for p in parts], ignore_index=True)
+    assert got.equals(whole.findings[cols].reset_index(drop=True))
+    rows = [line for k, p in enumerate(parts)
+            for line in csv_bytes(site_frame(p), header=k == 0, bom=k == 0).decode("utf-8").splitlines()]
+    assert rows == csv_bytes(site_frame(whole)).decode("utf-8").splitlines()

@@ -177,6 +177,23 @@ def _layer_tables(res: LayerResult, ids: np.ndarray, sdim: np.ndarray, n: int) -
     return site_layers, hits, nearest
 
 
+def _point_columns(n: int, results: list[LayerResult], sdim: np.ndarray, types: list, outside: np.ndarray,
+                   alone: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The point sites whose findings depend only on their project type, whether they lie outside the data's
+    coverage and the feature of each layer they lie in (at most one per layer, none in ``alone``), and
+    those columns for all ``n`` sites (type codes, outside, then each layer's feature, -1 for none)."""
+    points = (sdim == 0) & ~alone
+    codes = pd.factorize(pd.Series(types, dtype=object))[0]     # None → -1
+    columns = [codes.astype(np.int64), outside.astype(np.int64)]
+    for res in results:
+        counts = np.bincount(res.site, minlength=n)
+        points &= counts <= 1
+        first = np.full(n, -1, np.int64)
+        first[res.site] = res.feature                          # one feature per point left: its index
+        columns.append(first)
+    return np.flatnonzero(points), columns
+
+
 def shared_findings(n: int, results: list[LayerResult], sdim: np.ndarray, types: list, outside: np.ndarray,
                     alone: np.ndarray) -> np.ndarray:
     """For each site, the site whose findings it shares (itself when it has its own).
@@ -188,23 +205,24 @@ def shared_findings(n: int, results: list[LayerResult], sdim: np.ndarray, types:
     inside two features of one layer, and the sites in ``alone`` have their own.
     """
     rep = np.arange(n)
-    points = (sdim == 0) & ~alone
-    if points.sum() < 2:
-        return rep
-    codes = pd.factorize(pd.Series(types, dtype=object))[0]     # None → -1
-    columns = [codes.astype(np.int64), outside.astype(np.int64)]
-    for res in results:
-        counts = np.bincount(res.site, minlength=n)
-        points &= counts <= 1
-        first = np.full(n, -1, np.int64)
-        first[res.site] = res.feature                          # one feature per point left: its index
-        columns.append(first)
-    idx = np.flatnonzero(points)
+    idx, columns = _point_columns(n, results, sdim, types, outside, alone)
     if len(idx) < 2:
         return rep
     group, first_of = first_of_groups([c[idx] for c in columns])
     rep[idx] = idx[first_of][group]
     return rep
+
+
+def _combination_keys(sites: np.ndarray, n: int, results: list[LayerResult], sdim: np.ndarray, types: list,
+                      outside: np.ndarray, alone: np.ndarray) -> dict[int, tuple]:
+    """For the point sites among ``sites`` whose findings depend only on their type, coverage and features
+    (see :func:`shared_findings`), a key of these that holds from one batch of sites to the next."""
+    idx, columns = _point_columns(n, results, sdim, types, outside, alone)
+    idx = np.intersect1d(idx, sites)
+    if len(idx) == 0:
+        return {}
+    rows = np.column_stack([c[idx] for c in columns[1:]]).tolist()
+    return {s: (types[s], *row) for s, row in zip(idx.tolist(), rows, strict=True)}
 
 
 def _alike_points(todo: np.ndarray, res: LayerResult, sdim: np.ndarray, type_codes: np.ndarray,
@@ -229,8 +247,10 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
     """Every table of a batch of checked sites: ``sites`` (a GeoDataFrame in the analysis CRS),
     ``site_layers``, ``hits``, ``nearest``, ``distance_rules`` and ``findings``.
 
-    ``memo`` keeps the findings of point sites per layer, project type, coverage and feature from one batch to
-    the next (the streaming engine passes the same dict for every chunk of one check)."""
+    ``memo`` keeps the findings of point sites per layer, project type, coverage and feature, and the findings
+    and verdict of point sites per combination of these over all layers, from one batch to the next (the
+    streaming engine passes the same dict for every chunk of one check).
+    """
     n = len(sg)
     names = text_values(sites["name"]) if "name" in sites.columns else np.full(n, None, dtype=object)
     if "site_id" in sites.columns:
@@ -249,14 +269,20 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
     rep = shared_findings(n, results, sdim, types, outside, alone)
     type_codes = pd.factorize(pd.Series(types, dtype=object))[0]     # None → -1
     own = rep == np.arange(n)            # the sites whose findings are worked out (the others share them)
+    memo = {} if memo is None else memo
+    # point sites alike in every layer: their findings and verdict, kept from one batch to the next
+    combinations = memo.setdefault("combinations", {})
+    keys = _combination_keys(np.flatnonzero(own), n, results, sdim, types, outside, alone)
+    known = {s: combinations[k] for s, k in keys.items() if k in combinations}
+    own_todo = own.copy()
+    own_todo[list(known)] = False
 
     site_layer_parts, hit_parts, nearest_parts = [], [], []
-    entries = {s: {"findings": [], "skipped": []} for s in np.flatnonzero(own).tolist()}
+    entries = {s: {"findings": [], "skipped": []} for s in np.flatnonzero(own_todo).tolist()}
     with np.errstate(invalid="ignore"):
         whole_out = (outside & ((sdim == 0) | ((sdim == 2) & (out_m2 >= site_area * (1 - 1e-9)))
                                 | ((sdim == 1) & (out_len >= site_len * (1 - 1e-9))))).tolist()
     uncovered = list(zip(out_m2.tolist(), out_len.tolist(), whole_out, strict=True))
-    memo = {} if memo is None else memo
     for res in results:
         sl, h, near = _layer_tables(res, ids, sdim, n)
         site_layer_parts.append(sl)
@@ -273,8 +299,8 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
             return views[0]
 
         cache: dict = {}
-        todo = own if any(r.applies == "outside" for r in kind_rules) else \
-            np.isin(np.arange(n), res.site) & own
+        todo = own_todo if any(r.applies == "outside" for r in kind_rules) else \
+            np.isin(np.arange(n), res.site) & own_todo
         alike, group, firsts, feature = _alike_points(np.flatnonzero(todo), res, sdim, type_codes, outside, n)
         for s in np.flatnonzero(todo & ~np.isin(np.arange(n), alike)).tolist():
             v = view()
@@ -317,13 +343,19 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
     verdict_of_site = np.empty(n, dtype=object)
     outside_l, out_m2_l, out_len_l = outside.tolist(), out_m2.tolist(), out_len.tolist()
     for s in np.flatnonzero(own).tolist():
-        found = entries[s]["findings"]
-        if outside_l[s]:
-            found.insert(0, coverage_finding(sdim_l[s], out_m2_l[s], out_len_l[s], area_l[s], len_l[s], cov_label))
-        if types[s] is None:
-            found.append(type_finding(list({r.id: r for r in entries[s]["skipped"]}.values())))
-        found.sort(key=lambda f: LEVEL_ORDER.get(f["level"], 9))
-        verdict_of_site[s] = verdict_of(found)
+        if s in known:
+            found, verdict_of_site[s] = known[s]
+        else:
+            found = entries[s]["findings"]
+            if outside_l[s]:
+                found.insert(0, coverage_finding(sdim_l[s], out_m2_l[s], out_len_l[s], area_l[s], len_l[s],
+                                                 cov_label))
+            if types[s] is None:
+                found.append(type_finding(list({r.id: r for r in entries[s]["skipped"]}.values())))
+            found.sort(key=lambda f: LEVEL_ORDER.get(f["level"], 9))
+            verdict_of_site[s] = verdict_of(found)
+            if s in keys:
+                combinations[keys[s]] = (found, verdict_of_site[s])
         start[s], count[s] = len(template["rule"]), len(found)
         for f in found:
             for col in FINDING_COLUMNS[2:]:
