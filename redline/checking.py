@@ -17,6 +17,7 @@ Example
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import time
 from collections.abc import Mapping
@@ -254,7 +255,7 @@ def check_stream(sites: str | os.PathLike, layers_or_project=None, out: str | os
         A bad site (naming the file and row) or an unreadable file; nothing is written then.
     """
     from redline.layers.crs import parse_towgs84
-    from redline.layers.outputs import staged_files, to_json
+    from redline.layers.outputs import gc_paused, staged_files, to_json
     from redline.spatial.check.frames import csv_bytes, hit_frame, site_frame
 
     if chunk_size < 1:
@@ -282,7 +283,9 @@ def check_stream(sites: str | os.PathLike, layers_or_project=None, out: str | os
     done = chunks = 0
     first = None
     t0 = time.perf_counter()
-    with staged_files(out, ["sites.csv", "hits.csv", "check.json"]) as paths, \
+    # the collector paused while a chunk makes its rows and texts, and run on that chunk's young objects once
+    # it is written: it never walks the layers or the rows of a chunk twice
+    with staged_files(out, ["sites.csv", "hits.csv", "check.json"]) as paths, gc_paused(), \
             open(paths["sites.csv"], "wb") as sites_csv, open(paths["hits.csv"], "wb") as hits_csv:
         for result in check_chunks(source, ctx, project_type=project_type, nearest=False):   # CSV: no nearest
             first_chunk = chunks == 0        # the byte-order mark and the header once, then rows only
@@ -296,6 +299,8 @@ def check_stream(sites: str | os.PathLike, layers_or_project=None, out: str | os
             first = first or result
             if progress is not None:
                 progress(done, source.total, time.perf_counter() - t0)
+            del result
+            gc.collect(1)
         first = finish(first, ctx, source.records)
         _gcj02_used(ctx, gcj02)
         js = {"summary": {"sites": done, "verdicts": counts}, "analysis": first.analysis, "layers": first.layers,
