@@ -85,13 +85,18 @@ def _layer(kind: str, geoms, **cols) -> gpd.GeoDataFrame:
     return with_info(gpd.GeoDataFrame(cols, geometry=list(geoms), crs=CRS), LayerInfo(kind=kind))
 
 
-def test_points_sharing_findings_get_what_each_gets_alone():
-    """Many points in few zones: their findings (and so their verdict and CSV rows) are those each point gets
-    when checked alone (no sharing possible then)."""
+def _units_and_red() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Three 1 km control units side by side and a red-line patch across the first two."""
     units = _layer("control_unit", [shapely.box(X + 1000 * i, Y, X + 1000 * (i + 1), Y + 1000) for i in range(3)],
                    name=["单元一", "单元二", "单元三"], code=["ZH1", "ZH2", "ZH3"],
                    zone=["优先保护单元", "重点管控单元", "一般管控单元"])
-    red = _layer("red_line", [shapely.box(X + 200, Y + 200, X + 1600, Y + 800)], name=["红线甲"])
+    return units, _layer("red_line", [shapely.box(X + 200, Y + 200, X + 1600, Y + 800)], name=["红线甲"])
+
+
+def test_points_sharing_findings_get_what_each_gets_alone():
+    """Many points in few zones: their findings (and so their verdict and CSV rows) are those each point gets
+    when checked alone (no sharing possible then)."""
+    units, red = _units_and_red()
     rng = np.random.default_rng(5)
     xy = np.column_stack([X - 300 + rng.random(60) * 3600, Y - 100 + rng.random(60) * 1200])
     types = ["housing", "mining", None, "housing", "ecological_restoration"]
@@ -139,10 +144,7 @@ def test_batches_sharing_one_memo_give_the_rows_of_one_batch():
     from redline.spatial.check.prepare import prepare_layers
     from redline.spatial.check.run import check_prepared
 
-    units = _layer("control_unit", [shapely.box(X + 1000 * i, Y, X + 1000 * (i + 1), Y + 1000) for i in range(3)],
-                   name=["单元一", "单元二", "单元三"], code=["ZH1", "ZH2", "ZH3"],
-                   zone=["优先保护单元", "重点管控单元", "一般管控单元"])
-    red = _layer("red_line", [shapely.box(X + 200, Y + 200, X + 1600, Y + 800)], name=["红线甲"])
+    units, red = _units_and_red()
     rng = np.random.default_rng(11)
     xy = np.column_stack([X - 300 + rng.random(200) * 3600, Y - 100 + rng.random(200) * 1200])
     types = ["housing", "mining", None, "ecological_restoration"]
