@@ -194,18 +194,18 @@ def _point_columns(n: int, results: list[LayerResult], sdim: np.ndarray, types: 
     return np.flatnonzero(points), columns
 
 
-def shared_findings(n: int, results: list[LayerResult], sdim: np.ndarray, types: list, outside: np.ndarray,
-                    alone: np.ndarray) -> np.ndarray:
+def shared_findings(n: int, points: tuple[np.ndarray, list[np.ndarray]]) -> np.ndarray:
     """For each site, the site whose findings it shares (itself when it has its own).
 
     The findings of a point site depend only on its project type, whether it lies outside the data's coverage
     and which feature of each layer it lies in: point sites alike in these share the findings of the first of
     them, worked out once (a million points in a few hundred control units need a few hundred rule
     evaluations, not a million). Lines and polygons (their messages hold their own areas and lengths), points
-    inside two features of one layer, and the sites in ``alone`` have their own.
+    inside two features of one layer, and the sites in ``alone`` have their own. ``points``: the
+    :func:`_point_columns` of the sites.
     """
     rep = np.arange(n)
-    idx, columns = _point_columns(n, results, sdim, types, outside, alone)
+    idx, columns = points
     if len(idx) < 2:
         return rep
     group, first_of = first_of_groups([c[idx] for c in columns])
@@ -213,11 +213,11 @@ def shared_findings(n: int, results: list[LayerResult], sdim: np.ndarray, types:
     return rep
 
 
-def _combination_keys(sites: np.ndarray, n: int, results: list[LayerResult], sdim: np.ndarray, types: list,
-                      outside: np.ndarray, alone: np.ndarray) -> dict[int, tuple]:
+def _combination_keys(sites: np.ndarray, points: tuple[np.ndarray, list[np.ndarray]], types: list
+                      ) -> dict[int, tuple]:
     """For the point sites among ``sites`` whose findings depend only on their type, coverage and features
-    (see :func:`shared_findings`), a key of these that holds from one batch of sites to the next."""
-    idx, columns = _point_columns(n, results, sdim, types, outside, alone)
+    (``points``, see :func:`shared_findings`), a key of these that holds from one batch of sites to the next."""
+    idx, columns = points
     idx = np.intersect1d(idx, sites)
     if len(idx) == 0:
         return {}
@@ -266,13 +266,14 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
     alone = np.zeros(n, bool)
     for _, _, li, _, _ in dist_hits:     # a distance rule's message holds the site's own distance
         alone[li] = True
-    rep = shared_findings(n, results, sdim, types, outside, alone)
+    points = _point_columns(n, results, sdim, types, outside, alone)
+    rep = shared_findings(n, points)
     type_codes = pd.factorize(pd.Series(types, dtype=object))[0]     # None → -1
     own = rep == np.arange(n)            # the sites whose findings are worked out (the others share them)
     memo = {} if memo is None else memo
     # point sites alike in every layer: their findings and verdict, kept from one batch to the next
     combinations = memo.setdefault("combinations", {})
-    keys = _combination_keys(np.flatnonzero(own), n, results, sdim, types, outside, alone)
+    keys = _combination_keys(np.flatnonzero(own), points, types)
     known = {s: combinations[k] for s, k in keys.items() if k in combinations}
     own_todo = own.copy()
     own_todo[list(known)] = False
