@@ -31,6 +31,7 @@ __all__ = ["MAX_MAP_SITES", "OUTPUTS", "REPORT_NAME", "ReportWarning", "check_ou
 
 REPORT_NAME = "压覆分析报告"
 MAX_MAP_SITES = 20      # report maps are drawn for the first this many detailed sites
+SPLIT_MAPS_MAX_SITES = 20_000   # up to this many sites checked, the maps are drawn in two children
 
 
 def check_report(result: dict, *, images: dict | None = None,
@@ -139,7 +140,11 @@ def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPO
         if ctx.towns is not None:
             region.append(ctx.towns)
         chosen = list(detailed[:MAX_MAP_SITES])
-        for part in (chosen[: (len(chosen) + 1) // 2], chosen[(len(chosen) + 1) // 2:]):
+        # two children (two halves) when the maps are the longest part; with many sites the tables keep both
+        # cores busy, and one child imports matplotlib once
+        halves = len(result.sites) <= SPLIT_MAPS_MAX_SITES
+        parts = (chosen[: (len(chosen) + 1) // 2], chosen[(len(chosen) + 1) // 2:]) if halves else (chosen,)
+        for part in parts:
             if part:
                 drawn = select_sites(result, part)
                 image_jobs.append(Forked(lambda drawn=drawn: report_images(
