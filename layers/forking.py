@@ -16,6 +16,7 @@ Example
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import warnings
@@ -43,6 +44,9 @@ class Forked:
         pid = os.fork()
         if pid == 0:  # the child: do the work, send it back, leave without running this process's cleanup
             os.close(read)
+            # the parent's objects are left out of the child's collections: walking them would write to every
+            # page of the inherited heap (copying it, page by page) only to find nothing to free
+            gc.freeze()
             code = 0
             try:
                 with warnings.catch_warnings(record=True) as said:

@@ -187,6 +187,22 @@ def geoparquet_dataset(path: str | os.PathLike) -> list[Path] | None:
 
 
 # ------------------------------------------------------------------------------------------- validation
+def _zero_area(polygons: np.ndarray) -> np.ndarray:
+    """Which polygons have zero area: all their points on a line or repeated (their convex hull has none).
+
+    Only polygons whose own area is within rounding of zero can be such (points on a line have a computed
+    area of rounding errors, far below 1e-8 of their extent squared), so only their hulls are made.
+
+    >>> _zero_area(np.array([shapely.Polygon([(0, 0), (1, 1), (2, 2)]), shapely.box(0, 0, 1, 1)])).tolist()
+    [True, False]
+    """
+    b = shapely.bounds(polygons)
+    near = np.flatnonzero(~(shapely.area(polygons) > 1e-8 * ((b[:, 2] - b[:, 0]) ** 2 + (b[:, 3] - b[:, 1]) ** 2)))
+    out = np.zeros(len(polygons), bool)
+    out[near] = shapely.area(shapely.convex_hull(polygons[near])) <= 0
+    return out
+
+
 def validate_sites(sites: gpd.GeoDataFrame) -> None:
     """Refuse sites that cannot be checked, naming the file and the row.
 
@@ -223,7 +239,7 @@ def validate_sites(sites: gpd.GeoDataFrame) -> None:
         fail(int(mixed[0]), "the site is a geometry collection; give polygons, lines and points as separate sites")
     dim = shapely.get_dimensions(geoms)
     polygons = np.flatnonzero(dim == 2)
-    zero_area = polygons[shapely.area(shapely.convex_hull(geoms[polygons])) <= 0]
+    zero_area = polygons[_zero_area(geoms[polygons])]
     if len(zero_area):
         fail(int(zero_area[0]), "the site polygon has zero area (all its points on a line or repeated)")
     lines = np.flatnonzero(dim == 1)

@@ -177,6 +177,23 @@ def test_report_maps_are_inline_png(project, tmp_path, cjk_font):
         assert len([n for n in z.namelist() if n.startswith("word/media/")]) == 2
 
 
+def test_report_maps_in_one_child_or_two_are_the_same(project, tmp_path, cjk_font, monkeypatch):
+    """A large check draws its report's maps in one child process, a small one in two (halves): the same
+    report either way."""
+    import redline
+    import redline.maps.report.check as report_check
+
+    f = write_sites(tmp_path / "s.gpkg", [(f"矿山{k}", "mining", box(X + 100 + 50 * k, Y + 100, X + 140 + 50 * k, Y + 300))
+                                          for k in range(3)])
+    result = redline.check(f, redline.Project.load(project / "redline.toml"))
+    halves = report_check.check_outputs(result, outputs=("report",))
+    monkeypatch.setattr(report_check, "SPLIT_MAPS_MAX_SITES", 0)
+    one = report_check.check_outputs(result, outputs=("report",))
+    html = one["压覆分析报告.html"].decode()
+    assert html.count("data:image/png;base64,") == 6          # each site: the overview and the red line
+    assert html == halves["压覆分析报告.html"].decode()
+
+
 def test_quick_check_with_layer_option(tmp_path):
     gpd.GeoDataFrame({"HXMC": ["红线甲"]}, geometry=[RED], crs=CRS).to_file(tmp_path / "rl.gpkg")
     f = write_sites(tmp_path / "s.gpkg", [("矿山", "mining", box(X + 100, Y + 100, X + 300, Y + 300))])

@@ -31,6 +31,7 @@ __all__ = ["MAX_MAP_SITES", "OUTPUTS", "REPORT_NAME", "ReportWarning", "check_ou
 
 REPORT_NAME = "压覆分析报告"
 MAX_MAP_SITES = 20      # report maps are drawn for the first this many detailed sites
+SPLIT_MAPS_MAX_SITES = 20_000   # up to this many sites checked, the maps are drawn in two children
 
 
 def check_report(result: dict, *, images: dict | None = None,
@@ -118,8 +119,13 @@ def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPO
     from redline.spatial.check.frames import csv_bytes, hit_frame, site_frame
 
     # the workbook and the report's maps are made in child processes (the other core) meanwhile; the maps,
-    # the longest part for a few thousand sites, in two halves
-    xlsx_job = Forked(lambda: check_xlsx(result)) if "xlsx" in outputs else None
+    # the longest part for a few thousand sites, in two halves. The site and hit tables, in both the CSV files
+    # and the workbook, are made once, before.
+    tables = {}
+    if {"csv", "xlsx"} & set(outputs):
+        with gc_paused():
+            tables = {"sites": site_frame(result), "hits": hit_frame(result)}
+    xlsx_job = Forked(lambda: check_xlsx(result, **tables)) if "xlsx" in outputs else None
     image_jobs = []
     ctx = result.context
     if "report" in outputs and maps and ctx is not None and len(result.sites):
@@ -134,7 +140,11 @@ def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPO
         if ctx.towns is not None:
             region.append(ctx.towns)
         chosen = list(detailed[:MAX_MAP_SITES])
-        for part in (chosen[: (len(chosen) + 1) // 2], chosen[(len(chosen) + 1) // 2:]):
+        # two children (two halves) when the maps are the longest part; with many sites the tables keep both
+        # cores busy, and one child imports matplotlib once
+        halves = len(result.sites) <= SPLIT_MAPS_MAX_SITES
+        parts = (chosen[: (len(chosen) + 1) // 2], chosen[(len(chosen) + 1) // 2:]) if halves else (chosen,)
+        for part in parts:
             if part:
                 drawn = select_sites(result, part)
                 image_jobs.append(Forked(lambda drawn=drawn: report_images(
@@ -146,8 +156,8 @@ def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPO
         if "json" in outputs:
             files["check.json"] = json_bytes(js) + b"\n"
         if "csv" in outputs:
-            files["sites.csv"] = csv_bytes(site_frame(result))
-            files["hits.csv"] = csv_bytes(hit_frame(result))
+            files["sites.csv"] = csv_bytes(tables["sites"])
+            files["hits.csv"] = csv_bytes(tables["hits"])
         if "report" in outputs:
             images = {k: v for job in image_jobs for k, v in job.result().items()}
             files.update(check_report(js, images=images, report_sites=report_sites))

@@ -56,7 +56,7 @@ def input_rows(result: dict) -> list[dict]:
 
 
 # ------------------------------------------------------------------------------------------------ XLSX
-def check_xlsx(result) -> bytes:
+def check_xlsx(result, *, sites: pd.DataFrame | None = None, hits: pd.DataFrame | None = None) -> bytes:
     """The workbook of a check: 项目汇总, 图层汇总, 压覆明细, 最近距离, 审查意见, 数据来源 (fixed decimals, text made
     safe), every site in it.
 
@@ -64,6 +64,8 @@ def check_xlsx(result) -> bytes:
     ----------
     result : redline.spatial.check.CheckResult
         The check, with its provenance.
+    sites, hits : DataFrame, optional
+        Its ``site_frame`` and ``hit_frame`` when already made (for the CSV files); made here otherwise.
     """
     from redline.spatial.check.frames import finding_frame, hit_frame, layer_frame, nearest_frame, site_frame
 
@@ -71,8 +73,8 @@ def check_xlsx(result) -> bytes:
                           columns=["用途", "图层", "数据来源", "数据日期", "文件", "SHA-256"])
     for col in inputs.columns:
         inputs[col] = inputs[col].map(safe_cell)
-    sheets = [Sheet("项目汇总", site_frame(result)), Sheet("图层汇总", layer_frame(result)),
-              Sheet("压覆明细", hit_frame(result)), Sheet("最近距离", nearest_frame(result)),
+    sheets = [Sheet("项目汇总", site_frame(result) if sites is None else sites), Sheet("图层汇总", layer_frame(result)),
+              Sheet("压覆明细", hit_frame(result) if hits is None else hits), Sheet("最近距离", nearest_frame(result)),
               Sheet("审查意见", finding_frame(result)), Sheet("数据来源", inputs)]
     if result.provenance is not None:
         sheets.append(provenance_sheet(result.provenance))

@@ -123,8 +123,24 @@ def _column(col: pd.Series, name: str) -> tuple[str, list[str]]:
                                    for v, k in zip(values, numeric, strict=True)]))
             return "%s", [c if c is not None else (_TEXT % "" % v if v else "<c/>")
                           for c, v in zip(cells, texts, strict=True)]
-    texts = ["" if v is None or (v.__class__ is float and v != v) else str(v) for v in values.tolist()]
+    texts = [v if v.__class__ is str else "" if v is None or (v.__class__ is float and v != v) else str(v)
+             for v in values.tolist()]
     return _TEXT % "", _escaped(_cut(texts))
+
+
+def _empty_cells(template: str, values: list[str]) -> tuple[str, list[str]]:
+    """A column with empty cells (an empty text, a NaN) as whole cells, those empty ones ``<c/>``; a column
+    without them as it is (its values filled into the template row by row).
+
+    >>> _empty_cells("<c><v>%s</v></c>", ["1.5", "nan"])
+    ('%s', ['<c><v>1.5</v></c>', '<c/>'])
+    >>> _empty_cells("<c><v>%s</v></c>", ["1.5"])
+    ('<c><v>%s</v></c>', ['1.5'])
+    """
+    empty = "" if template.startswith("<c t=") else "nan"
+    if template == "%s" or empty not in values:
+        return template, values
+    return "%s", [template % v if v != empty else "<c/>" for v in values]
 
 
 def _width(name: str, col: pd.Series) -> float:
@@ -149,14 +165,9 @@ def _sheet_xml(sheet: Sheet) -> str:
         frame = pd.DataFrame({"（无）": []})
     header_style = _STYLE["header"] if sheet.shaded_header else 4
     header = "".join(_TEXT % f' s="{header_style}"' % v for v in _escaped(_cut([str(c) for c in frame.columns])))
-    templates, columns = zip(*(_column(frame[c], c) for c in frame.columns), strict=True)
+    templates, columns = zip(*(_empty_cells(*_column(frame[c], c)) for c in frame.columns), strict=True)
     row = "<row>" + "".join(templates) + "</row>"
     body = "".join([row % values for values in zip(*columns, strict=True)])
-    # empty cells (an empty text, a NaN) replaced in the whole sheet at once, for the templates that have them
-    for template, values in zip(templates, columns, strict=True):
-        empty = "" if template.startswith("<c t=") else "nan"
-        if empty in values:
-            body = body.replace(template % empty, "<c/>")
     rows = [f'<row r="1">{header}</row>', body] if sheet.header else [body]
     k = len(frame) + 1 + sheet.header
     for note in _escaped(_cut([str(n) for n in notes])):

@@ -287,9 +287,10 @@ def zone_findings(entry: dict, v: LayerView, kind_rules: list[Rule], s: int, a: 
     res = v.res
     touched = b > a
     out_m2, out_len, whole_out = uncovered
-    for rule in kind_rules:
-        if rule.applies != "outside" or whole_out:
-            continue
+    if "_per_site" not in cache:     # the layer's outside rules and per-site values, worked out once
+        cache["_outside"] = [r for r in kind_rules if r.applies == "outside"]
+        cache["_per_site"] = (res.ov_m2.tolist(), res.ov_len.tolist(), res.pct.tolist())
+    for rule in () if whole_out else cache["_outside"]:
         partial = out_m2 > MIN_OVERLAP_M2 if sdim == 2 else out_len > MIN_OVERLAP_M
         if sdim == 2:
             rest = max(area - res.ov_m2[s] - out_m2, 0.0)
@@ -313,7 +314,7 @@ def zone_findings(entry: dict, v: LayerView, kind_rules: list[Rule], s: int, a: 
     if not touched:
         return
     feats = v.feature[a:b]
-    zones = tuple(v.zones[f] for f in feats) if v.zones is not None else (None,) * len(feats)
+    zones = tuple([v.zones[f] for f in feats]) if v.zones is not None else (None,) * len(feats)
     if "_wanted" not in cache:       # the same for every site of the layer: worked out once
         cache["_wanted"] = sorted({at for r in kind_rules for at, _ in r.feature_contains})
     wanted = cache["_wanted"]
@@ -338,7 +339,8 @@ def zone_findings(entry: dict, v: LayerView, kind_rules: list[Rule], s: int, a: 
         for text, idx in groups.items():
             fsel = [feats[i] for i in idx]
             if len(idx) == b - a:
-                m2, ln, pct = res.ov_m2[s], res.ov_len[s], res.pct[s]
+                ov_m2, ov_len, ov_pct = cache["_per_site"]
+                m2, ln, pct = ov_m2[s], ov_len[s], ov_pct[s]
             else:
                 ks = np.array([a + i for i in idx])
                 if res.self_overlap[s] and len(idx) > 1:
