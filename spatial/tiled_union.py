@@ -110,7 +110,7 @@ def _cut(geoms: np.ndarray, tx: np.ndarray, ty: np.ndarray, xs: np.ndarray, ys: 
 def tile_members(geoms: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> list[np.ndarray]:
     """For each tile of the grid (row by row of ``ys``, then ``xs``), the polygons that lie in it: a polygon
     whose bounding box lies in one tile as it is, one that crosses tile edges cut into its part in each
-    tile it meets (``shapely.intersection`` with the tile's rectangle; slivers along an edge dropped)."""
+    tile it meets (:func:`_cut`; parts that are only a line or a point along an edge dropped)."""
     b = shapely.bounds(geoms)
     ix0, ix1 = _tile_of(xs, b[:, 0]), _tile_of(xs, b[:, 2])
     iy0, iy1 = _tile_of(ys, b[:, 1]), _tile_of(ys, b[:, 3])
