@@ -42,6 +42,9 @@ UNSUPPORTED_WKB = {8: "CircularString", 9: "CompoundCurve", 10: "CurvePolygon", 
 _DIMENSION_NAMES = {2: "polygons", 1: "lines", 0: "points"}
 
 
+_CHECK_CHUNK = 200_000  # geometries whose coordinates are checked at once
+
+
 def check_coordinates(geoms: np.ndarray, path, *, offset: int = 0) -> None:
     """InputError naming the first feature (numbered from ``offset``) with a NaN, infinite or impossibly large
     coordinate (more than :data:`COORDINATE_LIMIT` in absolute value).
@@ -52,12 +55,14 @@ def check_coordinates(geoms: np.ndarray, path, *, offset: int = 0) -> None:
     redline.layers.errors.InputError: 点.geojson, feature 1: coordinate 1e+300 is outside every coordinate \
 system (more than 1e+09 in absolute value)
     """
+    geoms = np.asarray(geoms, dtype=object)
+    for start in range(0, len(geoms), _CHECK_CHUNK):   # a chunk at a time: no copy of every coordinate
+        coords = shapely.get_coordinates(geoms[start:start + _CHECK_CHUNK])
+        if len(coords) and not max(coords.max(), -coords.min()) <= COORDINATE_LIMIT:   # NaN: not <=
+            break
+    else:
+        return
     coords = shapely.get_coordinates(geoms)
-    if not len(coords):
-        return
-    biggest = np.abs(coords).max()
-    if biggest <= COORDINATE_LIMIT:       # False for NaN: one pass over the coordinates when all is well
-        return
     _, index = shapely.get_coordinates(geoms, return_index=True)
     finite = np.isfinite(coords).all(axis=1)
     big = finite & (np.abs(coords) > COORDINATE_LIMIT).any(axis=1)

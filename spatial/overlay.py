@@ -193,8 +193,11 @@ def union_groups(geoms) -> np.ndarray:
 
 def dissolve_pieces(geoms) -> np.ndarray:
     """Non-overlapping pieces whose union is the union of ``geoms``: a polygon that overlaps no other is kept
-    as is (the same object), each group of :func:`union_groups` is unioned on its own. Their areas add up to
-    the dissolved area without building one huge union of everything.
+    as is (the same object), each group of :func:`union_groups` is unioned on its own (a group of 20,000
+    polygons or more tile by tile: several pieces that meet only along tile edges). Their areas add up to
+    the dissolved area without building one huge union of everything. A layer of 20,000 polygons or more
+    where most polygons overlap many others (:func:`_dense_layer`) is unioned whole, tile by tile
+    (:func:`redline.spatial.tiled_union.tiled_union`).
 
     >>> import shapely
     >>> pieces = dissolve_pieces([shapely.box(0, 0, 2, 1), shapely.box(1, 0, 3, 1), shapely.box(5, 0, 6, 1)])
@@ -205,43 +208,49 @@ def dissolve_pieces(geoms) -> np.ndarray:
     arr = arr[~(shapely.is_missing(arr) | shapely.is_empty(arr))]
     if len(arr) == 0:
         return arr
+    if len(arr) >= _SPLIT_UNION and _dense_layer(arr):
+        from redline.spatial.tiled_union import tiled_union
+
+        return tiled_union(arr)
     return _pieces_from_labels(arr, union_groups(arr))
 
 
+def _dense_layer(arr: np.ndarray) -> bool:
+    """Whether most polygons overlap many others: on an evenly drawn sample of 2,000, the median number of
+    other polygons each one overlaps is at least 8. Such a layer is dissolved whole, tile by tile, without
+    looking for its groups first: nearly every polygon would be in a union anyway, and the tens of millions
+    of pairs of meeting bounding boxes cost more than the union itself."""
+    sample = np.sort(np.random.default_rng(0).choice(len(arr), min(_DENSE_SAMPLE, len(arr)), replace=False))
+    a, b = shapely.STRtree(arr).query(arr[sample])
+    other = sample[a] != b
+    a, b = a[other], b[other]
+    overlapping = shapely.relate_pattern(arr[sample[a]], arr[b], "T********")
+    return bool(np.median(np.bincount(a[overlapping], minlength=len(sample))) >= _DENSE_DEGREE)
+
+
 _SMALL_GROUP = 8  # groups up to this size are unioned a bucket of equal-sized groups at a time
-_SPLIT_UNION = 20_000  # groups of this size and more are unioned in two halves at once
-
-
-def _union_halves(group: np.ndarray, workers: int) -> shapely.Geometry:
-    """``union_all`` of a large group as the union of its west and east halves (split at the median of the
-    bounding boxes' centres), each unioned on its own thread.
-
-    >>> import shapely
-    >>> _union_halves(np.array([shapely.box(i, 0, i + 2, 1) for i in range(6)]), 2).area
-    7.0
-    """
-    if workers < 2 or len(group) < 4:
-        return shapely.union_all(group)
-    b = shapely.bounds(group)
-    order = np.argsort(b[:, 0] + b[:, 2], kind="stable")
-    half = len(group) // 2
-    parts = [group[np.sort(order[:half])], group[np.sort(order[half:])]]
-    with ThreadPoolExecutor(2) as ex:
-        west, east = ex.map(shapely.union_all, parts)
-    return shapely.union(west, east)
+_SPLIT_UNION = 20_000  # groups of this size and more are unioned tile by tile (several pieces)
 
 
 def _pieces_from_labels(arr: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """The pieces of :func:`dissolve_pieces`, in the order of their groups' labels."""
+    """The pieces of :func:`dissolve_pieces`, in the order of their groups' labels; a group of 20,000
+    polygons or more gives the pieces of :func:`redline.spatial.tiled_union.tiled_union` (its union cut
+    along tile edges), after all the others."""
+    from redline.spatial.tiled_union import tiled_union
+
     order = np.argsort(labels, kind="stable")
     sorted_labels = labels[order]
     starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
     counts = np.diff(np.r_[starts, len(arr)])
     out = arr[order[starts]].copy()
-    multi = np.flatnonzero(counts > 1)
+    multi = np.flatnonzero((counts > 1) & (counts < _SPLIT_UNION))
     if len(multi):  # one union per group of overlapping polygons, not per feature
         out[multi] = _union_groups([arr[order[starts[k]:starts[k] + counts[k]]] for k in multi])
-    return out
+    huge = np.flatnonzero(counts >= _SPLIT_UNION)
+    if len(huge) == 0:
+        return out
+    tiled = [tiled_union(arr[np.sort(order[starts[k]:starts[k] + counts[k]])]) for k in huge]
+    return np.concatenate([np.delete(out, huge), *tiled])
 
 
 def _union_groups(groups: list[np.ndarray], workers: int | None = None) -> np.ndarray:
@@ -272,9 +281,6 @@ def _union_groups(groups: list[np.ndarray], workers: int | None = None) -> np.nd
         else:
             out[pos] = shapely.union_all(rows, axis=1)
 
-    for i in np.flatnonzero(sizes >= _SPLIT_UNION):  # one union too large for one core: its halves on threads
-        out[i] = _union_halves(groups[i], workers)
-    tasks = [t for t in tasks if t[2] is not None or sizes[t[1][0]] < _SPLIT_UNION]
     if workers < 2 or len(tasks) < 2:
         for t in tasks:
             run(t)

@@ -31,8 +31,9 @@ from redline.spatial.overlay import as_array, dissolve, dissolve_pieces, interse
 
 
 def _require_polygons(gdf: gpd.GeoDataFrame, what: str) -> None:
-    types = set(gdf.geometry.geom_type.dropna())
-    if not types <= {"Polygon", "MultiPolygon"}:
+    ids = set(np.unique(shapely.get_type_id(as_array(gdf.geometry))).tolist())
+    if not ids <= {-1, 3, 6}:   # missing, Polygon, MultiPolygon (type names only for the message)
+        types = set(gdf.geometry.geom_type.dropna())
         path = layer_info(gdf).path
         raise InputError(f"{what} must be polygons for areas; it holds {', '.join(sorted(types))}", path=path)
     if len(gdf) == 0:
