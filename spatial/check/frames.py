@@ -11,9 +11,9 @@ per site), as ``sites.csv``, ``hits.csv`` and the sheets of ``check.xlsx`` hold 
 ========================  ===============================================================
 
 Numbers are rounded as Python's ``round`` rounds them (the decimal nearest the binary value: ``round(0.285, 2)``
-is 0.28), vectorized; text passes through :func:`safe_text` (control and bidirectional-override characters
-dropped, values otherwise unchanged). :func:`csv_bytes` writes a frame as Excel on Chinese Windows opens it,
-a cell that starts like a formula (``= + - @``) in quotes.
+is 0.28), vectorized; text passes through :func:`safe_column` (control and bidirectional-override characters
+dropped, values otherwise unchanged; each distinct text once, the rows as categorical codes). :func:`csv_bytes`
+writes a frame as Excel on Chinese Windows opens it, a cell that starts like a formula (``= + - @``) in quotes.
 
 Example
 -------
@@ -164,9 +164,9 @@ def _repeated_text(text: str | None, n: int) -> pd.Categorical:
                   [text] if text is not None else [])
 
 
-def _yes_no(flags: np.ndarray, no: str = "否") -> pd.Categorical:
-    """是 where ``flags``, else ``no``."""
-    return _coded(np.where(np.asarray(flags, dtype=bool), 0, 1), ["是", no])
+def _yes_no(flags: np.ndarray) -> pd.Categorical:
+    """是 where ``flags``, else 否."""
+    return _coded(np.where(np.asarray(flags, dtype=bool), 0, 1), ["是", "否"])
 
 
 def _table(columns: dict) -> pd.DataFrame:
