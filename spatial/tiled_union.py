@@ -19,13 +19,10 @@ Example
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import shapely
 
-from redline.spatial.overlay import polygonal
+from redline.spatial.overlay import each_on_threads, polygonal
 
 PER_TILE = 10_000  # polygons per tile, on average, that the grid is sized for
 
@@ -163,15 +160,9 @@ def tiled_union(geoms, *, tiles: int | None = None, workers: int | None = None) 
     members = tile_members(geoms, xs, ys)
     out = np.empty(len(members), dtype=object)
     work = sorted(range(len(members)), key=lambda i: -int(shapely.get_num_coordinates(members[i]).sum()))
-    workers = workers or os.cpu_count() or 1
 
     def run(i: int) -> None:
         out[i] = nested_union(members[i])
 
-    if workers < 2 or len(work) < 2:
-        for i in work:
-            run(i)
-    else:
-        with ThreadPoolExecutor(workers) as ex:
-            list(ex.map(run, work))
+    each_on_threads(run, work, workers)
     return out[~shapely.is_empty(out)]
