@@ -62,8 +62,7 @@ system (more than 1e+09 in absolute value)
             break
     else:
         return
-    coords = shapely.get_coordinates(geoms)
-    _, index = shapely.get_coordinates(geoms, return_index=True)
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
     finite = np.isfinite(coords).all(axis=1)
     big = finite & (np.abs(coords) > COORDINATE_LIMIT).any(axis=1)
     bad = np.flatnonzero(~finite | big)

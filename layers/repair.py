@@ -21,13 +21,12 @@ Example
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+
+from redline.layers.threads import chunk_results
 
 REPAIR_METHOD = "structure"
 REPAIR_NOTE = "make_valid(method='structure')"
@@ -98,14 +97,8 @@ def is_valid(geoms: np.ndarray) -> np.ndarray:
     >>> is_valid(np.array([shapely.box(0, 0, 1, 1), shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])])).tolist()
     [True, False]
     """
-    workers = min(os.cpu_count() or 1, len(geoms) // 50_000)
-    if workers < 2:
-        return shapely.is_valid(geoms)
-    edges = np.linspace(0, len(geoms), 4 * workers + 1).astype(int)
-    with ThreadPoolExecutor(workers) as ex:
-        parts = ex.map(lambda ab: shapely.is_valid(geoms[ab[0]:ab[1]]), zip(edges[:-1], edges[1:], strict=True))
-        return np.concatenate(list(parts))
-
+    return np.concatenate(chunk_results(lambda a, b: shapely.is_valid(geoms[a:b]), len(geoms),
+                                        serial_below=100_000))
 
 def invalid_report(gdf: gpd.GeoDataFrame, limit: int = 100) -> dict:
     """``{"count", "reasons": {reason: n}, "features": [row...], "items": [{"feature", "id", "reason",

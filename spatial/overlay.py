@@ -13,12 +13,12 @@ Example
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
+
+from redline.layers.threads import chunk_results, each_on_threads
 
 
 def as_array(geoms) -> np.ndarray:
@@ -283,24 +283,6 @@ def _union_groups(groups: list[np.ndarray], workers: int | None = None) -> np.nd
     return out
 
 
-def each_on_threads(fn, items: list, workers: int | None = None) -> None:
-    """``fn(item)`` for each item, on a pool of threads (one per core by default) when there are several
-    items and cores: GEOS releases the GIL, so GEOS work in ``fn`` runs on both cores.
-
-    >>> done = []
-    >>> each_on_threads(done.append, [1, 2, 3], workers=2)
-    >>> sorted(done)
-    [1, 2, 3]
-    """
-    workers = workers or os.cpu_count() or 1
-    if workers < 2 or len(items) < 2:
-        for item in items:
-            fn(item)
-        return
-    with ThreadPoolExecutor(workers) as ex:
-        list(ex.map(fn, items))
-
-
 def is_coverage(geoms) -> bool:
     """Whether polygons form a valid coverage (valid, no overlaps, shared edges vertex-matched)."""
     arr = as_array(geoms)
@@ -319,16 +301,9 @@ def threaded(fn, left: np.ndarray, right: np.ndarray, *args, workers: int | None
     >>> threaded(shapely.intersects, np.array([shapely.box(0, 0, 1, 1)]), np.array([shapely.Point(0.5, 0.5)]))
     array([ True])
     """
-    workers = workers or os.cpu_count() or 1
-    n = len(left)
-    if workers < 2 or n < _THREAD_MIN:
-        return fn(left, right, *args)
-    edges = np.linspace(0, n, 4 * workers + 1).astype(int)
-    with ThreadPoolExecutor(workers) as ex:
-        parts = list(ex.map(lambda ab: fn(left[ab[0]:ab[1]], right[ab[0]:ab[1]], *args),
-                            zip(edges[:-1], edges[1:], strict=True)))
-    return np.concatenate(parts)
-
+    parts = chunk_results(lambda a, b: fn(left[a:b], right[a:b], *args), len(left), workers=workers,
+                          serial_below=_THREAD_MIN)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 def threaded_query(tree: shapely.STRtree, geoms: np.ndarray, predicate: str, *, workers: int | None = None
                    ) -> np.ndarray:
@@ -340,20 +315,12 @@ def threaded_query(tree: shapely.STRtree, geoms: np.ndarray, predicate: str, *, 
     >>> threaded_query(tree, np.array([shapely.box(0, 0, 1, 1), shapely.box(4, 4, 6, 6)]), "contains").tolist()
     [[0, 1], [0, 1]]
     """
-    workers = workers or os.cpu_count() or 1
-    n = len(geoms)
-    if workers < 2 or n < 2 * workers:
-        return tree.query(geoms, predicate=predicate)
-    edges = np.linspace(0, n, 4 * workers + 1).astype(int)
-
-    def part(ab):
-        found = tree.query(geoms[ab[0]:ab[1]], predicate=predicate)
-        found[0] += ab[0]
+    def part(a: int, b: int) -> np.ndarray:
+        found = tree.query(geoms[a:b], predicate=predicate)
+        found[0] += a
         return found
 
-    with ThreadPoolExecutor(workers) as ex:
-        return np.concatenate(list(ex.map(part, zip(edges[:-1], edges[1:], strict=True))), axis=1)
-
+    return np.concatenate(chunk_results(part, len(geoms), workers=workers), axis=1)
 
 def intersect_pairs(left, right, *, tree: shapely.STRtree | None = None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

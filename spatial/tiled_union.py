@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from redline.spatial.overlay import each_on_threads, polygonal
+from redline.layers.threads import each_on_threads
+from redline.spatial.overlay import polygonal
 
 PER_TILE = 10_000  # polygons per tile, on average, that the grid is sized for
 

@@ -290,14 +290,15 @@ def zone_findings(entry: dict, v: LayerView, kind_rules: list[Rule], s: int, a: 
     if "_per_site" not in cache:     # the layer's outside rules and per-site values, worked out once
         cache["_outside"] = [r for r in kind_rules if r.applies == "outside"]
         cache["_per_site"] = (res.ov_m2.tolist(), res.ov_len.tolist(), res.pct.tolist())
+    ov_m2, ov_len, ov_pct = cache["_per_site"]
     for rule in () if whole_out else cache["_outside"]:
         partial = out_m2 > MIN_OVERLAP_M2 if sdim == 2 else out_len > MIN_OVERLAP_M
         if sdim == 2:
-            rest = max(area - res.ov_m2[s] - out_m2, 0.0)
+            rest = max(area - ov_m2[s] - out_m2, 0.0)
             out_here = rest > MIN_OVERLAP_M2
             ext = "全部" if not touched and not partial else f"有{fmt_ha(rest)}公顷（占{fmt_pct(100 * rest / area)}%）"
         elif sdim == 1:
-            rest = max(length - res.ov_len[s] - out_len, 0.0)
+            rest = max(length - ov_len[s] - out_len, 0.0)
             out_here = rest > MIN_OVERLAP_M
             ext = "全部" if not touched and not partial else f"有{fmt_m(rest)}米（占{fmt_pct(100 * rest / length)}%）"
         else:
@@ -339,7 +340,6 @@ def zone_findings(entry: dict, v: LayerView, kind_rules: list[Rule], s: int, a: 
         for text, idx in groups.items():
             fsel = [feats[i] for i in idx]
             if len(idx) == b - a:
-                ov_m2, ov_len, ov_pct = cache["_per_site"]
                 m2, ln, pct = ov_m2[s], ov_len[s], ov_pct[s]
             else:
                 ks = np.array([a + i for i in idx])
