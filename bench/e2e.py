@@ -4,7 +4,8 @@ A :class:`CommandWorkload` names the commands to compare (ours: a ``redline`` co
 SQL script, a geopandas script, QGIS's ``qgis_process``), each run as its own process on the same input files.
 The commands run **alternately** (ours, peer 1, peer 2, ours, …) for a number of rounds, so that a busy
 spell of the shared machine falls on all of them; the median wall time and the median peak resident
-memory of each (``os.wait4`` on the child: that process's own peak) are reported, with the ratios ours/peer.
+memory of each (that process's own peak, or that of the process and the children it forks, whichever is
+higher) are reported, with the ratios ours/peer.
 After the runs, each command's outputs are read back (``read``) and compared (same sites, same overlaps).
 
 A peer that cannot run here (QGIS not installed, say) is reported as skipped with the reason, never as a
@@ -101,11 +102,13 @@ def run_command(argv: list[str], env: dict, cwd: Path, timeout: float, stdout: P
     proc = subprocess.Popen(argv, stdout=out, stderr=err, cwd=cwd, env=env)
     deadline = time.monotonic() + timeout
     hwm = 0.0
+    ticks = 0
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
-        hwm = max(hwm, _vm_hwm_mb(proc.pid))
+        ticks += 1
+        hwm = max(hwm, _vm_hwm_mb(proc.pid), tree_mb(proc.pid) if ticks % 10 == 1 else 0.0)   # the tree: each 0.1 s
         if time.monotonic() > deadline:
             proc.kill()
             pid, status, usage = os.wait4(proc.pid, 0)
@@ -116,10 +119,28 @@ def run_command(argv: list[str], env: dict, cwd: Path, timeout: float, stdout: P
         out.close()
     err.seek(0)
     tail = err.read().decode("utf-8", "replace").strip().splitlines()[-5:]
-    # the process's own peak: VmHWM of its address space, read while it ran (ru_maxrss of a child also counts
-    # the memory of this process, which forked it, at the moment of the fork); a command that ended before the
-    # first reading falls back to ru_maxrss
+    # the process's own peak (VmHWM of its address space), or that of the process with the children it forked
+    # (their proportional set sizes summed: pages they share counted once), read while it ran, whichever is
+    # higher (ru_maxrss of a child also counts the memory of this process, which forked it, at the moment of the
+    # fork); a command that ended before the first reading falls back to ru_maxrss
     return seconds, hwm or usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), "\n".join(tail)
+
+
+def tree_mb(pid: int) -> float:
+    """Resident memory (MB) of a running process and all its descendants, shared pages counted once: the sum
+    of their proportional set sizes (Linux ``/proc/PID/smaps_rollup``); 0 when it cannot be read."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup", "rb") as f:
+                total += next((int(line.split()[1]) for line in f if line.startswith(b"Pss:")), 0)
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children", "rb") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total / 1024
 
 
 def _vm_hwm_mb(pid: int) -> float:

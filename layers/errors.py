@@ -14,6 +14,8 @@ exit code   meaning
 
 from __future__ import annotations
 
+import functools
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -32,6 +34,10 @@ class RedlineError(Exception):
         self.feature = feature
         self.reason = message
         super().__init__(self._compose())
+
+    def __reduce__(self):
+        # pickled whole (a check's error raised in a forked child is raised again in the parent)
+        return functools.partial(type(self), path=self.path, line=self.line, feature=self.feature), (self.reason,)
 
     def _compose(self) -> str:
         where = ""

@@ -16,9 +16,11 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
+import signal
 import warnings
 from collections.abc import Callable
 
@@ -64,6 +66,16 @@ class Forked:
             os._exit(code)
         os.close(write)
         self._pid, self._read = pid, read
+
+    def cancel(self) -> None:
+        """Stop the child (if it still runs) and forget its result: for work no longer wanted."""
+        if self._pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self._pid, signal.SIGKILL)
+        os.waitpid(self._pid, 0)
+        os.close(self._read)
+        self._pid = None
 
     def result(self):
         """The function's value (its warnings given again here); its exception raised here."""

@@ -32,9 +32,9 @@ from redline.reading import as_project
 from redline.spatial.check import CheckResult as _Tables
 from redline.spatial.check import (
     check_chunk,
-    check_chunks,
     finish,
     load_check_layers,
+    map_chunks,
     parse_layer_args,
     site_source,
 )
@@ -229,10 +229,33 @@ def _gcj02_used(ctx, gcj02: bool) -> None:
                          "be GCJ-02 (projected layers never are; a project layer says it with datum = \"gcj02\")")
 
 
+def stream_workers() -> int:
+    """How many chunks :func:`check_stream` checks at once: one per core (one where work cannot be forked)."""
+    from redline.layers.forking import can_fork
+
+    return (os.cpu_count() or 1) if can_fork() else 1
+
+
+def _csv_rows(result: _Tables) -> dict:
+    """One checked chunk as :func:`check_stream` writes it: the CSV rows of ``sites.csv`` and ``hits.csv`` (and
+    their headers), the verdict counts, and the result without its rows (``head``: analysis, layers, rules,
+    warnings)."""
+    import numpy as np
+
+    from redline.spatial.check import select_sites
+    from redline.spatial.check.frames import csv_bytes, hit_frame, site_frame
+
+    sites, hits = site_frame(result), hit_frame(result)
+    return {"sites": csv_bytes(sites, header=False, bom=False), "hits": csv_bytes(hits, header=False, bom=False),
+            "sites_head": csv_bytes(sites.iloc[:0]), "hits_head": csv_bytes(hits.iloc[:0]),
+            "verdicts": result.summary["verdicts"], "sites_n": len(result.sites),
+            "head": select_sites(result, np.zeros(0, np.int64))}
+
+
 def check_stream(sites: str | os.PathLike, layers_or_project=None, out: str | os.PathLike = ".", *,
                  chunk_size: int = DEFAULT_CHUNK, project_type: str | None = None,
                  max_distance: float = DEFAULT_MAX_DISTANCE, crs=None, encoding: str | None = None,
-                 towgs84=None, gcj02: bool = False, progress=None) -> dict:
+                 towgs84=None, gcj02: bool = False, workers: int | None = None, progress=None) -> dict:
     """Check a large site file chunk by chunk in bounded memory; write ``sites.csv``, ``hits.csv`` and
     ``check.json`` into ``out`` (all together or not at all) and return the ``check.json`` content.
 
@@ -246,6 +269,9 @@ def check_stream(sites: str | os.PathLike, layers_or_project=None, out: str | os
         One site file: GeoParquet, a CSV of points, or any vector format (a 国土TXT file is read whole).
     chunk_size : int
         Sites per chunk; memory grows with it (about 10 kB a point site against a dozen layers).
+    workers : int, optional
+        Processes checking chunks at once (default :func:`stream_workers`: one per core); each holds its chunk,
+        and all share the layers. ``1``: the chunks in turn, in this process.
     progress : callable, optional
         ``progress(sites_done, total_or_None, seconds_elapsed)`` after each chunk.
 
@@ -256,10 +282,10 @@ def check_stream(sites: str | os.PathLike, layers_or_project=None, out: str | os
     """
     from redline.layers.crs import parse_towgs84
     from redline.layers.outputs import gc_paused, staged_files, to_json
-    from redline.spatial.check.frames import csv_bytes, hit_frame, site_frame
-
     if chunk_size < 1:
         raise UsageError(f"--chunk-size must be at least 1, not {chunk_size}")
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers must be at least 1, not {workers}")
     path = Path(sites)
     if path.is_dir() and path.suffix.lower() != ".gdb":
         raise UsageError(f"--stream reads one site file, not a folder ({path}); check the files one by one, "
@@ -283,23 +309,27 @@ def check_stream(sites: str | os.PathLike, layers_or_project=None, out: str | os
     done = chunks = 0
     first = None
     t0 = time.perf_counter()
-    # the collector paused while a chunk makes its rows and texts, and run on that chunk's young objects once
-    # it is written: it never walks the layers or the rows of a chunk twice
+    # the collector paused while a chunk's rows are written, and run on their young objects once written: it
+    # never walks the layers or the rows of a chunk twice. The chunks are checked on every core (one forked
+    # child each, this process reading the next chunk meanwhile), and written in their order.
     with staged_files(out, ["sites.csv", "hits.csv", "check.json"]) as paths, gc_paused(), \
             open(paths["sites.csv"], "wb") as sites_csv, open(paths["hits.csv"], "wb") as hits_csv:
-        for result in check_chunks(source, ctx, project_type=project_type, nearest=False):   # CSV: no nearest
-            first_chunk = chunks == 0        # the byte-order mark and the header once, then rows only
-            sites_csv.write(csv_bytes(site_frame(result), header=first_chunk, bom=first_chunk))
-            hits_csv.write(csv_bytes(hit_frame(result), header=first_chunk, bom=first_chunk))
-            verdicts = result.summary["verdicts"]
+        for rows in map_chunks(source, ctx, _csv_rows, project_type=project_type, nearest=False,   # no nearest
+                               workers=workers or stream_workers()):
+            if chunks == 0:                  # the byte-order mark and the header once, then rows only
+                sites_csv.write(rows["sites_head"])
+                hits_csv.write(rows["hits_head"])
+            sites_csv.write(rows["sites"])
+            hits_csv.write(rows["hits"])
+            verdicts = rows["verdicts"]
             counts = dict(verdicts) if counts is None else {k: counts[k] + verdicts[k] for k in counts}
-            warnings += [w for w in result.warnings if w not in warnings]
-            done += len(result.sites)
+            warnings += [w for w in rows["head"].warnings if w not in warnings]
+            done += rows["sites_n"]
             chunks += 1
-            first = first or result
+            first = first or rows["head"]
             if progress is not None:
                 progress(done, source.total, time.perf_counter() - t0)
-            del result
+            del rows
             gc.collect(1)
         first = finish(first, ctx, source.records)
         _gcj02_used(ctx, gcj02)

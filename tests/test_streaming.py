@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -65,8 +66,8 @@ def in_memory(path, project, out) -> dict:
     return {name: (out / name).read_bytes() for name in ("sites.csv", "hits.csv")}
 
 
-def streamed(path, project, out, chunk) -> dict:
-    r = invoke(path, "--project", project, "--out", out, "--stream", "--chunk-size", chunk, "-q")
+def streamed(path, project, out, chunk, *options) -> dict:
+    r = invoke(path, "--project", project, "--out", out, "--stream", "--chunk-size", chunk, "-q", *options)
     assert r.exit_code in (0, 1) and isinstance(r.exception, (SystemExit, type(None))), (r.output, r.exception)
     return {name: (out / name).read_bytes() for name in ("sites.csv", "hits.csv")}
 
@@ -81,6 +82,34 @@ def test_streamed_parquet_rows_equal_the_in_memory_rows(demo_points, tmp_path, c
     ids = [r.split(",")[0] for r in rows[1:]]
     assert ids[5] == "points-6" and ids[40] == "points-41" and ids[12] == "points-13"   # duplicated / missing code
     assert ids[0] == "P000"
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_the_workers_write_the_in_memory_rows_in_order(demo_points, tmp_path, workers):
+    """One process checking the chunks in turn, or three at once (more than the chunks waiting): the rows of
+    the in-memory check, in the file's order."""
+    want = in_memory(demo_points["parquet"], demo_points["project"], tmp_path / "memory")
+    got = streamed(demo_points["parquet"], demo_points["project"], tmp_path / "stream", 4, "--workers", workers)
+    assert got == want
+
+
+def test_workers_are_for_stream_or_dask(demo_points, tmp_path):
+    r = invoke(demo_points["parquet"], "--project", demo_points["project"], "--out", tmp_path, "--workers", 2)
+    assert r.exit_code == 2 and "--workers is for the dask engine or --stream" in r.stderr
+    r = invoke(demo_points["parquet"], "--project", demo_points["project"], "--out", tmp_path, "--stream",
+               "--workers", 0)
+    assert r.exit_code == 2 and "--workers must be at least 1" in r.stderr
+
+
+def test_an_input_error_keeps_its_file_and_row_through_a_worker():
+    """A worker's error is pickled back to the parent: the same one-line message, file and row."""
+    import pickle
+
+    from redline.layers.errors import InputError
+
+    e = pickle.loads(pickle.dumps(InputError("invalid site geometry", path="a.shp", line=3, feature="点位3")))
+    assert (str(e), e.path, e.line, e.feature) == ("a.shp, line 3, feature 点位3: invalid site geometry", "a.shp", 3,
+                                                   "点位3")
 
 
 def test_streamed_csv_and_geopackage_rows_equal_the_in_memory_rows(demo_points, demo_dir, tmp_path):
@@ -187,11 +216,13 @@ _CHILD = textwrap.dedent("""
     import os, sys, numpy as np, geopandas as gpd, shapely
     from shapely.geometry import box
     mode, n, folder = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    workers = int(sys.argv[4]) if len(sys.argv) > 4 else None
     import redline
     layers = {"control_unit": os.path.join(folder, "units.gpkg"), "red_line": os.path.join(folder, "red.gpkg")}
     pts = os.path.join(folder, f"points-{n}.parquet")
     if mode == "stream":
-        js = redline.check_stream(pts, layers, os.path.join(folder, f"out-{n}"), chunk_size=20_000)
+        js = redline.check_stream(pts, layers, os.path.join(folder, f"out-{n}-{workers}"), chunk_size=20_000,
+                                  workers=workers)
         print(js["summary"]["sites"])
     else:
         print(len(redline.check(pts, layers).sites))
@@ -201,15 +232,21 @@ _CHILD = textwrap.dedent("""
 
 
 def _peak_mb(folder: Path, *args) -> tuple[float, str]:
-    """Peak resident memory (MB) of a fresh Python running the child script, and what it printed."""
+    """Peak resident memory (MB) of a fresh Python running the child script with the workers it forks (their
+    proportional set sizes summed while it runs, or its own VmHWM if higher), and what it printed."""
+    from bench.e2e import tree_mb
+
     out, err = folder / "child.out", folder / "child.err"
+    peak = 0.0
     with open(out, "wb") as fo, open(err, "wb") as fe:
         proc = subprocess.Popen([sys.executable, "-c", _CHILD, *map(str, args)], cwd=ROOT, stdout=fo, stderr=fe,
                                 env={**os.environ, "PYTHONPATH": str(ROOT)})
-        status = proc.wait()
-    assert status == 0, err.read_text()[-2000:]
+        while proc.poll() is None:
+            peak = max(peak, tree_mb(proc.pid))
+            time.sleep(0.05)
+    assert proc.returncode == 0, err.read_text()[-2000:]
     printed, peak_kb = out.read_text().split()
-    return int(peak_kb) / 1024, printed
+    return max(peak, int(peak_kb) / 1024), printed
 
 
 def _write_points(path: Path, n: int) -> None:
@@ -241,9 +278,14 @@ def test_streaming_memory_does_not_grow_with_the_number_of_sites(tmp_path):
         tmp_path / "red.gpkg")
     for n in (100_000, 1_000_000):
         _write_points(tmp_path / f"points-{n}.parquet", n)
-    small, out_small = _peak_mb(tmp_path, "stream", 100_000, tmp_path)
-    big, out_big = _peak_mb(tmp_path, "stream", 1_000_000, tmp_path)
+    small, out_small = _peak_mb(tmp_path, "stream", 100_000, tmp_path, 1)
+    big, out_big = _peak_mb(tmp_path, "stream", 1_000_000, tmp_path, 1)
     memory, out_memory = _peak_mb(tmp_path, "memory", 100_000, tmp_path)
     assert (out_small, out_big, out_memory) == ("100000", "1000000", "100000")
     assert big < memory, (big, memory)                  # 10x the sites in less memory than in-memory 1/10
     assert big - small < 120, (small, big)               # bounded: ~8 bytes a site of code hashes
+    # two worker processes (each its chunk, the layers shared): more memory, as bounded
+    small2, _ = _peak_mb(tmp_path, "stream", 100_000, tmp_path, 2)
+    big2, out_big2 = _peak_mb(tmp_path, "stream", 1_000_000, tmp_path, 2)
+    assert out_big2 == "1000000"
+    assert big2 - small2 < 120, (small2, big2)

@@ -19,7 +19,6 @@ from redline.commands._common import (
     quiet_option,
     scheduler_option,
     warn,
-    workers_option,
 )
 from redline.layers.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from redline.maps.report.text import display_text
@@ -72,7 +71,9 @@ def _list_types(ctx, _param, value) -> None:
                    "(a local one, one worker per core, unless --scheduler); same results. Needs "
                    'pip install "redline[dask]".')
 @scheduler_option
-@workers_option
+@click.option("--workers", type=int, metavar="N",
+              help="Workers of the local dask cluster, or processes checking the chunks of --stream (default: one "
+                   "per core).")
 @click.option("--partitions", type=int, metavar="N",
               help="Spatial partitions of the sites on the dask engine (default: 4 per worker; a folder of "
                    "GeoParquet files: one per file).")
@@ -129,7 +130,7 @@ def command(sites, project_path, layer_args, project_type, out_dir, max_distance
     against = layers or redline.Project.load(project_path) if project_path else layers or None
     if stream:
         _stream(sites, against, project_type, out_dir, max_distance, towgs84, sites_crs, chunk_size, as_json,
-                quiet, gcj02)
+                quiet, gcj02, workers)
 
     def show(k: int, n: int | None, what: str) -> None:
         click.echo(f"\r{what} {k}/{n}\033[K", err=True, nl=k == n)
@@ -202,9 +203,9 @@ def _engine(engine, scheduler, workers, partitions, stream, chunk_size, out_dir,
     if scheduler and engine == "local":
         raise UsageError("--scheduler runs on the dask engine: drop --engine local")
     engine = "dask" if scheduler else (engine or "local")
-    if engine == "local" and (workers is not None or partitions is not None):
-        raise UsageError(f"{'--workers' if workers is not None else '--partitions'} is for the dask engine: "
-                         "add --engine dask")
+    if engine == "local" and (partitions is not None or (workers is not None and not stream)):
+        raise UsageError(f"{'--workers' if partitions is None else '--partitions'} is for the dask engine"
+                         f"{' or --stream' if partitions is None else ''}: add --engine dask")
     if scheduler and workers is not None:
         raise UsageError("--workers sizes the local dask cluster; a cluster at --scheduler has its own workers")
     for name, value in (("--workers", workers), ("--partitions", partitions), ("--chunk-size", chunk_size)):
@@ -224,7 +225,7 @@ def _engine(engine, scheduler, workers, partitions, stream, chunk_size, out_dir,
 
 
 def _stream(sites, against, project_type, out_dir, max_distance, towgs84, sites_crs, chunk_size, as_json, quiet,
-            gcj02=False):
+            gcj02=False, workers=None):
     """``--stream``: check chunk by chunk, write sites.csv, hits.csv and check.json, exit."""
     import redline
     from redline.checking import DEFAULT_CHUNK
@@ -237,7 +238,7 @@ def _stream(sites, against, project_type, out_dir, max_distance, towgs84, sites_
 
     js = redline.check_stream(sites, against, out_dir, chunk_size=chunk_size or DEFAULT_CHUNK,
                               project_type=project_type, max_distance=max_distance, crs=sites_crs, towgs84=towgs84,
-                              gcj02=gcj02, progress=show if progress_enabled(quiet) else None)
+                              gcj02=gcj02, workers=workers, progress=show if progress_enabled(quiet) else None)
     for w in js["warnings"]:
         warn(w, quiet)
     counts = js["summary"]["verdicts"]

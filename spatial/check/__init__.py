@@ -42,12 +42,14 @@ from redline.spatial.check.run import (
     check_sites,
     finish,
     geos_errors,
+    map_chunks,
     site_source,
 )
 
 __all__ = [
     "DEFAULT_MAX_DISTANCE", "MIN_OVERLAP_M2", "VERDICTS", "CheckContext", "CheckResult", "LayerResult",
     "PreparedLayers", "check_chunk", "check_chunks", "check_prepared", "check_project", "check_sites",
-    "concat_results", "finish", "geos_errors", "layer_pass", "load_check_layers", "locate", "parse_layer_args",
-    "prepare_layers", "project_block", "resolve_layer_ref", "select_sites", "site_source", "verdict_of",
+    "concat_results", "finish", "geos_errors", "layer_pass", "load_check_layers", "locate", "map_chunks",
+    "parse_layer_args", "prepare_layers", "project_block", "resolve_layer_ref", "select_sites", "site_source",
+    "verdict_of",
 ]

@@ -69,6 +69,12 @@ class PreparedLayers:
             self._edges[layer_id] = edge_index(as_array(self.layers[layer_id]))
         return self._edges[layer_id]
 
+    def prepare_geometries(self) -> None:
+        """Prepare the control layers' geometries (GEOS point-in-polygon indexes) now, once: the checks of
+        point sites prepare them when first needed, and children forked afterwards share them."""
+        for lid in self.control:
+            shapely.prepare(as_array(self.layers[lid]))
+
     def analysis(self, *, nearest: bool = True) -> dict:
         """The ``analysis`` block of a check result; ``nearest=False``: the nearest features were not searched
         (outputs without them), and the block says so."""

@@ -19,8 +19,12 @@ Example
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import gc
+import multiprocessing
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 
 import geopandas as gpd
 import numpy as np
@@ -284,8 +288,69 @@ def check_chunks(source: SiteSource, ctx: CheckContext, *, project_type: str | N
     """The streaming engine: each chunk of ``source`` (a :class:`~redline.layers.sites.SiteSource` with a
     ``chunk_size``) checked in turn; a chunk's result equals the in-memory check's rows for those sites
     (``nearest=False``: without the nearest features, see :func:`check_prepared`)."""
+    return map_chunks(source, ctx, lambda result: result, project_type=project_type, nearest=nearest)
+
+
+def map_chunks(source: SiteSource, ctx: CheckContext, fn: Callable[[CheckResult], object], *,
+               project_type: str | None = None, nearest: bool = True, workers: int = 1) -> Iterator:
+    """``fn`` of each chunk's :func:`check_chunk` result, in the order of the chunks (the streaming engine).
+
+    With ``workers`` > 1, up to that many chunks are checked at once in as many worker processes, forked
+    once (they inherit the prepared layers: nothing is copied but each chunk's sites on the way in, and
+    ``fn``'s value, which must pickle, on the way out), while this process reads the next chunks.
+
+    >>> import geopandas as gpd, shapely
+    >>> from redline.layers.sites import SiteSource
+    >>> rl = gpd.GeoDataFrame(geometry=[shapely.box(37_500_000, 4_200_000, 37_501_000, 4_201_000)], crs=4525)
+    >>> ctx = CheckContext(prepare_layers({"red_line": rl}, kinds={"red_line": "red_line"}), [], [])
+    >>> sites = gpd.GeoDataFrame({"type": ["mining"] * 3},
+    ...                          geometry=shapely.points([37_500_500, 37_502_000, 37_500_100], 4_200_500), crs=4525)
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "sites.parquet")
+    >>> sites.to_parquet(path)
+    >>> source = SiteSource(path, chunk_size=2, to_crs=ctx.prepared.crs)
+    >>> list(map_chunks(source, ctx, lambda r: r.sites["verdict"].tolist(), workers=2))   # the 2nd: no data there
+    [['不符合', '无法判定'], ['不符合']]
+    """
     project_type = resolve_type(project_type) if project_type is not None else None
     memo: dict = {}           # point findings per layer, type and feature: worked out once for all the chunks
-    for chunk in source.chunks():
-        layer_info(chunk).warnings = list(source.warnings) + ctx.warnings
-        yield check_chunk(chunk, ctx, project_type=project_type, memo=memo, nearest=nearest)
+
+    def work(chunk: gpd.GeoDataFrame) -> object:
+        return fn(check_chunk(chunk, ctx, project_type=project_type, memo=memo, nearest=nearest))
+
+    chunks = source.chunks()
+    if workers <= 1:
+        for chunk in chunks:
+            layer_info(chunk).warnings = list(source.warnings) + ctx.warnings
+            yield work(chunk)
+        return
+    ctx.prepared.prepare_geometries()     # once here: the workers share the prepared geometries
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker,
+                               initargs=(work,))
+    pending: collections.deque = collections.deque()
+    try:
+        for chunk in chunks:
+            layer_info(chunk).warnings = list(source.warnings) + ctx.warnings
+            pending.append(pool.submit(_work_on, chunk))
+            while len(pending) > workers:          # one chunk waiting beyond those being checked
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+_worker: dict = {}     # in a worker process of map_chunks: its work (one chunk → fn's value)
+
+
+def _start_worker(work: Callable) -> None:
+    """A worker process of :func:`map_chunks` starts: what it inherited is left out of its collections (walking
+    it would copy every page of the inherited heap), and its work kept (the worker is forked: not pickled)."""
+    gc.freeze()
+    _worker["work"] = work
+
+
+def _work_on(chunk: gpd.GeoDataFrame) -> object:
+    value = _worker["work"](chunk)
+    gc.collect(1)         # the chunk's young objects (the collector is paused meanwhile, as for a chunk here)
+    return value
