@@ -122,7 +122,8 @@ def per_value(values, f) -> np.ndarray:
     >>> per_value(["a", "b", "a", None], lambda v: (v or "-") * 2).tolist()
     ['aa', 'bb', 'aa', '--']
     """
-    codes, uniq = pd.factorize(pd.Series(values, dtype=object))      # missing (None): code -1, the last
+    values = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    codes, uniq = pd.factorize(values)      # missing (None): code -1, the last; Arrow text encoded in Arrow
     return _objects([f(v) for v in uniq.tolist()] + [f(None)])[codes]
 
 
@@ -154,20 +155,20 @@ def _layer_tables(res: LayerResult, ids: np.ndarray, sdim: np.ndarray, n: int) -
     f = res.feature
     fdim = int(shapely.get_dimensions(np.asarray(res.gdf.geometry.values)).max()) if len(res.gdf) else 2
     zone_attr = ZONE_ATTRIBUTE.get(res.kind, "zone")
-    attrs = {a: _texts(arr, f) for a, arr in res.attrs.items()}
+    # the attributes of each distinct feature hit, once (hits of the same feature share one dict)
+    inv, uniq = pd.factorize(np.asarray(f, dtype=np.int64))
+    attrs = {a: text_values(pd.Series(arr[uniq], dtype=object)) for a, arr in res.attrs.items()}
     line_line = (sdim[res.site] == 1) & (fdim == 1)
-    # the attributes of each feature once (hits of the same feature share one dict)
-    inv, _ = pd.factorize(np.asarray(f, dtype=np.int64))
-    first = first_of_groups([inv])[1]
-    per_feature = [{a: v[k] for a, v in attrs.items() if v[k] is not None} for k in first.tolist()]
+    per_feature = [{a: v[k] for a, v in attrs.items() if v[k] is not None} for k in range(len(uniq))]
+    none = np.full(len(f), None, dtype=object)
     hits = {"site": res.site, "site_id": ids[res.site], "layer": res.id, "kind": res.kind, "label": res.label,
-            "feature_id": _objects([str(v) for v in res.feature_ids])[f] if len(f) else np.zeros(0, dtype=object),
-            "feature_name": attrs["name"] if names is not None else np.full(len(f), None, dtype=object),
-            "zone": attrs[zone_attr] if zone_attr in attrs else np.full(len(f), None, dtype=object),
+            "feature_id": _objects([str(v) for v in res.feature_ids[uniq]])[inv] if len(f) else none,
+            "feature_name": attrs["name"][inv] if names is not None else none,
+            "zone": attrs[zone_attr][inv] if zone_attr in attrs else none,
             "overlap_m2": res.m2, "overlap_length_m": res.length, "pct_of_site": res.pct_site,
             "pct_of_feature": res.pct_feature, "feature_index": f,
-            "crossings": np.where(line_line, res.pieces, None) if len(f) else np.zeros(0, dtype=object),
-            "attributes": _objects(per_feature)[inv] if len(f) else np.zeros(0, dtype=object)}
+            "crossings": np.where(line_line, res.pieces, None) if len(f) else none,
+            "attributes": _objects(per_feature)[inv] if len(f) else none}
     nf = res.near_feature
     nearest = {"site": res.near_site, "site_id": ids[res.near_site], "layer": res.id, "kind": res.kind,
                "label": res.label,
@@ -218,7 +219,9 @@ def _combination_keys(sites: np.ndarray, points: tuple[np.ndarray, list[np.ndarr
     """For the point sites among ``sites`` whose findings depend only on their type, coverage and features
     (``points``, see :func:`shared_findings`), a key of these that holds from one batch of sites to the next."""
     idx, columns = points
-    idx = np.intersect1d(idx, sites)
+    wanted = np.zeros(len(columns[0]), bool)
+    wanted[sites] = True
+    idx = idx[wanted[idx]]
     if len(idx) == 0:
         return {}
     rows = np.column_stack([c[idx] for c in columns[1:]]).tolist()
@@ -375,7 +378,7 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
         "area_m2": area, "area_ha": area / 10_000, "length_m": np.where(sdim == 1, site_len, np.nan),
         "verdict": verdicts, "project_type": types, "project_type_label": per_value(types, type_label),
         "type_source": type_sources,
-        "source": per_value(sites["_source"].to_numpy(dtype=object), lambda v: v) if "_source" in sites.columns
+        "source": per_value(sites["_source"], lambda v: v) if "_source" in sites.columns
         else [None] * n,
         "inside_coverage": ~outside, "outside_m2": out_m2, "outside_length_m": out_len,
         "warnings": per_value(type_warns, lambda w: (w,) if w else ()),
