@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from redline.layers.sites import text_value, text_values
@@ -98,6 +99,16 @@ def layer_view(res: LayerResult, n: int) -> LayerView:
         ends=np.searchsorted(res.site, np.arange(n), side="right").tolist())
 
 
+def object_array(values) -> np.ndarray:
+    """A one-dimensional object array of ``values`` (a list of lists stays one dimension).
+
+    >>> object_array([[1, 2], None, "甲"]).tolist()
+    [[1, 2], None, '甲']
+    """
+    items = values.tolist() if isinstance(values, np.ndarray) else values
+    return np.fromiter(items, dtype=object, count=len(items))
+
+
 # -------------------------------------------------------------------------------------- site metrics
 def site_types(sites: gpd.GeoDataFrame, project_type: str | None) -> tuple[list, list, list]:
     """Per site: type id (or None), where it came from, and a warning for an unrecognised value."""
@@ -107,25 +118,25 @@ def site_types(sites: gpd.GeoDataFrame, project_type: str | None) -> tuple[list,
     raw = text_values(sites["type"]) if "type" in sites.columns else np.full(len(sites), None, dtype=object)
     fields = sites["_type_field"].to_numpy(dtype=object) if "_type_field" in sites.columns else \
         np.full(len(sites), None)
-    types, sources, warns = [], [], []
-    seen: dict = {}                  # (value, field) → (type, source, warning): a few distinct values
-    for text, fld in zip(raw.tolist(), fields.tolist(), strict=True):
-        key = (text, fld)
-        if key not in seen:
-            t = resolve_type(text, strict=False)
-            where = f"属性字段 {fld}" if text_value(fld) else "属性"
-            if t is not None:
-                seen[key] = (t, f"{where}（“{text}”）", None)
-            elif text is None:
-                seen[key] = (None, "未指定", None)
-            else:
-                seen[key] = (None, f"{where}（“{text}”，无法识别）",
-                             f"project type {text!r} ({where}) is not a known project type; give the type with "
-                             "--type")
-        t, source, warning = seen[key]
-        types.append(t)
-        sources.append(source)
-        warns.append(warning)
+    # each distinct (value, field) worked out once: a few distinct values
+    value_codes = pd.factorize(pd.Series(raw, dtype=object), use_na_sentinel=False)[0]
+    field_codes = pd.factorize(pd.Series(fields, dtype=object), use_na_sentinel=False)[0]
+    group, _ = pd.factorize(value_codes * (int(field_codes.max(initial=0)) + 1) + field_codes)
+    first = np.zeros(int(group.max(initial=-1)) + 1, np.int64)
+    first[group[::-1]] = np.arange(len(group))[::-1]          # each group's first row
+    seen = []
+    for text, fld in zip(raw[first].tolist(), fields[first].tolist(), strict=True):
+        t = resolve_type(text, strict=False)
+        where = f"属性字段 {fld}" if text_value(fld) else "属性"
+        if t is not None:
+            seen.append((t, f"{where}（“{text}”）", None))
+        elif text is None:
+            seen.append((None, "未指定", None))
+        else:
+            seen.append((None, f"{where}（“{text}”，无法识别）",
+                         f"project type {text!r} ({where}) is not a known project type; give the type with --type"))
+    types, sources, warns = ([object_array([v[k] for v in seen])[group].tolist() for k in range(3)]
+                             if seen else ([], [], []))
     return types, sources, warns
 
 

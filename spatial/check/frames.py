@@ -39,6 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from redline.spatial.check.findings import object_array
 from redline.spatial.check_tables import CONTROL_CHARACTERS, FORMULA_PREFIXES, safe_cell
 from redline.spatial.rules import LEVEL_LABELS
 
@@ -93,19 +94,12 @@ def _factorized(values) -> tuple[np.ndarray, list] | None:
         codes, texts = np.asarray(codes, dtype=np.int64), uniques.tolist()
     else:
         arr = values.to_numpy() if isinstance(values, pd.Series) else \
-            values if isinstance(values, np.ndarray) and values.dtype == object else _objects(values)
+            values if isinstance(values, np.ndarray) and values.dtype == object else object_array(values)
         codes, uniques = pd.factorize(arr, use_na_sentinel=True)          # None, NaN and NA: -1
         codes, texts = np.asarray(codes, dtype=np.int64), uniques.tolist()
-    if any(t.__class__ is not str for t in texts):
+    if not set(map(type, texts)) <= {str}:         # one pass in C over a million distinct ids
         return None
     return codes, texts
-
-
-def _objects(values) -> np.ndarray:
-    items = values.tolist() if hasattr(values, "tolist") else list(values)
-    out = np.empty(len(items), dtype=object)
-    out[:] = items
-    return out
 
 
 def safe_text(values) -> np.ndarray:
@@ -118,7 +112,7 @@ def safe_text(values) -> np.ndarray:
     """
     column = safe_column(values)
     if isinstance(column, pd.Categorical):
-        return _objects(column.categories.tolist() + [None])[column.codes]    # code -1 (missing): the None
+        return object_array(column.categories.tolist() + [None])[column.codes]    # code -1 (missing): the None
     return column
 
 
@@ -137,10 +131,10 @@ def safe_column(values) -> pd.Categorical | np.ndarray:
                  (v if v.__class__ is str else str(v)) for v in items]
         if CONTROL_CHARACTERS.search("\n".join(v for v in texts if v)):
             texts = [None if v is None else safe_cell(v) for v in texts]
-        return _objects(texts)
+        return object_array(texts)
     codes, texts = coded
     if CONTROL_CHARACTERS.search("\n".join(texts)):      # cleaned texts may coincide: distinct again
-        inv, uniq = pd.factorize(_objects([safe_cell(v) for v in texts]))
+        inv, uniq = pd.factorize(object_array([safe_cell(v) for v in texts]))
         codes = np.where(codes >= 0, np.asarray(inv, dtype=np.int64)[codes], -1)
         texts = uniq.tolist()
     return _coded(codes, texts)
@@ -155,7 +149,7 @@ def _as_column(values) -> pd.Categorical | np.ndarray:
 
 def _coded(codes: np.ndarray, texts: list[str]) -> pd.Categorical:
     """A categorical of distinct ``texts`` from codes (-1: missing)."""
-    return pd.Categorical.from_codes(codes, categories=pd.Index(_objects(texts), dtype=object), validate=False)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(object_array(texts), dtype=object), validate=False)
 
 
 def _repeated_text(text: str | None, n: int) -> pd.Categorical:
@@ -201,7 +195,7 @@ def _touched_labels(n: int, sl: pd.DataFrame, touched: pd.DataFrame) -> np.ndarr
                 mask[rows[mine]] |= 1 << k
                 label_of[k] = labels[mine][0]
         codes, combos = pd.factorize(mask)
-        return _objects(["、".join(label_of[k] for k in range(len(order)) if c >> k & 1)
+        return object_array(["、".join(label_of[k] for k in range(len(order)) if c >> k & 1)
                          for c in combos.tolist()])[codes]
     layers = np.full(n, "", dtype=object)
     for layer in order:
@@ -249,7 +243,7 @@ def hit_frame(result) -> pd.DataFrame:
     dicts = attrs[first].tolist()
 
     def attribute(name: str) -> pd.Categorical | np.ndarray:
-        per_dict = safe_column(_objects([a.get(name) for a in dicts]))
+        per_dict = safe_column(object_array([a.get(name) for a in dicts]))
         if isinstance(per_dict, pd.Categorical):
             return _coded(per_dict.codes.astype(np.int64)[codes], per_dict.categories.tolist())
         return per_dict[codes]

@@ -22,6 +22,7 @@ from redline.spatial.check.findings import (
     floats,
     fmt_m,
     layer_view,
+    object_array,
     type_finding,
     verdict_of,
     zone_findings,
@@ -39,14 +40,6 @@ NEAREST_COLUMNS = ["site", "site_id", "layer", "kind", "label", "feature_id", "f
 DISTANCE_COLUMNS = ["site", "site_id", "rule", "title", "layer", "feature_name", "distance_m", "limit_m"]
 FINDING_COLUMNS = ["site", "site_id", "rule", "title", "level", "clause", "message", "source", "layer", "kind", "features",
                    "distance_m"]
-
-
-def _objects(values: list) -> np.ndarray:
-    """A one-dimensional object array of ``values`` (lists stay lists, not a second dimension)."""
-    out = np.empty(len(values), dtype=object)
-    for i, v in enumerate(values):
-        out[i] = v
-    return out
 
 
 def _repeated(value, n: int) -> np.ndarray:
@@ -91,7 +84,7 @@ def _frame(columns: list[str], parts: list[dict]) -> pd.DataFrame:
     data = {}
     for c in columns:
         if all(isinstance(p[c], str) for p in parts):
-            a = np.repeat(_objects([p[c] for p in parts]), lengths)[order]
+            a = np.repeat(object_array([p[c] for p in parts]), lengths)[order]
         else:
             a = np.concatenate(arrays[c])[order]
         data[c] = pd.Series(a, dtype=object) if a.dtype == object else a
@@ -103,7 +96,7 @@ def _column(value, n: int) -> np.ndarray:
     if isinstance(value, str):
         return _repeated(value, n)
     if isinstance(value, list):
-        return _objects(value)
+        return object_array(value)
     return np.asarray(value)
 
 
@@ -124,7 +117,7 @@ def per_value(values, f) -> np.ndarray:
     """
     values = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     codes, uniq = pd.factorize(values)      # missing (None): code -1, the last; Arrow text encoded in Arrow
-    return _objects([f(v) for v in uniq.tolist()] + [f(None)])[codes]
+    return object_array([f(v) for v in uniq.tolist()] + [f(None)])[codes]
 
 
 def first_of_groups(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -162,17 +155,17 @@ def _layer_tables(res: LayerResult, ids: np.ndarray, sdim: np.ndarray, n: int) -
     per_feature = [{a: v[k] for a, v in attrs.items() if v[k] is not None} for k in range(len(uniq))]
     none = np.full(len(f), None, dtype=object)
     hits = {"site": res.site, "site_id": ids[res.site], "layer": res.id, "kind": res.kind, "label": res.label,
-            "feature_id": _objects([str(v) for v in res.feature_ids[uniq]])[inv] if len(f) else none,
+            "feature_id": object_array([str(v) for v in res.feature_ids[uniq]])[inv] if len(f) else none,
             "feature_name": attrs["name"][inv] if names is not None else none,
             "zone": attrs[zone_attr][inv] if zone_attr in attrs else none,
             "overlap_m2": res.m2, "overlap_length_m": res.length, "pct_of_site": res.pct_site,
             "pct_of_feature": res.pct_feature, "feature_index": f,
             "crossings": np.where(line_line, res.pieces, None) if len(f) else none,
-            "attributes": _objects(per_feature)[inv] if len(f) else none}
+            "attributes": object_array(per_feature)[inv] if len(f) else none}
     nf = res.near_feature
     nearest = {"site": res.near_site, "site_id": ids[res.near_site], "layer": res.id, "kind": res.kind,
                "label": res.label,
-               "feature_id": _objects([str(v) for v in res.feature_ids])[nf] if len(nf) else np.zeros(0, dtype=object),
+               "feature_id": object_array([str(v) for v in res.feature_ids])[nf] if len(nf) else np.zeros(0, dtype=object),
                "feature_name": _texts(names, nf) if names is not None else np.full(len(nf), None, dtype=object),
                "distance_m": res.near_dist}
     return site_layers, hits, nearest
@@ -262,7 +255,7 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
         codes = text_values(sites["code"]) if "code" in sites.columns else np.full(n, None, dtype=object)
         ids = codes.copy()
         missing = np.flatnonzero(pd.isna(codes) | (codes == ""))
-        ids[missing] = _objects([str(i + 1) for i in missing.tolist()])
+        ids[missing] = object_array([str(i + 1) for i in missing.tolist()])
     sdim_l = sdim.tolist()
     area_l, len_l = floats(site_area), floats(site_len)
 
@@ -346,6 +339,7 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
     start, count = np.zeros(n, np.int64), np.zeros(n, np.int64)
     verdict_of_site = np.empty(n, dtype=object)
     outside_l, out_m2_l, out_len_l = outside.tolist(), out_m2.tolist(), out_len.tolist()
+    placed: dict[int, int] = {}     # a findings list already in the template (alike points share one): its start
     for s in np.flatnonzero(own).tolist():
         if s in known:
             found, verdict_of_site[s] = known[s]
@@ -360,7 +354,11 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
             verdict_of_site[s] = verdict_of(found)
             if s in keys:
                 combinations[keys[s]] = (found, verdict_of_site[s])
-        start[s], count[s] = len(template["rule"]), len(found)
+        count[s] = len(found)
+        if id(found) in placed:
+            start[s] = placed[id(found)]
+            continue
+        start[s] = placed[id(found)] = len(template["rule"])
         for f in found:
             for col in FINDING_COLUMNS[2:]:
                 template[col].append(f.get(col))
@@ -369,7 +367,7 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
     site_of_row = np.repeat(np.arange(n), per_site)
     row = np.repeat(start[rep] - (np.cumsum(per_site) - per_site), per_site) + np.arange(per_site.sum())
     finding_rows = {"site": site_of_row, "site_id": ids[site_of_row],
-                    **{c: _objects(v)[row] for c, v in template.items()}}
+                    **{c: object_array(v)[row] for c, v in template.items()}}
 
     area = np.where(sdim == 2, site_area, np.nan)
     columns = {
