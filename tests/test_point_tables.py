@@ -137,12 +137,18 @@ def test_csv_only_check_skips_the_nearest_search_and_writes_the_same_csv(tmp_pat
     assert full.findings["message"].tolist() == lean.findings["message"].tolist()
 
 
-def test_batches_sharing_one_memo_give_the_rows_of_one_batch():
+@pytest.mark.parametrize("coded", [True, False])
+def test_batches_sharing_one_memo_give_the_rows_of_one_batch(coded, monkeypatch):
     """The streaming engine keeps the findings of point sites alike in every layer from one chunk to the next:
     chunk by chunk with one memo, every finding, verdict and CSV row equals those of all points in one batch
-    (and of each point alone, by the test above)."""
+    (and of each point alone, by the test above). Not ``coded``: combinations too many to number (every site
+    worked out), the same rows."""
     from redline.spatial.check.prepare import prepare_layers
     from redline.spatial.check.run import check_prepared
+    from redline.spatial.check.tables import PointCombinations
+
+    if not coded:
+        monkeypatch.setattr(PointCombinations, "TYPES", 2 ** 62)
 
     units, red = _units_and_red()
     rng = np.random.default_rng(11)
@@ -155,7 +161,7 @@ def test_batches_sharing_one_memo_give_the_rows_of_one_batch():
     memo: dict = {}
     parts = [check_prepared(sites.iloc[a:a + 9].reset_index(drop=True), prepared, memo=memo)
              for a in range(0, 200, 9)]
-    assert len(memo["combinations"]) > 0
+    assert (len(memo["combinations"]) > 0) == coded
     assert [v for p in parts for v in p.sites["verdict"].tolist()] == whole.sites["verdict"].tolist()
     cols = ["site_id", "rule", "level", "message", "clause", "layer"]
     got = pd.concat([p.findings[cols] for p in parts], ignore_index=True)

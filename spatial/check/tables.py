@@ -8,6 +8,8 @@ per-site text anyway). Every child table carries ``site`` (the site's row in the
 
 from __future__ import annotations
 
+import math
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -207,18 +209,64 @@ def shared_findings(n: int, points: tuple[np.ndarray, list[np.ndarray]]) -> np.n
     return rep
 
 
-def _combination_keys(sites: np.ndarray, points: tuple[np.ndarray, list[np.ndarray]], types: list
-                      ) -> dict[int, tuple]:
-    """For the point sites among ``sites`` whose findings depend only on their type, coverage and features
-    (``points``, see :func:`shared_findings`), a key of these that holds from one batch of sites to the next."""
-    idx, columns = points
-    wanted = np.zeros(len(columns[0]), bool)
-    wanted[sites] = True
-    idx = idx[wanted[idx]]
-    if len(idx) == 0:
-        return {}
-    rows = np.column_stack([c[idx] for c in columns[1:]]).tolist()
-    return {s: (types[s], *row) for s, row in zip(idx.tolist(), rows, strict=True)}
+class PointCombinations:
+    """The findings and verdict of point sites alike in every layer (:func:`shared_findings`), per combination of
+    project type, coverage and the feature of each layer, kept from one batch of sites to the next (in the
+    streaming engine's memo): a batch looks its combinations up at once and works out only new ones.
+
+    Combinations are numbered by an integer code (the project type's number, whether outside the coverage and
+    each layer's feature, in mixed radix); their findings' rows are kept column by column (``rows``).
+    """
+
+    TYPES = 256             # project types told apart in a code (the rules name a few dozen)
+
+    def __init__(self):
+        self.number: dict[int, int] = {}          # code → the combination's number
+        self.start: list[int] = []                # its first row in ``rows``
+        self.count: list[int] = []
+        self.verdict: list[str] = []
+        self.rows: dict[str, list] = {c: [] for c in FINDING_COLUMNS[2:]}
+        self.type_number: dict = {}               # project type (or None) → its number in a code
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def codes(self, sites: np.ndarray, points: tuple[np.ndarray, list[np.ndarray]], types: list,
+              sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The point sites among ``sites`` that share findings (``points``, see :func:`_point_columns`) and the
+        code of each one's combination; none when the codes would not fit 63 bits (then every site is worked
+        out as before)."""
+        idx, columns = points
+        wanted = np.zeros(len(columns[0]), bool)
+        wanted[sites] = True
+        idx = idx[wanted[idx]]
+        if len(idx) == 0 or self.TYPES * 2 * math.prod(k + 1 for k in sizes) >= 2 ** 62:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        number = per_value(object_array(types)[idx],
+                           lambda t: self.type_number.setdefault(t, len(self.type_number)))
+        if len(self.type_number) > self.TYPES:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        code = number.astype(np.int64) * 2 + columns[1][idx]
+        for column, size in zip(columns[2:], sizes, strict=True):
+            code = code * (size + 1) + (column[idx] + 1)           # feature -1 (none): 0
+        return idx, code
+
+    def find(self, codes: np.ndarray) -> np.ndarray:
+        """The number of each code's combination, -1 for those not worked out yet."""
+        if not self.number or len(codes) == 0:
+            return np.full(len(codes), -1, np.int64)
+        return pd.Index(list(self.number)).get_indexer(codes)
+
+    def add(self, code: int, found: list[dict], verdict: str) -> int:
+        """Keep a new combination's findings (in level order) and verdict; its number."""
+        self.number[code] = len(self.start)
+        self.start.append(len(self.rows["rule"]))
+        self.count.append(len(found))
+        self.verdict.append(verdict)
+        for f in found:
+            for col, values in self.rows.items():
+                values.append(f.get(col))
+        return self.number[code]
 
 
 def _alike_points(todo: np.ndarray, res: LayerResult, sdim: np.ndarray, type_codes: np.ndarray,
@@ -268,11 +316,12 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
     own = rep == np.arange(n)            # the sites whose findings are worked out (the others share them)
     memo = {} if memo is None else memo
     # point sites alike in every layer: their findings and verdict, kept from one batch to the next
-    combinations = memo.setdefault("combinations", {})
-    keys = _combination_keys(np.flatnonzero(own), points, types)
-    known = {s: combinations[k] for s, k in keys.items() if k in combinations}
-    own_todo = own.copy()
-    own_todo[list(known)] = False
+    combinations = memo.setdefault("combinations", PointCombinations())
+    combo_sites, combo_codes = combinations.codes(np.flatnonzero(own), points, types, [len(r.gdf) for r in results])
+    combo = np.full(n, -1, np.int64)                 # each such site's combination number (-1: not known yet)
+    combo[combo_sites] = combinations.find(combo_codes)
+    code_of = dict(zip(combo_sites.tolist(), combo_codes.tolist(), strict=True))
+    own_todo = own & (combo < 0)
 
     site_layer_parts, hit_parts, nearest_parts = [], [], []
     entries = {s: {"findings": [], "skipped": []} for s in np.flatnonzero(own_todo).tolist()}
@@ -339,29 +388,29 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
     start, count = np.zeros(n, np.int64), np.zeros(n, np.int64)
     verdict_of_site = np.empty(n, dtype=object)
     outside_l, out_m2_l, out_len_l = outside.tolist(), out_m2.tolist(), out_len.tolist()
-    placed: dict[int, int] = {}     # a findings list already in the template (alike points share one): its start
-    for s in np.flatnonzero(own).tolist():
-        if s in known:
-            found, verdict_of_site[s] = known[s]
-        else:
-            found = entries[s]["findings"]
-            if outside_l[s]:
-                found.insert(0, coverage_finding(sdim_l[s], out_m2_l[s], out_len_l[s], area_l[s], len_l[s],
-                                                 cov_label))
-            if types[s] is None:
-                found.append(type_finding(list({r.id: r for r in entries[s]["skipped"]}.values())))
-            found.sort(key=lambda f: LEVEL_ORDER.get(f["level"], 9))
-            verdict_of_site[s] = verdict_of(found)
-            if s in keys:
-                combinations[keys[s]] = (found, verdict_of_site[s])
-        count[s] = len(found)
-        if id(found) in placed:
-            start[s] = placed[id(found)]
+    for s in np.flatnonzero(own_todo).tolist():
+        found = entries[s]["findings"]
+        if outside_l[s]:
+            found.insert(0, coverage_finding(sdim_l[s], out_m2_l[s], out_len_l[s], area_l[s], len_l[s], cov_label))
+        if types[s] is None:
+            found.append(type_finding(list({r.id: r for r in entries[s]["skipped"]}.values())))
+        found.sort(key=lambda f: LEVEL_ORDER.get(f["level"], 9))
+        verdict_of_site[s] = verdict_of(found)
+        if s in code_of:
+            combo[s] = combinations.add(code_of[s], found, verdict_of_site[s])
             continue
-        start[s] = placed[id(found)] = len(template["rule"])
+        start[s], count[s] = len(template["rule"]), len(found)
         for f in found:
             for col in FINDING_COLUMNS[2:]:
                 template[col].append(f.get(col))
+    # the sites of known combinations: their rows among the combinations' (before this batch's own rows)
+    at = np.flatnonzero(combo >= 0)
+    kept = len(combinations.rows["rule"])
+    start[own & (combo < 0)] += kept
+    start[at] = np.asarray(combinations.start, dtype=np.int64)[combo[at]]
+    count[at] = np.asarray(combinations.count, dtype=np.int64)[combo[at]]
+    verdict_of_site[at] = object_array(combinations.verdict)[combo[at]]
+    template = {c: combinations.rows[c] + template[c] for c in template}
     verdicts = verdict_of_site[rep]
     per_site = count[rep]
     site_of_row = np.repeat(np.arange(n), per_site)
