@@ -345,21 +345,49 @@ def intersect_pairs(left, right, *, tree: shapely.STRtree | None = None
     if len(li) > 1 and (np.diff(li) < 0).any():
         order = np.argsort(li, kind="stable")
         li, ri = li[order], ri[order]
-    used = np.unique(ri)
-    fresh = used[~shapely.is_prepared(ra[used])]     # prepared here, and only these unprepared after
-    shapely.prepare(ra[fresh])
-    try:
-        hit = shapely.intersects(ra[ri], la[li])
-        li, ri = li[hit], ri[hit]
-        inside = shapely.contains(ra[ri], la[li])        # the left geometry within the right one
-    finally:
-        shapely.destroy_prepared(ra[fresh])
+    hit, inside = _prepared_tests(la, ra, li, ri)
+    li, ri, inside = li[hit], ri[hit], inside[hit]
     geoms = la[li].copy()
     if len(li):
         cut = np.flatnonzero(~inside)
         if len(cut):
             geoms[cut] = threaded(shapely.intersection, la[li[cut]], ra[ri[cut]])
     return li, ri, geoms
+
+
+def _prepared_tests(la: np.ndarray, ra: np.ndarray, li: np.ndarray, ri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each pair ``(la[li], ra[ri])`` intersects, and whether the right geometry contains the left one
+    (tested only where they intersect), with the right geometries prepared.
+
+    The pairs are split between threads by right geometry, so that no prepared geometry is used by two
+    threads at once (GEOS prepared geometries build their indexes lazily: not thread-safe); geometries
+    prepared here are unprepared again.
+
+    >>> import shapely
+    >>> la = np.array([shapely.box(0, 0, 1, 1), shapely.box(5, 5, 6, 6)])
+    >>> ra = np.array([shapely.box(-1, -1, 2, 2)])
+    >>> [a.tolist() for a in _prepared_tests(la, ra, np.array([0, 1]), np.array([0, 0]))]
+    [[True, False], [True, False]]
+    """
+    hit, inside = np.zeros(len(li), bool), np.zeros(len(li), bool)
+    order = np.argsort(ri, kind="stable")
+    used, starts = np.unique(ri[order], return_index=True)
+    ends = np.r_[starts[1:], len(order)].astype(np.int64)
+
+    def part(a: int, b: int) -> None:
+        mine = order[starts[a]: ends[b - 1]] if b > a else order[:0]
+        right = ra[used[a:b]]
+        fresh = right[~shapely.is_prepared(right)]
+        shapely.prepare(fresh)
+        try:
+            h = shapely.intersects(ra[ri[mine]], la[li[mine]])
+            hit[mine] = h
+            inside[mine[h]] = shapely.contains(ra[ri[mine[h]]], la[li[mine[h]]])
+        finally:
+            shapely.destroy_prepared(fresh)
+
+    chunk_results(part, len(used), serial_below=1 if len(li) >= _THREAD_MIN else len(used) + 1)
+    return hit, inside
 
 
 def overlap_by_left(left, right, *, tree: shapely.STRtree | None = None) -> np.ndarray:

@@ -70,3 +70,20 @@ def test_intersect_pairs_by_hand_and_preparation_left_as_found():
     assert shapely.area(geoms).tolist() == [4.0, 4.0, 0.0]
     assert geoms[0] is left[0]          # wholly inside: the site itself, no overlay
     assert shapely.is_prepared(right).tolist() == [False, True]
+
+
+def test_prepared_tests_on_threads_agree_with_unprepared_predicates():
+    """Enough pairs to split between threads by right geometry: the same answers as the plain predicates,
+    and no right geometry left prepared (none was before)."""
+    from redline.spatial.overlay import _prepared_tests
+
+    rng = np.random.default_rng(5)
+    left = shapely.buffer(shapely.points(rng.random(3000) * 100, rng.random(3000) * 100), 0.5)
+    right = shapely.buffer(shapely.points(rng.random(200) * 100, rng.random(200) * 100), rng.random(200) * 8)
+    li, ri = shapely.STRtree(right).query(left)
+    assert len(li) > 4000
+    hit, inside = _prepared_tests(left, right, li, ri)
+    assert hit.tolist() == shapely.intersects(right[ri], left[li]).tolist()
+    assert inside.tolist() == (shapely.contains(right[ri], left[li]) & hit).tolist()
+    assert inside.sum() > 0 and (~hit).sum() > 0
+    assert not shapely.is_prepared(right).any()
