@@ -129,7 +129,9 @@ def map_attributes(gdf: gpd.GeoDataFrame, kind: str, overrides: dict | None = No
     if "unit_class" in out.columns:
         out["unit_class"] = out["unit_class"].map(normalise_zone)
     for attr in ("name", "code"):
-        if attr in out.columns:
+        if attr in out.columns and isinstance(out[attr].dtype, pd.StringDtype):
+            out[attr] = out[attr].str.strip()          # text already: stripped in one vectorized pass
+        elif attr in out.columns:
             out[attr] = out[attr].map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v))
                                       else str(v).strip())
     return out, used, warnings

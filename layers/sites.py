@@ -283,10 +283,13 @@ def _hashes(texts: list[str | None]) -> np.ndarray:
 def _ids(codes: list[str | None], duplicated: np.ndarray, rows: np.ndarray, stem: str) -> list[str]:
     """A file's site ids: the code when present and not among ``duplicated`` (sorted 64-bit hashes of the
     codes held more than once in the file), else ``<stem>-<row + 1>``."""
-    unique = np.array([c is not None for c in codes], dtype=bool)
+    ids = np.empty(len(codes), dtype=object)
+    ids[:] = codes
+    unique = np.not_equal(ids, None)
     if unique.any() and len(duplicated):
         unique[unique] = ~np.isin(_hashes(codes), duplicated)
-    return [c if u else f"{stem}-{r + 1}" for c, u, r in zip(codes, unique, rows.tolist(), strict=True)]
+    ids[~unique] = [f"{stem}-{r + 1}" for r in rows[~unique].tolist()]
+    return ids.tolist()
 
 
 def _duplicated(codes: list[str | None]) -> np.ndarray:
