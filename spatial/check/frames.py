@@ -73,7 +73,9 @@ def _by_identity(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> codes.tolist(), first.tolist()
     ([0, 1, 0], [0, 1])
     """
-    codes, _ = pd.factorize(np.fromiter(map(id, arr), dtype=np.uint64, count=len(arr)))
+    arr = np.ascontiguousarray(arr)
+    # an object array's buffer holds its objects' addresses: read as integers, no Python call per row
+    codes, _ = pd.factorize(np.frombuffer(arr.data, dtype=np.uint64) if len(arr) else np.zeros(0, np.uint64))
     codes = np.asarray(codes, dtype=np.int64)
     first = np.flatnonzero(codes > np.maximum.accumulate(np.r_[-1, codes[:-1]])) if len(codes) else codes
     return codes, first
@@ -95,11 +97,29 @@ def _factorized(values) -> tuple[np.ndarray, list] | None:
     else:
         arr = values.to_numpy() if isinstance(values, pd.Series) else \
             values if isinstance(values, np.ndarray) and values.dtype == object else object_array(values)
-        codes, uniques = pd.factorize(arr, use_na_sentinel=True)          # None, NaN and NA: -1
-        codes, texts = np.asarray(codes, dtype=np.int64), uniques.tolist()
+        codes, texts = _factorized_objects(arr)
     if not set(map(type, texts)) <= {str}:         # one pass in C over a million distinct ids
         return None
     return codes, texts
+
+
+def _factorized_objects(arr: np.ndarray) -> tuple[np.ndarray, list]:
+    """``pd.factorize`` of an object array (None, NaN and NA: -1): the objects told apart by identity first
+    (a column of a few texts repeated over many rows holds the same few objects: no text hashed per row),
+    then the distinct objects by value; mostly distinct objects, by value at once.
+
+    >>> a = "甲"
+    >>> codes, texts = _factorized_objects(np.array([a, None, "乙", a, "".join(["甲"])] * 300, dtype=object))
+    >>> codes[:5].tolist(), texts
+    ([0, -1, 1, 0, 0], ['甲', '乙'])
+    """
+    if len(arr) >= 1000:
+        by_id, first = _by_identity(arr)
+        if len(first) <= len(arr) // 4:
+            codes, uniques = pd.factorize(arr[first], use_na_sentinel=True)
+            return np.asarray(codes, dtype=np.int64)[by_id], uniques.tolist()
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), uniques.tolist()
 
 
 def safe_text(values) -> np.ndarray:
