@@ -154,7 +154,7 @@ def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPO
     with gc_paused():       # millions of rows, dicts and texts made at once: no collections meanwhile
         js = result.to_dict() if {"json", "report"} & set(outputs) else None
         if "json" in outputs:
-            files["check.json"] = json_bytes(js) + b"\n"
+            files["check.json"] = json_bytes(js, newline=True)
         if "csv" in outputs:
             files["sites.csv"] = csv_bytes(tables["sites"])
             files["hits.csv"] = csv_bytes(tables["hits"])
