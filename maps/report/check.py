@@ -161,6 +161,8 @@ def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPO
         if "report" in outputs:
             images = {k: v for job in image_jobs for k, v in job.result().items()}
             files.update(check_report(js, images=images, report_sites=report_sites))
+        # the dict's millions of objects freed now (0.3 s for 100,000 sites), while the workbook's child works
+        del js
     if xlsx_job is not None:
         files["check.xlsx"] = xlsx_job.result()
     return {name: files[name] for name in FILES if name in files}

@@ -279,8 +279,13 @@ class CheckResult:
                     for i, s in enumerate(sites) for item in s.get(key) or []]
             return pd.DataFrame(rows, columns=["site", "site_id", *columns])
 
+        hits = child("hits", _HIT_KEYS)
+        # line-across-line crossings are counts or None: kept as they are (not floats, 1 written back as 1.0)
+        hits["crossings"] = pd.Series([h.get("crossings") for s in sites for h in s.get("hits") or []],
+                                      dtype=object)
+
         findings = child("findings", _FINDING_KEYS)
-        return cls(sites=frame, site_layers=child("layers", _SITE_LAYER_KEYS), hits=child("hits", _HIT_KEYS),
+        return cls(sites=frame, site_layers=child("layers", _SITE_LAYER_KEYS), hits=hits,
                    nearest=child("nearest", _NEAREST_KEYS), distance_rules=child("distance_rules", _DISTANCE_KEYS),
                    findings=findings, analysis=js.get("analysis", {}), layers=js.get("layers", []),
                    rules=js.get("rules", []), warnings=js.get("warnings", []), project=js.get("project"),
