@@ -160,13 +160,15 @@ def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPO
     with gc_paused():       # millions of rows, dicts and texts made at once: no collections meanwhile
         js = result.to_dict() if {"json", "report"} & set(outputs) else None
         if "json" in outputs:
-            files["check.json"] = json_bytes(js) + b"\n"
+            files["check.json"] = json_bytes(js, newline=True)
         if "csv" in outputs:
             files["sites.csv"] = csv_bytes(tables["sites"])
             files["hits.csv"] = hits_job.result() if hits_job is not None else csv_bytes(tables["hits"])
         if "report" in outputs:
             images = {k: v for job in image_jobs for k, v in job.result().items()}
             files.update(check_report(js, images=images, report_sites=report_sites))
+        # the dict's millions of objects freed now (0.3 s for 100,000 sites), while the workbook's child works
+        del js
     if xlsx_job is not None:
         files["check.xlsx"] = xlsx_job.result()
     return {name: files[name] for name in FILES if name in files}

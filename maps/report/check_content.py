@@ -380,18 +380,24 @@ def layer_counts(result: dict) -> Table:
     """Per control layer: the sites touching it, their overlapped areas and lengths added up, and the sites
     with a prohibiting or a needs-review finding on it (one pass over the sites)."""
     stats: dict[str, dict] = {}
-    for s in result.get("sites", []):
+    counted: dict[tuple, int] = {}      # (layer, level) → the last site counted for it
+    for i, s in enumerate(result.get("sites", [])):
         for L in s["layers"]:
-            st = stats.setdefault(L["layer"], {"label": L.get("label") or L["layer"], "sites": 0, "m2": 0.0,
-                                               "m": 0.0, "prohibited": 0, "needs_review": 0})
+            st = stats.get(L["layer"])
+            if st is None:      # the layer's first site (not a new dict per site and layer: 100,000 sites)
+                st = stats[L["layer"]] = {"label": L.get("label") or L["layer"], "sites": 0, "m2": 0.0, "m": 0.0,
+                                          "prohibited": 0, "needs_review": 0}
             if L.get("touched"):
                 st["sites"] += 1
                 st["m2"] += L["overlap_m2"] or 0.0
                 st["m"] += L["overlap_length_m"] or 0.0
-        levels = {(f.get("layer"), f["level"]) for f in s["findings"]}
-        for lid, level in levels:
-            if lid in stats and level in ("prohibited", "needs_review"):
-                stats[lid][level] += 1
+        for f in s["findings"]:     # each site once per layer and level
+            level = f["level"]
+            if level == "prohibited" or level == "needs_review":
+                key = (f.get("layer"), level)
+                if key[0] in stats and counted.get(key) != i:
+                    counted[key] = i
+                    stats[key[0]][level] += 1
     header = ["图层", "压覆的项目数", "压覆面积合计（公顷）", "压覆长度合计（米）", "触发禁止条款的项目数",
               "触发需论证条款的项目数"]
     rows = [[printable(st["label"]), str(st["sites"]), fmt_ha(st["m2"]), fmt_m(st["m"]), str(st["prohibited"]),
