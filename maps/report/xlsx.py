@@ -1,8 +1,10 @@
 """Excel workbooks (XLSX) written straight from DataFrames, in one pass per sheet.
 
 An XLSX file is a zip of XML parts; a table of 100,000 sites is millions of cells, which a cell-object writer
-(openpyxl takes about 10 µs a cell) turns into minutes. Here each column becomes its cells' XML in one list
-comprehension and each sheet one string, so a workbook costs about what its text does to compress.
+(openpyxl takes about 10 µs a cell) turns into minutes. Here each column's distinct values are written as cells
+once (:func:`_cells`) and the rows are joined column-wise in Arrow
+(:func:`redline.spatial.check.frames.joined_rows`), as ``sites.csv`` is, so a workbook costs about what its
+text does to compress.
 
 What the sheets carry: a bold, shaded, wrapped header row, frozen below the header; column widths from the
 header and the first rows; number formats by the column's unit (``（公顷）`` 0.0000, ``（平方米）``/``（米）``/
@@ -33,6 +35,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from redline.spatial.check.frames import _by_identity, joined_rows
 
 EXCEL_MAX_ROWS = 1_048_576      # rows of one worksheet, header included
 EXCEL_MAX_CELL = 32_767         # characters of one cell
@@ -150,7 +154,73 @@ def _width(name: str, col: pd.Series) -> float:
     return round(max(8, min(width, 80)), 1)
 
 
-def _sheet_xml(sheet: Sheet) -> str:
+def _firsts(codes: np.ndarray) -> np.ndarray:
+    """The row of each code's first appearance, for codes numbered in order of first appearance.
+
+    >>> _firsts(np.array([0, 1, 0, 2, 1])).tolist()
+    [0, 1, 3]
+    """
+    if len(codes) == 0:
+        return codes
+    return np.flatnonzero(codes > np.maximum.accumulate(np.r_[-1, codes[:-1]]))
+
+
+def _object_codes(values: np.ndarray) -> np.ndarray:
+    """Codes of an object column: equal texts one code, missing values (None, NaN, ...) by identity, so that
+    each code is written one way; a column holding other objects (numbers: ``1 == 1.0 == True``, ``0.0 == -0.0``
+    but Excel gets each as it is) told apart by identity only."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if any(u.__class__ is not str for u in uniques.tolist()):
+        return _by_identity(values)[0]
+    codes = np.asarray(codes, dtype=np.int64)
+    missing = codes < 0
+    if missing.any():
+        codes[missing] = len(uniques) + _by_identity(values[missing])[0]
+    return codes
+
+
+def _distinct(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, first)``: each row's code (in order of first appearance) and the row of each code's first
+    appearance; rows of one code are written alike (numbers by their bits, so −0.0 is not 0.0; texts by value;
+    other objects by identity; columns of other types row by row).
+
+    >>> codes, first = _distinct(pd.Series([1.5, -0.0, 1.5, 0.0]))
+    >>> codes.tolist(), first.tolist()
+    ([0, 1, 0, 2], [0, 1, 3])
+    """
+    dtype = col.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biuf" and dtype.itemsize in (1, 2, 4, 8):
+        values = np.ascontiguousarray(col.to_numpy())
+        codes = pd.factorize(values.view(f"u{dtype.itemsize}"))[0]
+    elif isinstance(dtype, pd.CategoricalDtype):
+        codes = pd.factorize(col.cat.codes.to_numpy())[0]         # missing (-1) one more value
+    elif isinstance(dtype, pd.StringDtype):
+        codes = pd.factorize(pd.factorize(col, use_na_sentinel=True)[0])[0]    # the dtype's one missing value
+    elif isinstance(dtype, np.dtype) and dtype.kind == "O":
+        codes = pd.factorize(_object_codes(col.to_numpy()))[0]
+    else:
+        codes = np.arange(len(col))
+    codes = np.asarray(codes, dtype=np.int64)
+    return codes, _firsts(codes)
+
+
+def _cells(col: pd.Series, name: str) -> tuple[np.ndarray, list[str]]:
+    """A column as ``(codes, cells)``, row ``i`` holding ``cells[codes[i]]``: each distinct value's cell XML
+    (:func:`_column`, :func:`_empty_cells`) written once.
+
+    >>> _cells(pd.Series([2.5, np.nan, 2.5]), "面积（公顷）")
+    (array([0, 1, 0]), ['<c s="2"><v>2.5</v></c>', '<c/>'])
+    """
+    codes, first = _distinct(col)
+    template, values = _empty_cells(*_column(col.iloc[first], name))
+    if len(values) != len(first):
+        raise ValueError(f"column {name}: a text holds a NUL character")
+    return codes, values if template == "%s" else [template % v for v in values]
+
+
+def _sheet_xml(sheet: Sheet) -> memoryview:
+    """A worksheet's XML (UTF-8, a view of Arrow's buffer): the header row, the rows (at most a worksheet's;
+    a note says so if cut), the notes, column widths, the pane frozen below the header."""
     frame = sheet.frame
     room = EXCEL_MAX_ROWS - 2       # the header, and a last row saying what did not fit
     notes = list(sheet.notes)
@@ -165,21 +235,20 @@ def _sheet_xml(sheet: Sheet) -> str:
         frame = pd.DataFrame({"（无）": []})
     header_style = _STYLE["header"] if sheet.shaded_header else 4
     header = "".join(_TEXT % f' s="{header_style}"' % v for v in _escaped(_cut([str(c) for c in frame.columns])))
-    templates, columns = zip(*(_empty_cells(*_column(frame[c], c)) for c in frame.columns), strict=True)
-    row = "<row>" + "".join(templates) + "</row>"
-    body = "".join([row % values for values in zip(*columns, strict=True)])
-    rows = [f'<row r="1">{header}</row>', body] if sheet.header else [body]
+    tail = []
     k = len(frame) + 1 + sheet.header
     for note in _escaped(_cut([str(n) for n in notes])):
-        rows.append(f'<row r="{k}">{_TEXT % "" % note}</row>')
+        tail.append(f'<row r="{k}">{_TEXT % "" % note}</row>')
         k += 1
     cols = "".join(f'<col min="{j}" max="{j}" width="{_width(c, frame[c])}" customWidth="1"/>'
                    for j, c in enumerate(frame.columns, start=1))
     frozen = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
               'state="frozen"/></sheetView></sheetViews>') if sheet.header else ""
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    head = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            f'{frozen}<cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData></worksheet>')
+            f'{frozen}<cols>{cols}</cols><sheetData>' + (f'<row r="1">{header}</row>' if sheet.header else ""))
+    return joined_rows([_cells(frame[c], c) for c in frame.columns], len(frame), sep="", start="<row>",
+                       end="</row>", head=head, tail=f'{"".join(tail)}</sheetData></worksheet>')
 
 
 _STYLES = (

@@ -1,0 +1,175 @@
+"""The workbook writer ``redline.maps.report.xlsx`` read back with openpyxl (an independent reader): every cell's
+value and type against the frame it was written from, for the values a sheet can hold at its edges (None and
+NaN, −0.0, the largest and smallest floats, big integers, booleans, text with XML's special characters,
+formula-like text, control characters, an empty frame, a frame longer than a worksheet).
+
+Expected values are the frame's own inputs (or hand-written), never the writer's output; the writer joins the
+rows column-wise from each column's distinct values, so the frames also repeat values in many rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from redline.maps.report import xlsx
+from redline.maps.report.xlsx import ReportWarning, Sheet, xlsx_bytes
+from redline.spatial.check.frames import csv_bytes, safe_column
+
+TEXTS = ["甲", None, 'a&b<c>"d\'', "=1+1", "", "甲", np.nan, "+86", "-1", "@SUM(A1)", " 前后空格 ", "&amp;"]
+FLOATS = [1.5, np.nan, -0.0, 0.0, 1e300, 5e-324, -1.7976931348623157e308, 1e16, 0.1, 2.0, 1 / 3, 123456.789]
+INTS = [0, 1, 2**62, -(2**62), 5, 5, 5, 0, -1, 1, 3, 3]
+
+
+def edge_frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "文本": pd.Series(TEXTS, dtype=object),
+        "面积（公顷）": FLOATS,
+        "长度（米）": np.array(INTS, dtype=np.int64),
+        "布尔": [True, False, True, True] * 3,
+        "分类": pd.Categorical(["甲", None, "乙", "甲", "=x", None, "甲", "&", "乙", "丙", "丙", None]),
+        "单精度（%）": np.array([0.1, np.nan] * 6, dtype=np.float32),
+    })
+
+
+def sheet_of(data: bytes, title: str):
+    return load_workbook(io.BytesIO(data))[title]
+
+
+def rows_of(ws) -> list[list]:
+    return [[c.value for c in row] for row in ws.iter_rows()]
+
+
+def same_number(got, want) -> bool:
+    """Equal as numbers, the sign of zero included."""
+    return isinstance(got, (int, float)) and not isinstance(got, bool) and got == want and \
+        math.copysign(1, got) == math.copysign(1, want)
+
+
+def test_edge_values_read_back_as_they_were():
+    frame = edge_frame()
+    ws = sheet_of(xlsx_bytes([Sheet("边界", frame, notes=["注：& < >"])]), "边界")
+    rows = rows_of(ws)
+    assert rows[0] == list(frame.columns)
+    assert len(rows) == 1 + 12 + 1 and rows[13][0] == "注：& < >"
+    for i in range(12):
+        text, area, length, flag, cat, single = (ws.cell(row=i + 2, column=j) for j in range(1, 7))
+        want = TEXTS[i]
+        if want is None or want is np.nan or want == "":
+            assert text.value is None                     # empty cell: None, NaN and "" alike
+        else:
+            assert text.value == want and text.data_type == "s"      # formulas stay text, & < > " kept
+        if math.isnan(FLOATS[i]):
+            assert area.value is None
+        else:
+            assert same_number(area.value, FLOATS[i]) and area.number_format == "0.0000"
+        assert same_number(length.value, INTS[i]) and type(length.value) is int and length.number_format == "0.00"
+        assert flag.value == ("是" if [True, False, True, True][i % 4] else "否") and flag.data_type == "s"
+        want_cat = frame["分类"].iloc[i]
+        assert cat.value == (None if pd.isna(want_cat) else want_cat)
+        # float32 0.1 is the double 0.100000001490116...: written as that double
+        if i % 2:
+            assert single.value is None and single.number_format == "General"      # an empty cell: no style
+        else:
+            assert single.value == float(np.float32(0.1)) and single.number_format == "0.00"
+
+
+def test_minus_zero_and_zero_are_distinct_cells():
+    ws = sheet_of(xlsx_bytes([Sheet("零", pd.DataFrame({"x": [0.0, -0.0, 0.0, -0.0]}))]), "零")
+    signs = [math.copysign(1, ws.cell(row=r, column=1).value) for r in range(2, 6)]
+    assert signs == [1, -1, 1, -1]
+
+
+def test_numbers_and_text_in_one_column_each_as_it_is():
+    values = [1, "甲", 1.0, True, None, -0.0, 2**70, "<b>"]
+    ws = sheet_of(xlsx_bytes([Sheet("混合", pd.DataFrame({"值": pd.Series(values, dtype=object)}))]), "混合")
+    got = [ws.cell(row=r, column=1) for r in range(2, 10)]
+    assert [c.value for c in got] == [1.0, "甲", 1.0, "True", None, -0.0, float(2**70), "<b>"]
+    assert math.copysign(1, got[5].value) == -1
+    assert [c.data_type for c in got] == ["n", "s", "n", "s", "n", "n", "n", "s"]
+
+
+def test_control_characters_are_dropped_on_the_way_to_a_sheet():
+    col = safe_column(["红线\x01甲", None, "a\x1bb\u202e", "红线甲", "红线甲"])
+    ws = sheet_of(xlsx_bytes([Sheet("文本", pd.DataFrame({"名称": col}))]), "文本")
+    assert [ws.cell(row=r, column=1).value for r in range(2, 7)] == ["红线甲", None, "ab", "红线甲", "红线甲"]
+
+
+def test_a_nul_character_that_would_shift_the_rows_is_refused():
+    # the column is escaped in one pass joined by NUL: a NUL in a text would cut it into two rows
+    with pytest.raises(ValueError, match="NUL"):
+        xlsx_bytes([Sheet("表", pd.DataFrame({"名称": ["a\x00&b", "c"]}))])
+
+
+def test_header_style_widths_and_frozen_pane():
+    ws = sheet_of(xlsx_bytes([Sheet("表", pd.DataFrame({"名称": ["甲" * 10], "面积（公顷）": [1.0]}))]), "表")
+    assert ws.freeze_panes == "A2" and ws["A1"].font.b and ws["A1"].fill.fgColor.rgb == "FFDDE7F0"
+    # widths: max(header characters × 2, value characters × 1.6), at least 8
+    assert ws.column_dimensions["A"].width == 16 and ws.column_dimensions["B"].width == 12
+    plain = sheet_of(xlsx_bytes([Sheet("表", pd.DataFrame({"a": [1]}), shaded_header=False)]), "表")
+    assert plain["A1"].font.b and plain["A1"].fill.fgColor.rgb != "FFDDE7F0"
+
+
+def test_empty_frames():
+    data = xlsx_bytes([Sheet("空行", pd.DataFrame({"名称": pd.Series([], dtype=object), "面积（米）": []}),
+                             notes=["无数据"]), Sheet("无列", pd.DataFrame())])
+    assert rows_of(sheet_of(data, "空行")) == [["名称", "面积（米）"], ["无数据", None]]
+    assert rows_of(sheet_of(data, "无列")) == [["（无）"]]
+
+
+def test_sheet_without_header_row():
+    ws = sheet_of(xlsx_bytes([Sheet("无表头", pd.DataFrame({"a": ["x", None, "y"]}), header=False)]), "无表头")
+    assert rows_of(ws) == [["x"], [None], ["y"]] and ws.freeze_panes is None
+
+
+def test_rows_beyond_a_worksheet_are_cut_with_a_note(monkeypatch):
+    monkeypatch.setattr(xlsx, "EXCEL_MAX_ROWS", 12)      # the header, 10 rows, the note
+    frame = pd.DataFrame({"编号": [f"S{k:02d}" for k in range(25)], "面积（公顷）": np.arange(25) * 0.5})
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        ws = sheet_of(xlsx_bytes([Sheet("超长", frame, notes=["注"])]), "超长")
+    assert any(w.category is ReportWarning and "超长: 25 rows" in str(w.message) for w in said)
+    rows = rows_of(ws)
+    assert rows[1:11] == [[f"S{k:02d}", k * 0.5] for k in range(10)]
+    assert rows[11][0].startswith("（本表共25行") and "仅列出前10行" in rows[11][0] and rows[12] == ["注", None]
+    assert len(rows) == 13
+
+
+def test_many_rows_of_repeated_and_distinct_values():
+    rng = np.random.default_rng(20261204)
+    n = 5000
+    names = [f"项目{k}" for k in range(n)]
+    names[17] = None                                    # one missing among otherwise distinct texts
+    kinds = rng.choice(np.array(["甲", "乙", "a&b", "", None], dtype=object), n)
+    area = np.where(rng.random(n) < 0.1, np.nan, np.round(rng.normal(size=n), 4))
+    count = rng.integers(0, 3, n)
+    frame = pd.DataFrame({"名称": pd.Series(names, dtype=object), "类型": pd.Series(kinds, dtype=object),
+                          "面积（公顷）": area, "个数": count, "分类": pd.Categorical(rng.choice(["x", "y"], n))})
+    ws = sheet_of(xlsx_bytes([Sheet("随机", frame)]), "随机")
+    got = rows_of(ws)[1:]
+    assert len(got) == n
+    for i, row in enumerate(got):
+        assert row == [names[i], kinds[i] or None, None if np.isnan(area[i]) else float(area[i]),
+                       int(count[i]), frame["分类"].iloc[i]]
+
+
+def test_csv_keeps_the_missing_value_of_an_otherwise_distinct_text_column_in_its_row():
+    # a column with as many distinct fields as rows was taken as already in row order: the empty field of
+    # the one missing value went to the last row (since fixed)
+    for frame in (pd.DataFrame({"名称": ["甲", None, "乙"]}),
+                  pd.DataFrame({"名称": ["甲", None, "乙"], "序号": [1, 2, 3]})):
+        rows = list(csv.reader(io.StringIO(csv_bytes(frame).decode("utf-8-sig"))))
+        assert [r[0] if r else "" for r in rows] == ["名称", "甲", "", "乙"]     # a blank line: no field
+    n = 3000
+    names = [f"n{i}" for i in range(n)]
+    names[5] = None
+    rows = list(csv.reader(io.StringIO(csv_bytes(pd.DataFrame({"a": names, "b": np.arange(n) * 1.5}))
+                                       .decode("utf-8-sig"))))
+    assert rows[6] == ["", "7.5"] and rows[7] == ["n6", "9.0"]
