@@ -89,6 +89,7 @@ class LayerResult:
     attrs: dict = field(default_factory=dict)   # canonical attribute → object array over features
     feature_ids: np.ndarray | None = None
     site_geoms: np.ndarray | None = None          # the sites (to measure a line inside dissolved features)
+    index: LayerIndex | None = None               # the layer's index (kept for the next batch of sites)
 
 
 def _linear(geoms: np.ndarray) -> np.ndarray:
@@ -167,6 +168,38 @@ def _feature_ids(gdf: gpd.GeoDataFrame, layer_id: str) -> np.ndarray:
     return np.where(pd.isna(codes) | (codes == None), rows, codes)  # noqa: E711
 
 
+@dataclass
+class LayerIndex:
+    """What a check needs of a control layer whatever the sites, made once per check: the layer's geometries,
+    the rows of the usable ones (not missing or empty) and their STRtree, each feature's dimension, id and
+    attributes; and, filled as batches of sites hit features, each hit feature's attributes as a dict with its
+    id (``described``: the rows of the hits tables share them)."""
+
+    geoms: np.ndarray
+    ok: np.ndarray
+    tree: shapely.STRtree
+    fdim: np.ndarray
+    feature_ids: np.ndarray
+    attrs: dict
+    described: dict = field(default_factory=dict)
+
+
+def layer_index(gdf: gpd.GeoDataFrame, layer_id: str, attributes: tuple[str, ...] = HIT_ATTRIBUTES) -> LayerIndex:
+    """The :class:`LayerIndex` of a control layer.
+
+    >>> import shapely
+    >>> g = gpd.GeoDataFrame({"code": ["A", None]}, geometry=[shapely.box(0, 0, 1, 1), None])
+    >>> ix = layer_index(g, "rl")
+    >>> ix.ok.tolist(), ix.feature_ids.tolist()
+    ([0], ['A', 'rl:1'])
+    """
+    geoms = as_array(gdf)
+    ok = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    return LayerIndex(geoms=geoms, ok=ok, tree=shapely.STRtree(geoms[ok]), fdim=shapely.get_dimensions(geoms),
+                      feature_ids=_feature_ids(gdf, layer_id),
+                      attrs={a: gdf[a].to_numpy(dtype=object) for a in dict.fromkeys(attributes) if a in gdf.columns})
+
+
 def point_tree(site_geoms: np.ndarray, site_dim: np.ndarray) -> tuple[np.ndarray, shapely.STRtree | None]:
     """The point sites' positions and an STRtree over them (None without point sites): built once for all
     the layers of a check."""
@@ -207,7 +240,8 @@ def layer_pass(site_geoms: np.ndarray, site_dim: np.ndarray, site_area: np.ndarr
                max_distance: float = DEFAULT_MAX_DISTANCE, min_m2: float = MIN_OVERLAP_M2,
                min_m: float = MIN_OVERLAP_M, attributes: tuple[str, ...] = HIT_ATTRIBUTES,
                edges: Callable[[], EdgeIndex] | None = None,
-               points: tuple[np.ndarray, shapely.STRtree | None] | None = None) -> LayerResult:
+               points: tuple[np.ndarray, shapely.STRtree | None] | None = None,
+               index: LayerIndex | None = None) -> LayerResult:
     """Overlaps, per-feature hits and nearest features of every site against one layer.
 
     One STRtree over the layer; intersections vectorized and spread over threads
@@ -219,13 +253,11 @@ def layer_pass(site_geoms: np.ndarray, site_dim: np.ndarray, site_area: np.ndarr
     sites' :func:`point_tree`, built once for all the layers.
     """
     n = len(site_geoms)
-    geoms = as_array(gdf)
-    ok = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    index = index or layer_index(gdf, layer_id, attributes)
+    geoms, ok, tree, fdim = index.geoms, index.ok, index.tree, index.fdim
     fg = geoms[ok]
-    tree = shapely.STRtree(fg)
     li, rj, inter, exact = _pairs(site_geoms, site_dim, fg, tree, points)
     ri = ok[rj]
-    fdim = shapely.get_dimensions(geoms)
     pdim = np.minimum(site_dim[li], fdim[ri])
     m2, ln = measure(inter, pdim, crs)
 
@@ -322,12 +354,11 @@ def layer_pass(site_geoms: np.ndarray, site_dim: np.ndarray, site_area: np.ndarr
             inside = d <= max_distance
             near_site, near_feature, near_dist = s_idx[inside], f_idx[inside], d[inside]
 
-    attrs = {a_: gdf[a_].to_numpy(dtype=object) for a_ in dict.fromkeys(attributes) if a_ in gdf.columns}
     return LayerResult(id=layer_id, kind=kind, label=label, gdf=gdf, site=li, feature=ri, geoms=inter, m2=m2,
                        length=ln, pct_site=pct_site, pct_feature=pct_feature, pieces=pieces, ov_m2=ov_m2,
                        ov_len=ov_len, pct=pct, touched=touched, self_overlap=self_overlap,
-                       near_site=near_site, near_feature=near_feature, near_dist=near_dist, attrs=attrs,
-                       feature_ids=_feature_ids(gdf, layer_id), site_geoms=site_geoms)
+                       near_site=near_site, near_feature=near_feature, near_dist=near_dist, attrs=index.attrs,
+                       feature_ids=index.feature_ids, site_geoms=site_geoms, index=index)
 
 
 # ------------------------------------------------------------------------------------------ coverage

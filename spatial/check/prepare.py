@@ -30,7 +30,15 @@ from redline.layers.reproject import analysis_crs_for, to_analysis_crs
 from redline.layers.sites import text_value
 from redline.spatial.areas import ellipsoidal_area, method_description
 from redline.spatial.check.findings import ZONE_ATTRIBUTE, unchecked_core
-from redline.spatial.check.kernel import DEFAULT_MAX_DISTANCE, MIN_OVERLAP_M2, coverage_of, layer_label
+from redline.spatial.check.kernel import (
+    DEFAULT_MAX_DISTANCE,
+    HIT_ATTRIBUTES,
+    MIN_OVERLAP_M2,
+    LayerIndex,
+    coverage_of,
+    layer_index,
+    layer_label,
+)
 from redline.spatial.overlay import EdgeIndex, as_array, dissolve, edge_index
 from redline.spatial.region import project_level
 from redline.spatial.rules import DistanceRule, RuleSet, load_rules
@@ -62,6 +70,7 @@ class PreparedLayers:
     layer_notes: list[str] = field(default_factory=list)   # reprojecting and repairing the layers
     distance_targets: list = field(default_factory=list)   # (rule, layer id, feature indices) per distance rule
     _edges: dict = field(default_factory=dict, repr=False)  # edge indexes of layers, built when first needed
+    _indexes: dict = field(default_factory=dict, repr=False)  # layer indexes, built when first needed
 
     def edges(self, layer_id: str) -> EdgeIndex:
         """The layer's :class:`~redline.spatial.overlay.EdgeIndex` (built once, on first use)."""
@@ -69,11 +78,19 @@ class PreparedLayers:
             self._edges[layer_id] = edge_index(as_array(self.layers[layer_id]))
         return self._edges[layer_id]
 
+    def index(self, layer_id: str) -> LayerIndex:
+        """The layer's :class:`~redline.spatial.check.kernel.LayerIndex` (built once, on first use), with the
+        attributes its hits and its rules' clauses show."""
+        if layer_id not in self._indexes:
+            clause_fields = tuple(r.clause_field for r in self.rules.for_kind(self.kinds[layer_id]) if r.clause_field)
+            self._indexes[layer_id] = layer_index(self.layers[layer_id], layer_id, HIT_ATTRIBUTES + clause_fields)
+        return self._indexes[layer_id]
+
     def prepare_geometries(self) -> None:
-        """Prepare the control layers' geometries (GEOS point-in-polygon indexes) now, once: the checks of
-        point sites prepare them when first needed, and children forked afterwards share them."""
+        """Build the control layers' indexes and prepare their geometries (GEOS point-in-polygon indexes) now,
+        once: the checks of sites do it when first needed, and children forked afterwards share them."""
         for lid in self.control:
-            shapely.prepare(as_array(self.layers[lid]))
+            shapely.prepare(self.index(lid).geoms)
 
     def analysis(self, *, nearest: bool = True) -> dict:
         """The ``analysis`` block of a check result; ``nearest=False``: the nearest features were not searched

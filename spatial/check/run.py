@@ -38,7 +38,6 @@ from redline.spatial.areas import ellipsoidal_area, geodesic_length
 from redline.spatial.check.findings import site_types, verdict_text
 from redline.spatial.check.kernel import (
     DEFAULT_MAX_DISTANCE,
-    HIT_ATTRIBUTES,
     MIN_OVERLAP_M,
     MIN_OVERLAP_M2,
     distance_hits,
@@ -144,11 +143,10 @@ def check_prepared(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, project
     for k, lid in enumerate(prepared.control, 1):
         if progress is not None:
             progress(k, len(prepared.control), f"检查图层：{labels[lid]}")
-        clause_fields = tuple(r.clause_field for r in rules.for_kind(kinds[lid]) if r.clause_field)
         results.append(layer_pass(sg, sdim, site_area, site_len, lay[lid], acrs, layer_id=lid, kind=kinds[lid],
                                   label=labels[lid], max_distance=prepared.max_distance if nearest else 0.0,
-                                  min_m2=prepared.min_overlap_m2, attributes=HIT_ATTRIBUTES + clause_fields,
-                                  edges=lambda lid=lid: prepared.edges(lid), points=points))
+                                  min_m2=prepared.min_overlap_m2, edges=lambda lid=lid: prepared.edges(lid),
+                                  points=points, index=prepared.index(lid)))
     dist = distance_hits(prepared.distance_targets, sg, lay, acrs)
     types, type_sources, type_warns = site_types(sites_a, project_type)
     tables = assemble(sites_a, sg, sdim, site_area, site_len, results, rules, dist, types, type_sources,

@@ -148,22 +148,34 @@ def _layer_tables(res: LayerResult, ids: np.ndarray, sdim: np.ndarray, n: int) -
                    "self_overlap": res.self_overlap, "nearest_m": nearest_m}
     names = res.attrs.get("name")
     f = res.feature
-    fdim = int(shapely.get_dimensions(np.asarray(res.gdf.geometry.values)).max()) if len(res.gdf) else 2
+    fdim = int((res.index.fdim if res.index is not None else
+                shapely.get_dimensions(np.asarray(res.gdf.geometry.values))).max(initial=-1)) if len(res.gdf) else 2
     zone_attr = ZONE_ATTRIBUTE.get(res.kind, "zone")
-    # the attributes of each distinct feature hit, once (hits of the same feature share one dict)
+    # the attributes and id of each distinct feature hit, once (hits of the same feature share one dict), kept
+    # in the layer's index for the next batch of sites
     inv, uniq = pd.factorize(np.asarray(f, dtype=np.int64))
-    attrs = {a: text_values(pd.Series(arr[uniq], dtype=object)) for a, arr in res.attrs.items()}
+    described = res.index.described if res.index is not None else {}
+    new = np.asarray([k for k in uniq.tolist() if k not in described], dtype=np.int64)
+    if len(new):
+        attrs = {a: text_values(pd.Series(arr[new], dtype=object)) for a, arr in res.attrs.items()}
+        ids_new = [str(v) for v in res.feature_ids[new]]
+        for j, k in enumerate(new.tolist()):
+            described[k] = ({a: v[j] for a, v in attrs.items() if v[j] is not None}, ids_new[j])
+    per_feature = [described[k] for k in uniq.tolist()]
     line_line = (sdim[res.site] == 1) & (fdim == 1)
-    per_feature = [{a: v[k] for a, v in attrs.items() if v[k] is not None} for k in range(len(uniq))]
     none = np.full(len(f), None, dtype=object)
+
+    def column(values: list) -> np.ndarray:
+        return object_array(values)[inv] if len(f) else none
+
     hits = {"site": res.site, "site_id": ids[res.site], "layer": res.id, "kind": res.kind, "label": res.label,
-            "feature_id": object_array([str(v) for v in res.feature_ids[uniq]])[inv] if len(f) else none,
-            "feature_name": attrs["name"][inv] if names is not None else none,
-            "zone": attrs[zone_attr][inv] if zone_attr in attrs else none,
+            "feature_id": column([d[1] for d in per_feature]),
+            "feature_name": column([d[0].get("name") for d in per_feature]) if names is not None else none,
+            "zone": column([d[0].get(zone_attr) for d in per_feature]) if zone_attr in res.attrs else none,
             "overlap_m2": res.m2, "overlap_length_m": res.length, "pct_of_site": res.pct_site,
             "pct_of_feature": res.pct_feature, "feature_index": f,
             "crossings": np.where(line_line, res.pieces, None) if len(f) else none,
-            "attributes": object_array(per_feature)[inv] if len(f) else none}
+            "attributes": column([d[0] for d in per_feature])}
     nf = res.near_feature
     nearest = {"site": res.near_site, "site_id": ids[res.near_site], "layer": res.id, "kind": res.kind,
                "label": res.label,
