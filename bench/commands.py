@@ -220,7 +220,7 @@ STREAM = CommandWorkload(
     commands=[
         Command("ours", lambda d, o: [REDLINE, "check", str(d / "points.parquet"), *_point_layers(d), "--stream",
                                       "--out", str(o / "out"), "-q"],
-                role="ours", read=lambda o: read_our_point_hits(o / "out"), note="--stream, chunks of 100,000",
+                role="ours", read=lambda o: read_our_point_hits(o / "out"), note="--stream, chunks of 50,000 (the default), one worker process per core",
                 ok=(0, 1)),
         Command("geopandas sjoin script (in memory)", lambda d, o: python(
             "points-geopandas", str(d / "points.parquet"), str(d / "units.parquet"), str(d / "red_line.parquet"),

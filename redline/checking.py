@@ -44,7 +44,7 @@ __all__ = ["OUTPUTS", "OUTPUT_FILES", "CheckResult", "check", "check_stream", "p
 
 OUTPUT_FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", "压覆分析报告.html", "压覆分析报告.docx")
 OUTPUTS = ("json", "csv", "xlsx", "report")
-DEFAULT_CHUNK = 100_000
+DEFAULT_CHUNK = 50_000     # sites per --stream chunk: two workers and this process stay under 2 GB
 
 
 class CheckResult(_Tables):

@@ -82,7 +82,7 @@ def _list_types(ctx, _param, value) -> None:
                    "one GeoParquet, CSV or vector file; needs --out). Writes sites.csv, hits.csv and a "
                    "check.json without the per-site list; no XLSX or report.")
 @click.option("--chunk-size", type=int, metavar="N",
-              help="Sites per chunk with --stream (default 100000; memory grows with it).")
+              help="Sites per chunk with --stream (default 50000; memory grows with it and --workers).")
 @json_option
 @quiet_option
 @handle_errors
