@@ -135,7 +135,7 @@ def test_csv_only_check_skips_the_nearest_search_and_writes_the_same_csv(tmp_pat
     assert csv_bytes(site_frame(full)) == csv_bytes(site_frame(lean))
     assert csv_bytes(hit_frame(full)) == csv_bytes(hit_frame(lean))
     assert full.findings["message"].tolist() == lean.findings["message"].tolist()
-    # the CSV files alone (the hits file made in a child process) hold the bytes of the full outputs' CSV files
+    # the CSV files alone hold the bytes of the full outputs' CSV files
     alone = lean.outputs(maps=False, outputs=("csv",))
     assert sorted(alone) == ["hits.csv", "sites.csv"]
     both = lean.outputs(maps=False, outputs=("csv", "xlsx"))

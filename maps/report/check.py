@@ -122,13 +122,7 @@ def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPO
     # the longest part for a few thousand sites, in two halves. The site and hit tables, in both the CSV files
     # and the workbook, are made once, before.
     tables = {}
-    hits_job = None
-    if "csv" in outputs and "xlsx" not in outputs:
-        # the hits file (as long to make as the sites file) in a child meanwhile
-        hits_job = Forked(lambda: csv_bytes(hit_frame(result)))
-        with gc_paused():
-            tables = {"sites": site_frame(result)}
-    elif {"csv", "xlsx"} & set(outputs):
+    if {"csv", "xlsx"} & set(outputs):
         with gc_paused():
             tables = {"sites": site_frame(result), "hits": hit_frame(result)}
     xlsx_job = Forked(lambda: check_xlsx(result, **tables)) if "xlsx" in outputs else None
@@ -163,7 +157,7 @@ def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPO
             files["check.json"] = json_bytes(js, newline=True)
         if "csv" in outputs:
             files["sites.csv"] = csv_bytes(tables["sites"])
-            files["hits.csv"] = hits_job.result() if hits_job is not None else csv_bytes(tables["hits"])
+            files["hits.csv"] = csv_bytes(tables["hits"])
         if "report" in outputs:
             images = {k: v for job in image_jobs for k, v in job.result().items()}
             files.update(check_report(js, images=images, report_sites=report_sites))
