@@ -270,6 +270,22 @@ def unique_site_ids(ids, sources) -> list[str]:
     return out
 
 
+def _object_column(values, index: pd.Index) -> pd.Series:
+    """``values`` (a list, or one text or None for every row) as a column of Python objects: a text column
+    given to pandas as it is becomes Arrow text, which the check reads back as objects (two conversions of
+    every value); one repeated text stays one object.
+
+    >>> _object_column("a.shp", pd.RangeIndex(2)).tolist(), _object_column(["A", None], pd.RangeIndex(2)).dtype
+    (['a.shp', 'a.shp'], dtype('O'))
+    """
+    if values is None or isinstance(values, str):
+        out = np.empty(len(index), dtype=object)
+        out.fill(values)
+    else:
+        out = np.asarray(values, dtype=object)
+    return pd.Series(out, index=index, dtype=object)
+
+
 def _code_texts(values) -> list[str | None]:
     return text_values(values).tolist()
 
@@ -602,7 +618,7 @@ class SiteSource:
         frames = [g if g.crs is None or target is None or g.crs.equals(target) else g.to_crs(target)
                   for g in frames]
         out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry=frames[0].geometry.name, crs=target)
-        out["site_id"] = unique_site_ids(out["site_id"], out["_source"])
+        out["site_id"] = _object_column(unique_site_ids(out["site_id"], out["_source"]), out.index)
         return with_info(out, LayerInfo(path=str(self.path), kind="site", files=list(self.records),
                                         warnings=list(self.warnings)))
 
@@ -721,7 +737,7 @@ class SiteSource:
             self.warnings += [f"{f.name}: {w}" for w in warnings]
         gdf = gdf.copy()
         rows = np.arange(first, first + len(gdf))
-        gdf["_source"] = str(f)
+        gdf["_source"] = _object_column(str(f), gdf.index)
         gdf["_row"] = rows
         with_info(gdf, LayerInfo(path=str(f), kind="site"))
         # in the file's own coordinates: a polygon collinear in lon/lat has zero area there, but not
@@ -731,10 +747,10 @@ class SiteSource:
             gdf, notes = to_analysis_crs(gdf, self.to_crs, f"sites {f.name}", path=str(f), towgs84=self.towgs84)
             if first == 0:
                 self.warnings += notes
-        gdf["_type_field"] = (fields or {}).get("type")
+        gdf["_type_field"] = _object_column((fields or {}).get("type"), gdf.index)
         if codes is None:
             codes = _code_texts(gdf["code"]) if "code" in gdf.columns else [None] * len(gdf)
-        gdf["site_id"] = _ids(codes, duplicated, rows, f.stem)
+        gdf["site_id"] = _object_column(_ids(codes, duplicated, rows, f.stem), gdf.index)
         return with_info(gdf, LayerInfo(path=str(f), kind="site", fields=fields))
 
 

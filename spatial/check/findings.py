@@ -72,18 +72,20 @@ def floats(a: np.ndarray) -> list:
 
 @dataclass
 class LayerView:
-    """One layer's results as Python lists (for the per-site rules), attributes cleaned once per touched
-    feature; ``starts[s]:ends[s]`` are site ``s``'s hits."""
+    """One layer's results for the per-site rules, attributes cleaned once per touched feature;
+    ``starts[s]:ends[s]`` are site ``s``'s hits. The per-hit and per-site columns stay arrays (a site's few
+    values are read as Python numbers when its findings are worked out: a million point sites alike in a few
+    thousand ways need no million-item lists)."""
 
     res: LayerResult
     fdim: int
     attrs: dict                 # attribute → {feature: text or None}
     ids: dict                   # feature → feature id
     zones: dict | None
-    feature: list
-    pieces: list
-    starts: list
-    ends: list
+    feature: np.ndarray
+    pieces: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
 
 
 def layer_view(res: LayerResult, n: int) -> LayerView:
@@ -94,9 +96,8 @@ def layer_view(res: LayerResult, n: int) -> LayerView:
     return LayerView(
         res=res, fdim=int(shapely.get_dimensions(as_array(res.gdf)).max()) if len(res.gdf) else 2,
         attrs=attrs, ids={f: str(res.feature_ids[f]) for f in needed}, zones=attrs.get(zone_attr),
-        feature=res.feature.tolist(), pieces=res.pieces.tolist(),
-        starts=np.searchsorted(res.site, np.arange(n)).tolist(),
-        ends=np.searchsorted(res.site, np.arange(n), side="right").tolist())
+        feature=res.feature, pieces=res.pieces, starts=np.searchsorted(res.site, np.arange(n)),
+        ends=np.searchsorted(res.site, np.arange(n), side="right"))
 
 
 def object_array(values) -> np.ndarray:
@@ -298,18 +299,17 @@ def zone_findings(entry: dict, v: LayerView, kind_rules: list[Rule], s: int, a: 
     res = v.res
     touched = b > a
     out_m2, out_len, whole_out = uncovered
-    if "_per_site" not in cache:     # the layer's outside rules and per-site values, worked out once
+    if "_outside" not in cache:      # the layer's outside rules, worked out once
         cache["_outside"] = [r for r in kind_rules if r.applies == "outside"]
-        cache["_per_site"] = (res.ov_m2.tolist(), res.ov_len.tolist(), res.pct.tolist())
-    ov_m2, ov_len, ov_pct = cache["_per_site"]
+    ov_m2, ov_len, ov_pct = float(res.ov_m2[s]), float(res.ov_len[s]), float(res.pct[s])
     for rule in () if whole_out else cache["_outside"]:
         partial = out_m2 > MIN_OVERLAP_M2 if sdim == 2 else out_len > MIN_OVERLAP_M
         if sdim == 2:
-            rest = max(area - ov_m2[s] - out_m2, 0.0)
+            rest = max(area - ov_m2 - out_m2, 0.0)
             out_here = rest > MIN_OVERLAP_M2
             ext = "全部" if not touched and not partial else f"有{fmt_ha(rest)}公顷（占{fmt_pct(100 * rest / area)}%）"
         elif sdim == 1:
-            rest = max(length - ov_len[s] - out_len, 0.0)
+            rest = max(length - ov_len - out_len, 0.0)
             out_here = rest > MIN_OVERLAP_M
             ext = "全部" if not touched and not partial else f"有{fmt_m(rest)}米（占{fmt_pct(100 * rest / length)}%）"
         else:
@@ -325,7 +325,7 @@ def zone_findings(entry: dict, v: LayerView, kind_rules: list[Rule], s: int, a: 
                                               layer=res.id, kind=res.kind, features=[]))
     if not touched:
         return
-    feats = v.feature[a:b]
+    feats = v.feature[a:b].tolist()
     zones = tuple([v.zones[f] for f in feats]) if v.zones is not None else (None,) * len(feats)
     if "_wanted" not in cache:       # the same for every site of the layer: worked out once
         cache["_wanted"] = sorted({at for r in kind_rules for at, _ in r.feature_contains})
@@ -351,7 +351,7 @@ def zone_findings(entry: dict, v: LayerView, kind_rules: list[Rule], s: int, a: 
         for text, idx in groups.items():
             fsel = [feats[i] for i in idx]
             if len(idx) == b - a:
-                m2, ln, pct = ov_m2[s], ov_len[s], ov_pct[s]
+                m2, ln, pct = ov_m2, ov_len, ov_pct
             else:
                 ks = np.array([a + i for i in idx])
                 if res.self_overlap[s] and len(idx) > 1:
@@ -361,7 +361,7 @@ def zone_findings(entry: dict, v: LayerView, kind_rules: list[Rule], s: int, a: 
                     m2, ln = float(res.m2[ks].sum()), float(res.length[ks].sum())
                 pct = 100 * m2 / area if sdim == 2 else (100 * ln / length if sdim == 1 else 100.0)
             zones_here = list(dict.fromkeys(zones[i] for i in idx if zones[i]))
-            crossings = sum(v.pieces[a + i] for i in idx) if sdim == 1 and v.fdim == 1 else 0
+            crossings = sum(int(v.pieces[a + i]) for i in idx) if sdim == 1 and v.fdim == 1 else 0
             vals = {"layer": res.label, "features": _names(v, fsel, unit),
                     "zone": "、".join(zones_here) or "未分区",
                     "extent": _extent(sdim, v.fdim, m2, ln, pct, crossings),

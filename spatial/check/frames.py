@@ -187,7 +187,7 @@ def _table(columns: dict) -> pd.DataFrame:
     """A frame of the columns: categoricals as they are, other text kept as Python objects (None for missing),
     not converted to Arrow text."""
     return pd.DataFrame({k: pd.Series(v, dtype=object) if isinstance(v, np.ndarray) and v.dtype == object else v
-                         for k, v in columns.items()})
+                         for k, v in columns.items()}, copy=False)
 
 
 def _label(df: pd.DataFrame) -> np.ndarray:

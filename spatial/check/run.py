@@ -28,6 +28,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from redline.layers.errors import InputError
@@ -153,8 +154,9 @@ def check_prepared(sites: gpd.GeoDataFrame, prepared: PreparedLayers, *, project
                       type_warns, outside, out_m2, out_len, prepared.coverage_label, lay, acrs, memo=memo)
     unchecked = prepared.unchecked_core()
     table = tables["sites"]
-    table.insert(table.columns.get_loc("verdict") + 1, "verdict_text",
-                 per_value(table["verdict"].to_numpy(dtype=object), lambda v: verdict_text(v, unchecked)))
+    table.insert(table.columns.get_loc("verdict") + 1, "verdict_text",     # Python text, not Arrow
+                 pd.Series(per_value(table["verdict"].to_numpy(dtype=object), lambda v: verdict_text(v, unchecked)),
+                           index=table.index, dtype=object))
     return CheckResult(**tables, analysis=prepared.analysis(nearest=nearest), layers=prepared.describe_layers(),
                        rules=rules.describe(), warnings=warnings)
 

@@ -62,7 +62,7 @@ def _columns(p: dict, columns: list[str]) -> pd.DataFrame:
             v = _repeated(v, n)
         data[c] = pd.Series(v, dtype=object) if isinstance(v, list) or getattr(v, "dtype", None) is np.dtype(object) \
             else v
-    return pd.DataFrame(data, columns=columns)
+    return pd.DataFrame(data, columns=columns, copy=False)   # no consolidation copy: each column its own block
 
 
 def _frame(columns: list[str], parts: list[dict]) -> pd.DataFrame:
@@ -72,16 +72,31 @@ def _frame(columns: list[str], parts: list[dict]) -> pd.DataFrame:
     >>> b = {"site": np.array([1]), "layer": "乙", "m2": np.array([3.0])}
     >>> _frame(["site", "layer", "m2"], [a, b]).values.tolist()
     [[0, '甲', 1.0], [1, '乙', 3.0], [2, '甲', 2.0]]
+    >>> c = {"site": np.arange(2), "layer": "丙", "m2": np.array([5.0, 6.0])}      # a row per site in each part
+    >>> d = {"site": np.arange(2), "layer": "丁", "m2": np.array([7.0, 8.0])}
+    >>> _frame(["site", "layer", "m2"], [c, d]).values.tolist()
+    [[0, '丙', 5.0], [0, '丁', 7.0], [1, '丙', 6.0], [1, '丁', 8.0]]
     """
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     lengths = [len(p["site"]) for p in parts]
-    order = np.argsort(np.concatenate([np.asarray(p["site"]) for p in parts]), kind="stable")
     arrays = {c: [_column(p[c], k) for p, k in zip(parts, lengths, strict=True)] for c in columns}
     if any(a.dtype != arrays[c][0].dtype for c in columns for a in arrays[c]):
         # columns of other dtypes in some layer: as pandas concatenates them
+        order = np.argsort(np.concatenate([np.asarray(p["site"]) for p in parts]), kind="stable")
         out = pd.concat([_columns(p, columns) for p in parts], ignore_index=True)
         return out.iloc[order].reset_index(drop=True)
+    if all(len(p["site"]) == lengths[0] and np.array_equal(p["site"], np.arange(lengths[0])) for p in parts):
+        # a row per site in every part (the site-layer table): the parts' rows interleaved, written in place
+        k = len(parts)
+        data = {}
+        for c in columns:
+            a = np.empty(k * lengths[0], dtype=arrays[c][0].dtype)
+            for j, p in enumerate(parts):
+                a[j::k] = p[c] if isinstance(p[c], str) else arrays[c][j]
+            data[c] = pd.Series(a, dtype=object, copy=False) if a.dtype == object else a
+        return pd.DataFrame(data, columns=columns, copy=False)
+    order = np.argsort(np.concatenate([np.asarray(p["site"]) for p in parts]), kind="stable")
     # each column's arrays concatenated and ordered once; a text repeated over a layer's rows stays one object
     data = {}
     for c in columns:
@@ -90,7 +105,7 @@ def _frame(columns: list[str], parts: list[dict]) -> pd.DataFrame:
         else:
             a = np.concatenate(arrays[c])[order]
         data[c] = pd.Series(a, dtype=object) if a.dtype == object else a
-    return pd.DataFrame(data, columns=columns)
+    return pd.DataFrame(data, columns=columns, copy=False)
 
 
 def _column(value, n: int) -> np.ndarray:
@@ -316,9 +331,6 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
         ids = codes.copy()
         missing = np.flatnonzero(pd.isna(codes) | (codes == ""))
         ids[missing] = object_array([str(i + 1) for i in missing.tolist()])
-    sdim_l = sdim.tolist()
-    area_l, len_l = floats(site_area), floats(site_len)
-
     alone = np.zeros(n, bool)
     for _, _, li, _, _ in dist_hits:     # a distance rule's message holds the site's own distance
         alone[li] = True
@@ -334,13 +346,21 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
     combo[combo_sites] = combinations.find(combo_codes)
     code_of = dict(zip(combo_sites.tolist(), combo_codes.tolist(), strict=True))
     own_todo = own & (combo < 0)
+    # the Python values of the sites worked out here (not of a million points that share their findings)
+    todo_sites = np.flatnonzero(own_todo).tolist()
+
+    def per_todo(values) -> dict:
+        return dict(zip(todo_sites, values, strict=True))
+
+    sdim_l = per_todo(sdim[own_todo].tolist())
+    area_l, len_l = per_todo(floats(site_area[own_todo])), per_todo(floats(site_len[own_todo]))
 
     site_layer_parts, hit_parts, nearest_parts = [], [], []
-    entries = {s: {"findings": [], "skipped": []} for s in np.flatnonzero(own_todo).tolist()}
+    entries = {s: {"findings": [], "skipped": []} for s in todo_sites}
     with np.errstate(invalid="ignore"):
         whole_out = (outside & ((sdim == 0) | ((sdim == 2) & (out_m2 >= site_area * (1 - 1e-9)))
-                                | ((sdim == 1) & (out_len >= site_len * (1 - 1e-9))))).tolist()
-    uncovered = list(zip(out_m2.tolist(), out_len.tolist(), whole_out, strict=True))
+                                | ((sdim == 1) & (out_len >= site_len * (1 - 1e-9)))))[own_todo]
+    uncovered = per_todo(zip(out_m2[own_todo].tolist(), out_len[own_todo].tolist(), whole_out.tolist(), strict=True))
     for res in results:
         sl, h, near = _layer_tables(res, ids, sdim, n)
         site_layer_parts.append(sl)
@@ -362,7 +382,7 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
         alike, group, firsts, feature = _alike_points(np.flatnonzero(todo), res, sdim, type_codes, outside, n)
         for s in np.flatnonzero(todo & ~np.isin(np.arange(n), alike)).tolist():
             v = view()
-            zone_findings(entries[s], v, kind_rules, s, v.starts[s], v.ends[s], sdim_l[s], types[s], area_l[s],
+            zone_findings(entries[s], v, kind_rules, s, int(v.starts[s]), int(v.ends[s]), sdim_l[s], types[s], area_l[s],
                           len_l[s], cache, uncovered[s])
         shared = []                       # points alike in this layer: the layer's findings worked out once
         for s in firsts.tolist():
@@ -370,7 +390,7 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
             if key not in memo:
                 memo[key] = {"findings": [], "skipped": []}
                 v = view()
-                zone_findings(memo[key], v, kind_rules, s, v.starts[s], v.ends[s], 0, types[s], area_l[s],
+                zone_findings(memo[key], v, kind_rules, s, int(v.starts[s]), int(v.ends[s]), 0, types[s], area_l[s],
                               len_l[s], cache, uncovered[s])
             shared.append(memo[key])
         for s, g in zip(alike.tolist(), group.tolist(), strict=True):
@@ -399,8 +419,9 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
     template: dict[str, list] = {c: [] for c in FINDING_COLUMNS[2:]}
     start, count = np.zeros(n, np.int64), np.zeros(n, np.int64)
     verdict_of_site = np.empty(n, dtype=object)
-    outside_l, out_m2_l, out_len_l = outside.tolist(), out_m2.tolist(), out_len.tolist()
-    for s in np.flatnonzero(own_todo).tolist():
+    outside_l = per_todo(outside[own_todo].tolist())
+    out_m2_l, out_len_l = per_todo(out_m2[own_todo].tolist()), per_todo(out_len[own_todo].tolist())
+    for s in todo_sites:
         found = entries[s]["findings"]
         if outside_l[s]:
             found.insert(0, coverage_finding(sdim_l[s], out_m2_l[s], out_len_l[s], area_l[s], len_l[s], cov_label))
@@ -442,7 +463,7 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
         "inside_coverage": ~outside, "outside_m2": out_m2, "outside_length_m": out_len,
         "warnings": per_value(type_warns, lambda w: (w,) if w else ()),
     }
-    table = gpd.GeoDataFrame(_columns(columns, list(columns)), geometry=gpd.GeoSeries(sg, crs=crs), crs=crs)
+    table = gpd.GeoDataFrame(_columns(columns, list(columns)), geometry=gpd.GeoSeries(sg, crs=crs), crs=crs, copy=False)
     return {
         "sites": table,
         "site_layers": _frame(SITE_LAYER_COLUMNS, site_layer_parts),
