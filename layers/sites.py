@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,14 +76,29 @@ def text_value(v) -> str | None:
     return s or None
 
 
+_SPACE = re.compile(r"\s")
+
+
 def text_values(values) -> np.ndarray:
     """:func:`text_value` of a whole column: stripped text, None for missing, NaN and blank values (text columns
     are stripped in one vectorized pass).
 
     >>> text_values(pd.Series([" A1 ", None, "  ", 3.0])).tolist()
     ['A1', None, None, '3.0']
+    >>> text_values(np.array(["A1", "B 2"], dtype=object)).tolist(), text_values(["A1", ""]).tolist()
+    (['A1', 'B 2'], ['A1', None])
+    >>> text_values(["A1", "B2\u3000"]).tolist(), text_values([None, np.nan]).tolist()
+    (['A1', 'B2'], [None, None])
     """
     s = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    if s.dtype == object:
+        kind = pd.api.types.infer_dtype(s, skipna=False)
+        if kind == "empty" or (kind == "mixed" and s.isna().all()):       # nothing but missing values
+            return np.full(len(s), None, dtype=object)
+        joined = "\x00".join(s.tolist()) if kind == "string" else ""
+        if joined and not _SPACE.search(joined) and "\x00\x00" not in joined and joined[0] != "\x00" \
+                and joined[-1] != "\x00":       # no white space, no empty text (ids made here): as it is
+            return np.array(s.to_numpy(), dtype=object)
     if pd.api.types.is_string_dtype(s.dtype) and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
         stripped = s.str.strip()
         out = np.array(stripped.to_numpy(dtype=object, na_value=None), dtype=object)
