@@ -331,7 +331,7 @@ def map_chunks(source: SiteSource, ctx: CheckContext, fn: Callable[[CheckResult]
     try:
         for chunk in chunks:
             layer_info(chunk).warnings = list(source.warnings) + ctx.warnings
-            pending.append(pool.submit(_work_on, chunk))
+            pending.append(pool.submit(_work_on, packed(chunk)))
             while len(pending) > workers:          # one chunk waiting beyond those being checked
                 yield pending.popleft().result()
         while pending:
@@ -350,7 +350,33 @@ def _start_worker(work: Callable) -> None:
     _worker["work"] = work
 
 
-def _work_on(chunk: gpd.GeoDataFrame) -> object:
-    value = _worker["work"](chunk)
+def packed(chunk: gpd.GeoDataFrame) -> tuple:
+    """A chunk as it goes to a worker process: its geometries as one array of WKB, made in one vectorized call
+    (pickled as they are, each geometry would be written by a Python call of its own), the other columns and
+    the frame's ``attrs`` (its :class:`~redline.layers.info.LayerInfo`) as they are. :func:`unpacked` undoes it.
+    """
+    name = chunk.geometry.name
+    return (pd.DataFrame(chunk.drop(columns=name)), name, chunk.columns.get_loc(name), chunk.crs,
+            shapely.to_wkb(np.asarray(chunk.geometry.values)), dict(chunk.attrs))
+
+
+def unpacked(item: tuple) -> gpd.GeoDataFrame:
+    """The chunk :func:`packed` packed: the same columns, geometries (WKB keeps every coordinate's bits),
+    CRS and ``attrs``.
+
+    >>> chunk = gpd.GeoDataFrame({"code": ["甲", None]}, geometry=[shapely.Point(1.5, 2), None], crs=4525)
+    >>> back = unpacked(packed(chunk))
+    >>> back.to_wkt().equals(chunk.to_wkt()), back.crs == chunk.crs, list(back.columns)
+    (True, True, ['code', 'geometry'])
+    """
+    frame, name, at, crs, wkb, attrs = item
+    frame.insert(at, name, gpd.GeoSeries(shapely.from_wkb(wkb), index=frame.index, crs=crs))
+    out = gpd.GeoDataFrame(frame, geometry=name, crs=crs)
+    out.attrs.update(attrs)
+    return out
+
+
+def _work_on(item: tuple) -> object:
+    value = _worker["work"](unpacked(item))
     gc.collect(1)         # the chunk's young objects (the collector is paused meanwhile, as for a chunk here)
     return value
