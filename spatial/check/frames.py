@@ -60,8 +60,9 @@ def rounded(values, decimals: int) -> np.ndarray:
     return out
 
 
-# a field (in text joined by NUL) that starts like a formula
-_FORMULA_START = re.compile("(?:^|\x00)[" + re.escape("".join(FORMULA_PREFIXES)) + "]")
+# a field after the first (in text joined by NUL) that starts like a formula: the pattern opens with a literal,
+# which the regex engine finds by a fast scan (an alternation with ``^`` first is tried at every position)
+_FORMULA_AFTER_NUL = re.compile("\x00[" + re.escape("".join(FORMULA_PREFIXES)) + "]")
 
 
 def _by_identity(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -346,9 +347,13 @@ def _csv_field(text: str) -> str:
 
 
 def _csv_texts(texts: list[str]) -> list[str]:
-    """Text fields, quoted where needed (the joined text is searched once: most columns need no quotes)."""
+    """Text fields, quoted where needed (the joined text is searched once: most columns need no quotes).
+
+    >>> _csv_texts(["甲", "乙"]), _csv_texts(["甲", "=1"]), _csv_texts(["-2", "乙"]), _csv_texts(["a,b", "c"])
+    (['甲', '乙'], ['甲', '"=1"'], ['"-2"', '乙'], ['"a,b"', 'c'])
+    """
     joined = "\x00".join(texts)
-    if any(c in joined for c in ',"\r\n') or _FORMULA_START.search(joined):
+    if any(c in joined for c in ',"\r\n') or joined.startswith(FORMULA_PREFIXES) or _FORMULA_AFTER_NUL.search(joined):
         return [_csv_field(v) for v in texts]
     return texts
 
