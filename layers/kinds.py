@@ -19,10 +19,10 @@ from functools import cache
 from importlib import resources
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from redline.layers.errors import UsageError
+from redline.layers.sites import per_value
 
 KIND_IDS = ("red_line", "protected_area", "protected_area_zone", "shoreline_zone", "river",
             "river_management_range", "urban_boundary", "basic_farmland", "control_unit",
@@ -71,19 +71,6 @@ def normalise_zone(value, kind: str | None = None) -> str | None:
         if low in (a.lower() for a in aliases):
             return label
     return text
-
-
-def _per_distinct(values: pd.Series, f) -> pd.Series:
-    """``f`` of each value as a column of Python objects, called once per distinct value (a layer of 30,000
-    units holds a handful of zone names) and once for the missing ones.
-
-    >>> _per_distinct(pd.Series(["核心", None, "核心"]), lambda v: v and v + "区").tolist()
-    ['核心区', None, '核心区']
-    """
-    codes, distinct = pd.factorize(values.astype(object))      # missing: -1, the last
-    mapped = np.empty(len(distinct) + 1, dtype=object)
-    mapped[:] = [f(v) for v in distinct.tolist()] + [f(None)]
-    return pd.Series(mapped[codes], index=values.index, dtype=object)
 
 
 def find_field(columns, candidates) -> str | None:
@@ -139,9 +126,10 @@ def map_attributes(gdf: gpd.GeoDataFrame, kind: str, overrides: dict | None = No
     for attr in overrides:
         warnings.append(f"field mapping names {attr!r}, which is not an attribute of kind {kind}")
     if "zone" in out.columns:
-        out["zone"] = _per_distinct(out["zone"], lambda v: normalise_zone(v, kind))
+        out["zone"] = pd.Series(per_value(out["zone"], lambda v: normalise_zone(v, kind)), index=out.index,
+                                dtype=object)       # each distinct zone name normalised once
     if "unit_class" in out.columns:
-        out["unit_class"] = _per_distinct(out["unit_class"], normalise_zone)
+        out["unit_class"] = pd.Series(per_value(out["unit_class"], normalise_zone), index=out.index, dtype=object)
     for attr in ("name", "code"):
         if attr in out.columns and isinstance(out[attr].dtype, pd.StringDtype):
             out[attr] = out[attr].str.strip()          # text already: stripped in one vectorized pass

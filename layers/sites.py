@@ -107,6 +107,21 @@ def text_values(values) -> np.ndarray:
     return np.array([text_value(v) for v in s.tolist()], dtype=object)
 
 
+def per_value(values, f) -> np.ndarray:
+    """``f(v)`` of each value as an object array, ``f`` called once per distinct value (a column of a million rows
+    holds a few project types, verdicts or zone names) and once for the missing ones (as ``f(None)``).
+
+    >>> per_value(["a", "b", "a", None], lambda v: (v or "-") * 2).tolist()
+    ['aa', 'bb', 'aa', '--']
+    >>> per_value(pd.Series(["核心", None, "核心"]), lambda v: v and v + "区").tolist()
+    ['核心区', None, '核心区']
+    """
+    values = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    codes, uniq = pd.factorize(values)      # missing (None): code -1, the last; Arrow text encoded in Arrow
+    mapped = [f(v) for v in uniq.tolist()] + [f(None)]
+    return np.fromiter(mapped, dtype=object, count=len(mapped))[codes]
+
+
 # ------------------------------------------------------------------------------------------------ files
 def site_files(path: str | os.PathLike) -> list[Path | LayerPath]:
     """The site files of a path: the file itself (a :class:`~redline.layers.paths.LayerPath` when it names

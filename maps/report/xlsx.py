@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from redline.spatial.check.frames import _by_identity, joined_rows
+from redline.spatial.check.frames import by_identity, first_rows, joined_rows
 
 EXCEL_MAX_ROWS = 1_048_576      # rows of one worksheet, header included
 EXCEL_MAX_CELL = 32_767         # characters of one cell
@@ -154,28 +154,17 @@ def _width(name: str, col: pd.Series) -> float:
     return round(max(8, min(width, 80)), 1)
 
 
-def _firsts(codes: np.ndarray) -> np.ndarray:
-    """The row of each code's first appearance, for codes numbered in order of first appearance.
-
-    >>> _firsts(np.array([0, 1, 0, 2, 1])).tolist()
-    [0, 1, 3]
-    """
-    if len(codes) == 0:
-        return codes
-    return np.flatnonzero(codes > np.maximum.accumulate(np.r_[-1, codes[:-1]]))
-
-
 def _object_codes(values: np.ndarray) -> np.ndarray:
     """Codes of an object column: equal texts one code, missing values (None, NaN, ...) by identity, so that
     each code is written one way; a column holding other objects (numbers: ``1 == 1.0 == True``, ``0.0 == -0.0``
     but Excel gets each as it is) told apart by identity only."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if any(u.__class__ is not str for u in uniques.tolist()):
-        return _by_identity(values)[0]
+        return by_identity(values)[0]
     codes = np.asarray(codes, dtype=np.int64)
     missing = codes < 0
     if missing.any():
-        codes[missing] = len(uniques) + _by_identity(values[missing])[0]
+        codes[missing] = len(uniques) + by_identity(values[missing])[0]
     return codes
 
 
@@ -201,7 +190,7 @@ def _distinct(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     else:
         codes = np.arange(len(col))
     codes = np.asarray(codes, dtype=np.int64)
-    return codes, _firsts(codes)
+    return codes, first_rows(codes)
 
 
 def _cells(col: pd.Series, name: str) -> tuple[np.ndarray, list[str]]:

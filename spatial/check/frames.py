@@ -65,12 +65,12 @@ def rounded(values, decimals: int) -> np.ndarray:
 _FORMULA_AFTER_NUL = re.compile("\x00[" + re.escape("".join(FORMULA_PREFIXES)) + "]")
 
 
-def _by_identity(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def by_identity(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(codes, first)`` of an object array told apart by identity: each value's index among the distinct
     objects (in order of first appearance) and the position of each distinct object's first appearance.
 
     >>> a, b = "甲", "乙"
-    >>> codes, first = _by_identity(np.array([a, b, a], dtype=object))
+    >>> codes, first = by_identity(np.array([a, b, a], dtype=object))
     >>> codes.tolist(), first.tolist()
     ([0, 1, 0], [0, 1])
     """
@@ -78,8 +78,19 @@ def _by_identity(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # an object array's buffer holds its objects' addresses: read as integers, no Python call per row
     codes, _ = pd.factorize(np.frombuffer(arr.data, dtype=np.uint64) if len(arr) else np.zeros(0, np.uint64))
     codes = np.asarray(codes, dtype=np.int64)
-    first = np.flatnonzero(codes > np.maximum.accumulate(np.r_[-1, codes[:-1]])) if len(codes) else codes
-    return codes, first
+    return codes, first_rows(codes)
+
+
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """The row of each code's first appearance, for codes numbered in order of first appearance (as
+    ``pd.factorize`` numbers them).
+
+    >>> first_rows(np.array([0, 1, 0, 2, 1])).tolist()
+    [0, 1, 3]
+    """
+    if len(codes) == 0:
+        return np.zeros(0, np.int64)
+    return np.flatnonzero(codes > np.maximum.accumulate(np.r_[-1, codes[:-1]]))
 
 
 def _factorized(values) -> tuple[np.ndarray, list] | None:
@@ -115,7 +126,7 @@ def _factorized_objects(arr: np.ndarray) -> tuple[np.ndarray, list]:
     ([0, -1, 1, 0, 0], ['甲', '乙'])
     """
     if len(arr) >= 1000:
-        by_id, first = _by_identity(arr)
+        by_id, first = by_identity(arr)
         if len(first) <= len(arr) // 4:
             codes, uniques = pd.factorize(arr[first], use_na_sentinel=True)
             return np.asarray(codes, dtype=np.int64)[by_id], uniques.tolist()
@@ -260,7 +271,7 @@ def hit_frame(result) -> pd.DataFrame:
     rows = h["site"].to_numpy(dtype=np.int64)
     attrs = h["attributes"].to_numpy(dtype=object)
     # the hits of one feature share its attributes' dict: each dict read once
-    codes, first = _by_identity(attrs)
+    codes, first = by_identity(attrs)
     dicts = attrs[first].tolist()
 
     def attribute(name: str) -> pd.Categorical | np.ndarray:

@@ -34,7 +34,7 @@ import shapely
 from redline.layers.errors import InputError
 from redline.layers.info import layer_info
 from redline.layers.reproject import to_analysis_crs
-from redline.layers.sites import SiteSource, validate_sites
+from redline.layers.sites import SiteSource, per_value, validate_sites
 from redline.spatial.areas import ellipsoidal_area, geodesic_length
 from redline.spatial.check.findings import site_types, verdict_text
 from redline.spatial.check.kernel import (
@@ -55,7 +55,7 @@ from redline.spatial.check.prepare import (
     project_block,
 )
 from redline.spatial.check.result import CheckResult
-from redline.spatial.check.tables import assemble, per_value
+from redline.spatial.check.tables import assemble
 from redline.spatial.overlay import as_array
 from redline.spatial.rules import RuleSet, resolve_type
 

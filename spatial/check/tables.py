@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from redline.layers.sites import text_values
+from redline.layers.sites import per_value, text_values
 from redline.spatial.check.findings import (
     LEVEL_ORDER,
     ZONE_ATTRIBUTE,
@@ -29,6 +29,7 @@ from redline.spatial.check.findings import (
     verdict_of,
     zone_findings,
 )
+from redline.spatial.check.frames import first_rows
 from redline.spatial.check.kernel import LayerResult
 from redline.spatial.rules import RuleSet, type_label
 
@@ -125,18 +126,6 @@ def _texts(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return text_values(pd.Series(values[uniq], dtype=object))[inv]
 
 
-def per_value(values, f) -> np.ndarray:
-    """``f(v)`` of each value as an object array, ``f`` called once per distinct value (few: types, verdicts), missing
-    values as None.
-
-    >>> per_value(["a", "b", "a", None], lambda v: (v or "-") * 2).tolist()
-    ['aa', 'bb', 'aa', '--']
-    """
-    values = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
-    codes, uniq = pd.factorize(values)      # missing (None): code -1, the last; Arrow text encoded in Arrow
-    return object_array([f(v) for v in uniq.tolist()] + [f(None)])[codes]
-
-
 def first_of_groups(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Rows grouped by equal values in every one of ``columns`` (integer arrays of one length): each row's
     group (numbered in order of first appearance) and the first row of each group.
@@ -149,8 +138,7 @@ def first_of_groups(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     for c in columns:            # mixed radix over the groups so far (factorized at each step: no overflow)
         c = pd.factorize(np.asarray(c, dtype=np.int64))[0]
         group = pd.factorize(group * (int(c.max(initial=0)) + 1) + c)[0]
-    seen = np.maximum.accumulate(np.r_[-1, group[:-1]]) if len(group) else group
-    return group, np.flatnonzero(group > seen)
+    return group, first_rows(group)
 
 
 def _layer_tables(res: LayerResult, ids: np.ndarray, sdim: np.ndarray, n: int) -> tuple[dict, dict, dict]:
