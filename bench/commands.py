@@ -188,7 +188,9 @@ def compare_points(s: dict, size: dict) -> dict:
             "sites": [ours["sites"], got["sites"]],
             "points_in_a_unit": [len(ours["unit"]), len(got["unit_codes"])],
             "points_in_the_red_line": [len(ours["red"]), len(got["red"])],
-            "same_red_line_patch": ours["red"] == got["red"]}
+            # the peers' scripts join the red line to the points in a unit only (an inner join on the units)
+            "red_line_points_outside_every_unit": len(ours["red"].keys() - ours["unit"].keys()),
+            "same_red_line_patch": {k: v for k, v in ours["red"].items() if k in got["unit_codes"]} == got["red"]}
     return out
 
 
