@@ -18,7 +18,7 @@ import gc
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from importlib import metadata
 from pathlib import Path
 
@@ -171,6 +171,31 @@ def write_files(folder: str | os.PathLike, files: dict[str, bytes]) -> list[Path
     ['a.csv', 'b.json']
     """
     return write_paths({Path(folder) / name: data for name, data in files.items()})
+
+
+def write_parts(folder: str | os.PathLike, names: list[str],
+                files: Iterable[tuple[str, Iterable[bytes | memoryview]]]) -> list[Path]:
+    """Write files into ``folder`` all together or not at all, each file as its parts come (a file of many
+    blocks is never held whole): ``names`` are the files, ``files`` yields ``(name, parts)`` for each of them.
+    Returns the paths written.
+
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> [p.name for p in write_parts(d, ["a.csv"], [("a.csv", iter([b"x,", memoryview(b"y")]))])]
+    ['a.csv']
+    >>> open(os.path.join(d, "a.csv")).read()
+    'x,y'
+    """
+    with staged_files(folder, names) as paths:
+        made = set()
+        for name, parts in files:
+            with open(paths[name], "wb") as f:
+                for part in parts:
+                    f.write(part)
+            made.add(name)
+        if made != set(names):       # nothing moved into place
+            raise ValueError(f"outputs not made: {sorted(set(names) - made)}")
+    return [Path(folder) / name for name in names]
 
 
 # ------------------------------------------------------------------------------------------- guards

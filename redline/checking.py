@@ -26,7 +26,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from redline.layers.errors import UsageError
-from redline.layers.outputs import provenance, write_files
+from redline.layers.outputs import provenance
 from redline.layers.project import Project
 from redline.reading import as_project
 from redline.spatial.check import CheckResult as _Tables
@@ -84,8 +84,9 @@ class CheckResult(_Tables):
             Which outputs: ``json`` (check.json), ``csv`` (sites.csv, hits.csv), ``xlsx`` (check.xlsx),
             ``report`` (压覆分析报告.html, .docx); default all.
         """
-        return write_files(folder, self.outputs(maps=maps, report_sites=report_sites, notes=notes,
-                                                outputs=outputs))
+        from redline.drawing import write_check_outputs
+
+        return write_check_outputs(self, folder, maps=maps, report_sites=report_sites, notes=notes, outputs=outputs)
 
 
 def project_types() -> list[dict]:

@@ -12,9 +12,11 @@ Example
 
 from __future__ import annotations
 
+import contextlib
+
 from redline.reading import as_project
 
-__all__ = ["check_outputs", "check_report", "print_map", "structure_map", "web_map"]
+__all__ = ["check_outputs", "check_report", "print_map", "structure_map", "web_map", "write_check_outputs"]
 
 
 def web_map(project, *, layout=None, basemap: str = "none", title: str | None = None,
@@ -128,17 +130,40 @@ def check_outputs(result, *, maps: bool = True, report_sites: int | None = None,
     """Output files of a check, built in memory: ``check.json`` (``json``), ``sites.csv`` and ``hits.csv``
     (``csv``), ``check.xlsx`` (``xlsx``), ``压覆分析报告.html`` and ``.docx`` (``report``, see
     :func:`check_report`); ``outputs`` chooses (default all)."""
+    from redline.maps.report.check import check_outputs as build
+
+    with _report_notes(notes):
+        return build(result, maps=maps, outputs=outputs, report_sites=_report_sites(report_sites))
+
+
+def write_check_outputs(result, folder, *, maps: bool = True, report_sites: int | None = None,
+                        notes: list[str] | None = None, outputs=("json", "csv", "xlsx", "report")) -> list:
+    """:func:`check_outputs` written into ``folder`` all together or not at all, each file as it is made
+    (the CSV files block by block, never held whole); other files there are left alone. Returns the paths."""
+    from redline.layers.outputs import write_parts
+    from redline.maps.report.check import output_names, output_parts
+
+    with _report_notes(notes):
+        return write_parts(folder, output_names(outputs),
+                           output_parts(result, maps=maps, outputs=outputs, report_sites=_report_sites(report_sites)))
+
+
+def _report_sites(report_sites: int | None) -> int:
+    from redline.maps.report.check_content import DEFAULT_REPORT_SITES
+
+    return DEFAULT_REPORT_SITES if report_sites is None else report_sites
+
+
+@contextlib.contextmanager
+def _report_notes(notes: list[str] | None):
+    """What the report's makers warn of (maps not drawn, drawn for the first sites only), into ``notes``."""
     import warnings
 
     from redline.maps.report.check import ReportWarning
-    from redline.maps.report.check import check_outputs as build
-    from redline.maps.report.check_content import DEFAULT_REPORT_SITES
 
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always", ReportWarning)
-        files = build(result, maps=maps, outputs=outputs,
-                      report_sites=DEFAULT_REPORT_SITES if report_sites is None else report_sites)
+        yield
     for w in said:
         if issubclass(w.category, ReportWarning) and notes is not None:
             notes.append(str(w.message))
-    return files

@@ -22,12 +22,13 @@ Example
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 
 from redline.maps.report.check_content import DEFAULT_REPORT_SITES, detailed_sites, report_content
 from redline.maps.report.tables import ReportWarning
 
 __all__ = ["MAX_MAP_SITES", "OUTPUTS", "REPORT_NAME", "ReportWarning", "check_outputs", "check_report",
-           "report_images"]
+           "output_names", "output_parts", "report_images"]
 
 REPORT_NAME = "压覆分析报告"
 MAX_MAP_SITES = 20      # report maps are drawn for the first this many detailed sites
@@ -112,11 +113,31 @@ def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPO
     outputs : collection of str
         Which of :data:`OUTPUTS` to build (default all).
     """
+    files = {name: b"".join(parts) for name, parts in output_parts(result, maps=maps, report_sites=report_sites,
+                                                                    outputs=outputs)}
+    return {name: files[name] for name in FILES if name in files}
+
+
+def output_names(outputs=OUTPUTS) -> list[str]:
+    """The files :func:`output_parts` makes for ``outputs``.
+
+    >>> output_names(("csv", "report"))
+    ['sites.csv', 'hits.csv', '压覆分析报告.html', '压覆分析报告.docx']
+    """
+    return [name for name in FILES if any(name in MADE[o] for o in outputs)]
+
+
+def output_parts(result, *, maps: bool = True, report_sites: int = DEFAULT_REPORT_SITES,
+                 outputs=OUTPUTS) -> Iterator[tuple[str, Iterator[bytes | memoryview]]]:
+    """:func:`check_outputs` one file at a time: ``(file name, its content in parts)``, each file's parts to be
+    taken (written) before the next file is asked for. The CSV files come in blocks of rows, so that they are
+    written without being held whole; :func:`output_names` lists the files.
+    """
     from redline.layers.forking import Forked
     from redline.layers.outputs import gc_paused, json_bytes
     from redline.maps.report.tables import check_xlsx
     from redline.spatial.check import select_sites
-    from redline.spatial.check.frames import csv_bytes, hit_frame, site_frame
+    from redline.spatial.check.frames import csv_blocks, hit_frame, site_frame
 
     # the workbook and the report's maps are made in child processes (the other core) meanwhile; the maps,
     # the longest part for a few thousand sites, in two halves. The site and hit tables, in both the CSV files
@@ -150,22 +171,23 @@ def check_outputs(result, *, maps: bool = True, report_sites: int = DEFAULT_REPO
                 image_jobs.append(Forked(lambda drawn=drawn: report_images(
                     drawn.to_dict(), drawn.sites, p.layers, p.kinds, p.labels, project=ctx.project,
                     report_sites=len(drawn.sites), region=region)))
-    files: dict[str, bytes] = {}
     with gc_paused():       # millions of rows, dicts and texts made at once: no collections meanwhile
         js = result.to_dict() if {"json", "report"} & set(outputs) else None
         if "json" in outputs:
-            files["check.json"] = json_bytes(js, newline=True)
+            yield "check.json", iter([json_bytes(js, newline=True)])
         if "csv" in outputs:
-            files["sites.csv"] = csv_bytes(tables["sites"])
-            files["hits.csv"] = csv_bytes(tables["hits"])
+            yield "sites.csv", csv_blocks(tables["sites"])
+            yield "hits.csv", csv_blocks(tables["hits"])
         if "report" in outputs:
             images = {k: v for job in image_jobs for k, v in job.result().items()}
-            files.update(check_report(js, images=images, report_sites=report_sites))
+            for name, data in check_report(js, images=images, report_sites=report_sites).items():
+                yield name, iter([data])
         # the dict's millions of objects freed now (0.3 s for 100,000 sites), while the workbook's child works
         del js
     if xlsx_job is not None:
-        files["check.xlsx"] = xlsx_job.result()
-    return {name: files[name] for name in FILES if name in files}
+        yield "check.xlsx", iter([xlsx_job.result()])
 
 
 FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", f"{REPORT_NAME}.html", f"{REPORT_NAME}.docx")
+MADE = {"json": ("check.json",), "csv": ("sites.csv", "hits.csv"), "xlsx": ("check.xlsx",),
+        "report": (f"{REPORT_NAME}.html", f"{REPORT_NAME}.docx")}

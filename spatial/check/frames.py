@@ -33,6 +33,7 @@ Example
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -410,11 +411,21 @@ def _merged(columns: list[tuple[np.ndarray, list[str]]], n: int,
     return out
 
 
-def _arrow(codes: np.ndarray, fields: list[str]) -> pa.Array:
-    """Each row's field, as an Arrow text array (taken from the distinct fields, no Python string per row)."""
-    if len(fields) == len(codes) and np.array_equal(codes, np.arange(len(codes))):     # every row its own field
-        return pa.array(fields, type=pa.large_string())
-    return pa.array(fields, type=pa.large_string()).take(pa.array(codes))
+def _arrow_column(codes: np.ndarray, fields: list[str]) -> tuple[pa.Array, np.ndarray | None]:
+    """A column's distinct fields as Arrow text, and the codes its rows take them by (None: row ``i`` holds
+    field ``i``). Rows are taken in Arrow: no Python string per row."""
+    arr = pa.array(fields, type=pa.large_string())
+    if len(fields) == len(codes) and np.array_equal(codes, np.arange(len(codes))):
+        return arr, None
+    return arr, codes
+
+
+def _block_view(parts: list[tuple[pa.Array, np.ndarray | None]], sep: str, a: int, b: int) -> memoryview:
+    """Rows ``a:b``, each row's fields joined by ``sep``, as a view of Arrow's buffer (not copied)."""
+    taken = [arr.slice(a, b - a) if codes is None else arr.take(pa.array(codes[a:b])) for arr, codes in parts]
+    rows = pc.binary_join_element_wise(*taken, pa.scalar(sep, pa.large_string())) if len(taken) > 1 else taken[0]
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset: rows.offset + len(rows) + 1]
+    return memoryview(rows.buffers()[2])[int(offsets[0]): int(offsets[-1])]
 
 
 def _at_row(codes: np.ndarray, fields: list[str], row: int, text: str,
@@ -426,21 +437,28 @@ def _at_row(codes: np.ndarray, fields: list[str], row: int, text: str,
     return codes, [*fields, text + field if before else field + text]
 
 
-def joined_rows(columns: list[tuple[np.ndarray, list[str]]], n: int, *, sep: str = ",", start: str = "",
-                end: str = "\r\n", head: str = "", tail: str = "") -> memoryview:
-    r"""``head``, ``n`` rows, ``tail`` as UTF-8, each row ``start``, its fields joined by ``sep``, ``end``: the
-    columns given as ``(codes, fields)``, row ``i`` holding ``fields[codes[i]]``. Each distinct field is a
-    Python string once; the rows are joined column-wise in Arrow, and the view is of Arrow's buffer (a table of
-    100 MB is not copied).
+ROWS_PER_BLOCK = 65_536      # rows joined at a time: a few MB each, the memory reused from block to block
 
-    >>> bytes(joined_rows([(np.array([0, 1, 0]), ["甲", ""]), (np.array([0, 0, 1]), ["1.5", "2.0"])], 3))
-    b'\xe7\x94\xb2,1.5\r\n,1.5\r\n\xe7\x94\xb2,2.0\r\n'
-    >>> bytes(joined_rows([(np.array([1, 0]), ["<c>a</c>", "<c/>"])], 2, sep="", start="<row>", end="</row>",
-    ...                   head="<t>", tail="</t>"))
-    b'<t><row><c/></row><row><c>a</c></row></t>'
+
+def joined_blocks(columns: list[tuple[np.ndarray, list[str]]], n: int, *, sep: str = ",", start: str = "",
+                  end: str = "\r\n", head: str = "", tail: str = "", block: int = ROWS_PER_BLOCK
+                  ) -> Iterator[memoryview]:
+    r"""``head``, ``n`` rows, ``tail`` as UTF-8, in blocks of ``block`` rows: each row ``start``, its fields
+    joined by ``sep``, ``end``. The columns are given as ``(codes, fields)``, row ``i`` holding
+    ``fields[codes[i]]``. Each distinct field is a Python string once; the rows are joined column-wise in
+    Arrow, and each block is a view of Arrow's buffer, so that a file of 300 MB is written block by block
+    without being held whole.
+
+    >>> columns = [(np.array([0, 1, 0]), ["甲", ""]), (np.array([0, 0, 1]), ["1.5", "2.0"])]
+    >>> [bytes(b) for b in joined_blocks(columns, 3, block=2)]
+    [b'\xe7\x94\xb2,1.5\r\n,1.5\r\n', b'\xe7\x94\xb2,2.0\r\n']
+    >>> [bytes(b) for b in joined_blocks([(np.array([1, 0]), ["<c>a</c>", "<c/>"])], 2, sep="", start="<row>",
+    ...                                  end="</row>", head="<t>", tail="</t>")]
+    [b'<t><row><c/></row><row><c>a</c></row></t>']
     """
     if n == 0 or not columns:
-        return memoryview((head + tail).encode("utf-8"))
+        yield memoryview((head + tail).encode("utf-8"))
+        return
     columns = _merged(columns, n, sep)
     codes, fields = columns[0]
     columns[0] = _at_row(codes, [start + f for f in fields], 0, head, before=True) if head else \
@@ -448,10 +466,37 @@ def joined_rows(columns: list[tuple[np.ndarray, list[str]]], n: int, *, sep: str
     codes, fields = columns[-1]
     columns[-1] = _at_row(codes, [f + end for f in fields], n - 1, tail, before=False) if tail else \
         (codes, [f + end for f in fields])
-    parts = [_arrow(c, f) for c, f in columns]
-    rows = pc.binary_join_element_wise(*parts, pa.scalar(sep, pa.large_string())) if len(parts) > 1 else parts[0]
-    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset: rows.offset + len(rows) + 1]
-    return memoryview(rows.buffers()[2])[int(offsets[0]): int(offsets[-1])]
+    parts = [_arrow_column(c, f) for c, f in columns]
+    for a in range(0, n, block):
+        yield _block_view(parts, sep, a, min(n, a + block))
+
+
+def joined_rows(columns: list[tuple[np.ndarray, list[str]]], n: int, *, sep: str = ",", start: str = "",
+                end: str = "\r\n", head: str = "", tail: str = "") -> memoryview:
+    r""":func:`joined_blocks` all in one block: one view of Arrow's buffer (a table of 100 MB is not copied).
+
+    >>> bytes(joined_rows([(np.array([0, 1, 0]), ["甲", ""]), (np.array([0, 0, 1]), ["1.5", "2.0"])], 3))
+    b'\xe7\x94\xb2,1.5\r\n,1.5\r\n\xe7\x94\xb2,2.0\r\n'
+    """
+    return next(joined_blocks(columns, n, sep=sep, start=start, end=end, head=head, tail=tail, block=max(n, 1)))
+
+
+def csv_blocks(frame: pd.DataFrame, *, header: bool = True, bom: bool = True,
+               block: int = ROWS_PER_BLOCK) -> Iterator[memoryview]:
+    r""":func:`csv_bytes` in blocks of ``block`` rows (the header with the first), to be written one after the
+    other.
+
+    >>> frame = pd.DataFrame({"名称": ["甲", "乙", "丙"]})
+    >>> [bytes(b).decode("utf-8-sig") for b in csv_blocks(frame, block=2)]
+    ['名称\r\n甲\r\n乙\r\n', '丙\r\n']
+    """
+    if frame.shape[1] == 0:
+        yield memoryview(b"\xef\xbb\xbf" if bom else b"")
+        return
+    head = ("\ufeff" if bom else "") + (",".join(_csv_field(str(c)) for c in frame.columns) + "\r\n"
+                                        if header else "")
+    columns = [_csv_column(frame.iloc[:, k]) for k in range(frame.shape[1])]
+    yield from joined_blocks(columns, len(frame), head=head, block=block)
 
 
 def csv_bytes(frame: pd.DataFrame, *, header: bool = True, bom: bool = True) -> bytes:
@@ -466,9 +511,4 @@ def csv_bytes(frame: pd.DataFrame, *, header: bool = True, bom: bool = True) -> 
     >>> csv_bytes(pd.DataFrame({"名称": ["=1+1", "+86 351"], "面积": [-1.5, 2.0]})).decode("utf-8-sig")
     '名称,面积\r\n"=1+1",-1.5\r\n"+86 351",2.0\r\n'
     """
-    if frame.shape[1] == 0:
-        return b"\xef\xbb\xbf" if bom else b""
-    head = ("\ufeff" if bom else "") + (",".join(_csv_field(str(c)) for c in frame.columns) + "\r\n"
-                                        if header else "")
-    columns = [_csv_column(frame.iloc[:, k]) for k in range(frame.shape[1])]
-    return bytes(joined_rows(columns, len(frame), head=head))
+    return b"".join(csv_blocks(frame, header=header, bom=bom))
