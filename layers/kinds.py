@@ -19,6 +19,7 @@ from functools import cache
 from importlib import resources
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from redline.layers.errors import UsageError
@@ -133,6 +134,8 @@ def map_attributes(gdf: gpd.GeoDataFrame, kind: str, overrides: dict | None = No
     for attr in ("name", "code"):
         if attr in out.columns and isinstance(out[attr].dtype, pd.StringDtype):
             out[attr] = out[attr].str.strip()          # text already: stripped in one vectorized pass
+        elif attr in out.columns and out[attr].isna().all():     # none given (a million points' names)
+            out[attr] = pd.Series(np.full(len(out), None, dtype=object), index=out.index, dtype=object)
         elif attr in out.columns:
             out[attr] = out[attr].map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v))
                                       else str(v).strip())

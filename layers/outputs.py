@@ -173,29 +173,49 @@ def write_files(folder: str | os.PathLike, files: dict[str, bytes]) -> list[Path
     return write_paths({Path(folder) / name: data for name, data in files.items()})
 
 
-def write_parts(folder: str | os.PathLike, names: list[str],
-                files: Iterable[tuple[str, Iterable[bytes | memoryview]]]) -> list[Path]:
+def write_parts(folder: str | os.PathLike, names: list[str], files: Iterable[tuple[str, object]]) -> list[Path]:
     """Write files into ``folder`` all together or not at all, each file as its parts come (a file of many
-    blocks is never held whole): ``names`` are the files, ``files`` yields ``(name, parts)`` for each of them.
-    Returns the paths written.
+    blocks is never held whole). ``names`` are the files; ``files`` yields ``(name, parts)`` for each of them,
+    ``parts`` an iterable of bytes, or a function that writes the file at the path it is given and returns a
+    job whose ``result()`` is waited for before anything is moved into place (a file written by another
+    process meanwhile, :class:`~redline.layers.forking.Forked`). Returns the paths written.
 
     >>> import tempfile
     >>> d = tempfile.mkdtemp()
-    >>> [p.name for p in write_parts(d, ["a.csv"], [("a.csv", iter([b"x,", memoryview(b"y")]))])]
-    ['a.csv']
-    >>> open(os.path.join(d, "a.csv")).read()
-    'x,y'
+    >>> files = [("a.csv", iter([b"x,", memoryview(b"y")])), ("b.txt", lambda path: path.write_bytes(b"z") and None)]
+    >>> [p.name for p in write_parts(d, ["a.csv", "b.txt"], files)]
+    ['a.csv', 'b.txt']
+    >>> open(os.path.join(d, "a.csv")).read(), open(os.path.join(d, "b.txt")).read()
+    ('x,y', 'z')
     """
     with staged_files(folder, names) as paths:
-        made = set()
-        for name, parts in files:
-            with open(paths[name], "wb") as f:
-                for part in parts:
-                    f.write(part)
-            made.add(name)
+        made, jobs = set(), []
+        try:
+            for name, parts in files:
+                if callable(parts):
+                    jobs.append(parts(paths[name]))
+                else:
+                    write_blocks(paths[name], parts)
+                made.add(name)
+            for job in jobs:
+                if job is not None:
+                    job.result()
+        except BaseException:
+            for job in jobs:         # a child still writing is stopped (nothing of it is kept)
+                if hasattr(job, "cancel"):
+                    job.cancel()
+            raise
         if made != set(names):       # nothing moved into place
             raise ValueError(f"outputs not made: {sorted(set(names) - made)}")
     return [Path(folder) / name for name in names]
+
+
+def write_blocks(path: str | os.PathLike, parts: Iterable[bytes | memoryview]) -> None:
+    """Write ``parts`` one after the other into a new file at ``path`` (a temporary path of
+    :func:`staged_files`: this is not atomic by itself)."""
+    with open(path, "wb") as f:
+        for part in parts:
+            f.write(part)
 
 
 # ------------------------------------------------------------------------------------------- guards

@@ -145,7 +145,8 @@ def write_check_outputs(result, folder, *, maps: bool = True, report_sites: int 
 
     with _report_notes(notes):
         return write_parts(folder, output_names(outputs),
-                           output_parts(result, maps=maps, outputs=outputs, report_sites=_report_sites(report_sites)))
+                           output_parts(result, maps=maps, outputs=outputs, report_sites=_report_sites(report_sites),
+                                        files=True))
 
 
 def _report_sites(report_sites: int | None) -> int:

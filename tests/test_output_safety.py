@@ -24,6 +24,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -334,3 +335,82 @@ def test_sigterm_leaves_nothing_behind(world, tmp_path):
         _nothing_left(out, ["m.html", "m.png", "m.pdf"])
         return
     pytest.fail("the map finished before every SIGTERM")
+
+
+def _child_writes_into_a_full_disk(path):
+    """A file written by a forked child that hits a file-size limit (EFBIG) after its first bytes."""
+    from redline.layers.forking import Forked
+
+    def work():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4, 4))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        with open(path, "wb") as f:
+            f.write(b"x" * 1000)
+
+    return Forked(work)
+
+
+def test_a_file_written_by_a_child_fails_whole(tmp_path):
+    """A file another process writes (a large sites.csv) fails on a full disk: one input error, and none of the
+    outputs appears, not even those this process wrote whole."""
+    from redline.layers.errors import InputError
+    from redline.layers.outputs import write_parts
+
+    files = [("sites.csv", _child_writes_into_a_full_disk), ("hits.csv", iter([b"a,b\r\n"]))]
+    with pytest.raises(InputError, match="cannot write: File too large"):
+        write_parts(tmp_path, ["sites.csv", "hits.csv"], files)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failure_here_stops_the_child_writing_a_file(tmp_path):
+    """This process fails while a child writes another output: the child is stopped and reaped, nothing is
+    moved into place."""
+    from redline.layers.forking import Forked
+    from redline.layers.outputs import write_parts
+
+    started = tmp_path.parent / f"{tmp_path.name}-started"
+    jobs = []
+
+    def slow(path):
+        def work():
+            started.write_bytes(b"")
+            time.sleep(60)
+            path.write_bytes(b"late")
+        jobs.append(Forked(work))
+        return jobs[-1]
+
+    def failing():
+        while not started.exists():
+            time.sleep(0.01)
+        raise RuntimeError("boom")
+        yield b""
+
+    t0 = time.monotonic()
+    with pytest.raises(RuntimeError, match="boom"):
+        write_parts(tmp_path, ["sites.csv", "hits.csv"], [("sites.csv", slow), ("hits.csv", failing())])
+    assert time.monotonic() - t0 < 30                   # not waited for
+    assert jobs[0]._pid is None                          # killed and reaped
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sites_csv_written_by_a_child_is_the_same_file(world, tmp_path, monkeypatch):
+    """``sites.csv`` of a large check is written by a child process: the same bytes as made in memory."""
+    import geopandas as gpd
+    import shapely
+
+    import redline
+    from redline.maps.report import check as report_check
+
+    red = gpd.GeoDataFrame({"name": ["红线一"]}, geometry=[shapely.box(37_500_000, 4_200_000, 37_501_000, 4_201_000)],
+                           crs=4525)
+    sites = gpd.GeoDataFrame({"code": [f"P{i}" for i in range(40)], "type": ["housing"] * 40},
+                             geometry=shapely.points(37_500_025 + np.arange(40) * 50.0, 4_200_500), crs=4525)
+    result = redline.check(sites, {"red_line": red})
+    in_memory = result.outputs(outputs=("csv",))
+    monkeypatch.setattr(report_check, "FORKED_CSV_SITES", 10)
+    result.to_files(tmp_path, outputs=("csv",))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hits.csv", "sites.csv"]
+    assert (tmp_path / "sites.csv").read_bytes() == in_memory["sites.csv"]
+    assert (tmp_path / "hits.csv").read_bytes() == in_memory["hits.csv"]
+    rows = (tmp_path / "sites.csv").read_bytes().decode("utf-8-sig").splitlines()
+    assert len(rows) == 41 and sum(",不符合," in r for r in rows) == 20     # x = 25, 75, …, 975 m in the square

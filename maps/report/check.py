@@ -33,6 +33,7 @@ __all__ = ["MAX_MAP_SITES", "OUTPUTS", "REPORT_NAME", "ReportWarning", "check_ou
 REPORT_NAME = "压覆分析报告"
 MAX_MAP_SITES = 20      # report maps are drawn for the first this many detailed sites
 SPLIT_MAPS_MAX_SITES = 20_000   # up to this many sites checked, the maps are drawn in two children
+FORKED_CSV_SITES = 200_000      # from this many sites, sites.csv is written by a child (when writing files)
 
 
 def check_report(result: dict, *, images: dict | None = None,
@@ -128,22 +129,25 @@ def output_names(outputs=OUTPUTS) -> list[str]:
 
 
 def output_parts(result, *, maps: bool = True, report_sites: int = DEFAULT_REPORT_SITES,
-                 outputs=OUTPUTS) -> Iterator[tuple[str, Iterator[bytes | memoryview]]]:
+                 outputs=OUTPUTS, files: bool = False) -> Iterator[tuple[str, object]]:
     """:func:`check_outputs` one file at a time: ``(file name, its content in parts)``, each file's parts to be
     taken (written) before the next file is asked for. The CSV files come in blocks of rows, so that they are
     written without being held whole; :func:`output_names` lists the files.
+
+    With ``files`` (for :func:`redline.layers.outputs.write_parts`), a large ``sites.csv`` comes as a function
+    that writes it at a given path in a child process, while this one makes ``hits.csv``.
     """
-    from redline.layers.forking import Forked
-    from redline.layers.outputs import gc_paused, json_bytes
+    from redline.layers.forking import Forked, can_fork
+    from redline.layers.outputs import gc_paused, json_bytes, write_blocks
     from redline.maps.report.tables import check_xlsx
     from redline.spatial.check import select_sites
     from redline.spatial.check.frames import csv_blocks, hit_frame, site_frame
 
     # the workbook and the report's maps are made in child processes (the other core) meanwhile; the maps,
     # the longest part for a few thousand sites, in two halves. The site and hit tables, in both the CSV files
-    # and the workbook, are made once, before.
+    # and the workbook, are made once, before the workbook's child.
     tables = {}
-    if {"csv", "xlsx"} & set(outputs):
+    if "xlsx" in outputs:
         with gc_paused():
             tables = {"sites": site_frame(result), "hits": hit_frame(result)}
     xlsx_job = Forked(lambda: check_xlsx(result, **tables)) if "xlsx" in outputs else None
@@ -176,8 +180,14 @@ def output_parts(result, *, maps: bool = True, report_sites: int = DEFAULT_REPOR
         if "json" in outputs:
             yield "check.json", iter([json_bytes(js, newline=True)])
         if "csv" in outputs:
-            yield "sites.csv", csv_blocks(tables["sites"])
-            yield "hits.csv", csv_blocks(tables["hits"])
+            sites = tables.get("sites")
+            if files and len(result.sites) >= FORKED_CSV_SITES and can_fork():
+                # sites.csv made and written by a child on the other core while this process makes hits.csv
+                yield "sites.csv", lambda path: Forked(lambda: write_blocks(path, csv_blocks(
+                    sites if sites is not None else site_frame(result))))
+            else:
+                yield "sites.csv", csv_blocks(sites if sites is not None else site_frame(result))
+            yield "hits.csv", csv_blocks(tables["hits"] if "hits" in tables else hit_frame(result))
         if "report" in outputs:
             images = {k: v for job in image_jobs for k, v in job.result().items()}
             for name, data in check_report(js, images=images, report_sites=report_sites).items():

@@ -25,7 +25,7 @@ from redline.layers.crs import epsg_of, parse_crs
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import layer_info
 from redline.layers.kinds import find_field, is_control_kind, kind_label
-from redline.layers.repair import repair_geometries, repair_message
+from redline.layers.repair import is_valid, repair_geometries, repair_message
 from redline.layers.reproject import analysis_crs_for, to_analysis_crs
 from redline.layers.sites import text_value
 from redline.spatial.areas import ellipsoidal_area, method_description
@@ -175,7 +175,7 @@ def prepare_layers(layers: dict[str, gpd.GeoDataFrame], *, rules: RuleSet | None
         g2, notes = to_analysis_crs(g, acrs, f"layer {lid}", path=path, towgs84=towgs84)
         layer_notes += notes
         geoms = as_array(g2)
-        bad = ~(shapely.is_valid(geoms) | shapely.is_missing(geoms))
+        bad = ~(is_valid(geoms) | shapely.is_missing(geoms))      # on threads
         if bad.any():  # a layer given in Python (files are repaired when read), or made invalid by reprojecting
             g2, info = repair_geometries(g2)
             layer_notes.append(f"layer {lid}: {repair_message(info)}, for the check (the data is unchanged)")
