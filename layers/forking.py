@@ -61,9 +61,13 @@ class Forked:
                 except Exception:  # an exception that cannot be pickled: its text
                     payload = pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}"), []))
                 code = 1
-            with os.fdopen(write, "wb") as out:
-                out.write(payload)
-            os._exit(code)
+            try:
+                with os.fdopen(write, "wb") as out:
+                    out.write(payload)
+            except BaseException:  # noqa: BLE001 - the parent went away (a closed pipe): nothing to tell it
+                code = 1
+            finally:
+                os._exit(code)    # never back into the parent's code
         os.close(write)
         self._pid, self._read = pid, read
 

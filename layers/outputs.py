@@ -204,6 +204,8 @@ def write_parts(folder: str | os.PathLike, names: list[str], files: Iterable[tup
             for job in jobs:         # a child still writing is stopped (nothing of it is kept)
                 if hasattr(job, "cancel"):
                     job.cancel()
+            if hasattr(files, "close"):      # a generator: its own children stopped too
+                files.close()
             raise
         if made != set(names):       # nothing moved into place
             raise ValueError(f"outputs not made: {sorted(set(names) - made)}")

@@ -137,11 +137,11 @@ def output_parts(result, *, maps: bool = True, report_sites: int = DEFAULT_REPOR
     With ``files`` (for :func:`redline.layers.outputs.write_parts`), a large ``sites.csv`` comes as a function
     that writes it at a given path in a child process, while this one makes ``hits.csv``.
     """
-    from redline.layers.forking import Forked, can_fork
-    from redline.layers.outputs import gc_paused, json_bytes, write_blocks
+    from redline.layers.forking import Forked
+    from redline.layers.outputs import gc_paused
     from redline.maps.report.tables import check_xlsx
     from redline.spatial.check import select_sites
-    from redline.spatial.check.frames import csv_blocks, hit_frame, site_frame
+    from redline.spatial.check.frames import hit_frame, site_frame
 
     # the workbook and the report's maps are made in child processes (the other core) meanwhile; the maps,
     # the longest part for a few thousand sites, in two halves. The site and hit tables, in both the CSV files
@@ -175,6 +175,24 @@ def output_parts(result, *, maps: bool = True, report_sites: int = DEFAULT_REPOR
                 image_jobs.append(Forked(lambda drawn=drawn: report_images(
                     drawn.to_dict(), drawn.sites, p.layers, p.kinds, p.labels, project=ctx.project,
                     report_sites=len(drawn.sites), region=region)))
+    try:
+        yield from _made_files(result, outputs, files, tables, image_jobs, report_sites)
+        if xlsx_job is not None:
+            yield "check.xlsx", iter([xlsx_job.result()])
+    except BaseException:        # a failed write (or one given up): the children still working are stopped
+        for job in [xlsx_job, *image_jobs]:
+            if job is not None:
+                job.cancel()
+        raise
+
+
+def _made_files(result, outputs, files: bool, tables: dict, image_jobs: list, report_sites: int
+                ) -> Iterator[tuple[str, object]]:
+    """The files this process makes, as :func:`output_parts` gives them."""
+    from redline.layers.forking import Forked, can_fork
+    from redline.layers.outputs import gc_paused, json_bytes, write_blocks
+    from redline.spatial.check.frames import csv_blocks, hit_frame, site_frame
+
     with gc_paused():       # millions of rows, dicts and texts made at once: no collections meanwhile
         js = result.to_dict() if {"json", "report"} & set(outputs) else None
         if "json" in outputs:
@@ -194,8 +212,6 @@ def output_parts(result, *, maps: bool = True, report_sites: int = DEFAULT_REPOR
                 yield name, iter([data])
         # the dict's millions of objects freed now (0.3 s for 100,000 sites), while the workbook's child works
         del js
-    if xlsx_job is not None:
-        yield "check.xlsx", iter([xlsx_job.result()])
 
 
 FILES = ("check.json", "sites.csv", "hits.csv", "check.xlsx", f"{REPORT_NAME}.html", f"{REPORT_NAME}.docx")
