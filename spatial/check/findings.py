@@ -88,9 +88,12 @@ class LayerView:
     ends: np.ndarray
 
 
-def layer_view(res: LayerResult, n: int) -> LayerView:
-    """The :class:`LayerView` of one layer's results over ``n`` sites."""
-    needed = np.unique(res.feature).tolist()
+def layer_view(res: LayerResult, n: int, sites: np.ndarray | None = None) -> LayerView:
+    """The :class:`LayerView` of one layer's results over ``n`` sites; the attributes of the features hit by
+    ``sites`` only, when given (the sites whose findings are worked out: a chunk of 50,000 points touches
+    25,000 units, of which a few hundred are new combinations)."""
+    hit = res.feature if sites is None else res.feature[np.isin(res.site, sites)]
+    needed = np.unique(hit).tolist()
     attrs = {a: {f: text_value(arr[f]) for f in needed} for a, arr in res.attrs.items()}
     zone_attr = ZONE_ATTRIBUTE.get(res.kind, "zone")
     return LayerView(

@@ -357,27 +357,23 @@ def assemble(sites: gpd.GeoDataFrame, sg: np.ndarray, sdim: np.ndarray, site_are
         kind_rules = rules.for_kind(res.kind)
         if not kind_rules:
             continue
-        views: list = []              # the layer's view, made once and only when a site needs it
-
-        def view(res=res, views=views):
-            if not views:
-                views.append(layer_view(res, n))
-            return views[0]
-
         cache: dict = {}
         todo = own_todo if any(r.applies == "outside" for r in kind_rules) else \
             np.isin(np.arange(n), res.site) & own_todo
         alike, group, firsts, feature = _alike_points(np.flatnonzero(todo), res, sdim, type_codes, outside, n)
-        for s in np.flatnonzero(todo & ~np.isin(np.arange(n), alike)).tolist():
-            v = view()
+        own_sites = np.flatnonzero(todo & ~np.isin(np.arange(n), alike)).tolist()
+        # points alike in this layer: the layer's findings worked out once (kept in ``memo`` for later batches)
+        keys = [(res.id, types[s], bool(outside[s]), int(feature[s])) for s in firsts.tolist()]
+        new = [s for s, key in zip(firsts.tolist(), keys, strict=True) if key not in memo]
+        # the layer's view, made only for the sites whose findings are worked out here
+        v = layer_view(res, n, np.asarray(own_sites + new, dtype=np.int64)) if own_sites or new else None
+        for s in own_sites:
             zone_findings(entries[s], v, kind_rules, s, int(v.starts[s]), int(v.ends[s]), sdim_l[s], types[s], area_l[s],
                           len_l[s], cache, uncovered[s])
-        shared = []                       # points alike in this layer: the layer's findings worked out once
-        for s in firsts.tolist():
-            key = (res.id, types[s], bool(outside[s]), int(feature[s]))
+        shared = []
+        for s, key in zip(firsts.tolist(), keys, strict=True):
             if key not in memo:
                 memo[key] = {"findings": [], "skipped": []}
-                v = view()
                 zone_findings(memo[key], v, kind_rules, s, int(v.starts[s]), int(v.ends[s]), 0, types[s], area_l[s],
                               len_l[s], cache, uncovered[s])
             shared.append(memo[key])
