@@ -139,7 +139,17 @@ def check_outputs(result, *, maps: bool = True, report_sites: int | None = None,
 def write_check_outputs(result, folder, *, maps: bool = True, report_sites: int | None = None,
                         notes: list[str] | None = None, outputs=("json", "csv", "xlsx", "report")) -> list:
     """:func:`check_outputs` written into ``folder`` all together or not at all, each file as it is made
-    (the CSV files block by block, never held whole); other files there are left alone. Returns the paths."""
+    (the CSV files block by block, never held whole); other files there are left alone. Returns the paths.
+
+    Example
+    -------
+    >>> import redline, geopandas as gpd, shapely, tempfile
+    >>> rl = gpd.GeoDataFrame(geometry=[shapely.box(37_500_000, 4_200_000, 37_501_000, 4_201_000)], crs=4525)
+    >>> site = gpd.GeoDataFrame(geometry=[shapely.Point(37_500_500, 4_200_500)], crs=4525)
+    >>> result = redline.check(site, {"red_line": rl}, project_type="mining")
+    >>> [p.name for p in write_check_outputs(result, tempfile.mkdtemp(), outputs=("csv",))]
+    ['sites.csv', 'hits.csv']
+    """
     from redline.layers.outputs import write_parts
     from redline.maps.report.check import output_names, output_parts
 
