@@ -301,6 +301,18 @@ def unique_site_ids(ids, sources) -> list[str]:
     return out
 
 
+def repeated(value, n: int) -> np.ndarray:
+    """An object array holding ``value`` ``n`` times: the one object (``np.full`` would copy a text ``n`` times).
+
+    >>> a = repeated("红线", 3)
+    >>> a.tolist(), a[0] is a[2]
+    (['红线', '红线', '红线'], True)
+    """
+    out = np.empty(n, dtype=object)
+    out.fill(value)
+    return out
+
+
 def _object_column(values, index: pd.Index) -> pd.Series:
     """``values`` (a list, or one text or None for every row) as a column of Python objects: a text column
     given to pandas as it is becomes Arrow text, which the check reads back as objects (two conversions of
@@ -309,11 +321,8 @@ def _object_column(values, index: pd.Index) -> pd.Series:
     >>> _object_column("a.shp", pd.RangeIndex(2)).tolist(), _object_column(["A", None], pd.RangeIndex(2)).dtype
     (['a.shp', 'a.shp'], dtype('O'))
     """
-    if values is None or isinstance(values, str):
-        out = np.empty(len(index), dtype=object)
-        out.fill(values)
-    else:
-        out = np.asarray(values, dtype=object)
+    out = repeated(values, len(index)) if values is None or isinstance(values, str) else \
+        np.asarray(values, dtype=object)
     return pd.Series(out, index=index, dtype=object)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from redline.layers.sites import per_value, text_values
+from redline.layers.sites import per_value, repeated, text_values
 from redline.spatial.check.findings import (
     LEVEL_ORDER,
     ZONE_ATTRIBUTE,
@@ -45,13 +45,6 @@ FINDING_COLUMNS = ["site", "site_id", "rule", "title", "level", "clause", "messa
                    "distance_m"]
 
 
-def _repeated(value, n: int) -> np.ndarray:
-    """An object array holding ``value`` ``n`` times: the one object (``np.full`` would copy a text ``n`` times)."""
-    out = np.empty(n, dtype=object)
-    out.fill(value)
-    return out
-
-
 def _columns(p: dict, columns: list[str]) -> pd.DataFrame:
     """A frame of columns; text columns stay Python objects (not inferred as Arrow strings: they are read
     back value by value for the JSON)."""
@@ -60,7 +53,7 @@ def _columns(p: dict, columns: list[str]) -> pd.DataFrame:
     for c in columns:
         v = p[c]
         if isinstance(v, str):
-            v = _repeated(v, n)
+            v = repeated(v, n)
         data[c] = pd.Series(v, dtype=object) if isinstance(v, list) or getattr(v, "dtype", None) is np.dtype(object) \
             else v
     return pd.DataFrame(data, columns=columns, copy=False)   # no consolidation copy: each column its own block
@@ -84,9 +77,8 @@ def _frame(columns: list[str], parts: list[dict]) -> pd.DataFrame:
     arrays = {c: [_column(p[c], k) for p, k in zip(parts, lengths, strict=True)] for c in columns}
     if any(a.dtype != arrays[c][0].dtype for c in columns for a in arrays[c]):
         # columns of other dtypes in some layer: as pandas concatenates them
-        order = np.argsort(np.concatenate([np.asarray(p["site"]) for p in parts]), kind="stable")
         out = pd.concat([_columns(p, columns) for p in parts], ignore_index=True)
-        return out.iloc[order].reset_index(drop=True)
+        return out.iloc[_site_order(parts)].reset_index(drop=True)
     if all(len(p["site"]) == lengths[0] and np.array_equal(p["site"], np.arange(lengths[0])) for p in parts):
         # a row per site in every part (the site-layer table): the parts' rows interleaved, written in place
         k = len(parts)
@@ -97,7 +89,7 @@ def _frame(columns: list[str], parts: list[dict]) -> pd.DataFrame:
                 a[j::k] = p[c] if isinstance(p[c], str) else arrays[c][j]
             data[c] = pd.Series(a, dtype=object, copy=False) if a.dtype == object else a
         return pd.DataFrame(data, columns=columns, copy=False)
-    order = np.argsort(np.concatenate([np.asarray(p["site"]) for p in parts]), kind="stable")
+    order = _site_order(parts)
     # each column's arrays concatenated and ordered once; a text repeated over a layer's rows stays one object
     data = {}
     for c in columns:
@@ -109,10 +101,15 @@ def _frame(columns: list[str], parts: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=columns, copy=False)
 
 
+def _site_order(parts: list[dict]) -> np.ndarray:
+    """The order of the parts' rows, concatenated, by site (stable: the parts keep their order)."""
+    return np.argsort(np.concatenate([np.asarray(p["site"]) for p in parts]), kind="stable")
+
+
 def _column(value, n: int) -> np.ndarray:
     """A column of a part: a text repeated ``n`` times, a list as objects, an array as it is."""
     if isinstance(value, str):
-        return _repeated(value, n)
+        return repeated(value, n)
     if isinstance(value, list):
         return object_array(value)
     return np.asarray(value)
