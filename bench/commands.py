@@ -71,8 +71,12 @@ def prepare_check(folder: Path, size: dict) -> dict:
 
 
 def read_our_hits(out: Path) -> dict:
-    """Our ``hits.csv``: (site, zone) → overlapped m² (2 decimals)."""
-    return {"pairs": {(r["项目编号"], r["要素编号"]): float(r["压覆面积（平方米）"] or 0) for r in _rows(out / "hits.csv")}}
+    """Our overlaps, (site, zone) → m², at full precision from ``check.json`` (``hits.csv`` rounds them to
+    2 decimals, as an officer reads them)."""
+    import orjson
+
+    js = orjson.loads((out / "check.json").read_bytes())
+    return {"pairs": {(s["site_id"], h["feature_id"]): h["overlap_m2"] for s in js["sites"] for h in s["hits"]}}
 
 
 def read_pairs(name: str):
@@ -88,16 +92,32 @@ def read_qgis(out: Path) -> dict:
     return {"per_site": {r["code"]: float(r[area] or 0) for r in rows}}
 
 
+# Overlaps agree when within RTOL of the peer's, or within ATOL_M2: the check does not count an overlap under
+# MIN_OVERLAP_M2 (a sliver of a shared edge), which a peer's per-site sum still holds
+RTOL, ATOL_M2 = 1e-6, 0.01
+
+
 def _agree(a: dict, b: dict, *, min_m2: float = 1.0) -> dict:
-    """Pairs above ``min_m2`` in both, and the largest relative difference of their areas."""
+    """Pairs above ``min_m2`` in both, the largest relative difference of their areas, and how many differ by
+    more than :data:`RTOL` (relative) and :data:`ATOL_M2` (m²).
+
+    >>> r = _agree({"x": 100.0, "y": 2.0}, {"x": 100.00005, "y": 2.0005})
+    >>> r["same_pairs"], r["beyond_tolerance"], r["within_tolerance"]
+    (True, 0, True)
+    >>> _agree({"x": 100.0}, {"x": 100.1})["beyond_tolerance"]
+    1
+    """
     ka = {k for k, v in a.items() if v > min_m2}
     kb = {k for k, v in b.items() if v > min_m2}
     both = ka & kb
     rel = max((abs(a[k] - b[k]) / b[k] for k in both), default=0.0)
     big = [k for k in both if b[k] > 100.0]
     rel_big = max((abs(a[k] - b[k]) / b[k] for k in big), default=0.0)
+    beyond = sum(abs(a[k] - b[k]) > max(RTOL * b[k], ATOL_M2) for k in both)
     return {"pairs": [len(ka), len(kb)], "same_pairs": ka == kb, "only_ours": len(ka - kb),
-            "only_theirs": len(kb - ka), "max_rel_diff": rel, "max_rel_diff_over_100m2": rel_big}
+            "only_theirs": len(kb - ka), "max_rel_diff": rel, "max_rel_diff_over_100m2": rel_big,
+            "tolerance": f"{RTOL:g} relative or {ATOL_M2:g} m²", "beyond_tolerance": beyond,
+            "within_tolerance": ka == kb and beyond == 0}
 
 
 def compare_check(s: dict, size: dict) -> dict:
@@ -117,10 +137,24 @@ def compare_check(s: dict, size: dict) -> dict:
     return out
 
 
+def agreement_target(rec: dict, peer: str, what: str) -> dict:
+    """A target "the same pairs, every overlap within tolerance of the peer's" (see :func:`_agree`)."""
+    agree = (rec.get("checks") or {}).get(f"ours vs {peer}")
+    if agree is None:
+        return {"target": what, "met": None, "value": f"{peer}: not compared"}
+    return {"target": what, "met": agree["within_tolerance"],
+            "value": f"{agree['beyond_tolerance']} of {agree['pairs'][1]} beyond; largest relative difference "
+                     f"{agree['max_rel_diff']:.1e} ({agree['max_rel_diff_over_100m2']:.1e} over 100 m²)"}
+
+
 def targets_check(rec: dict) -> list[dict]:
     return [ratio_target(rec, "DuckDB spatial SQL", 1.0, "check --out no slower than DuckDB spatial SQL (file → CSV)"),
             ratio_target(rec, "QGIS Overlap analysis", 1.0, "check --out no slower than QGIS Overlap analysis"),
-            memory_target(rec, 4096, "check --out peak memory under 4 GB")]
+            memory_target(rec, 4096, "check --out peak memory under 4 GB"),
+            agreement_target(rec, "DuckDB spatial SQL", "check: the same pairs as DuckDB, each overlap within 1e-6 "
+                                                        "relative (or 0.01 m²) of its ST_Area_Spheroid"),
+            agreement_target(rec, "QGIS Overlap analysis (per site)", "check: each site's overlap within 1e-6 "
+                                                                      "relative (or 0.01 m²) of QGIS's")]
 
 
 CHECK = CommandWorkload(
