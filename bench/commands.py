@@ -400,6 +400,6 @@ MAP_LARGE = CommandWorkload(
                       note="the whole command: read, simplify or rasterise, write one self-contained HTML file")],
     compare=lambda s, size: s.get("ours", {}),
     targets=map_targets,
-    notes=["no peer: no other tool writes an offline Leaflet page; first-draw time: python -m bench.bench_map"])
+    notes=["no peer: no other tool writes an offline Leaflet page; the first draw is timed in headless Chromium on the page written (bench.bench_map.draw_time)"])
 
 WORKLOADS = [CHECK, POINTS, STREAM, NEAREST, AREA, STARTUP, MAP_LARGE]
