@@ -119,14 +119,18 @@ def _factorized(values) -> tuple[np.ndarray, list] | None:
 def _factorized_objects(arr: np.ndarray) -> tuple[np.ndarray, list]:
     """``pd.factorize`` of an object array (None, NaN and NA: -1): the objects told apart by identity first
     (a column of a few texts repeated over many rows holds the same few objects: no text hashed per row),
-    then the distinct objects by value; mostly distinct objects, by value at once.
+    then the distinct objects by value; mostly distinct objects (site ids: a spread sample of the rows is
+    mostly distinct), by value at once.
 
     >>> a = "甲"
     >>> codes, texts = _factorized_objects(np.array([a, None, "乙", a, "".join(["甲"])] * 300, dtype=object))
     >>> codes[:5].tolist(), texts
     ([0, -1, 1, 0, 0], ['甲', '乙'])
+    >>> codes, texts = _factorized_objects(np.array([f"P{i % 1500}" for i in range(3000)], dtype=object))
+    >>> codes[[0, 1, 1500]].tolist(), len(texts)
+    ([0, 1, 0], 1500)
     """
-    if len(arr) >= 1000:
+    if len(arr) >= 1000 and len(by_identity(arr[::max(1, len(arr) // 1000)])[1]) <= 250:
         by_id, first = by_identity(arr)
         if len(first) <= len(arr) // 4:
             codes, uniques = pd.factorize(arr[first], use_na_sentinel=True)

@@ -172,8 +172,8 @@ def _feature_ids(gdf: gpd.GeoDataFrame, layer_id: str) -> np.ndarray:
 class LayerIndex:
     """What a check needs of a control layer whatever the sites, made once per check: the layer's geometries,
     the rows of the usable ones (not missing or empty) and their STRtree, each feature's dimension, id and
-    attributes; and, filled as batches of sites hit features, each hit feature's attributes as a dict with its
-    id (``described``: the rows of the hits tables share them)."""
+    attributes; and, filled as batches of sites hit features, each hit feature's attributes as a dict, its id,
+    name and zone (``described``, columns over the features: the rows of the hits tables share the dicts)."""
 
     geoms: np.ndarray
     ok: np.ndarray

@@ -351,26 +351,35 @@ def _start_worker(work: Callable) -> None:
 
 
 def packed(chunk: gpd.GeoDataFrame) -> tuple:
-    """A chunk as it goes to a worker process: its geometries as one array of WKB, made in one vectorized call
-    (pickled as they are, each geometry would be written by a Python call of its own), the other columns and
+    """A chunk as it goes to a worker process: its geometries made in one vectorized call (pickled as they are,
+    each geometry would be written by a Python call of its own) as an array of their x, y when all are 2D
+    points (a million points' coordinates pickle as one block of memory), else as WKB; the other columns and
     the frame's ``attrs`` (its :class:`~redline.layers.info.LayerInfo`) as they are. :func:`unpacked` undoes it.
     """
     name = chunk.geometry.name
+    geoms = np.asarray(chunk.geometry.values)
+    points = len(geoms) and (shapely.get_type_id(geoms) == 0).all() and \
+        (shapely.get_coordinate_dimension(geoms) == 2).all() and not shapely.is_empty(geoms).any()
     return (pd.DataFrame(chunk.drop(columns=name)), name, chunk.columns.get_loc(name), chunk.crs,
-            shapely.to_wkb(np.asarray(chunk.geometry.values)), dict(chunk.attrs))
+            shapely.get_coordinates(geoms) if points else shapely.to_wkb(geoms), dict(chunk.attrs))
 
 
 def unpacked(item: tuple) -> gpd.GeoDataFrame:
-    """The chunk :func:`packed` packed: the same columns, geometries (WKB keeps every coordinate's bits),
-    CRS and ``attrs``.
+    """The chunk :func:`packed` packed: the same columns, geometries (coordinates and WKB keep every
+    coordinate's bits), CRS and ``attrs``.
 
     >>> chunk = gpd.GeoDataFrame({"code": ["甲", None]}, geometry=[shapely.Point(1.5, 2), None], crs=4525)
     >>> back = unpacked(packed(chunk))
     >>> back.to_wkt().equals(chunk.to_wkt()), back.crs == chunk.crs, list(back.columns)
     (True, True, ['code', 'geometry'])
+    >>> points = shapely.points([0.1, 1 / 3], [2.5, 1e-300])          # 2D points: their x, y
+    >>> item = packed(gpd.GeoDataFrame({"code": ["甲", "乙"]}, geometry=points, crs=4490))
+    >>> item[4].dtype, shapely.equals_exact(unpacked(item).geometry.values, points, tolerance=0).all()
+    (dtype('float64'), np.True_)
     """
-    frame, name, at, crs, wkb, attrs = item
-    frame.insert(at, name, gpd.GeoSeries(shapely.from_wkb(wkb), index=frame.index, crs=crs))
+    frame, name, at, crs, geoms, attrs = item
+    geoms = shapely.points(geoms) if geoms.dtype == np.float64 else shapely.from_wkb(geoms)
+    frame.insert(at, name, gpd.GeoSeries(geoms, index=frame.index, crs=crs))
     out = gpd.GeoDataFrame(frame, geometry=name, crs=crs)
     out.attrs.update(attrs)
     return out

@@ -30,7 +30,7 @@ from redline.spatial.check.findings import (
     zone_findings,
 )
 from redline.spatial.check.frames import first_rows
-from redline.spatial.check.kernel import LayerResult
+from redline.spatial.check.kernel import LayerIndex, LayerResult
 from redline.spatial.rules import RuleSet, type_label
 
 GEOMETRY_TYPES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
@@ -138,6 +138,39 @@ def first_of_groups(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return group, first_rows(group)
 
 
+def feature_columns(index: LayerIndex, features: np.ndarray, zone_attr: str) -> dict[str, np.ndarray]:
+    """Per feature of a layer (by row), for those among ``features`` at least: its attributes as one dict
+    (the hits of a feature share it), its id, name and zone (``zone_attr``), as object arrays. Features are
+    described once and kept in the layer's index (``described``) for the next batch of sites: a streamed
+    check's chunks hit the same features again.
+
+    >>> from redline.spatial.check.kernel import layer_index
+    >>> g = gpd.GeoDataFrame({"name": [" 红线甲", None], "code": ["A", "B"]}, geometry=[shapely.box(0, 0, 1, 1)] * 2)
+    >>> ix = layer_index(g, "rl")
+    >>> cols = feature_columns(ix, np.array([1, 0, 1]), "zone")
+    >>> cols["feature_id"].tolist(), cols["name"].tolist(), cols["attributes"].tolist()
+    (['A', 'B'], ['红线甲', None], [{'name': '红线甲', 'code': 'A'}, {'code': 'B'}])
+    >>> feature_columns(ix, np.array([0]), "zone")["attributes"][0] is cols["attributes"][0]     # kept
+    True
+    """
+    cols = index.described
+    if not cols:
+        n = len(index.feature_ids)
+        cols.update(known=np.zeros(n, bool),
+                    **{c: np.full(n, None, dtype=object) for c in ("attributes", "feature_id", "name", "zone")})
+    new = pd.unique(features[~cols["known"][features]])
+    if len(new):
+        attrs = {a: text_values(pd.Series(arr[new], dtype=object)) for a, arr in index.attrs.items()}
+        cols["attributes"][new] = object_array([{a: v[j] for a, v in attrs.items() if v[j] is not None}
+                                                for j in range(len(new))])
+        cols["feature_id"][new] = object_array([str(v) for v in index.feature_ids[new]])
+        for name, attr in (("name", "name"), ("zone", zone_attr)):
+            if attr in attrs:
+                cols[name][new] = attrs[attr]
+        cols["known"][new] = True
+    return cols
+
+
 def _layer_tables(res: LayerResult, ids: np.ndarray, sdim: np.ndarray, n: int) -> tuple[dict, dict, dict]:
     """One layer's site-layer, hit and nearest columns."""
     nearest_m = np.full(n, np.nan)
@@ -147,35 +180,24 @@ def _layer_tables(res: LayerResult, ids: np.ndarray, sdim: np.ndarray, n: int) -
                    "touched": res.touched, "features": np.bincount(res.site, minlength=n),
                    "self_overlap": res.self_overlap, "nearest_m": nearest_m}
     names = res.attrs.get("name")
-    f = res.feature
+    f = np.asarray(res.feature, dtype=np.int64)
     fdim = int((res.index.fdim if res.index is not None else
                 shapely.get_dimensions(np.asarray(res.gdf.geometry.values))).max(initial=-1)) if len(res.gdf) else 2
     zone_attr = ZONE_ATTRIBUTE.get(res.kind, "zone")
-    # the attributes and id of each distinct feature hit, once (hits of the same feature share one dict), kept
-    # in the layer's index for the next batch of sites
-    inv, uniq = pd.factorize(np.asarray(f, dtype=np.int64))
-    described = res.index.described if res.index is not None else {}
-    new = np.asarray([k for k in uniq.tolist() if k not in described], dtype=np.int64)
-    if len(new):
-        attrs = {a: text_values(pd.Series(arr[new], dtype=object)) for a, arr in res.attrs.items()}
-        ids_new = [str(v) for v in res.feature_ids[new]]
-        for j, k in enumerate(new.tolist()):
-            described[k] = ({a: v[j] for a, v in attrs.items() if v[j] is not None}, ids_new[j])
-    per_feature = [described[k] for k in uniq.tolist()]
     line_line = (sdim[res.site] == 1) & (fdim == 1)
     none = np.full(len(f), None, dtype=object)
+    per_feature = feature_columns(res.index, f, zone_attr) if len(f) else {}
 
-    def column(values: list) -> np.ndarray:
-        return object_array(values)[inv] if len(f) else none
+    def column(name: str) -> np.ndarray:
+        return per_feature[name][f] if len(f) else none
 
     hits = {"site": res.site, "site_id": ids[res.site], "layer": res.id, "kind": res.kind, "label": res.label,
-            "feature_id": column([d[1] for d in per_feature]),
-            "feature_name": column([d[0].get("name") for d in per_feature]) if names is not None else none,
-            "zone": column([d[0].get(zone_attr) for d in per_feature]) if zone_attr in res.attrs else none,
+            "feature_id": column("feature_id"), "feature_name": column("name") if names is not None else none,
+            "zone": column("zone") if zone_attr in res.attrs else none,
             "overlap_m2": res.m2, "overlap_length_m": res.length, "pct_of_site": res.pct_site,
             "pct_of_feature": res.pct_feature, "feature_index": f,
             "crossings": np.where(line_line, res.pieces, None) if len(f) else none,
-            "attributes": column([d[0] for d in per_feature])}
+            "attributes": column("attributes")}
     nf = res.near_feature
     nearest = {"site": res.near_site, "site_id": ids[res.near_site], "layer": res.id, "kind": res.kind,
                "label": res.label,
