@@ -175,3 +175,31 @@ def test_batches_sharing_one_memo_give_the_rows_of_one_batch(coded, monkeypatch)
     rows = [line for k, p in enumerate(parts)
             for line in csv_bytes(site_frame(p), header=k == 0, bom=k == 0).decode("utf-8").splitlines()]
     assert rows == csv_bytes(site_frame(whole)).decode("utf-8").splitlines()
+
+
+def test_feature_columns_from_many_threads_at_once():
+    """A dask worker's threads check batches against one shared layer index: every thread gets each feature's
+    own id, name and attributes, whichever thread described the feature first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from redline.spatial.check.kernel import layer_index
+    from redline.spatial.check.tables import feature_columns
+
+    n = 5_000
+    layer = gpd.GeoDataFrame({"name": [f"红线{k}" for k in range(n)], "code": [f"Z{k}" for k in range(n)]},
+                             geometry=[shapely.box(k, 0, k + 1, 1) for k in range(n)], crs=CRS)
+    index = layer_index(layer, "red_line")
+    rng = np.random.default_rng(7)
+    batches = [rng.integers(0, n, 3_000) for _ in range(32)]
+
+    def one(features):
+        cols = feature_columns(index, features, "zone")
+        return (cols["feature_id"][features].tolist(), cols["name"][features].tolist(),
+                [d["code"] for d in cols["attributes"][features]])
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(one, batches))
+    for features, (ids, names, codes) in zip(batches, got, strict=True):
+        assert ids == codes == [f"Z{k}" for k in features.tolist()]
+        assert names == [f"红线{k}" for k in features.tolist()]
+    assert index.described["known"].sum() == len(np.unique(np.concatenate(batches)))

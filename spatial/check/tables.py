@@ -9,6 +9,7 @@ per-site text anyway). Every child table carries ``site`` (the site's row in the
 from __future__ import annotations
 
 import math
+import threading
 
 import geopandas as gpd
 import numpy as np
@@ -54,9 +55,11 @@ def _columns(p: dict, columns: list[str]) -> pd.DataFrame:
         v = p[c]
         if isinstance(v, str):
             v = repeated(v, n)
-        data[c] = pd.Series(v, dtype=object) if isinstance(v, list) or getattr(v, "dtype", None) is np.dtype(object) \
-            else v
-    return pd.DataFrame(data, columns=columns, copy=False)   # no consolidation copy: each column its own block
+        data[c] = pd.Series(v, dtype=object, copy=False) if isinstance(v, list) or \
+            getattr(v, "dtype", None) is np.dtype(object) else v
+    # no copies: the arrays are made for the table (pandas 3 copies an array given to a Series unless told);
+    # no consolidation copy: each column its own block
+    return pd.DataFrame(data, columns=columns, copy=False)
 
 
 def _frame(columns: list[str], parts: list[dict]) -> pd.DataFrame:
@@ -74,8 +77,8 @@ def _frame(columns: list[str], parts: list[dict]) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     lengths = [len(p["site"]) for p in parts]
-    arrays = {c: [_column(p[c], k) for p, k in zip(parts, lengths, strict=True)] for c in columns}
-    if any(a.dtype != arrays[c][0].dtype for c in columns for a in arrays[c]):
+    dtypes = {c: [_dtype(p[c]) for p in parts] for c in columns}
+    if any(d != dtypes[c][0] for c in columns for d in dtypes[c]):
         # columns of other dtypes in some layer: as pandas concatenates them
         out = pd.concat([_columns(p, columns) for p in parts], ignore_index=True)
         return out.iloc[_site_order(parts)].reset_index(drop=True)
@@ -84,9 +87,9 @@ def _frame(columns: list[str], parts: list[dict]) -> pd.DataFrame:
         k = len(parts)
         data = {}
         for c in columns:
-            a = np.empty(k * lengths[0], dtype=arrays[c][0].dtype)
+            a = np.empty(k * lengths[0], dtype=dtypes[c][0])
             for j, p in enumerate(parts):
-                a[j::k] = p[c] if isinstance(p[c], str) else arrays[c][j]
+                a[j::k] = p[c] if isinstance(p[c], str) else _column(p[c], lengths[0])
             data[c] = pd.Series(a, dtype=object, copy=False) if a.dtype == object else a
         return pd.DataFrame(data, columns=columns, copy=False)
     order = _site_order(parts)
@@ -96,14 +99,19 @@ def _frame(columns: list[str], parts: list[dict]) -> pd.DataFrame:
         if all(isinstance(p[c], str) for p in parts):
             a = np.repeat(object_array([p[c] for p in parts]), lengths)[order]
         else:
-            a = np.concatenate(arrays[c])[order]
-        data[c] = pd.Series(a, dtype=object) if a.dtype == object else a
+            a = np.concatenate([_column(p[c], k) for p, k in zip(parts, lengths, strict=True)])[order]
+        data[c] = pd.Series(a, dtype=object, copy=False) if a.dtype == object else a
     return pd.DataFrame(data, columns=columns, copy=False)
 
 
 def _site_order(parts: list[dict]) -> np.ndarray:
     """The order of the parts' rows, concatenated, by site (stable: the parts keep their order)."""
     return np.argsort(np.concatenate([np.asarray(p["site"]) for p in parts]), kind="stable")
+
+
+def _dtype(value) -> np.dtype:
+    """The dtype of a part's column as :func:`_column` makes it (without making it)."""
+    return np.dtype(object) if isinstance(value, (str, list)) else np.asarray(value).dtype
 
 
 def _column(value, n: int) -> np.ndarray:
@@ -138,6 +146,9 @@ def first_of_groups(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return group, first_rows(group)
 
 
+_DESCRIBING = threading.Lock()
+
+
 def feature_columns(index: LayerIndex, features: np.ndarray, zone_attr: str) -> dict[str, np.ndarray]:
     """Per feature of a layer (by row), for those among ``features`` at least: its attributes as one dict
     (the hits of a feature share it), its id, name and zone (``zone_attr``), as object arrays. Features are
@@ -154,20 +165,21 @@ def feature_columns(index: LayerIndex, features: np.ndarray, zone_attr: str) -> 
     True
     """
     cols = index.described
-    if not cols:
-        n = len(index.feature_ids)
-        cols.update(known=np.zeros(n, bool),
-                    **{c: np.full(n, None, dtype=object) for c in ("attributes", "feature_id", "name", "zone")})
-    new = pd.unique(features[~cols["known"][features]])
-    if len(new):
-        attrs = {a: text_values(pd.Series(arr[new], dtype=object)) for a, arr in index.attrs.items()}
-        cols["attributes"][new] = object_array([{a: v[j] for a, v in attrs.items() if v[j] is not None}
-                                                for j in range(len(new))])
-        cols["feature_id"][new] = object_array([str(v) for v in index.feature_ids[new]])
-        for name, attr in (("name", "name"), ("zone", zone_attr)):
-            if attr in attrs:
-                cols[name][new] = attrs[attr]
-        cols["known"][new] = True
+    with _DESCRIBING:         # a dask worker's threads check batches against one shared index
+        if not cols:
+            n = len(index.feature_ids)
+            cols.update(known=np.zeros(n, bool),
+                        **{c: np.full(n, None, dtype=object) for c in ("attributes", "feature_id", "name", "zone")})
+        new = pd.unique(features[~cols["known"][features]])
+        if len(new):
+            attrs = {a: text_values(pd.Series(arr[new], dtype=object)) for a, arr in index.attrs.items()}
+            cols["attributes"][new] = object_array([{a: v[j] for a, v in attrs.items() if v[j] is not None}
+                                                    for j in range(len(new))])
+            cols["feature_id"][new] = object_array([str(v) for v in index.feature_ids[new]])
+            for name, attr in (("name", "name"), ("zone", zone_attr)):
+                if attr in attrs:
+                    cols[name][new] = attrs[attr]
+            cols["known"][new] = True
     return cols
 
 
