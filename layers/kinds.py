@@ -22,8 +22,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from redline.layers.columns import per_value
 from redline.layers.errors import UsageError
-from redline.layers.sites import per_value
 
 KIND_IDS = ("red_line", "protected_area", "protected_area_zone", "shoreline_zone", "river",
             "river_management_range", "urban_boundary", "basic_farmland", "control_unit",

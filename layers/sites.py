@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +44,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from redline.layers.columns import repeated, text_value, text_values
 from redline.layers.errors import InputError, RedlineError, UsageError
 from redline.layers.geometry import geometries_from_wkb
 from redline.layers.info import LayerInfo, layer_info, with_info
@@ -55,71 +55,6 @@ SITE_EXTENSIONS = (".txt", ".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz",
                    ".geoparquet", ".fgb", ".gdb", ".zip")
 PARQUET_EXTENSIONS = (".parquet", ".geoparquet")
 COORDINATE_COLUMNS = [("longitude", "latitude"), ("lon", "lat"), ("lng", "lat"), ("经度", "纬度"), ("x", "y")]
-
-
-def text_value(v) -> str | None:
-    """A cell as stripped text; None for missing, NaN and blank values.
-
-    >>> text_value(" A1 "), text_value(float("nan")), text_value("  ")
-    ('A1', None, None)
-    """
-    if v is None:
-        return None
-    if isinstance(v, (float, np.floating)) and not np.isfinite(v):
-        return None
-    try:
-        if pd.isna(v):
-            return None
-    except (TypeError, ValueError):
-        pass
-    s = str(v).strip()
-    return s or None
-
-
-_SPACE = re.compile(r"\s")
-
-
-def text_values(values) -> np.ndarray:
-    """:func:`text_value` of a whole column: stripped text, None for missing, NaN and blank values (text columns
-    are stripped in one vectorized pass).
-
-    >>> text_values(pd.Series([" A1 ", None, "  ", 3.0])).tolist()
-    ['A1', None, None, '3.0']
-    >>> text_values(np.array(["A1", "B 2"], dtype=object)).tolist(), text_values(["A1", ""]).tolist()
-    (['A1', 'B 2'], ['A1', None])
-    >>> text_values(["A1", "B2\u3000"]).tolist(), text_values([None, np.nan]).tolist()
-    (['A1', 'B2'], [None, None])
-    """
-    s = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
-    if s.dtype == object:
-        kind = pd.api.types.infer_dtype(s, skipna=False)
-        if kind == "empty" or (kind == "mixed" and s.isna().all()):       # nothing but missing values
-            return np.full(len(s), None, dtype=object)
-        joined = "\x00".join(s.tolist()) if kind == "string" else ""
-        if joined and not _SPACE.search(joined) and "\x00\x00" not in joined and joined[0] != "\x00" \
-                and joined[-1] != "\x00":       # no white space, no empty text (ids made here): as it is
-            return np.array(s.to_numpy(), dtype=object)
-    if pd.api.types.is_string_dtype(s.dtype) and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
-        stripped = s.str.strip()
-        out = np.array(stripped.to_numpy(dtype=object, na_value=None), dtype=object)
-        out[(stripped.fillna("") == "").to_numpy()] = None
-        return out
-    return np.array([text_value(v) for v in s.tolist()], dtype=object)
-
-
-def per_value(values, f) -> np.ndarray:
-    """``f(v)`` of each value as an object array, ``f`` called once per distinct value (a column of a million rows
-    holds a few project types, verdicts or zone names) and once for the missing ones (as ``f(None)``).
-
-    >>> per_value(["a", "b", "a", None], lambda v: (v or "-") * 2).tolist()
-    ['aa', 'bb', 'aa', '--']
-    >>> per_value(pd.Series(["核心", None, "核心"]), lambda v: v and v + "区").tolist()
-    ['核心区', None, '核心区']
-    """
-    values = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
-    codes, uniq = pd.factorize(values)      # missing (None): code -1, the last; Arrow text encoded in Arrow
-    mapped = [f(v) for v in uniq.tolist()] + [f(None)]
-    return np.fromiter(mapped, dtype=object, count=len(mapped))[codes]
 
 
 # ------------------------------------------------------------------------------------------------ files
@@ -298,18 +233,6 @@ def unique_site_ids(ids, sources) -> list[str]:
         sources = pd.Series(sources, dtype=object).tolist()
         for k in np.flatnonzero(dup).tolist():
             out[k] = f"{site_ref(sources[k]).stem}:{out[k]}"
-    return out
-
-
-def repeated(value, n: int) -> np.ndarray:
-    """An object array holding ``value`` ``n`` times: the one object (``np.full`` would copy a text ``n`` times).
-
-    >>> a = repeated("红线", 3)
-    >>> a.tolist(), a[0] is a[2]
-    (['红线', '红线', '红线'], True)
-    """
-    out = np.empty(n, dtype=object)
-    out.fill(value)
     return out
 
 

@@ -21,11 +21,11 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from redline.layers.columns import text_value
 from redline.layers.errors import InputError
 from redline.layers.info import layer_info
 from redline.layers.kinds import find_field, kind_info
 from redline.layers.repair import repair_array
-from redline.layers.sites import text_value
 from redline.spatial.areas import ellipsoidal_area, method_description, planar_area
 from redline.spatial.overlay import as_array, dissolve, dissolve_pieces, intersect_pairs, polygonal
 

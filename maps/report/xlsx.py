@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from redline.spatial.check.frames import by_identity, first_rows, joined_rows
+from redline.layers.columns import by_identity, first_rows
+from redline.spatial.check.frames import joined_rows
 
 EXCEL_MAX_ROWS = 1_048_576      # rows of one worksheet, header included
 EXCEL_MAX_CELL = 32_767         # characters of one cell

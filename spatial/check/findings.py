@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from redline.layers.sites import text_value, text_values
+from redline.layers.columns import text_value, text_values
 from redline.spatial.check.kernel import (
     MIN_OVERLAP_M,
     MIN_OVERLAP_M2,

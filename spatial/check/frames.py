@@ -40,6 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from redline.layers.columns import by_identity, mostly_repeated
 from redline.spatial.check.findings import object_array
 from redline.spatial.check_tables import CONTROL_CHARACTERS, FORMULA_PREFIXES, safe_cell
 from redline.spatial.rules import LEVEL_LABELS
@@ -64,34 +65,6 @@ def rounded(values, decimals: int) -> np.ndarray:
 # a field after the first (in text joined by NUL) that starts like a formula: the pattern opens with a literal,
 # which the regex engine finds by a fast scan (an alternation with ``^`` first is tried at every position)
 _FORMULA_AFTER_NUL = re.compile("\x00[" + re.escape("".join(FORMULA_PREFIXES)) + "]")
-
-
-def by_identity(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(codes, first)`` of an object array told apart by identity: each value's index among the distinct
-    objects (in order of first appearance) and the position of each distinct object's first appearance.
-
-    >>> a, b = "甲", "乙"
-    >>> codes, first = by_identity(np.array([a, b, a], dtype=object))
-    >>> codes.tolist(), first.tolist()
-    ([0, 1, 0], [0, 1])
-    """
-    arr = np.ascontiguousarray(arr)
-    # an object array's buffer holds its objects' addresses: read as integers, no Python call per row
-    codes, _ = pd.factorize(np.frombuffer(arr.data, dtype=np.uint64) if len(arr) else np.zeros(0, np.uint64))
-    codes = np.asarray(codes, dtype=np.int64)
-    return codes, first_rows(codes)
-
-
-def first_rows(codes: np.ndarray) -> np.ndarray:
-    """The row of each code's first appearance, for codes numbered in order of first appearance (as
-    ``pd.factorize`` numbers them).
-
-    >>> first_rows(np.array([0, 1, 0, 2, 1])).tolist()
-    [0, 1, 3]
-    """
-    if len(codes) == 0:
-        return np.zeros(0, np.int64)
-    return np.flatnonzero(codes > np.maximum.accumulate(np.r_[-1, codes[:-1]]))
 
 
 def _factorized(values) -> tuple[np.ndarray, list] | None:
@@ -130,7 +103,7 @@ def _factorized_objects(arr: np.ndarray) -> tuple[np.ndarray, list]:
     >>> codes[[0, 1, 1500]].tolist(), len(texts)
     ([0, 1, 0], 1500)
     """
-    if len(arr) >= 1000 and len(by_identity(arr[::max(1, len(arr) // 1000)])[1]) <= 250:
+    if mostly_repeated(arr):
         by_id, first = by_identity(arr)
         if len(first) <= len(arr) // 4:
             codes, uniques = pd.factorize(arr[first], use_na_sentinel=True)
@@ -396,6 +369,22 @@ def _csv_column(col: pd.Series) -> tuple[np.ndarray, list[str]]:
     return codes, _csv_texts(texts)
 
 
+def _combinations(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, distinct)`` of integers in ``range(size)``: each value's index among the distinct values and the
+    distinct values (sorted, found by counting when ``size`` is not much larger than the array; else in order of
+    first appearance, by hashing).
+
+    >>> codes, distinct = _combinations(np.array([5, 2, 5, 0]), 6)
+    >>> codes.tolist(), distinct.tolist()
+    ([2, 1, 2, 0], [0, 2, 5])
+    """
+    if size <= 4 * len(values) + 1024:
+        used = np.bincount(values, minlength=size) > 0
+        return (np.cumsum(used) - 1)[values], np.flatnonzero(used)
+    codes, distinct = pd.factorize(values)
+    return np.asarray(codes, dtype=np.int64), distinct
+
+
 def _merged(columns: list[tuple[np.ndarray, list[str]]], n: int,
             sep: str = ",") -> list[tuple[np.ndarray, list[str]]]:
     """Neighbouring columns with few distinct fields made one (their distinct combinations joined by ``sep``
@@ -405,7 +394,7 @@ def _merged(columns: list[tuple[np.ndarray, list[str]]], n: int,
     for codes, fields in columns[1:]:
         last_codes, last_fields = out[-1]
         if len(last_fields) <= limit and len(fields) <= limit:
-            combined, combos = pd.factorize(last_codes * len(fields) + codes)
+            combined, combos = _combinations(last_codes * len(fields) + codes, len(last_fields) * len(fields))
             if len(combos) <= limit:
                 m = len(fields)
                 out[-1] = (np.asarray(combined, dtype=np.int64),

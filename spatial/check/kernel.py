@@ -36,9 +36,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from redline.layers.columns import text_value
 from redline.layers.info import layer_info
 from redline.layers.kinds import is_control_kind, kind_label
-from redline.layers.sites import text_value
 from redline.spatial.areas import ellipsoidal_area, geodesic_distance, geodesic_length
 from redline.spatial.overlay import (
     EdgeIndex,

@@ -21,13 +21,13 @@ import numpy as np
 import pyproj
 import shapely
 
+from redline.layers.columns import text_value
 from redline.layers.crs import epsg_of, parse_crs
 from redline.layers.errors import InputError, UsageError
 from redline.layers.info import layer_info
 from redline.layers.kinds import find_field, is_control_kind, kind_label
 from redline.layers.repair import is_valid, repair_geometries, repair_message
 from redline.layers.reproject import analysis_crs_for, to_analysis_crs
-from redline.layers.sites import text_value
 from redline.spatial.areas import ellipsoidal_area, method_description
 from redline.spatial.check.findings import ZONE_ATTRIBUTE, unchecked_core
 from redline.spatial.check.kernel import (

@@ -31,10 +31,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from redline.layers.columns import per_value
 from redline.layers.errors import InputError
 from redline.layers.info import layer_info
 from redline.layers.reproject import to_analysis_crs
-from redline.layers.sites import SiteSource, per_value, validate_sites
+from redline.layers.sites import SiteSource, validate_sites
 from redline.spatial.areas import ellipsoidal_area, geodesic_length
 from redline.spatial.check.findings import site_types, verdict_text
 from redline.spatial.check.kernel import (

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from redline.layers.sites import per_value, repeated, text_values
+from redline.layers.columns import first_rows, per_value, repeated, text_values
 from redline.spatial.check.findings import (
     LEVEL_ORDER,
     ZONE_ATTRIBUTE,
@@ -30,7 +30,6 @@ from redline.spatial.check.findings import (
     verdict_of,
     zone_findings,
 )
-from redline.spatial.check.frames import first_rows
 from redline.spatial.check.kernel import LayerIndex, LayerResult
 from redline.spatial.rules import RuleSet, type_label
 
