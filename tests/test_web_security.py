@@ -9,7 +9,7 @@ import stat
 import zipfile
 
 import pytest
-from test_web_api import BASE, ORIGIN, TXT, submit, web_client
+from test_web_api import BASE, ORIGIN, TXT, submit, wait, web_client
 
 from redline.web import uploads
 
@@ -196,3 +196,44 @@ def test_sniffing_by_content_not_by_name():
     assert uploads.sniff("[属性描述]\n".encode("utf-16")) == "guotu"
     assert uploads.sniff(b"\x89PNG\r\n\x1a\n\x00\x00") is None
     assert uploads.sniff(b"just some words\nand more") is None
+
+
+def _zip_of(members: list[tuple[str, bytes]]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in members:
+            z.writestr(zipfile.ZipInfo(name), data)
+    return buf.getvalue()
+
+
+def test_the_same_archive_twice_in_one_upload_keeps_both(tmp_path):
+    """Two files of one upload may hold the same names (the same zip chosen twice, two zips of 地块.txt): each
+    member gets a name of its own in the job's folder, a Shapefile's parts one stem, a geodatabase one folder."""
+    z = _zip_of([("a.txt", b"1"), ("b.shp", b"2"), ("b.dbf", b"3"), ("x.gdb/gdb", b"4"), ("x.gdb/a0001.gdbtable", b"5")])
+    stored = uploads.Stored()
+    for _ in range(2):
+        uploads.extract_archive(io.BytesIO(z), "sites.zip", tmp_path, stored, max_members=10, max_bytes=10_000)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "a_2.txt", "b.dbf", "b.shp", "b_2.dbf", "b_2.shp",
+                                                           "x.gdb", "x_2.gdb"]
+    assert (tmp_path / "a_2.txt").read_bytes() == b"1" and (tmp_path / "x_2.gdb" / "gdb").read_bytes() == b"4"
+    assert sorted(p.name for p in stored.files) == sorted(p.name for p in tmp_path.iterdir())
+
+
+def test_an_archive_naming_one_member_twice_is_refused(tmp_path):
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        z = _zip_of([("a.txt", b"1"), ("a.txt", b"2")])
+    with pytest.raises(uploads.ArchiveRefused) as e:
+        uploads.extract_archive(io.BytesIO(z), "sites.zip", tmp_path, uploads.Stored(), max_members=10,
+                                max_bytes=10_000)
+    assert e.value.status == 422 and "同名成员 a.txt" in e.value.message
+
+
+def test_the_same_zip_sent_twice_is_a_check_not_a_server_error(web):
+    """What the API fuzzer sent: one zip twice in one request. Both copies are stored; the check then fails
+    on their content (one byte is no site file) with a message, not a server error."""
+    z = _zip_of([("a.txt", b"a")])
+    r = web.post("/api/checks", files=[("sites", ("sites.zip", z)), ("sites", ("sites.zip", z))], headers=ORIGIN)
+    assert r.status_code in (201, 422), r.text
+    if r.status_code == 201:
+        d = wait(web, r.json()["id"])
+        assert d["status"] == "failed" and d["error"] and "Traceback" not in d["error"], d

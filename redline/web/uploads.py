@@ -190,6 +190,21 @@ def store_upload(src, filename: str | None, folder: Path, stored: Stored, *, max
 
 
 # ------------------------------------------------------------------------------------------------ archives
+def _unused(stem: str, taken: set[str], ext: str = "") -> str:
+    """``stem + ext``, or with ``_2``, ``_3`` … after the stem, whichever is not in ``taken`` (lower case: the
+    folder's names and stems); the one chosen is added to ``taken``.
+
+    >>> taken = {"a", "a.txt"}
+    >>> _unused("a", taken), _unused("a", taken), _unused("x", taken, ".gdb"), _unused("x", taken, ".gdb")
+    ('a_2', 'a_3', 'x.gdb', 'x_2.gdb')
+    """
+    cand, k = stem + ext, 2
+    while cand.lower() in taken:
+        cand, k = f"{stem}_{k}{ext}", k + 1
+    taken.add(cand.lower())
+    return cand
+
+
 def member_name(info: zipfile.ZipInfo) -> str:
     """A member's name as its author wrote it: ZIP files from Chinese Windows store GBK names without the
     UTF-8 flag, which :mod:`zipfile` reads as cp437."""
@@ -248,6 +263,9 @@ def extract_archive(src, shown: str, folder: Path, stored: Stored, *, max_member
     strip = 1 if len(root_dirs) == 1 and all(len(p) > 1 for _, _, p in plan) else 0
     written = 0
     renames: dict[tuple, str] = {}
+    # names already in the folder (an earlier file of the same upload, the same zip sent twice) are not reused
+    existing = {p.name.lower() for p in folder.iterdir()} if folder.is_dir() else set()
+    taken = existing | {os.path.splitext(n)[0] for n in existing}
     folder_real = os.path.realpath(folder)
     for info, name, parts in plan:
         rel = parts[strip:]
@@ -259,23 +277,24 @@ def extract_archive(src, shown: str, folder: Path, stored: Stored, *, max_member
         if gdb is not None:
             prefix = "_".join(safe_name(p) for p in rel[:gdb])
             top = safe_name(rel[gdb])
-            target = folder / (f"{prefix}_{top}" if prefix else top) / "/".join(safe_name(p) for p in rel[gdb + 1:])
+            key = ("gdb", prefix, top.lower())
+            if key not in renames:           # one folder per geodatabase
+                name_stem, name_ext = os.path.splitext(f"{prefix}_{top}" if prefix else top)
+                renames[key] = _unused(name_stem, taken, name_ext)
+            target = folder / renames[key] / "/".join(safe_name(p) for p in rel[gdb + 1:])
         else:
             directory = tuple(rel[:-1])
             stem, ext0 = os.path.splitext(safe_name(rel[-1]))
             key = (directory, stem.lower())
             if key not in renames:           # one new stem per (folder, stem): a Shapefile's parts stay together
-                base = "_".join([*(safe_name(p) for p in directory), stem])
-                taken = {v.lower() for v in renames.values()}
-                cand, k = base, 2
-                while cand.lower() in taken:
-                    cand, k = f"{base}_{k}", k + 1
-                renames[key] = cand
+                renames[key] = _unused("_".join([*(safe_name(p) for p in directory), stem]), taken)
             target = folder / (renames[key] + ext0)
         real = os.path.realpath(target.parent)
         if not (real == folder_real or real.startswith(folder_real + os.sep)):
             raise ArchiveRefused(f"{shown}: 压缩包成员 {display_name(name)} 的路径指向压缩包之外，已拒绝整个压缩包")
         target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():                  # a name written twice in the archive
+            raise ArchiveRefused(f"{shown}: 压缩包中有两个同名成员 {display_name(name)}，已拒绝整个压缩包")
         with zf.open(info) as member, open(target, "xb") as out:
             while chunk := member.read(_CHUNK):
                 written += len(chunk)
