@@ -77,19 +77,42 @@ def per_value(values, f) -> np.ndarray:
     [14, 14]
     """
     values = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
-    if values.dtype == object and mostly_repeated(arr := values.to_numpy()):
-        by_id, first = by_identity(arr)
-        if len(first) <= len(arr) // 4:         # each distinct object once (equal texts merged there)
-            return per_value(arr[first], f)[by_id]
-    codes, uniq = pd.factorize(values)      # missing (None): code -1, the last; Arrow text encoded in Arrow
-    mapped = [f(v) for v in uniq.tolist()] + [f(None)]
+    if values.dtype == object:
+        codes, uniq = factorize_objects(values.to_numpy())
+    else:                                   # Arrow text: factorized in Arrow
+        codes, uniq = pd.factorize(values)
+        uniq = uniq.tolist()
+    mapped = [f(v) for v in uniq] + [f(None)]        # missing (None): code -1, the last
     return np.fromiter(mapped, dtype=object, count=len(mapped))[codes]
+
+
+def factorize_objects(arr: np.ndarray) -> tuple[np.ndarray, list]:
+    """``pd.factorize`` of an object array (None, NaN and NA: -1), as codes and a list of the distinct values:
+    the objects told apart by identity first when a sample shows few of them (a column of a few texts repeated
+    over many rows holds the same few objects: no text hashed per row), then the distinct objects by value;
+    mostly distinct objects (site ids), by value at once.
+
+    >>> a = "甲"
+    >>> codes, texts = factorize_objects(np.array([a, None, "乙", a, "".join(["甲"])] * 300, dtype=object))
+    >>> codes[:5].tolist(), texts
+    ([0, -1, 1, 0, 0], ['甲', '乙'])
+    >>> codes, texts = factorize_objects(np.array([f"P{i % 1500}" for i in range(3000)], dtype=object))
+    >>> codes[[0, 1, 1500]].tolist(), len(texts)
+    ([0, 1, 0], 1500)
+    """
+    if mostly_repeated(arr):
+        by_id, first = by_identity(arr)
+        if len(first) <= len(arr) // 4:
+            codes, uniques = pd.factorize(arr[first], use_na_sentinel=True)
+            return np.asarray(codes, dtype=np.int64)[by_id], uniques.tolist()
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), uniques.tolist()
 
 
 def mostly_repeated(arr: np.ndarray) -> bool:
     """Whether an object array of 1,000 rows or more holds few distinct objects, by a spread sample of 1,000 of
     its rows (at most 250 distinct there): worth telling its objects apart by identity (:func:`by_identity`)
-    before hashing them.
+    before hashing them (:func:`factorize_objects`).
 
     >>> mostly_repeated(np.array(["甲", "乙"] * 1000, dtype=object)), mostly_repeated(np.arange(2000).astype(object))
     (True, False)

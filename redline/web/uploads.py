@@ -149,15 +149,37 @@ class Stored:
 
 
 def unique_path(folder: Path, name: str) -> Path:
-    """``folder / name``, or ``name`` with ``_2``, ``_3`` … before its extension when that is taken (a
-    Shapefile's parts share one stem, so they are renamed together by :func:`extract_archive`)."""
-    p = folder / name
+    """``folder / name``, or ``name`` with ``_2``, ``_3`` … before its extension when its name or stem is taken
+    in ``folder`` (a Shapefile's parts share one stem, so they are renamed together by :func:`extract_archive`).
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp()); _ = (d / "a.TXT").write_bytes(b"")
+    >>> unique_path(d, "a.txt").name, unique_path(d, "b.txt").name
+    ('a_2.txt', 'b.txt')
+    """
     stem, ext = os.path.splitext(name)
-    k = 2
-    while p.exists():
-        p = folder / f"{stem}_{k}{ext}"
-        k += 1
-    return p
+    return folder / _unused(stem, _names_in(folder), ext)
+
+
+def _names_in(folder: Path) -> set[str]:
+    """The names and the stems of what ``folder`` holds, in lower case (none when it does not exist yet)."""
+    names = {p.name.lower() for p in folder.iterdir()} if folder.is_dir() else set()
+    return names | {os.path.splitext(n)[0] for n in names}
+
+
+def _unused(stem: str, taken: set[str], ext: str = "") -> str:
+    """``stem + ext``, or with ``_2``, ``_3`` … after the stem, whichever is not in ``taken`` (lower case: the
+    folder's names and stems); the one chosen is added to ``taken``.
+
+    >>> taken = {"a", "a.txt"}
+    >>> _unused("a", taken), _unused("a", taken), _unused("x", taken, ".gdb"), _unused("x", taken, ".gdb")
+    ('a_2', 'a_3', 'x.gdb', 'x_2.gdb')
+    """
+    cand, k = stem + ext, 2
+    while cand.lower() in taken:
+        cand, k = f"{stem}_{k}{ext}", k + 1
+    taken.add(cand.lower())
+    return cand
 
 
 def store_upload(src, filename: str | None, folder: Path, stored: Stored, *, max_members: int,
@@ -190,21 +212,6 @@ def store_upload(src, filename: str | None, folder: Path, stored: Stored, *, max
 
 
 # ------------------------------------------------------------------------------------------------ archives
-def _unused(stem: str, taken: set[str], ext: str = "") -> str:
-    """``stem + ext``, or with ``_2``, ``_3`` … after the stem, whichever is not in ``taken`` (lower case: the
-    folder's names and stems); the one chosen is added to ``taken``.
-
-    >>> taken = {"a", "a.txt"}
-    >>> _unused("a", taken), _unused("a", taken), _unused("x", taken, ".gdb"), _unused("x", taken, ".gdb")
-    ('a_2', 'a_3', 'x.gdb', 'x_2.gdb')
-    """
-    cand, k = stem + ext, 2
-    while cand.lower() in taken:
-        cand, k = f"{stem}_{k}{ext}", k + 1
-    taken.add(cand.lower())
-    return cand
-
-
 def member_name(info: zipfile.ZipInfo) -> str:
     """A member's name as its author wrote it: ZIP files from Chinese Windows store GBK names without the
     UTF-8 flag, which :mod:`zipfile` reads as cp437."""
@@ -263,9 +270,7 @@ def extract_archive(src, shown: str, folder: Path, stored: Stored, *, max_member
     strip = 1 if len(root_dirs) == 1 and all(len(p) > 1 for _, _, p in plan) else 0
     written = 0
     renames: dict[tuple, str] = {}
-    # names already in the folder (an earlier file of the same upload, the same zip sent twice) are not reused
-    existing = {p.name.lower() for p in folder.iterdir()} if folder.is_dir() else set()
-    taken = existing | {os.path.splitext(n)[0] for n in existing}
+    taken = _names_in(folder)  # not reused: an earlier file of the same upload (the same zip sent twice)
     folder_real = os.path.realpath(folder)
     for info, name, parts in plan:
         rel = parts[strip:]

@@ -40,7 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from redline.layers.columns import by_identity, mostly_repeated
+from redline.layers.columns import by_identity, factorize_objects
 from redline.spatial.check.findings import object_array
 from redline.spatial.check_tables import CONTROL_CHARACTERS, FORMULA_PREFIXES, safe_cell
 from redline.spatial.rules import LEVEL_LABELS
@@ -83,33 +83,10 @@ def _factorized(values) -> tuple[np.ndarray, list] | None:
     else:
         arr = values.to_numpy() if isinstance(values, pd.Series) else \
             values if isinstance(values, np.ndarray) and values.dtype == object else object_array(values)
-        codes, texts = _factorized_objects(arr)
+        codes, texts = factorize_objects(arr)
     if not set(map(type, texts)) <= {str}:         # one pass in C over a million distinct ids
         return None
     return codes, texts
-
-
-def _factorized_objects(arr: np.ndarray) -> tuple[np.ndarray, list]:
-    """``pd.factorize`` of an object array (None, NaN and NA: -1): the objects told apart by identity first
-    (a column of a few texts repeated over many rows holds the same few objects: no text hashed per row),
-    then the distinct objects by value; mostly distinct objects (site ids: a spread sample of the rows is
-    mostly distinct), by value at once.
-
-    >>> a = "甲"
-    >>> codes, texts = _factorized_objects(np.array([a, None, "乙", a, "".join(["甲"])] * 300, dtype=object))
-    >>> codes[:5].tolist(), texts
-    ([0, -1, 1, 0, 0], ['甲', '乙'])
-    >>> codes, texts = _factorized_objects(np.array([f"P{i % 1500}" for i in range(3000)], dtype=object))
-    >>> codes[[0, 1, 1500]].tolist(), len(texts)
-    ([0, 1, 0], 1500)
-    """
-    if mostly_repeated(arr):
-        by_id, first = by_identity(arr)
-        if len(first) <= len(arr) // 4:
-            codes, uniques = pd.factorize(arr[first], use_na_sentinel=True)
-            return np.asarray(codes, dtype=np.int64)[by_id], uniques.tolist()
-    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
-    return np.asarray(codes, dtype=np.int64), uniques.tolist()
 
 
 def safe_text(values) -> np.ndarray:
