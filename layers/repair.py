@@ -91,6 +91,9 @@ def feature_labels(gdf: gpd.GeoDataFrame, idx) -> list[str]:
     return out
 
 
+VALID_ON_THREADS = 10_000      # geometries from which validity is tested on threads (30,000 zones: 0.19 → 0.10 s)
+
+
 def is_valid(geoms: np.ndarray) -> np.ndarray:
     """``shapely.is_valid`` of each geometry; a large layer in chunks on threads (GEOS releases the GIL).
 
@@ -98,7 +101,7 @@ def is_valid(geoms: np.ndarray) -> np.ndarray:
     [True, False]
     """
     return np.concatenate(chunk_results(lambda a, b: shapely.is_valid(geoms[a:b]), len(geoms),
-                                        serial_below=100_000))
+                                        serial_below=VALID_ON_THREADS))
 
 def invalid_report(gdf: gpd.GeoDataFrame, limit: int = 100) -> dict:
     """``{"count", "reasons": {reason: n}, "features": [row...], "items": [{"feature", "id", "reason",

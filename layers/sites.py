@@ -49,6 +49,7 @@ from redline.layers.errors import InputError, RedlineError, UsageError
 from redline.layers.geometry import geometries_from_wkb
 from redline.layers.info import LayerInfo, layer_info, with_info
 from redline.layers.paths import LayerPath
+from redline.layers.repair import is_valid
 from redline.layers.reproject import to_analysis_crs
 
 SITE_EXTENSIONS = (".txt", ".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz", ".dxf", ".csv", ".parquet",
@@ -212,7 +213,7 @@ def validate_sites(sites: gpd.GeoDataFrame) -> None:
     zero_len = lines[shapely.length(geoms[lines]) <= 0]
     if len(zero_len):
         fail(int(zero_len[0]), "the site line has zero length")
-    bad = np.flatnonzero(~shapely.is_valid(geoms))
+    bad = np.flatnonzero(~is_valid(geoms))       # on threads
     if len(bad):
         reason = shapely.is_valid_reason(geoms[bad[0]])
         fail(int(bad[0]), f"invalid site geometry: {reason}; repair it, or check with --repair "
