@@ -86,10 +86,10 @@ class LayerResult:
     near_site: np.ndarray
     near_feature: np.ndarray
     near_dist: np.ndarray
+    index: LayerIndex                             # the layer's index (kept for the next batch of sites)
     attrs: dict = field(default_factory=dict)   # canonical attribute → object array over features
     feature_ids: np.ndarray | None = None
     site_geoms: np.ndarray | None = None          # the sites (to measure a line inside dissolved features)
-    index: LayerIndex | None = None               # the layer's index (kept for the next batch of sites)
 
 
 def _linear(geoms: np.ndarray) -> np.ndarray:

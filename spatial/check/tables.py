@@ -192,8 +192,7 @@ def _layer_tables(res: LayerResult, ids: np.ndarray, sdim: np.ndarray, n: int) -
                    "self_overlap": res.self_overlap, "nearest_m": nearest_m}
     names = res.attrs.get("name")
     f = np.asarray(res.feature, dtype=np.int64)
-    fdim = int((res.index.fdim if res.index is not None else
-                shapely.get_dimensions(np.asarray(res.gdf.geometry.values))).max(initial=-1)) if len(res.gdf) else 2
+    fdim = int(res.index.fdim.max(initial=-1)) if len(res.gdf) else 2
     zone_attr = ZONE_ATTRIBUTE.get(res.kind, "zone")
     line_line = (sdim[res.site] == 1) & (fdim == 1)
     none = np.full(len(f), None, dtype=object)
