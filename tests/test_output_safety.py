@@ -393,8 +393,9 @@ def test_a_failure_here_stops_the_child_writing_a_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_sites_csv_written_by_a_child_is_the_same_file(world, tmp_path, monkeypatch):
-    """``sites.csv`` of a large check is written by a child process: the same bytes as made in memory."""
+def test_csv_files_written_by_children_are_the_same_files(world, tmp_path, monkeypatch):
+    """``sites.csv`` and ``hits.csv`` of a large check are written by child processes: the same bytes as made in
+    memory."""
     import geopandas as gpd
     import shapely
 

@@ -12,15 +12,20 @@ from __future__ import annotations
 import csv
 import io
 import math
+import struct
 import warnings
+import zipfile
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from redline.layers.provenance_formats import read_block, xlsx_chunks
 from redline.maps.report import xlsx
-from redline.maps.report.xlsx import ReportWarning, Sheet, xlsx_bytes
+from redline.maps.report.xlsx import ReportWarning, Sheet, provenance_sheet, xlsx_bytes
 from redline.spatial.check.frames import csv_bytes, safe_column
 
 TEXTS = ["甲", None, 'a&b<c>"d\'', "=1+1", "", "甲", np.nan, "+86", "-1", "@SUM(A1)", " 前后空格 ", "&amp;"]
@@ -173,3 +178,131 @@ def test_csv_keeps_the_missing_value_of_an_otherwise_distinct_text_column_in_its
     rows = list(csv.reader(io.StringIO(csv_bytes(pd.DataFrame({"a": names, "b": np.arange(n) * 1.5}))
                                        .decode("utf-8-sig"))))
     assert rows[6] == ["", "7.5"] and rows[7] == ["n6", "9.0"]
+
+
+# ------------------------------------------------------------------------------------ shared strings, blocks
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+CLAUSE = "第二十条　生态保护红线内，自然保护地核心保护区原则上禁止人为活动；" * 20 + "& <条款> 完"
+
+
+def parts_of(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def shared_strings(data: bytes) -> tuple[ElementTree.Element, list[str]]:
+    root = ElementTree.fromstring(parts_of(data)["xl/sharedStrings.xml"])
+    return root, ["".join(t.text or "" for t in si.iter(f"{MAIN}t")) for si in root.findall(f"{MAIN}si")]
+
+
+def test_each_text_once_in_the_shared_string_table_for_the_whole_workbook():
+    a = pd.DataFrame({"条款": pd.Series([CLAUSE] * 900 + [""] * 50 + [None] * 50, dtype=object),
+                      "编号": ["S1", "S2"] * 500, "面积（公顷）": np.arange(1000) * 0.25})
+    b = pd.DataFrame({"条款": pd.Categorical([CLAUSE] * 300 + ["另一条"] * 200, categories=[CLAUSE, "另一条"]),
+                      "是否": [True, False] * 250})
+    # the same categories again (equal, another object), and a categorical not holding all its categories
+    c = pd.DataFrame({"条款": pd.Categorical([CLAUSE] * 60 + ["另一条"] * 40 + [None] * 10,
+                                           categories=[CLAUSE, "另一条"]),
+                      "级别": pd.Categorical(["一级"] * 5 + [None] * 105, categories=["一级", "二级"])})
+    data = xlsx_bytes([Sheet("甲表", a, notes=["注：同一条款"]), Sheet("乙表", b), Sheet("丙表", c)])
+    root, texts = shared_strings(data)
+    # by hand: headers 条款 编号 面积（公顷） 是否 级别; cells CLAUSE S1 S2 另一条 是 否 一级; the note
+    assert sorted(texts) == sorted(["条款", "编号", "面积（公顷）", "是否", "级别", CLAUSE, "S1", "S2", "另一条",
+                                    "是", "否", "一级", "注：同一条款"])
+    assert texts.count(CLAUSE) == 1 and "二级" not in texts and "" not in texts
+    # count: headers 3 + 2 + 2; 甲 900 + 1000 (+ the note); 乙 500 + 500; 丙 100 + 5
+    assert root.get("uniqueCount") == "13" and root.get("count") == str(7 + 1900 + 1 + 1000 + 105)
+    parts = parts_of(data)
+    cells = [c for k in (1, 2, 3) for c in ElementTree.fromstring(parts[f"xl/worksheets/sheet{k}.xml"])
+             .iter(f"{MAIN}c")]
+    assert sum(c.get("t") == "s" for c in cells) == 3013 and all(c.get("t") in (None, "s") for c in cells)
+    assert not any(b"inlineStr" in v or CLAUSE.encode() in v for k, v in parts.items() if "worksheets" in k)
+    # read back (an independent reader)
+    wb = load_workbook(io.BytesIO(data))
+    assert [wb["甲表"].cell(row=r, column=1).value for r in (2, 901, 902, 952, 1001)] == [CLAUSE, CLAUSE, None, None,
+                                                                                        None]
+    assert rows_of(wb["甲表"])[1001] == ["注：同一条款", None, None]
+    assert [r[0] for r in rows_of(wb["乙表"])[1:]] == [CLAUSE] * 300 + ["另一条"] * 200
+    assert [r[1] for r in rows_of(wb["乙表"])[1:3]] == ["是", "否"]
+    assert rows_of(wb["丙表"])[1:] == [[CLAUSE, "一级"]] * 5 + [[CLAUSE, None]] * 55 + [["另一条", None]] * 40 \
+        + [[None, None]] * 10
+    assert all(wb[t].cell(row=2, column=1).data_type == "s" for t in ("甲表", "乙表", "丙表"))
+
+
+def test_parts_and_content_types_agree():
+    data = xlsx_bytes([Sheet("表", pd.DataFrame({"a": ["x"]})), Sheet("无文本", pd.DataFrame({"n": [1]}),
+                                                                       header=False)])
+    parts = parts_of(data)
+    types = ElementTree.fromstring(parts["[Content_Types].xml"])
+    overrides = {o.get("PartName").lstrip("/"): o.get("ContentType") for o in types if o.tag.endswith("Override")}
+    assert set(overrides) == {k for k in parts if not k.endswith(".rels") and k != "[Content_Types].xml"}
+    assert overrides["xl/sharedStrings.xml"] == \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+    rels = ElementTree.fromstring(parts["xl/_rels/workbook.xml.rels"])
+    targets = {r.get("Target"): r.get("Type").rsplit("/", 1)[1] for r in rels}
+    assert targets == {"worksheets/sheet1.xml": "worksheet", "worksheets/sheet2.xml": "worksheet",
+                       "styles.xml": "styles", "sharedStrings.xml": "sharedStrings"}
+    root, texts = shared_strings(data)
+    assert texts == ["a", "x"] and root.get("count") == "2" and root.get("uniqueCount") == "2"
+
+
+def local_extra_lengths(data: bytes) -> dict[str, int]:
+    """Each part's extra field length in its local header (where zip64 puts its sizes)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        infos = z.infolist()
+    return {i.filename: struct.unpack("<H", data[i.header_offset + 28: i.header_offset + 30])[0] for i in infos}
+
+
+def test_a_frame_of_several_blocks_reads_back_whole():
+    n = 150_000                                            # three blocks of 65,536 rows
+    names = [f"S{k:06d}" for k in range(n)]
+    names[65_536] = None
+    frame = pd.DataFrame({"编号": pd.Series(names, dtype=object), "类型": np.array(["甲", "乙", "丙"])[np.arange(n) % 3],
+                          "面积（公顷）": np.arange(n) * 0.5})
+    data = xlsx_bytes([Sheet("长表", frame, notes=["完"])])
+    assert set(local_extra_lengths(data).values()) == {0}                        # no zip64 on a small part
+    ws = load_workbook(io.BytesIO(data), read_only=True)["长表"]
+    got = {}
+    count = 0
+    for i, row in enumerate(ws.iter_rows(values_only=True)):
+        count += 1
+        if i in (0, 1, 65_536, 65_537, 131_072, 131_073, n, n + 1):
+            got[i] = list(row)
+    assert count == n + 2
+    assert got[0] == ["编号", "类型", "面积（公顷）"] and got[n + 1][0] == "完"
+    for i in (1, 65_536, 65_537, 131_072, 131_073, n):
+        k = i - 1
+        assert got[i] == [names[k], "甲乙丙"[k % 3], k * 0.5], i
+    root, texts = shared_strings(data)
+    assert int(root.get("uniqueCount")) == len(texts) == 3 + (n - 1) + 3 + 1
+    assert int(root.get("count")) == 3 + (n - 1) + n + 1
+
+
+def test_zip64_only_for_a_part_that_could_pass_its_limit(monkeypatch):
+    frame = pd.DataFrame({"名称": ["甲"] * 200, "面积（公顷）": np.arange(200) * 0.5})
+    monkeypatch.setattr(xlsx, "_ZIP64_LIMIT", 2000)
+    data = xlsx_bytes([Sheet("表", frame), Sheet("小", pd.DataFrame({"a": [1]}))])
+    extra = local_extra_lengths(data)
+    assert extra["xl/worksheets/sheet1.xml"] > 0 and extra["xl/worksheets/sheet2.xml"] == 0
+    assert rows_of(sheet_of(data, "表"))[200] == ["甲", 99.5]
+
+
+def test_provenance_of_an_inline_string_workbook_still_reads():
+    # workbooks of earlier versions: the hidden sheet's cells as inline strings
+    block = {"tool": "redline", "inputs": [{"path": "红线 & <a>.shp", "sha256": "ab" * 32}], "note": "x" * 70_000}
+    chunks = xlsx_chunks(block)
+    rows = "".join(f'<row><c t="inlineStr"><is><t xml:space="preserve">{escape(c)}</t></is></c></row>' for c in chunks)
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN[1:-1]}" xmlns:r="{rel}"><sheets>'
+                   '<sheet name="redline_provenance" sheetId="1" state="hidden" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels",
+                   '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+        z.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{MAIN[1:-1]}"><sheetData>{rows}</sheetData>'
+                   "</worksheet>")
+    assert len(chunks) == 3 and read_block(buf.getvalue(), "old.xlsx") == block
+    # and as written now, in the shared string table
+    data = xlsx_bytes([Sheet("表", pd.DataFrame({"a": chunks[:1]})), provenance_sheet(block)])
+    assert read_block(data, "new.xlsx") == block and shared_strings(data)[1] == ["a", *chunks]

@@ -33,7 +33,7 @@ __all__ = ["MAX_MAP_SITES", "OUTPUTS", "REPORT_NAME", "ReportWarning", "check_ou
 REPORT_NAME = "压覆分析报告"
 MAX_MAP_SITES = 20      # report maps are drawn for the first this many detailed sites
 SPLIT_MAPS_MAX_SITES = 20_000   # up to this many sites checked, the maps are drawn in two children
-FORKED_CSV_SITES = 200_000      # from this many sites, sites.csv is written by a child (when writing files)
+FORKED_CSV_SITES = 50_000      # from this many sites, the CSV files are written by children (when writing files)
 
 
 def check_report(result: dict, *, images: dict | None = None,
@@ -193,19 +193,22 @@ def _made_files(result, outputs, files: bool, tables: dict, image_jobs: list, re
     from redline.layers.outputs import gc_paused, json_bytes, write_blocks
     from redline.spatial.check.frames import csv_blocks, hit_frame, site_frame
 
+    sites, hits = tables.get("sites"), tables.get("hits")
+    csv = "csv" in outputs
     with gc_paused():       # millions of rows, dicts and texts made at once: no collections meanwhile
+        if csv and files and len(result.sites) >= FORKED_CSV_SITES and can_fork():
+            # the CSV files made and written by children (the other core) while this process makes the JSON
+            csv = False
+            yield "sites.csv", lambda path: Forked(lambda: write_blocks(path, csv_blocks(
+                sites if sites is not None else site_frame(result))))
+            yield "hits.csv", lambda path: Forked(lambda: write_blocks(path, csv_blocks(
+                hits if hits is not None else hit_frame(result))))
         js = result.to_dict() if {"json", "report"} & set(outputs) else None
         if "json" in outputs:
             yield "check.json", iter([json_bytes(js, newline=True)])
-        if "csv" in outputs:
-            sites = tables.get("sites")
-            if files and len(result.sites) >= FORKED_CSV_SITES and can_fork():
-                # sites.csv made and written by a child on the other core while this process makes hits.csv
-                yield "sites.csv", lambda path: Forked(lambda: write_blocks(path, csv_blocks(
-                    sites if sites is not None else site_frame(result))))
-            else:
-                yield "sites.csv", csv_blocks(sites if sites is not None else site_frame(result))
-            yield "hits.csv", csv_blocks(tables["hits"] if "hits" in tables else hit_frame(result))
+        if csv:
+            yield "sites.csv", csv_blocks(sites if sites is not None else site_frame(result))
+            yield "hits.csv", csv_blocks(hits if hits is not None else hit_frame(result))
         if "report" in outputs:
             images = {k: v for job in image_jobs for k, v in job.result().items()}
             for name, data in check_report(js, images=images, report_sites=report_sites).items():

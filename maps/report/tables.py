@@ -1,6 +1,6 @@
 """The workbooks of a check and of the other commands: ``check.xlsx`` (every table of a check, one sheet
 each), and small tables with notes (``area --xlsx``, ``audit --xlsx``); text cells never run as formulas
-(they are inline strings, and a leading ``= + - @`` is made visible), numbers keep fixed decimals.
+(they are shared strings, and a leading ``= + - @`` is made visible), numbers keep fixed decimals.
 
 The check's tables come from :mod:`redline.spatial.check.frames`; the writing from
 :mod:`redline.maps.report.xlsx`.

@@ -1,14 +1,22 @@
-"""Excel workbooks (XLSX) written straight from DataFrames, in one pass per sheet.
+"""Excel workbooks (XLSX) written straight from DataFrames, one column's distinct values at a time.
 
 An XLSX file is a zip of XML parts; a table of 100,000 sites is millions of cells, which a cell-object writer
 (openpyxl takes about 10 µs a cell) turns into minutes. Here each column's distinct values are written as cells
 once (:func:`_cells`) and the rows are joined column-wise in Arrow
-(:func:`redline.spatial.check.frames.joined_rows`), as ``sites.csv`` is, so a workbook costs about what its
+(:func:`redline.spatial.check.frames.joined_blocks`), as ``sites.csv`` is, so a workbook costs about what its
 text does to compress.
+
+Text goes into the workbook's shared string table (``xl/sharedStrings.xml``), each distinct text once for the
+whole workbook (:class:`_Strings`); a text cell is ``<c t="s"><v>N</v></c>``, the table's entry ``N``, as Excel
+writes it, so a clause repeated in 100,000 rows is written once, and no text can become a formula (the cells of
+equal categories, the sites' numbers and names in four sheets, are made once: :func:`_category_cells`). A sheet's
+XML is then short cells only; it is compressed into the zip in blocks of 65,536 rows, each a view of Arrow's
+buffer, not built whole (zip64 only for a sheet of more than 2 GiB). The string table is known when every sheet
+is written, so its part comes last in the zip.
 
 What the sheets carry: a bold, shaded, wrapped header row, frozen below the header; column widths from the
 header and the first rows; number formats by the column's unit (``（公顷）`` 0.0000, ``（平方米）``/``（米）``/
-``（%）`` 0.00); text as inline strings, so nothing a user wrote can become a formula; notes below the table.
+``（%）`` 0.00); text as shared strings; empty text and NaN as empty cells; notes below the table.
 A sheet longer than Excel's 1,048,576 rows ends with a note saying so, and a :class:`ReportWarning` is raised;
 a text longer than a cell's 32,767 characters is cut with a note in the cell saying so. A hidden sheet without
 header (:func:`provenance_sheet`) carries the provenance block for ``redline verify``.
@@ -29,15 +37,18 @@ Example
 from __future__ import annotations
 
 import io
+import operator
 import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import compress, repeat
 
 import numpy as np
 import pandas as pd
 
 from redline.layers.columns import by_identity, first_rows
-from redline.spatial.check.frames import joined_rows
+from redline.spatial.check.frames import ROWS_PER_BLOCK, joined_blocks
 
 EXCEL_MAX_ROWS = 1_048_576      # rows of one worksheet, header included
 EXCEL_MAX_CELL = 32_767         # characters of one cell
@@ -89,17 +100,100 @@ def _cut(texts: list[str]) -> list[str]:
 
 
 _SEP = "\x00"   # never in a cell: control characters are dropped from text before it gets here
-_TEXT = '<c t="inlineStr"%s><is><t xml:space="preserve">%%s</t></is></c>'
 _NUMBER = "<c%s><v>%%s</v></c>"
-_EMPTY_TEXT = '<t xml:space="preserve"></t></is></c>'
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_ROW = ("<row>", "</row>")
+_ZIP64_LIMIT = zipfile.ZIP64_LIMIT     # a part's size from which it needs zip64
 
 
 def _escaped(texts: list[str]) -> list[str]:
-    """XML-escaped texts, escaped in one pass over the whole column (C speed for millions of cells)."""
+    """XML-escaped texts, escaped in one pass over the whole column (C speed for millions of cells).
+
+    >>> _escaped(["a&b", "<c>"])
+    ['a&amp;b', '&lt;c&gt;']
+    """
     joined = _SEP.join(texts)
+    if joined.count(_SEP) != max(len(texts) - 1, 0):
+        raise ValueError("a text holds a NUL character")
     if not ("&" in joined or "<" in joined or ">" in joined):
         return texts
     return joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").split(_SEP)
+
+
+def _wrapped(values: list[str], head: str, tail: str) -> list[str]:
+    """``head + v + tail`` for each value, in one join and one split (C speed for a column of 100,000 values).
+
+    >>> _wrapped(["1", "2"], "<v>", "</v>")
+    ['<v>1</v>', '<v>2</v>']
+    """
+    return (head + (tail + _SEP + head).join(values) + tail).split(_SEP) if values else []
+
+
+def _where(keys: list, key) -> list[int]:
+    """The positions of ``key`` in ``keys`` (a column's few missing values, looked for at C speed).
+
+    >>> _where(["1.5", "nan", "2.0", "nan"], "nan")
+    [1, 3]
+    """
+    found, i = [], -1
+    try:
+        while True:
+            i = keys.index(key, i + 1)
+            found.append(i)
+    except ValueError:
+        return found
+
+
+class _Strings:
+    """The workbook's shared string table: each distinct (escaped) text once, numbered in order of first use,
+    and ``count``, the text cells referring to it (the ``count`` of ``<sst>``).
+
+    >>> strings = _Strings()
+    >>> strings.cells(["甲", "", "乙", "甲"])
+    ['<c t="s"><v>0</v></c>', '<c/>', '<c t="s"><v>1</v></c>', '<c t="s"><v>0</v></c>']
+    >>> strings.cells(["丙", "乙"], ' s="1"'), list(strings.index)
+    (['<c t="s" s="1"><v>2</v></c>', '<c t="s" s="1"><v>1</v></c>'], ['甲', '乙', '丙'])
+    """
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.count = 0
+        self.categories: list[tuple[pd.Index, list[str]]] = []     # see _category_cells
+
+    def cells(self, texts: list[str], style: str = "", uses: np.ndarray | None = None) -> list[str]:
+        """Cells of escaped ``texts``, each new text entered into the table, an empty text an empty cell; the
+        text cells counted, each ``uses[i]`` times (the rows holding it) or once.
+
+        Looked up, entered and formatted at C speed (``map``, ``dict.update``, one join), as a column may hold
+        100,000 distinct texts.
+        """
+        index = self.index
+        numbers = list(map(index.get, texts))
+        if None in numbers:             # new texts (and empty ones, never entered), in order of first appearance
+            new = dict.fromkeys(compress(texts, map(operator.is_, numbers, repeat(None))))
+            new.pop("", None)
+            index.update(zip(new, range(len(index), len(index) + len(new)), strict=True))
+            numbers = list(map(index.get, texts))
+        cells = _wrapped(list(map(str, numbers)), f'<c t="s"{style}><v>', "</v></c>")
+        empty = _where(numbers, None)
+        for i in empty:
+            cells[i] = f"<c{style}/>"
+        self.count += len(texts) - len(empty) if uses is None else int(uses.sum() - uses[empty].sum())
+        return cells
+
+    def parts(self) -> Iterator[bytes]:
+        """The part ``xl/sharedStrings.xml`` as UTF-8, in blocks of entries."""
+        texts = list(self.index)
+        yield (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="{_MAIN}" count="{self.count}" '
+               f'uniqueCount="{len(texts)}">').encode()
+        si, between = '<si><t xml:space="preserve">', '</t></si><si><t xml:space="preserve">'
+        for a in range(0, len(texts), ROWS_PER_BLOCK):
+            yield (si + between.join(texts[a: a + ROWS_PER_BLOCK]) + "</t></si>").encode("utf-8")
+        yield b"</sst>"
+
+    def size(self) -> int:
+        """At most the part's size in bytes (four a character)."""
+        return 200 + 4 * sum(map(len, self.index)) + 40 * len(self.index)
 
 
 def _numbers(values: list) -> list[str]:
@@ -107,45 +201,33 @@ def _numbers(values: list) -> list[str]:
     return repr(values)[1:-1].split(", ") if values else []
 
 
-def _column(col: pd.Series, name: str) -> tuple[str, list[str]]:
-    """One column as a cell template (``%s`` where the value goes) and its values as XML text.
+def _column(col: pd.Series, name: str, strings: _Strings, uses: np.ndarray) -> list[str]:
+    """One column's cells (XML), one a value (held by ``uses`` rows): text as shared strings (escaped, cut),
+    numbers as Python writes them, empty text, None and NaN as ``<c/>``.
 
-    Text is escaped and empty text is ``""``; numbers are written as Python writes them (NaN as ``nan``).
-    Empty cells come out as an empty string cell or ``nan``, which :func:`_sheet_xml` turns into ``<c/>``.
+    >>> _column(pd.Series([2.5, np.nan]), "面积（公顷）", _Strings(), np.array([1, 1]))
+    ['<c s="2"><v>2.5</v></c>', '<c/>']
     """
     fmt = next((f for suffix, f in NUMBER_FORMATS.items() if str(name).endswith(suffix)), None)
     s = f' s="{_STYLE[fmt]}"' if fmt else ""
     if pd.api.types.is_bool_dtype(col.dtype):
-        return _TEXT % "", np.where(col.to_numpy(), "是", "否").tolist()
+        return strings.cells(np.where(col.to_numpy(), "是", "否").tolist(), uses=uses)
     if pd.api.types.is_integer_dtype(col.dtype) or pd.api.types.is_float_dtype(col.dtype):
-        return _NUMBER % s, _numbers(col.tolist())
+        numbers = _numbers(col.tolist())
+        cells = _wrapped(numbers, f"<c{s}><v>", "</v></c>")
+        for i in _where(numbers, "nan"):
+            cells[i] = "<c/>"
+        return cells
     values = col.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
         numeric = [isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and v == v for v in values]
         if any(numeric):   # a column mixing numbers and text (a small table): each cell as what it is
-            cells = [_NUMBER % s % repr(float(v)) if k else None for v, k in zip(values, numeric, strict=True)]
-            texts = _escaped(_cut(["" if k or v is None or v != v else str(v)
-                                   for v, k in zip(values, numeric, strict=True)]))
-            return "%s", [c if c is not None else (_TEXT % "" % v if v else "<c/>")
-                          for c, v in zip(cells, texts, strict=True)]
+            texts = strings.cells(_escaped(_cut(["" if k or v is None or v != v else str(v)
+                                                 for v, k in zip(values, numeric, strict=True)])), uses=uses)
+            return [_NUMBER % s % repr(float(v)) if k else t for v, k, t in zip(values, numeric, texts, strict=True)]
     texts = [v if v.__class__ is str else "" if v is None or (v.__class__ is float and v != v) else str(v)
              for v in values.tolist()]
-    return _TEXT % "", _escaped(_cut(texts))
-
-
-def _empty_cells(template: str, values: list[str]) -> tuple[str, list[str]]:
-    """A column with empty cells (an empty text, a NaN) as whole cells, those empty ones ``<c/>``; a column
-    without them as it is (its values filled into the template row by row).
-
-    >>> _empty_cells("<c><v>%s</v></c>", ["1.5", "nan"])
-    ('%s', ['<c><v>1.5</v></c>', '<c/>'])
-    >>> _empty_cells("<c><v>%s</v></c>", ["1.5"])
-    ('<c><v>%s</v></c>', ['1.5'])
-    """
-    empty = "" if template.startswith("<c t=") else "nan"
-    if template == "%s" or empty not in values:
-        return template, values
-    return "%s", [template % v if v != empty else "<c/>" for v in values]
+    return strings.cells(_escaped(_cut(texts)), uses=uses)
 
 
 def _width(name: str, col: pd.Series) -> float:
@@ -194,23 +276,57 @@ def _distinct(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, first_rows(codes)
 
 
-def _cells(col: pd.Series, name: str) -> tuple[np.ndarray, list[str]]:
+def _cells(col: pd.Series, name: str, strings: _Strings) -> tuple[np.ndarray, list[str]]:
     """A column as ``(codes, cells)``, row ``i`` holding ``cells[codes[i]]``: each distinct value's cell XML
-    (:func:`_column`, :func:`_empty_cells`) written once.
+    (:func:`_column`) written once.
 
-    >>> _cells(pd.Series([2.5, np.nan, 2.5]), "面积（公顷）")
+    >>> _cells(pd.Series([2.5, np.nan, 2.5]), "面积（公顷）", _Strings())
     (array([0, 1, 0]), ['<c s="2"><v>2.5</v></c>', '<c/>'])
     """
-    codes, first = _distinct(col)
-    template, values = _empty_cells(*_column(col.iloc[first], name))
-    if len(values) != len(first):
-        raise ValueError(f"column {name}: a text holds a NUL character")
-    return codes, values if template == "%s" else [template % v for v in values]
+    try:
+        if isinstance(col.dtype, pd.CategoricalDtype) and (made := _category_cells(col, strings)) is not None:
+            return made
+        codes, first = _distinct(col)
+        return codes, _column(col.iloc[first], name, strings, np.bincount(codes, minlength=len(first)))
+    except ValueError as e:
+        raise ValueError(f"column {name}: {e}") from None
 
 
-def _sheet_xml(sheet: Sheet) -> memoryview:
-    """A worksheet's XML (UTF-8, a view of Arrow's buffer): the header row, the rows (at most a worksheet's;
-    a note says so if cut), the notes, column widths, the pane frozen below the header."""
+def _category_cells(col: pd.Series, strings: _Strings) -> tuple[np.ndarray, list[str]] | None:
+    """A categorical column of texts that holds each of its categories, as ``(codes, cells)`` by its own codes
+    (missing: a last ``<c/>``), the cells of equal categories made once for the workbook (the sites' numbers and
+    names are a column of four sheets); None for other categorical columns (:func:`_cells` makes them).
+
+    >>> strings = _Strings()
+    >>> [_category_cells(pd.Series(pd.Categorical(v, categories=["甲", "乙"])), strings) for v in (["乙", "甲", None],
+    ...                                                                                         ["甲", "甲"])]
+    [(array([1, 0, 2]), ['<c t="s"><v>0</v></c>', '<c t="s"><v>1</v></c>', '<c/>']), None]
+    >>> strings.count
+    2
+    """
+    cats = col.cat.categories
+    codes = col.cat.codes.to_numpy().astype(np.int64)
+    codes[codes < 0] = len(cats)
+    uses = np.bincount(codes, minlength=len(cats) + 1)
+    if not uses[:-1].all() or pd.api.types.infer_dtype(cats, skipna=False) != "string":
+        return None
+    cells = next((cells for known, cells in strings.categories if known is cats or known.equals(cats)), None)
+    if cells is None:
+        cells = [*strings.cells(_escaped(_cut(cats.tolist())), uses=uses[:-1]), "<c/>"]
+        strings.categories.append((cats, cells))
+    else:
+        strings.count += int(uses.sum() - uses[_where(cells, "<c/>")].sum())
+    return codes, cells
+
+
+def _sheet_xml(sheet: Sheet, strings: _Strings) -> tuple[int, Iterator[memoryview]]:
+    """A worksheet's XML: its size in bytes and its blocks of rows (UTF-8, views of Arrow's buffer): the header
+    row, the rows (at most a worksheet's; a note says so if cut), the notes, column widths, the pane frozen below
+    the header. Its texts are entered into ``strings`` (and counted) here, before the blocks are taken.
+
+    The XML is ASCII (the texts are in the string table), so its size is counted in characters, from each
+    distinct cell's length and the rows using it.
+    """
     frame = sheet.frame
     room = EXCEL_MAX_ROWS - 2       # the header, and a last row saying what did not fit
     notes = list(sheet.notes)
@@ -219,26 +335,30 @@ def _sheet_xml(sheet: Sheet) -> memoryview:
                         "及 CSV 文件）")
         warnings.warn(f"check.xlsx sheet {sheet.title}: {len(frame):,} rows, more than a worksheet holds; the first "
                       f"{room:,} are written, every row is in check.json and the CSV files", ReportWarning,
-                      stacklevel=3)
+                      stacklevel=4)
         frame = frame.iloc[:room]
     if frame.shape[1] == 0:
         frame = pd.DataFrame({"（无）": []})
     header_style = _STYLE["header"] if sheet.shaded_header else 4
-    header = "".join(_TEXT % f' s="{header_style}"' % v for v in _escaped(_cut([str(c) for c in frame.columns])))
-    tail = []
+    header = strings.cells(_escaped(_cut([str(c) for c in frame.columns])), f' s="{header_style}"') \
+        if sheet.header else []
+    noted = strings.cells(_escaped(_cut([str(n) for n in notes])))
+    columns = [_cells(frame[c], c, strings) for c in frame.columns]
+    size = len(frame) * len("".join(_ROW))
+    for codes, cells in columns:
+        uses = np.bincount(codes, minlength=len(cells))
+        size += int(uses @ np.fromiter(map(len, cells), np.int64, len(cells)))
     k = len(frame) + 1 + sheet.header
-    for note in _escaped(_cut([str(n) for n in notes])):
-        tail.append(f'<row r="{k}">{_TEXT % "" % note}</row>')
-        k += 1
+    tail = "".join(f'<row r="{r}">{note}</row>' for r, note in enumerate(noted, start=k)) + "</sheetData></worksheet>"
     cols = "".join(f'<col min="{j}" max="{j}" width="{_width(c, frame[c])}" customWidth="1"/>'
                    for j, c in enumerate(frame.columns, start=1))
     frozen = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
               'state="frozen"/></sheetView></sheetViews>') if sheet.header else ""
     head = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            f'{frozen}<cols>{cols}</cols><sheetData>' + (f'<row r="1">{header}</row>' if sheet.header else ""))
-    return joined_rows([_cells(frame[c], c) for c in frame.columns], len(frame), sep="", start="<row>",
-                       end="</row>", head=head, tail=f'{"".join(tail)}</sheetData></worksheet>')
+            f'<worksheet xmlns="{_MAIN}">'
+            f'{frozen}<cols>{cols}</cols><sheetData>' + (f'<row r="1">{"".join(header)}</row>' if sheet.header else ""))
+    size += len(head.encode("utf-8")) + len(tail.encode("utf-8"))
+    return size, joined_blocks(columns, len(frame), sep="", start=_ROW[0], end=_ROW[1], head=head, tail=tail)
 
 
 _STYLES = (
@@ -264,31 +384,38 @@ _STYLES = (
 
 def xlsx_bytes(sheets: list[Sheet]) -> bytes:
     """A workbook of ``sheets`` (titles cut to Excel's 31 characters), as bytes."""
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    buf = io.BytesIO()
+    _write(sheets, buf)
+    return buf.getvalue()
+
+
+def _write(sheets: list[Sheet], file) -> None:
+    """The workbook of ``sheets`` written to a binary ``file``: the package parts, each sheet streamed in blocks
+    of rows, the shared string table last."""
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    ml = "application/vnd.openxmlformats-officedocument.spreadsheetml"
     titles = [s.title[:31].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
               for s in sheets]
     states = [' state="hidden"' if s.hidden else "" for s in sheets]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+    numbers = range(1, len(sheets) + 1)
+    strings = _Strings()
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         z.writestr("[Content_Types].xml",
                    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
                    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
                    '<Default Extension="xml" ContentType="application/xml"/>'
-                   '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-                   'spreadsheetml.sheet.main+xml"/>'
-                   '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-                   'spreadsheetml.styles+xml"/>'
-                   + "".join(f'<Override PartName="/xl/worksheets/sheet{k}.xml" ContentType="application/'
-                             'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-                             for k in range(1, len(sheets) + 1)) + "</Types>")
+                   f'<Override PartName="/xl/workbook.xml" ContentType="{ml}.sheet.main+xml"/>'
+                   f'<Override PartName="/xl/styles.xml" ContentType="{ml}.styles+xml"/>'
+                   f'<Override PartName="/xl/sharedStrings.xml" ContentType="{ml}.sharedStrings+xml"/>'
+                   + "".join(f'<Override PartName="/xl/worksheets/sheet{k}.xml" ContentType="{ml}.worksheet+xml"/>'
+                             for k in numbers) + "</Types>")
         z.writestr("_rels/.rels",
                    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
                    f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
         z.writestr("xl/workbook.xml",
-                   f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="{main}" '
+                   f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="{_MAIN}" '
                    f'xmlns:r="{rel}"><sheets>'
                    + "".join(f'<sheet name="{t}" sheetId="{k}"{hidden} r:id="rId{k}"/>'
                              for k, (t, hidden) in enumerate(zip(titles, states, strict=True), 1))
@@ -297,10 +424,20 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
                    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
                    + "".join(f'<Relationship Id="rId{k}" Type="{rel}/worksheet" Target="worksheets/sheet{k}.xml"/>'
-                             for k in range(1, len(sheets) + 1))
+                             for k in numbers)
                    + f'<Relationship Id="rId{len(sheets) + 1}" Type="{rel}/styles" Target="styles.xml"/>'
+                   f'<Relationship Id="rId{len(sheets) + 2}" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/>'
                    "</Relationships>")
         z.writestr("xl/styles.xml", _STYLES)
-        for k, sheet in enumerate(sheets, start=1):
-            z.writestr(f"xl/worksheets/sheet{k}.xml", _sheet_xml(sheet))
-    return buf.getvalue()
+        for k, sheet in zip(numbers, sheets, strict=True):
+            size, blocks = _sheet_xml(sheet, strings)
+            _stream(z, f"xl/worksheets/sheet{k}.xml", size, blocks)
+        _stream(z, "xl/sharedStrings.xml", strings.size(), strings.parts())
+
+
+def _stream(z: zipfile.ZipFile, name: str, size: int, blocks) -> None:
+    """A part written into the zip block by block; zip64 (which Excel may refuse on a small part) only when
+    ``size`` (at most that many bytes) could pass its 2 GiB limit, compressed, as :mod:`zipfile` reckons."""
+    with z.open(name, "w", force_zip64=size * 1.05 > _ZIP64_LIMIT) as f:
+        for block in blocks:
+            f.write(block)
