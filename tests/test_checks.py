@@ -427,6 +427,23 @@ def test_bad_site_geometry_is_named(region, geom, words):
     assert "feature 1" in str(exc.value) and "项目2" in str(exc.value)
 
 
+
+def test_the_first_invalid_site_of_many_is_named_when_validity_runs_on_threads(region):
+    """From 10,000 sites validity is tested in chunks on threads: the first invalid site is still the one named
+    (two bowties, at 9,001 and 11,500, in different chunks on two cores: 9,001, the 9,002nd site, is named)."""
+    from redline.layers.repair import VALID_ON_THREADS
+
+    n = 12_000
+    assert n >= VALID_ON_THREADS
+    bow = shapely.Polygon([(X, Y), (X + 100, Y + 100), (X + 100, Y), (X, Y + 100)])
+    geoms = [box(X + 20 * (k % 100), Y + 20 * (k // 100), X + 20 * (k % 100) + 10, Y + 20 * (k // 100) + 10)
+             for k in range(n)]
+    geoms[9_001] = geoms[11_500] = bow
+    g = sites(geoms, ["housing"] * n)
+    with pytest.raises(InputError, match="invalid site geometry") as exc:
+        validate_sites(g)
+    assert "feature 9001 " in str(exc.value) and "项目9002" in str(exc.value)
+
 def test_read_sites_files_folders_and_repair(tmp_path):
     bow = shapely.Polygon([(X, Y), (X + 100, Y + 100), (X + 100, Y), (X, Y + 100)])
     g = gpd.GeoDataFrame({"XMMC": ["蝴蝶地块"], "XMLX": ["住宅"]}, geometry=[bow], crs=CRS)
