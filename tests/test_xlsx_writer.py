@@ -86,6 +86,19 @@ def test_edge_values_read_back_as_they_were():
             assert single.value == float(np.float32(0.1)) and single.number_format == "0.00"
 
 
+def test_infinities_are_written_as_text_a_cell_can_hold():
+    """A number cell cannot hold an infinity (Excel and openpyxl refuse ``<v>inf</v>``): it is the text the CSV
+    file has, in a number column and in a mixed one; the finite numbers stay numbers."""
+    frame = pd.DataFrame({"占该要素（%）": [12.5, np.inf, -np.inf, np.inf],
+                          "混合": pd.Series([np.inf, "甲", 2.5, None], dtype=object)})
+    wb = load_workbook(io.BytesIO(xlsx_bytes([Sheet("表", frame)])))
+    ws = wb["表"]
+    assert [[(c.value, c.data_type) for c in row] for row in ws.iter_rows(min_row=2)] == [
+        [(12.5, "n"), ("inf", "s")], [("inf", "s"), ("甲", "s")], [("-inf", "s"), (2.5, "n")], [("inf", "s"), (None, "n")]]
+    csv_rows = list(csv.reader(io.StringIO(csv_bytes(frame[["占该要素（%）"]]).decode("utf-8-sig"))))
+    assert [r[0] for r in csv_rows[1:]] == ["12.5", "inf", "-inf", "inf"]      # the same text as the CSV file
+
+
 def test_minus_zero_and_zero_are_distinct_cells():
     ws = sheet_of(xlsx_bytes([Sheet("零", pd.DataFrame({"x": [0.0, -0.0, 0.0, -0.0]}))]), "零")
     signs = [math.copysign(1, ws.cell(row=r, column=1).value) for r in range(2, 6)]

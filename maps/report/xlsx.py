@@ -37,6 +37,7 @@ Example
 from __future__ import annotations
 
 import io
+import math
 import operator
 import warnings
 import zipfile
@@ -203,7 +204,8 @@ def _numbers(values: list) -> list[str]:
 
 def _column(col: pd.Series, name: str, strings: _Strings, uses: np.ndarray) -> list[str]:
     """One column's cells (XML), one a value (held by ``uses`` rows): text as shared strings (escaped, cut),
-    numbers as Python writes them, empty text, None and NaN as ``<c/>``.
+    numbers as Python writes them (infinities, which a cell cannot hold, as the text ``inf``/``-inf``), empty
+    text, None and NaN as ``<c/>``.
 
     >>> _column(pd.Series([2.5, np.nan]), "面积（公顷）", _Strings(), np.array([1, 1]))
     ['<c s="2"><v>2.5</v></c>', '<c/>']
@@ -217,10 +219,15 @@ def _column(col: pd.Series, name: str, strings: _Strings, uses: np.ndarray) -> l
         cells = _wrapped(numbers, f"<c{s}><v>", "</v></c>")
         for i in _where(numbers, "nan"):
             cells[i] = "<c/>"
+        infinite = _where(numbers, "inf") + _where(numbers, "-inf")    # no number Excel holds: text, as in CSV
+        for i, cell in zip(infinite, strings.cells([numbers[i] for i in infinite], uses=uses[infinite]),
+                           strict=True):
+            cells[i] = cell
         return cells
     values = col.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
-        numeric = [isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and v == v for v in values]
+        numeric = [isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and v == v
+                   and abs(v) != math.inf for v in values]     # an infinity as the text inf
         if any(numeric):   # a column mixing numbers and text (a small table): each cell as what it is
             texts = strings.cells(_escaped(_cut(["" if k or v is None or v != v else str(v)
                                                  for v, k in zip(values, numeric, strict=True)])), uses=uses)
